@@ -1,0 +1,109 @@
+# lab — build, test, deps, demo.
+#
+#   make            build ./lab
+#   make deps       install the Debian packages lab needs (no-op when present)
+#   make test       deps + unit tests (ASan/UBSan) + integration tests on real servers
+#   make demo       deps + build + a real scenario on the embedded local cluster
+#   make bench      side-by-side measurements (workload vs sysbench, checker, powerfs)
+#   make nightly    the long tests (VMs, scenarios over 5 minutes)
+#
+# Sources are picked up by directory: a new module is a new .c file, no
+# Makefile edit. Unit tests are tests/unit/test_*.c (cmocka), one binary each,
+# linked against every module but harness/lab.c (main).
+
+CC      ?= gcc
+PKGS    := libmariadb yaml-0.1 sqlite3 fuse3
+HAVE_LIBVIRT := $(shell pkg-config --exists libvirt 2>/dev/null && echo 1)
+ifeq ($(HAVE_LIBVIRT),1)
+PKGS    += libvirt
+else
+DEFS    += -DLAB_NO_LIBVIRT
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+CPPFLAGS += -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ibuild/gen -Iharness -Iworkloads -Icheckers -Iresults $(PKG_CFLAGS) $(DEFS)
+LDLIBS  := $(PKG_LIBS) -lpthread -lm
+
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+SRCS    := $(wildcard harness/*.c workloads/*.c checkers/*.c results/*.c)
+LIBSRCS := $(filter-out harness/lab.c,$(SRCS))
+OBJS    := $(SRCS:%.c=build/rel/%.o)
+TOBJS   := $(SRCS:%.c=build/test/%.o)
+TLIBOBJS:= $(LIBSRCS:%.c=build/test/%.o)
+UNITSRC := $(wildcard tests/unit/test_*.c)
+UNITBIN := $(UNITSRC:tests/unit/%.c=build/test/%)
+
+# Debian packages: run-time, build-time and test-time.
+DEB_PKGS := build-essential pkg-config mariadb-server mariadb-client galera-4 mariadb-backup \
+	default-libmysqlclient-dev libyaml-dev libsqlite3-dev sqlite3 libcmocka-dev \
+	iproute2 nftables rsync socat lsof procps fuse3 libfuse3-dev libvirt-dev \
+	ca-certificates
+BENCH_PKGS := sysbench
+
+.PHONY: all deps deps-bench test unit integration demo bench nightly clean
+all: lab
+
+lab: $(OBJS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+build/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+
+build/test/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC asan $<"
+	@$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -MMD -MP -c -o $@ $<
+
+# The sanitizer build of lab itself: integration tests run this one.
+build/test/lab: $(TOBJS)
+	@echo "  LD asan $@"
+	@$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+
+build/test/test_%: tests/unit/test_%.c $(TLIBOBJS)
+	@mkdir -p $(dir $@)
+	@echo "  CC unit $@"
+	@$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -Wno-missing-prototypes -o $@ $^ $(LDLIBS) -lcmocka
+
+-include $(OBJS:.o=.d) $(TOBJS:.o=.d)
+
+# The results schema is compiled in from results/schema.sql.
+build/gen/schema_sql.h: results/schema.sql
+	@mkdir -p $(dir $@)
+	@sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+build/rel/results/resultsdb.o build/test/results/resultsdb.o: build/gen/schema_sql.h
+
+# deps: one dpkg query; apt-get update and install only when something is missing.
+deps:
+	@tools/install-deps $(DEB_PKGS)
+
+deps-bench:
+	@tools/install-deps $(DEB_PKGS) $(BENCH_PKGS)
+
+test: deps
+	@$(MAKE) --no-print-directory lab build/test/lab $(UNITBIN)
+	@tests/run.sh $(UNITBIN)
+
+unit: lab build/test/lab $(UNITBIN)
+	@tests/run.sh --unit-only $(UNITBIN)
+
+demo: deps
+	@$(MAKE) --no-print-directory lab
+	@tools/demo
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory lab
+	@tools/bench
+
+nightly: deps
+	@$(MAKE) --no-print-directory lab build/test/lab
+	@tests/run.sh --nightly
+
+clean:
+	rm -rf build lab

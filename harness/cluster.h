@@ -1,0 +1,140 @@
+/*
+ * cluster.h — the cluster API that verbs and the scenario runner call.
+ *
+ * A cluster is a backend (what controls the nodes: local processes in
+ * network namespaces, libvirt domains, later Proxmox) and a flavor (what
+ * database topology runs on them: galera, async, semisync). Each backend and
+ * each flavor is one table of operations in one file (STYLE.md, fio's
+ * ioengine_ops), listed in lab_backends[] / lab_flavors[]; the functions
+ * below dispatch to them and report "backend 'X' cannot do Y" when a table
+ * lacks an operation, so nothing silently does nothing.
+ *
+ * Nodes are numbered from 1. Every function returns 0 on success and -1 on
+ * failure with the error reported (lab_error), unless said otherwise.
+ */
+#ifndef LAB_CLUSTER_H
+#define LAB_CLUSTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "dbconn.h"
+#include "util.h"
+
+#define LAB_MAX_NODES 9
+
+struct kv {
+	char *key;
+	char *value;
+};
+
+/* What to build: from the scenario's cluster: section or the command line. */
+struct cluster_spec {
+	const char *name;      /* cluster name, default "lab" */
+	const char *state_dir; /* default /var/tmp/lab/NAME */
+	const char *flavor;    /* galera | async | semisync */
+	const char *backend;   /* local | libvirt */
+	int nodes;             /* 1..LAB_MAX_NODES */
+	const struct kv *mysqld; /* extra server options for every node */
+	size_t n_mysqld;
+	const char *libvirt_uri;
+	const char *const *domains; /* libvirt domain names, nodes entries */
+	const char *cache_mode;     /* initial disk cache mode, NULL = backend default */
+	uint64_t seed;
+};
+
+/* One node as seen by `lab cluster status` and by wait/checkers. Fields a
+ * flavor does not have stay empty / -1. */
+struct node_status {
+	int node;
+	pid_t pid;              /* 0 when not running */
+	char address[64];       /* host:port the host reaches it at */
+	bool reachable;         /* SQL answered */
+	/* galera */
+	char cluster_status[32];   /* wsrep_cluster_status: Primary, non-Primary, Disconnected */
+	int cluster_size;          /* wsrep_cluster_size */
+	char local_state[32];      /* wsrep_local_state_comment: Synced, Donor/Desynced, Joining... */
+	int64_t last_committed;    /* wsrep_last_committed */
+	char state_uuid[64];       /* wsrep_cluster_state_uuid */
+	/* async / semisync */
+	char role[16];             /* primary | replica */
+	char gtid_binlog_pos[512];
+	char gtid_slave_pos[512];
+	char replication[128];     /* IO/SQL thread state, lag, last error */
+};
+
+struct backend_ops;
+struct flavor_ops;
+
+struct cluster {
+	struct cluster_spec spec;     /* strings owned by the cluster (copied) */
+	char *name;
+	char *state_dir;
+	const struct backend_ops *backend;
+	const struct flavor_ops *flavor;
+	void *backend_data;           /* owned by the backend */
+	void *flavor_data;            /* owned by the flavor */
+	struct hostport hosts[LAB_MAX_NODES]; /* how this host reaches node i+1 */
+	struct lab_creds creds;       /* the lab user's credentials for this cluster */
+	char *defaults_file;          /* STATE/client.cnf (0600): [client] user, password */
+	struct kv *owned_mysqld;      /* deep copy of spec.mysqld */
+};
+
+/* The tables (defined in their own files). NULL-terminated lists. */
+extern const struct backend_ops *const lab_backends[];
+extern const struct flavor_ops *const lab_flavors[];
+const struct backend_ops *backend_find(const char *name);
+const struct flavor_ops *flavor_find(const char *name);
+const char *backend_name(const struct backend_ops *b);
+const char *flavor_name(const struct flavor_ops *f);
+/* Non-NULL when the backend exists but cannot be used in this build or on
+ * this machine ("built without libvirt"). */
+const char *backend_unavailable(const struct backend_ops *b);
+
+/* Attach to the cluster described by spec (its state may or may not exist
+ * yet). Copies what it needs from spec. */
+int cluster_open(struct cluster *c, const struct cluster_spec *spec);
+void cluster_release(struct cluster *c);
+/* True when the state directory says the cluster is up. */
+bool cluster_is_up(struct cluster *c);
+
+/* Create everything and bring every node up in the flavor's topology;
+ * returns when all nodes are ready (Synced / replicating). Up twice is safe
+ * and says so. */
+int cluster_up(struct cluster *c);
+/* Stop every node and remove everything cluster_up made (namespaces, veths,
+ * routes, mounts, processes). Safe with nothing up. */
+int cluster_down(struct cluster *c);
+/* Fill st[0..nodes-1]. Returns 0 even when nodes are down (st says so). */
+int cluster_status(struct cluster *c, struct node_status *st);
+
+/* Node life cycle and faults. Each fault is real and observable. */
+int node_start(struct cluster *c, int node);       /* flavor-aware: after a crash, recover the position first */
+int node_start_all(struct cluster *c, struct strbuf *why); /* all down: recover, bootstrap the most advanced, start the rest; why says which and why */
+int node_stop(struct cluster *c, int node);        /* clean shutdown */
+int node_kill(struct cluster *c, int node, int sig);
+int node_hard_reset(struct cluster *c, int node);  /* power loss: processes die at once, un-synced writes lost where the backend can */
+int node_pause(struct cluster *c, int node);       /* SIGSTOP */
+int node_resume(struct cluster *c, int node);      /* SIGCONT */
+pid_t node_pid(struct cluster *c, int node);       /* 0 when not running */
+int node_delete_file(struct cluster *c, int node, const char *relpath); /* relative to the datadir; refuses .. */
+/* seqno: NULL keeps it; safe_to_bootstrap: -1 keeps it. */
+int node_edit_grastate(struct cluster *c, int node, const int64_t *seqno, int safe_to_bootstrap);
+/* group_of[i] is node i+1's group; nodes in different groups cannot talk. */
+int cluster_partition(struct cluster *c, const int *group_of);
+int cluster_heal(struct cluster *c);
+int node_snapshot(struct cluster *c, int node, const char *name); /* node must be stopped */
+int node_revert(struct cluster *c, int node, const char *name);   /* node must be stopped */
+int node_set_cache_mode(struct cluster *c, int node, const char *mode);
+int node_bootstrap(struct cluster *c, int node, bool force);
+/* for: synced | primary | non-primary | down. */
+int node_wait(struct cluster *c, int node, const char *for_state, int64_t timeout_ms);
+int node_promote(struct cluster *c, int node);     /* async/semisync */
+int node_rejoin(struct cluster *c, int node);      /* async/semisync */
+/* Datadir of a node on this machine (local backend), or NULL. Borrowed. */
+const char *node_datadir(struct cluster *c, int node);
+/* Server and provider versions, for the results database (malloc'd or NULL). */
+char *cluster_server_version(struct cluster *c);
+
+#endif

@@ -1,0 +1,14 @@
+/*
+ * cmd_check.c — the `lab check` verb. Not built yet: it says so and exits 2,
+ * so that no caller mistakes it for a result.
+ */
+#include "commands.h"
+#include "util.h"
+
+int cmd_check(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	lab_error("'check' is not built yet");
+	return LAB_EXIT_BROKEN;
+}

@@ -1,0 +1,14 @@
+/*
+ * cmd_report.c — the `lab report` verb. Not built yet: it says so and exits 2,
+ * so that no caller mistakes it for a result.
+ */
+#include "commands.h"
+#include "util.h"
+
+int cmd_report(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	lab_error("'report' is not built yet");
+	return LAB_EXIT_BROKEN;
+}

@@ -1,0 +1,32 @@
+/*
+ * commands.h — one function per verb of the `lab` command, each in its own
+ * file harness/cmd_VERB.c, dispatched from the table in harness/lab.c.
+ *
+ * A verb gets argv with argv[0] = the verb's name and returns the process
+ * exit code (LAB_EXIT_*). `lab VERB --help` is answered by lab.c from the
+ * table's usage text before the verb runs.
+ */
+#ifndef LAB_COMMANDS_H
+#define LAB_COMMANDS_H
+
+#include <stdio.h>
+
+int cmd_run(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
+int cmd_workload(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_results(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_vm(int argc, char **argv);
+/* Internal: the power-loss filesystem daemon (started by the local backend). */
+int cmd_powerfs(int argc, char **argv);
+
+/* Print a verb's usage text to f; -1 if there is no such verb. */
+int lab_usage(const char *verb, FILE *f);
+/* For verbs whose sub-verb or option is wrong: "lab: MESSAGE", then the
+ * verb's usage on stderr; returns LAB_EXIT_BROKEN. */
+int lab_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

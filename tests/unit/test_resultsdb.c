@@ -1,0 +1,95 @@
+/* Unit tests for results/resultsdb.c: create with schema version, record a
+ * run, and find a run whose lab died as aborted. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "resultsdb.h"
+#include "util.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/lab-resultsdb-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return remove_tree(dir);
+}
+
+static int64_t scalar(struct resultsdb *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	assert_int_equal(sqlite3_prepare_v2(resultsdb_handle(db), sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void test_run_rows(void **state)
+{
+	(void)state;
+	char *path = xasprintf("%s/sub/lab.db", dir);
+	struct resultsdb *db = resultsdb_open(path);
+	assert_non_null(db);
+	assert_int_equal(scalar(db, "PRAGMA user_version"), RESULTSDB_SCHEMA_VERSION);
+	struct run_info ri = { .scenario = "t", .seed = 7, .backend = "local", .flavor = "galera", .nodes = 3 };
+	int64_t run = resultsdb_run_begin(db, &ri);
+	assert_true(run > 0);
+	int64_t step = resultsdb_step_begin(db, run, 1, "kill", "2", NULL);
+	assert_true(step > 0);
+	assert_int_equal(resultsdb_step_end(db, step, "ok", "pid 123 gone"), 0);
+	assert_int_equal(resultsdb_check(db, run, "invariants", "pass", "fail", 1, "drift"), 0);
+	assert_int_equal(resultsdb_anomaly(db, run, "invariants", "balance-drift", "customer", 17, -1, NULL, "x"), 0);
+	assert_int_equal(resultsdb_second(db, run, 1000, 10, 1, 0, 1.5, 3.0, 9.0), 0);
+	assert_int_equal(resultsdb_run_end(db, run, "fail", "invariants"), 0);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM anomalies WHERE txn_id IS NULL AND row_id = 17"), 1);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'fail' AND ended_at IS NOT NULL"), 1);
+	/* bad verdicts are refused by the schema */
+	assert_int_equal(resultsdb_run_end(db, run, "maybe", NULL), -1);
+	resultsdb_close(db);
+	free(path);
+}
+
+static void test_abandoned_run_is_aborted(void **state)
+{
+	(void)state;
+	char *path = xasprintf("%s/lab.db", dir);
+	pid_t child = fork();
+	if (child == 0) {
+		struct resultsdb *db = resultsdb_open(path);
+		struct run_info ri = { .scenario = "dies" };
+		_exit(db && resultsdb_run_begin(db, &ri) > 0 ? 0 : 1);
+	}
+	int st;
+	waitpid(child, &st, 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct resultsdb *db = resultsdb_open(path);
+	assert_non_null(db);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'aborted'"), 1);
+	resultsdb_close(db);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_run_rows),
+		cmocka_unit_test(test_abandoned_run_is_aborted),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
