@@ -1,0 +1,47 @@
+/*
+ * checker.h — checkers decide whether a cluster's data is right. Each is
+ * one table of operations in its own file, listed in lab_checkers[]
+ * (invariants, durability, convergence, split-brain). Used by `lab check`
+ * and by the runner's `check:` step.
+ */
+#ifndef LAB_CHECKER_H
+#define LAB_CHECKER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dbconn.h"
+#include "resultsdb.h"
+
+struct cluster;
+
+struct check_ctx {
+	const struct hostport *hosts; /* every node to look at */
+	size_t n_hosts;
+	const struct lab_creds *creds;
+	const char *journal_path;  /* NULL: the durability checker says it was skipped */
+	struct resultsdb *db;      /* NULL: anomalies only printed */
+	int64_t run_id;
+	struct cluster *cluster;   /* NULL against a cluster lab did not start */
+	FILE *out;                 /* human summary */
+	int max_examples;          /* examples printed per anomaly kind (20) */
+};
+
+struct check_result {
+	char actual[32];   /* pass | fail | broken | skip, or for split-brain:
+			      primary | no-primary | split-brain-detected */
+	int64_t anomalies;
+	char *summary;     /* malloc'd one-paragraph summary, owned by the caller */
+};
+
+struct checker_ops {
+	const char *name;
+	const char *help;
+	/* 0 when the check ran (whatever it found), -1 when it could not run. */
+	int (*run)(const struct check_ctx *ctx, struct check_result *res);
+};
+
+extern const struct checker_ops *const lab_checkers[]; /* NULL-terminated */
+const struct checker_ops *checker_find(const char *name);
+
+#endif
