@@ -323,6 +323,8 @@ static void add_id_ranges(struct txn_record *rec, char op, enum row_table t, int
 {
 	size_t i = 0;
 
+	if (!n)
+		return;
 	qsort(ids, n, sizeof(*ids), cmp_i64);
 	while (i < n) {
 		size_t j = i;
