@@ -22,6 +22,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* lab_usage_error() lives in lab.c, which the unit tests do not link:
+ * report the bad option here, one line, exit 2. */
+#define bad_option(...) (lab_error(__VA_ARGS__), LAB_EXIT_BROKEN)
+
 struct progress {
 	bool tty;        /* stderr is a terminal: one updating line */
 	bool per_second; /* --per-second: one line per second on stdout */
@@ -50,8 +54,10 @@ static int parse_seconds(const char *opt, const char *v, int *out)
 {
 	int64_t ms;
 
-	if (parse_duration_ms(v, &ms) < 0 || ms < 1000 || ms > 3600000)
-		return lab_usage_error("workload", "%s: '%s' is not a duration of 1s..1h", opt, v);
+	if (parse_duration_ms(v, &ms) < 0 || ms < 1000 || ms > 3600000) {
+		lab_error("%s: '%s' is not a duration of 1s..1h", opt, v);
+		return -1;
+	}
 	*out = (int)((ms + 999) / 1000);
 	return 0;
 }
@@ -106,13 +112,13 @@ int cmd_workload(int argc, char **argv)
 		case 'H': hosts_arg = optarg; break;
 		case 't':
 			if (parse_int64(optarg, 1, WL_MAX_THREADS, &v) < 0)
-				return lab_usage_error("workload", "--threads: '%s' is not a number in 1..%d",
+				return bad_option("--threads: '%s' is not a number in 1..%d",
 						       optarg, WL_MAX_THREADS);
 			o.threads = (int)v;
 			break;
 		case 'd':
 			if (parse_duration_ms(optarg, &duration_ms) < 0 || duration_ms < 0)
-				return lab_usage_error("workload", "--duration: '%s' is not a duration (e.g. 60s, 5m)",
+				return bad_option("--duration: '%s' is not a duration (e.g. 60s, 5m)",
 						       optarg);
 			break;
 		case 'j': o.journal_path = optarg; break;
@@ -120,23 +126,23 @@ int cmd_workload(int argc, char **argv)
 			char *end;
 			o.rate = strtod(optarg, &end);
 			if (end == optarg || *end || o.rate < 0 || o.rate > 1e7)
-				return lab_usage_error("workload", "--rate: '%s' is not a rate in 0..1e7", optarg);
+				return bad_option("--rate: '%s' is not a rate in 0..1e7", optarg);
 			break;
 		}
 		case 's':
 			if (parse_int64(optarg, 0, INT64_MAX, &v) < 0)
-				return lab_usage_error("workload", "--seed: '%s' is not a number >= 0", optarg);
+				return bad_option("--seed: '%s' is not a number >= 0", optarg);
 			o.seed = (uint64_t)v;
 			seed_given = true;
 			break;
 		case OPT_CUSTOMERS:
 			if (parse_int64(optarg, 2, 10000000, &o.customers) < 0)
-				return lab_usage_error("workload", "--customers: '%s' is not a number in 2..10000000",
+				return bad_option("--customers: '%s' is not a number in 2..10000000",
 						       optarg);
 			break;
 		case OPT_PRODUCTS:
 			if (parse_int64(optarg, 1, 1000000, &o.products) < 0)
-				return lab_usage_error("workload", "--products: '%s' is not a number in 1..1000000",
+				return bad_option("--products: '%s' is not a number in 1..1000000",
 						       optarg);
 			break;
 		case OPT_MIX:
@@ -149,7 +155,7 @@ int cmd_workload(int argc, char **argv)
 			else if (!strcmp(optarg, "read_modify_write"))
 				o.update_style = UPDATE_READ_MODIFY_WRITE;
 			else
-				return lab_usage_error("workload", "--update-style: '%s' is not relative or read_modify_write",
+				return bad_option("--update-style: '%s' is not relative or read_modify_write",
 						       optarg);
 			break;
 		case OPT_LOCK:
@@ -158,7 +164,7 @@ int cmd_workload(int argc, char **argv)
 			else if (!strcmp(optarg, "for_update"))
 				o.lock = LOCK_FOR_UPDATE;
 			else
-				return lab_usage_error("workload", "--lock: '%s' is not none or for_update", optarg);
+				return bad_option("--lock: '%s' is not none or for_update", optarg);
 			break;
 		case OPT_CONNECT_TIMEOUT:
 			if (parse_seconds("--connect-timeout", optarg, &o.connect_timeout_s) < 0)
@@ -174,15 +180,15 @@ int cmd_workload(int argc, char **argv)
 		case OPT_DEFAULTS_FILE: defaults_file = optarg; break;
 		case OPT_PER_SECOND: prog.per_second = true; break;
 		default:
-			return lab_usage_error("workload", "unknown or incomplete option '%s'", argv[optind - 1]);
+			return bad_option("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return lab_usage_error("workload", "unexpected argument '%s'", argv[optind]);
+		return bad_option("unexpected argument '%s'", argv[optind]);
 	if (!hosts_arg)
-		return lab_usage_error("workload", "--hosts is required");
+		return bad_option("--hosts is required");
 	if (o.lock == LOCK_FOR_UPDATE && o.update_style != UPDATE_READ_MODIFY_WRITE)
-		return lab_usage_error("workload", "--lock for_update needs --update-style read_modify_write");
+		return bad_option("--lock for_update needs --update-style read_modify_write");
 	if (!seed_given)
 		o.seed = (uint64_t)mono_ns() ^ ((uint64_t)getpid() << 32);
 	if (hosts_parse(hosts_arg, &hosts, &n_hosts) < 0)
