@@ -492,6 +492,7 @@ static void parse_nodes(struct pctx *p, const struct sc_option *o, const yaml_no
 static void parse_groups(struct pctx *p, const struct sc_option *o, const yaml_node_t *v, int *group_of)
 {
 	int ngroups = 0;
+	size_t errors_before = p->errs->n;
 
 	memset(group_of, 0, sizeof(int) * LAB_MAX_NODES);
 	if (v->type != YAML_SEQUENCE_NODE) {
@@ -528,6 +529,8 @@ static void parse_groups(struct pctx *p, const struct sc_option *o, const yaml_n
 		perr(p, v, "'%s' needs at least two groups", o->name);
 		return;
 	}
+	if (p->errs->n != errors_before)
+		return; /* a node in a broken group is not "in no group" */
 	for (int i = 0; i < p->nodes; i++)
 		if (!group_of[i]) {
 			perr(p, v, "node %d is in no group of '%s'", i + 1, o->name);
@@ -622,6 +625,19 @@ static void parse_kvmap(struct pctx *p, const struct sc_option *o, const yaml_no
 	}
 }
 
+/* "250ms", "10s", "2m", "24h": the largest unit that divides ms. */
+static void format_duration(int64_t ms, char *buf, size_t size)
+{
+	if (ms % 1000 || ms == 0)
+		snprintf(buf, size, "%lldms", (long long)ms);
+	else if (ms % 60000)
+		snprintf(buf, size, "%llds", (long long)(ms / 1000));
+	else if (ms % 3600000)
+		snprintf(buf, size, "%lldm", (long long)(ms / 60000));
+	else
+		snprintf(buf, size, "%lldh", (long long)(ms / 3600000));
+}
+
 /* A scalar value (given or default). at is NULL for defaults. */
 static void parse_scalar_opt(struct pctx *p, const struct sc_option *o, const yaml_node_t *at,
 			     const char *s, void *base)
@@ -679,8 +695,10 @@ static void parse_scalar_opt(struct pctx *p, const struct sc_option *o, const ya
 			return;
 		}
 		if (v < o->min || v > o->max) {
-			perr(p, at, "'%s' must be between %lldms and %lldms, not '%s'", o->name, (long long)o->min,
-			     (long long)o->max, s);
+			char lo[32], hi[32];
+			format_duration(o->min, lo, sizeof(lo));
+			format_duration(o->max, hi, sizeof(hi));
+			perr(p, at, "'%s' must be between %s and %s, not '%s'", o->name, lo, hi, s);
 			return;
 		}
 		*(int64_t *)field = v;
@@ -1306,9 +1324,14 @@ static void describe_options(FILE *f, const struct sc_option *t, size_t n, int i
 			sb_puts(&sb, "; ");
 			list_words(&sb, o->allowed);
 		}
-		if ((o->type == SC_INT || o->type == SC_DURATION) && o->max != INT64_MAX && o->max)
-			sb_printf(&sb, "; %lld..%lld%s", (long long)o->min, (long long)o->max,
-				  o->type == SC_DURATION ? " ms" : "");
+		if (o->type == SC_INT && o->max != INT64_MAX)
+			sb_printf(&sb, "; %lld..%lld", (long long)o->min, (long long)o->max);
+		if (o->type == SC_DURATION) {
+			char lo[32], hi[32];
+			format_duration(o->min, lo, sizeof(lo));
+			format_duration(o->max, hi, sizeof(hi));
+			sb_printf(&sb, "; %s..%s", lo, hi);
+		}
 		if (o->def)
 			sb_printf(&sb, "; default %s", o->def);
 		if (o->flags & SC_F_REQUIRED)

@@ -235,7 +235,7 @@ static void test_actions(void **state)
 		     "t.yaml:4:17: 'for' must be synced, primary, non-primary or down, not 'synched' (did you mean 'synced'?)");
 	expect_error(HEAD "steps:\n  - wait: {node: 1}\n", "t.yaml:4:11: missing key 'for' in 'wait'");
 	expect_error(HEAD "steps:\n  - wait: {for: down, timeout: 50ms}\n",
-		     "t.yaml:4:34: 'timeout' must be between 100ms and 86400000ms, not '50ms'");
+		     "t.yaml:4:32: 'timeout' must be between 100ms and 24h, not '50ms'");
 	expect_error(HEAD "steps:\n  - sleep: 10 sec\n",
 		     "t.yaml:4:12: 'duration' must be a duration such as 500ms, 10s or 2m, not '10 sec'");
 	expect_error(HEAD "steps:\n  - sleep:\n", "t.yaml:4:5: missing key 'duration' in 'sleep'");
@@ -261,16 +261,16 @@ static void test_actions(void **state)
 		     "t.yaml:4:20: 'edit-grastate' needs 'seqno' or 'safe_to_bootstrap'");
 	expect_error(HEAD "steps:\n  - edit-grastate: {node: 1, safe_to_bootstrap: 2}\n",
 		     "t.yaml:4:49: 'safe_to_bootstrap' must be between 0 and 1, not 2");
-	expect_error(HEAD "steps:\n  - partition: {groups: [[1, 2]]}\n", "t.yaml:4:26: 'groups' needs at least two groups");
-	expect_error(HEAD "steps:\n  - partition: {groups: [[1], [2]]}\n", "t.yaml:4:26: node 3 is in no group of 'groups'");
-	expect_error(HEAD "steps:\n  - partition: {groups: [[1, 2], [2, 3]]}\n", "t.yaml:4:36: node 2 is in two groups");
+	expect_error(HEAD "steps:\n  - partition: {groups: [[1, 2]]}\n", "t.yaml:4:25: 'groups' needs at least two groups");
+	expect_error(HEAD "steps:\n  - partition: {groups: [[1], [2]]}\n", "t.yaml:4:25: node 3 is in no group of 'groups'");
+	expect_error(HEAD "steps:\n  - partition: {groups: [[1, 2], [2, 3]]}\n", "t.yaml:4:35: node 2 is in two groups");
 	expect_error(HEAD "steps:\n  - partition: {groups: [1, 2, 3]}\n",
-		     "t.yaml:4:27: each group in 'groups' must be a list of nodes, found a scalar");
-	expect_error(HEAD "steps:\n  - partition: [[1], [5, 2, 3]]\n", "t.yaml:4:25: node 5 is out of range: the cluster has 3 nodes");
-	expect_error(HEAD "steps:\n  - check: [invariant]\n", "t.yaml:4:15: unknown checker 'invariant' (did you mean 'invariants'?)");
+		     "t.yaml:4:26: each group in 'groups' must be a list of nodes, found a scalar");
+	expect_error(HEAD "steps:\n  - partition: [[1], [5, 2, 3]]\n", "t.yaml:4:23: node 5 is out of range: the cluster has 3 nodes");
+	expect_error(HEAD "steps:\n  - check: [invariant]\n", "t.yaml:4:13: unknown checker 'invariant' (did you mean 'invariants'?)");
 	expect_error(HEAD "steps:\n  - check: {checks: [durability], expect: {durability: maybe}}\n",
-		     "t.yaml:4:57: 'durability' must be pass, fail or any, not 'maybe'");
-	expect_error(HEAD "steps:\n  - check: []\n", "t.yaml:4:14: 'checks' is empty");
+		     "t.yaml:4:56: 'durability' must be pass, fail or any, not 'maybe'");
+	expect_error(HEAD "steps:\n  - check: []\n", "t.yaml:4:12: 'checks' is empty");
 	expect_error(HEAD "steps:\n  - kill: 1\n    stop: 2\n",
 		     "t.yaml:5:5: a step has one action; 'stop' must be a step of its own (start it with '-')");
 	expect_error(HEAD "steps:\n  - sleep\n", "t.yaml:4:5: missing key 'duration' in 'sleep'");
