@@ -9,6 +9,7 @@
 #include "gtid.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -625,4 +626,147 @@ void gtid_mpos_diff_format(const struct gtid_mpos_diff *d, char *buf, size_t siz
 	else
 		snprintf(buf, size, "%u-%u-%llu..%llu", d->domain, d->a_server,
 			 (unsigned long long)d->from, (unsigned long long)d->to);
+}
+
+/* ---- binlog scans ----------------------------------------------------- */
+
+void binlog_scan_init(struct binlog_scan *bs, const char *database)
+{
+	memset(bs, 0, sizeof(*bs));
+	lab_strlcpy(bs->database, database ? database : "", sizeof(bs->database));
+	gtid_set_init(&bs->set, GTID_MARIADB);
+}
+
+void binlog_scan_release(struct binlog_scan *bs)
+{
+	if (!bs)
+		return;
+	gtid_set_release(&bs->set);
+	free(bs->txn);
+	free(bs->row);
+	char db[64];
+	lab_strlcpy(db, bs->database, sizeof(db));
+	binlog_scan_init(bs, db);
+}
+
+/* "`db`.`table`" at p: fills table when db matches the filter. */
+static bool parse_qualified(const struct binlog_scan *bs, const char *p, char *table, size_t size)
+{
+	const char *d0, *d1, *t0, *t1;
+	if (*p != '`' || !(d1 = strchr((d0 = p + 1), '`')) || d1[1] != '.' || d1[2] != '`' ||
+	    !(t1 = strchr((t0 = d1 + 3), '`')))
+		return false;
+	if (bs->database[0] &&
+	    ((size_t)(d1 - d0) != strlen(bs->database) || strncmp(d0, bs->database, (size_t)(d1 - d0))))
+		return false;
+	size_t len = (size_t)(t1 - t0);
+	if (len == 0 || len >= size)
+		return false;
+	memcpy(table, t0, len);
+	table[len] = '\0';
+	return true;
+}
+
+int binlog_scan_line(struct binlog_scan *bs, const char *line)
+{
+	const char *p;
+	if (line[0] == '#' && line[1] == '#' && line[2] == '#') {
+		p = line + 3;
+		while (*p == ' ')
+			p++;
+		char op = 0;
+		if (!strncmp(p, "INSERT INTO ", 12))
+			op = '+', p += 12;
+		else if (!strncmp(p, "UPDATE ", 7))
+			op = '~', p += 7;
+		else if (!strncmp(p, "DELETE FROM ", 12))
+			op = '-', p += 12;
+		if (op) {
+			bs->pending_op = 0;
+			if (bs->in_txn && parse_qualified(bs, p, bs->pending_table, sizeof(bs->pending_table)))
+				bs->pending_op = op;
+			return 0;
+		}
+		if (bs->pending_op && !strncmp(p, "@1=", 3)) {
+			int64_t id;
+			char num[32];
+			size_t n = 0;
+			p += 3;
+			while ((isdigit((unsigned char)*p) || (*p == '-' && n == 0)) && n < sizeof(num) - 1)
+				num[n++] = *p++;
+			num[n] = '\0';
+			if (parse_int64(num, INT64_MIN, INT64_MAX, &id) == 0) {
+				if (bs->n_row == bs->cap_row) {
+					bs->cap_row = bs->cap_row ? bs->cap_row * 2 : 256;
+					bs->row = xrealloc(bs->row, bs->cap_row * sizeof(*bs->row));
+				}
+				struct binlog_row *r = &bs->row[bs->n_row++];
+				r->op = bs->pending_op;
+				lab_strlcpy(r->table, bs->pending_table, sizeof(r->table));
+				r->id = id;
+				bs->txn[bs->n_txn - 1].n_rows++;
+			}
+			bs->pending_op = 0;
+		}
+		return 0;
+	}
+	if (line[0] != '#')
+		return 0;
+	/* "#261121  6:36:42 server id 1  end_log_pos 1335 CRC32 0x... \tGTID 0-1-7 trans" */
+	p = strstr(line, "\tGTID ");
+	if (!p || !strstr(line, "server id"))
+		return 0;
+	struct cursor c = { line, p + 6, "binlog gtid line" };
+	uint32_t domain, server;
+	uint64_t seq;
+	if (parse_mariadb_triplet(&c, &domain, &server, &seq) < 0)
+		return -1;
+	if (seq == 0) {
+		parse_fail(&c, "a sequence number above 0");
+		return -1;
+	}
+	gtid_set_add(&bs->set, NULL, domain, server, seq, seq);
+	if (bs->n_txn == bs->cap_txn) {
+		bs->cap_txn = bs->cap_txn ? bs->cap_txn * 2 : 256;
+		bs->txn = xrealloc(bs->txn, bs->cap_txn * sizeof(*bs->txn));
+	}
+	bs->txn[bs->n_txn++] = (struct binlog_txn){ domain, server, seq, bs->n_row, 0 };
+	bs->in_txn = true;
+	bs->pending_op = 0;
+	return 0;
+}
+
+int binlog_scan_file(struct binlog_scan *bs, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		lab_error("cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int rc = 0;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		if (len > 0 && line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		if (binlog_scan_line(bs, line) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+const struct binlog_txn *binlog_scan_find(const struct binlog_scan *bs, uint32_t domain,
+					  uint32_t server, uint64_t seq)
+{
+	/* Binlogs are mostly in seq order per domain, but not across domains or
+	 * after a failover: a linear scan from the end is simple and rare. */
+	for (size_t i = bs->n_txn; i-- > 0;)
+		if (bs->txn[i].domain == domain && bs->txn[i].server == server && bs->txn[i].seq == seq)
+			return &bs->txn[i];
+	return NULL;
 }

@@ -155,4 +155,48 @@ int gtid_mpos_union(struct gtid_mpos *dst, const struct gtid_mpos *a);
 /* "D-S-FROM..TO" / "D-S-N" text for one difference, into buf. */
 void gtid_mpos_diff_format(const struct gtid_mpos_diff *d, char *buf, size_t size);
 
+/* ---- binlog scans -------------------------------------------------------
+ * The exact identity of a MariaDB server's transactions: the text of
+ * `mariadb-binlog --base64-output=decode-rows --verbose` (remote or local
+ * files), read line by line.  Every GTID event ("GTID 0-1-7 trans") is one
+ * member of the scan's exact set; the row events that follow it
+ * ("### INSERT INTO `bank`.`credit`" then "###   @1=9001") are its rows,
+ * the first column being the row's id (the bank schema's primary key). */
+
+struct binlog_row {
+	char op;          /* '+' insert, '~' update, '-' delete (journal.h's row ops) */
+	char table[32];   /* without the schema */
+	int64_t id;       /* @1 */
+};
+
+struct binlog_txn {
+	uint32_t domain, server;
+	uint64_t seq;
+	size_t first_row, n_rows; /* into binlog_scan.row */
+};
+
+struct binlog_scan {
+	char database[64];      /* rows of other schemas are skipped; "" keeps all */
+	struct gtid_set set;    /* GTID_MARIADB: every transaction seen */
+	struct binlog_txn *txn;
+	size_t n_txn, cap_txn;
+	struct binlog_row *row;
+	size_t n_row, cap_row;
+	/* parser state */
+	char pending_op;
+	char pending_table[32];
+	bool in_txn;
+};
+
+void binlog_scan_init(struct binlog_scan *bs, const char *database);
+void binlog_scan_release(struct binlog_scan *bs); /* NULL ok */
+/* Feed one line (without or with its '\n'). Lines that are not GTID or
+ * row lines are ignored; -1 only on a malformed GTID line (reported). */
+int binlog_scan_line(struct binlog_scan *bs, const char *line);
+/* Feed a whole file of such text. -1 if it cannot be read (reported). */
+int binlog_scan_file(struct binlog_scan *bs, const char *path);
+/* The scan's transaction with this GTID, or NULL. */
+const struct binlog_txn *binlog_scan_find(const struct binlog_scan *bs, uint32_t domain,
+					  uint32_t server, uint64_t seq);
+
 #endif

@@ -295,6 +295,75 @@ static void test_big_and_edges(void **state)
 	gtid_mpos_release(NULL);
 }
 
+/* Text as `mariadb-binlog --base64-output=decode-rows -v` prints it
+ * (MariaDB 10.11), trimmed. */
+static const char binlog_text[] =
+	"# at 1293\n"
+	"#261121  6:36:42 server id 1  end_log_pos 1335 CRC32 0x6981442f \tGTID 0-1-7 trans\n"
+	"/*M!100001 SET @@session.gtid_seq_no=7*//*!*/;\n"
+	"START TRANSACTION\n"
+	"#261121  6:36:42 server id 1  end_log_pos 1395 CRC32 0xf9d722bb \tAnnotate_rows:\n"
+	"#Q> INSERT INTO credit (id, customer_id, amount) VALUES (9001, 17, 50)\n"
+	"#261121  6:36:42 server id 1  end_log_pos 1440 CRC32 0xd2b46699 \tTable_map: `bank`.`credit` mapped to number 18\n"
+	"### INSERT INTO `bank`.`credit`\n"
+	"### SET\n"
+	"###   @1=9001\n"
+	"###   @2=17\n"
+	"###   @3=50\n"
+	"### UPDATE `bank`.`customer`\n"
+	"### WHERE\n"
+	"###   @1=17\n"
+	"###   @2='c17'\n"
+	"### SET\n"
+	"###   @1=17\n"
+	"###   @3=150\n"
+	"COMMIT/*!*/;\n"
+	"#261121  6:36:42 server id 2  end_log_pos 1572 CRC32 0x1ffaeaf4 \tGTID 0-2-8 trans\n"
+	"### DELETE FROM `bank`.`customer`\n"
+	"### WHERE\n"
+	"###   @1=-5\n"
+	"### INSERT INTO `other`.`t`\n"
+	"### SET\n"
+	"###   @1=1\n"
+	"#261121  6:36:43 server id 2  end_log_pos 1600 CRC32 0x1ffaeaf5 \tGTID 0-2-9 ddl\n"
+	"#261121  6:36:43 server id 2  end_log_pos 1700 CRC32 0x1ffaeaf6 \tGtid list [0-2-9]\n";
+
+static void test_binlog_scan(void **state)
+{
+	(void)state;
+	struct binlog_scan bs;
+	binlog_scan_init(&bs, "bank");
+	char *text = xstrdup(binlog_text), *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		assert_int_equal(binlog_scan_line(&bs, line), 0);
+	free(text);
+	char *set = gtid_set_format(&bs.set);
+	assert_string_equal(set, "0-1-7,0-2-8..9");
+	free(set);
+	assert_int_equal(bs.n_txn, 3);
+	const struct binlog_txn *t = binlog_scan_find(&bs, 0, 1, 7);
+	assert_non_null(t);
+	assert_int_equal(t->n_rows, 2);
+	assert_int_equal(bs.row[t->first_row].op, '+');
+	assert_string_equal(bs.row[t->first_row].table, "credit");
+	assert_int_equal(bs.row[t->first_row].id, 9001);
+	assert_int_equal(bs.row[t->first_row + 1].op, '~');
+	assert_string_equal(bs.row[t->first_row + 1].table, "customer");
+	assert_int_equal(bs.row[t->first_row + 1].id, 17);
+	t = binlog_scan_find(&bs, 0, 2, 8);
+	assert_non_null(t);
+	assert_int_equal(t->n_rows, 1); /* other.t is not the bank schema */
+	assert_int_equal(bs.row[t->first_row].op, '-');
+	assert_int_equal(bs.row[t->first_row].id, -5);
+	t = binlog_scan_find(&bs, 0, 2, 9);
+	assert_non_null(t);
+	assert_int_equal(t->n_rows, 0);
+	assert_null(binlog_scan_find(&bs, 0, 1, 8));
+	assert_int_equal(binlog_scan_line(&bs, "#26 server id 1 end_log_pos 1 \tGTID 0-1-x trans"), -1);
+	binlog_scan_release(&bs);
+	binlog_scan_release(NULL);
+}
+
 int main(void)
 {
 	lab_quiet = true;
@@ -306,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_mariadb_positions),
 		cmocka_unit_test(test_mariadb_position_errors),
 		cmocka_unit_test(test_big_and_edges),
+		cmocka_unit_test(test_binlog_scan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
