@@ -375,14 +375,17 @@ static int scan_node(const struct check_ctx *ctx, MYSQL *m, struct sb_node *nd)
 struct jrow {
 	uint8_t table;
 	char op;
+	uint8_t outcome;
+	uint16_t node;     /* index into jindex.nodes */
 	int64_t first, last;
 	int64_t txn;
-	uint8_t outcome;
 };
 
 struct jindex {
 	struct jrow *r;
 	size_t n, cap;
+	char **nodes;      /* distinct journal NODE fields */
+	size_t n_nodes;
 	bool loaded;
 };
 
@@ -398,8 +401,31 @@ static int jrow_cmp(const void *x, const void *y)
 	return 0;
 }
 
-/* Index the inserts and deletes of every journal transaction (ids are the
- * client's own and unique, so a row op names its transaction). */
+static uint16_t jindex_node(struct jindex *ji, const char *node)
+{
+	for (size_t i = 0; i < ji->n_nodes; i++)
+		if (!strcmp(ji->nodes[i], node))
+			return (uint16_t)i;
+	if (ji->n_nodes >= UINT16_MAX)
+		return UINT16_MAX;
+	ji->nodes = xrealloc(ji->nodes, (ji->n_nodes + 1) * sizeof(*ji->nodes));
+	ji->nodes[ji->n_nodes] = xstrdup(node);
+	return (uint16_t)ji->n_nodes++;
+}
+
+static void jindex_release(struct jindex *ji)
+{
+	for (size_t i = 0; i < ji->n_nodes; i++)
+		free(ji->nodes[i]);
+	free(ji->nodes);
+	free(ji->r);
+	memset(ji, 0, sizeof(*ji));
+}
+
+/* Index the inserts and deletes of every journal transaction. Ids are the
+ * client's own, so an insert names its transaction; a delete may be claimed
+ * by several attempts (a failed one, then an acknowledged one), which the
+ * caller tells apart by the node and the other rows. */
 static int jindex_load(struct jindex *ji, const char *path)
 {
 	struct journal_reader *jr = journal_open(path);
@@ -409,6 +435,7 @@ static int jindex_load(struct jindex *ji, const char *path)
 	int rc;
 	txn_record_init(&rec);
 	while ((rc = journal_next(jr, &rec)) == 1) {
+		uint16_t node = jindex_node(ji, rec.node);
 		for (size_t i = 0; i < rec.n_rows; i++) {
 			const struct row_ref *rr = &rec.rows[i];
 			if (rr->op != ROW_INSERT && rr->op != ROW_DELETE)
@@ -417,8 +444,8 @@ static int jindex_load(struct jindex *ji, const char *path)
 				ji->cap = ji->cap ? ji->cap * 2 : 1024;
 				ji->r = xrealloc(ji->r, ji->cap * sizeof(*ji->r));
 			}
-			ji->r[ji->n++] = (struct jrow){ rr->table, rr->op, rr->first, rr->last, rec.txn,
-							(uint8_t)rec.outcome };
+			ji->r[ji->n++] = (struct jrow){ rr->table, rr->op, (uint8_t)rec.outcome, node,
+							rr->first, rr->last, rec.txn };
 		}
 	}
 	txn_record_release(&rec);
@@ -430,11 +457,13 @@ static int jindex_load(struct jindex *ji, const char *path)
 	return 0;
 }
 
-static const struct jrow *jindex_find(const struct jindex *ji, uint8_t table, char op, int64_t id)
+/* Every journal row claim covering (table, op, id): calls fn for each. */
+static void jindex_each(const struct jindex *ji, uint8_t table, char op, int64_t id,
+			void (*fn)(const struct jrow *, void *), void *arg)
 {
 	size_t lo = 0, hi = ji->n;
-	struct jrow key = { table, op, id, id, 0, 0 };
-	/* last entry with (table, op, first) <= key */
+	struct jrow key = { .table = table, .op = op, .first = id, .last = id };
+	/* past the last entry with (table, op, first) <= key */
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		if (jrow_cmp(&ji->r[mid], &key) <= 0)
@@ -442,12 +471,40 @@ static const struct jrow *jindex_find(const struct jindex *ji, uint8_t table, ch
 		else
 			hi = mid;
 	}
-	if (lo == 0)
-		return NULL;
-	const struct jrow *r = &ji->r[lo - 1];
-	if (r->table == table && r->op == op && r->first <= id && id <= r->last)
-		return r;
-	return NULL;
+	for (size_t i = lo; i-- > 0;) {
+		const struct jrow *r = &ji->r[i];
+		if (r->table != table || r->op != op)
+			break;
+		if (r->first <= id && id <= r->last)
+			fn(r, arg);
+		if (r->first < id)
+			break; /* single rows and ranges never overlap an earlier start */
+	}
+}
+
+/* Candidates for the journal transaction of one binlog transaction. */
+struct cand {
+	int64_t txn;
+	uint8_t outcome;
+	uint16_t node;
+	int score;
+};
+
+struct cands {
+	struct cand v[16];
+	size_t n;
+};
+
+static void cand_add(const struct jrow *r, void *arg)
+{
+	struct cands *cs = arg;
+	for (size_t i = 0; i < cs->n; i++)
+		if (cs->v[i].txn == r->txn) {
+			cs->v[i].score++;
+			return;
+		}
+	if (cs->n < ARRAY_SIZE(cs->v))
+		cs->v[cs->n++] = (struct cand){ r->txn, r->outcome, r->node, 1 };
 }
 
 /* ---- primary / replica ---- */
@@ -480,10 +537,11 @@ static void report_errant(const struct check_ctx *ctx, struct report *r, struct 
 		const struct binlog_txn *t = &nd->scan.txn[i];
 		if (!gtid_set_contains(&errant, NULL, t->domain, t->server, t->seq))
 			continue;
-		const struct jrow *jr = NULL;
+		struct cands cs = { .n = 0 };
+		const struct cand *jr = NULL;
 		const char *table = "";
 		int64_t row_id = -1;
-		for (size_t k = 0; k < t->n_rows && !jr; k++) {
+		for (size_t k = 0; k < t->n_rows; k++) {
 			const struct binlog_row *br = &nd->scan.row[t->first_row + k];
 			enum row_table tb;
 			if (row_table_parse(br->table, &tb) < 0)
@@ -493,7 +551,22 @@ static void report_errant(const struct check_ctx *ctx, struct report *r, struct 
 				row_id = br->id;
 			}
 			if ((br->op == '+' || br->op == '-') && ji->loaded)
-				jr = jindex_find(ji, (uint8_t)tb, br->op, br->id);
+				jindex_each(ji, (uint8_t)tb, br->op, br->id, cand_add, &cs);
+		}
+		/* The attempt that ran on the node that wrote it (lab's flavors
+		 * use the node number as server_id) and claims the most of its
+		 * rows. */
+		char origin[280];
+		if (t->server >= 1 && t->server <= ctx->n_hosts)
+			hostport_format(&ctx->hosts[t->server - 1], origin, sizeof(origin));
+		else
+			lab_strlcpy(origin, nd->hp, sizeof(origin));
+		for (size_t k = 0; k < cs.n; k++) {
+			const struct cand *cd = &cs.v[k];
+			bool here = cd->node < ji->n_nodes && !strcmp(ji->nodes[cd->node], origin);
+			bool best_here = jr && jr->node < ji->n_nodes && !strcmp(ji->nodes[jr->node], origin);
+			if (!jr || (here && !best_here) || (here == best_here && cd->score > jr->score))
+				jr = cd;
 		}
 		char gtid[80];
 		snprintf(gtid, sizeof(gtid), "%u-%u-%" PRIu64, t->domain, t->server, t->seq);
@@ -596,7 +669,7 @@ static int check_async(const struct check_ctx *ctx, struct report *r, struct sb_
 		for (size_t i = 0; i < n; i++)
 			if ((int)i + 1 != ref && nd[i].scanned)
 				report_errant(ctx, r, &nd[i], &nd[ref - 1], &ji);
-		free(ji.r);
+		jindex_release(&ji);
 		/* Same seq, different server, by positions (cheap and independent
 		 * of the binlog scan). */
 		for (size_t i = 0; i < n; i++) {
