@@ -120,12 +120,14 @@ struct sb_node {
 	char io_running[8], sql_running[8];
 	unsigned io_errno, sql_errno;
 	char repl_error[512];
+	char *gtid_executed;  /* MySQL / Percona: @@gtid_executed (malloc'd), else NULL */
 	struct binlog_scan scan;
 	bool scanned;
 	char scan_source[32]; /* "server" | "datadir" */
 	/* galera */
 	char cluster_status[32], state_uuid[64], local_state[32];
 	int64_t conf_id, cluster_size, last_committed;
+	char members[1024];   /* wsrep_incoming_addresses */
 	bool have_grastate;
 	char gra_uuid[64];
 	int64_t gra_seqno;
@@ -156,6 +158,13 @@ static void read_async(MYSQL *m, struct sb_node *nd)
 			lab_strlcpy(nd->binlog_pos, row[1] ? row[1] : "", sizeof(nd->binlog_pos));
 			lab_strlcpy(nd->current_pos, row[2] ? row[2] : "", sizeof(nd->current_pos));
 		}
+		mysql_free_result(res);
+	}
+	/* MySQL and Percona Server: the executed set itself (MariaDB has no
+	 * such variable: error 1193, ignored). */
+	if (!mysql_query(m, "SELECT @@global.gtid_executed") && (res = mysql_store_result(m))) {
+		if ((row = mysql_fetch_row(res)) && row[0])
+			nd->gtid_executed = xstrdup(row[0]);
 		mysql_free_result(res);
 	}
 	if (!mysql_query(m, "SHOW SLAVE STATUS") && (res = mysql_store_result(m))) {
@@ -191,6 +200,8 @@ static void read_galera(MYSQL *m, struct sb_node *nd)
 			lab_strlcpy(nd->state_uuid, v, sizeof(nd->state_uuid));
 		else if (!strcmp(k, "wsrep_local_state_comment"))
 			lab_strlcpy(nd->local_state, v, sizeof(nd->local_state));
+		else if (!strcmp(k, "wsrep_incoming_addresses"))
+			lab_strlcpy(nd->members, v, sizeof(nd->members));
 		else if (!strcmp(k, "wsrep_cluster_conf_id"))
 			parse_int64(v, -1, INT64_MAX, &nd->conf_id);
 		else if (!strcmp(k, "wsrep_cluster_size"))
@@ -661,6 +672,30 @@ static int check_async(const struct check_ctx *ctx, struct report *r, struct sb_
 				best = gtid_set_count(&nd[i].scan.set);
 			}
 	}
+	/* MySQL / Percona: gtid_executed(node) − gtid_executed(primary), as
+	 * gh-mysql-rewind computes it; no binlog scan (mariadb-binlog does not
+	 * read MySQL GTID events), so no journal mapping. */
+	if (!ref && primary && nd[primary - 1].gtid_executed) {
+		struct gtid_set pset;
+		if (gtid_set_parse(&pset, GTID_MYSQL, nd[primary - 1].gtid_executed) == 0) {
+			for (size_t i = 0; i < n; i++) {
+				struct gtid_set xset, errant;
+				if ((int)i + 1 == primary || !nd[i].gtid_executed ||
+				    gtid_set_parse(&xset, GTID_MYSQL, nd[i].gtid_executed) < 0)
+					continue;
+				if (gtid_set_subtract(&errant, &xset, &pset) == 0 && !gtid_set_is_empty(&errant)) {
+					char *txt = gtid_set_format(&errant);
+					add_finding(r, true, "errant-gtid", nd[i].hp, -1,
+						    "%s holds %" PRIu64 " transactions the primary %s lacks: %s",
+						    nd[i].name, gtid_set_count(&errant), nd[primary - 1].name, txt);
+					free(txt);
+				}
+				gtid_set_release(&errant);
+				gtid_set_release(&xset);
+			}
+			gtid_set_release(&pset);
+		}
+	}
 	if (ref) {
 		struct jindex ji = { 0 };
 		note(r, "reference history: %s (%s), %" PRIu64 " transactions in its binlog", nd[ref - 1].name,
@@ -748,21 +783,33 @@ static void galera_offline(const struct check_ctx *ctx, struct sb_node *x)
 
 static int check_galera(const struct check_ctx *ctx, struct report *r, struct sb_node *nd, size_t n)
 {
-	/* Primary components: (state uuid, configuration id). */
-	char comp_uuid[LAB_MAX_NODES > 16 ? LAB_MAX_NODES : 16][64];
+	/* Primary components. Two Primary nodes are in the same component when
+	 * they share state uuid and configuration id, or when one lists the
+	 * other among its members (a view change may be half seen). */
+	int comp_of[LAB_MAX_NODES > 16 ? LAB_MAX_NODES : 16];
+	char comp_uuid[16][64];
 	int64_t comp_conf[16];
 	size_t n_comp = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && i < ARRAY_SIZE(comp_of); i++) {
 		struct sb_node *x = &nd[i];
+		comp_of[i] = -1;
 		if (!x->reachable || strcmp(x->cluster_status, "Primary"))
 			continue;
-		size_t k;
-		for (k = 0; k < n_comp; k++)
-			if (!strcmp(comp_uuid[k], x->state_uuid) && comp_conf[k] == x->conf_id)
-				break;
-		if (k == n_comp && n_comp < 16) {
+		for (size_t j = 0; j < i && comp_of[i] < 0; j++) {
+			struct sb_node *y = &nd[j];
+			if (comp_of[j] < 0)
+				continue;
+			char xh[300], yh[300];
+			snprintf(xh, sizeof(xh), "%s:", ctx->hosts[i].host);
+			snprintf(yh, sizeof(yh), "%s:", ctx->hosts[j].host);
+			if ((!strcmp(x->state_uuid, y->state_uuid) && x->conf_id == y->conf_id) ||
+			    strstr(x->members, yh) || strstr(y->members, xh))
+				comp_of[i] = comp_of[j];
+		}
+		if (comp_of[i] < 0 && n_comp < ARRAY_SIZE(comp_uuid)) {
 			lab_strlcpy(comp_uuid[n_comp], x->state_uuid, sizeof(comp_uuid[0]));
-			comp_conf[n_comp++] = x->conf_id;
+			comp_conf[n_comp] = x->conf_id;
+			comp_of[i] = (int)n_comp++;
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -784,8 +831,15 @@ static int check_galera(const struct check_ctx *ctx, struct report *r, struct sb
 	}
 	if (n_comp > 1) {
 		struct strbuf sb = { 0 };
-		for (size_t k = 0; k < n_comp; k++)
-			sb_printf(&sb, "%s%s (conf %" PRId64 ")", k ? ", " : "", comp_uuid[k], comp_conf[k]);
+		for (size_t k = 0; k < n_comp; k++) {
+			sb_printf(&sb, "%s[", k ? ", " : "");
+			for (size_t i = 0, first = 1; i < n && i < ARRAY_SIZE(comp_of); i++)
+				if (comp_of[i] == (int)k) {
+					sb_printf(&sb, "%snode %d", first ? "" : " ", nd[i].number);
+					first = 0;
+				}
+			sb_printf(&sb, "] state uuid %s conf %" PRId64, comp_uuid[k], comp_conf[k]);
+		}
 		add_finding(r, true, "multiple-primaries", NULL, -1, "%zu Primary components: %s", n_comp, sb.buf);
 		sb_release(&sb);
 	}
@@ -835,7 +889,7 @@ static int split_brain_run(const struct check_ctx *ctx, struct check_result *res
 			} else {
 				async++;
 				read_async(m, x);
-				if (scan_node(ctx, m, x) < 0)
+				if (!x->gtid_executed && scan_node(ctx, m, x) < 0)
 					note(&r, "%s: binlog not read: %s", x->name, lab_last_error());
 			}
 			mysql_close(m);
@@ -898,9 +952,11 @@ static int split_brain_run(const struct check_ctx *ctx, struct check_result *res
 		fprintf(ctx->out, "%s\n", sum.buf);
 	res->summary = sb_detach(&sum);
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (nd[i].scanned)
 			binlog_scan_release(&nd[i].scan);
+		free(nd[i].gtid_executed);
+	}
 	for (size_t i = 0; i < r.n; i++)
 		free(r.f[i].detail);
 	free(r.f);
