@@ -81,7 +81,7 @@ static void token(struct strbuf *sb, const char *s)
 static const char css[] =
 	"body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
 	"margin:24px;color:#1d2329;background:#fff}"
-	"h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d8dde3;padding-bottom:4px}"
+	"h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:16px 0 6px;border-bottom:1px solid #d8dde3;padding-bottom:4px}"
 	".meta{color:#4a5560;margin:2px 0}.meta b{color:#1d2329;font-weight:600}"
 	".verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-size:15px;vertical-align:middle;margin-left:8px}"
 	".verdict-pass{background:#2a9d4b}.verdict-fail{background:#c62828}.verdict-broken,.verdict-aborted,.verdict-running{background:#6c757d}"
@@ -89,7 +89,7 @@ static const char css[] =
 	".reason{margin:6px 0;color:#8a1c1c}"
 	".figures{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}"
 	".figure{border:1px solid #d8dde3;border-radius:6px;padding:6px 12px;min-width:120px}"
-	".figure .v{font-size:18px;font-weight:600}.figure .k{color:#5b6670;font-size:12px}"
+	".figure .v{font-size:16px;font-weight:600}.figure .k{color:#5b6670;font-size:12px}"
 	"table{border-collapse:collapse;margin:6px 0;font-size:13px}"
 	"th,td{border:1px solid #d8dde3;padding:3px 8px;text-align:left;vertical-align:top}"
 	"th{background:#f1f4f7}td.num{text-align:right;font-variant-numeric:tabular-nums}"
@@ -100,7 +100,7 @@ static const char css[] =
 	"svg .grid line{stroke:#e6e9ed;stroke-width:1}"
 	"svg .title{font-size:14px;font-weight:600}"
 	"svg .tick text{fill:#4a5560;font-size:11px}"
-	"svg .fault-band{fill:#f4a261;fill-opacity:.22;stroke:#e07a1f;stroke-opacity:.7;stroke-width:1}"
+	"svg .fault-band,svg .legend-band{fill:#f4a261;fill-opacity:.22;stroke:#e07a1f;stroke-opacity:.7;stroke-width:1}"
 	"svg .fault-label{font-size:11px;fill:#8a4b0f}svg .fault-tick{stroke:#e07a1f;stroke-width:1}"
 	"svg .unavail{fill:#c62828;fill-opacity:.55}"
 	"svg .series{fill:none;stroke-width:1.5}"
@@ -108,8 +108,10 @@ static const char css[] =
 	"svg .series.p50{stroke:#3b7dd8}svg .series.p95{stroke:#8e44ad}svg .series.p99{stroke:#c0392b}"
 	"svg .point.ok{fill:#2a9d4b}svg .point.failed{fill:#d62728}svg .point.unknown{fill:#ff9f1c}"
 	"svg .point.p50{fill:#3b7dd8}svg .point.p95{fill:#8e44ad}svg .point.p99{fill:#c0392b}"
+	"svg .swatch.ok{fill:#2a9d4b}svg .swatch.failed{fill:#d62728}svg .swatch.unknown{fill:#ff9f1c}"
+	"svg .swatch.p50{fill:#3b7dd8}svg .swatch.p95{fill:#8e44ad}svg .swatch.p99{fill:#c0392b}svg .swatch.unavail{fill:#c62828;fill-opacity:.55}"
 	"svg .legend rect{stroke:none}"
-	"svg .state-seg{stroke:#fff;stroke-width:1}"
+	"svg .state-seg{stroke:#fff;stroke-width:1;fill-opacity:.85}"
 	"svg .state-label{font-size:11px;fill:#10161c}"
 	".note{color:#5b6670;font-style:italic}"
 	"code{font-size:12px}";
@@ -240,15 +242,15 @@ static void legend(struct strbuf *sb, double x, double y, const char *const *nam
 {
 	sb_puts(sb, "<g class=\"legend\">");
 	for (size_t i = 0; i < n; i++) {
-		sb_printf(sb, "<rect class=\"point %s\" x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"4\"/>", classes[i],
+		sb_printf(sb, "<rect class=\"swatch %s\" x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"4\"/>", classes[i],
 			  x, y + (double)i * 18 - 6);
 		sb_printf(sb, "<text x=\"%.1f\" y=\"%.1f\">%s</text>", x + 20, y + (double)i * 18, names[i]);
 	}
 	if (fault) {
-		sb_printf(sb, "<rect class=\"fault-band legend-band\" x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"12\"/>",
+		sb_printf(sb, "<rect class=\"legend-band\" x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"12\"/>",
 			  x, y + (double)n * 18 - 10);
 		sb_printf(sb, "<text x=\"%.1f\" y=\"%.1f\">fault</text>", x + 20, y + (double)n * 18);
-		sb_printf(sb, "<rect class=\"unavail\" x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"5\"/>", x,
+		sb_printf(sb, "<rect class=\"swatch unavail\" x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"5\"/>", x,
 			  y + (double)(n + 1) * 18 - 7);
 		sb_printf(sb, "<text x=\"%.1f\" y=\"%.1f\">ok = 0</text>", x + 20, y + (double)(n + 1) * 18);
 	}
@@ -259,7 +261,7 @@ static void rate_chart(struct strbuf *sb, const struct run_data *rd, const struc
 		       const struct xscale *x)
 {
 	static const char *const names[] = { "ok", "failed", "unknown" };
-	const double top = 62, h = 230, height = top + h + 44;
+	const double top = 62, h = 210, height = top + h + 44;
 	double ymax = 1;
 
 	for (size_t i = 0; i < rd->n_seconds; i++) {
@@ -332,7 +334,7 @@ static void latency_chart(struct strbuf *sb, const struct run_data *rd, const st
 			  const struct xscale *x)
 {
 	static const char *const names[] = { "p50", "p95", "p99" };
-	const double top = 30, h = 200, height = top + h + 44;
+	const double top = 30, h = 170, height = top + h + 30;
 	double lo = 1e9, hi = 0, dlo, dhi;
 
 	for (size_t i = 0; i < rd->n_seconds; i++) {
@@ -381,13 +383,22 @@ static void latency_chart(struct strbuf *sb, const struct run_data *rd, const st
 	}
 	sb_printf(sb, "<text transform=\"translate(16 %.1f) rotate(-90)\" text-anchor=\"middle\">latency</text></g>",
 		  top + h / 2);
+	/* one path per series, broken where a second has no latency (ok = 0) */
 	for (int s = 0; s < 3; s++) {
-		sb_printf(sb, "<polyline class=\"series %s\" points=\"", names[s]);
+		bool pen = false;
+		int64_t prev_t = INT64_MIN;
+		sb_printf(sb, "<path class=\"series %s\" d=\"", names[s]);
 		for (size_t i = 0; i < rd->n_seconds; i++) {
 			const struct second_row *w = &rd->seconds[i];
 			double v = s == 0 ? w->p50 : s == 1 ? w->p95 : w->p99;
-			if (w->ok > 0 && !isnan(v))
-				sb_printf(sb, "%.1f,%.1f ", xpos(x, (double)w->t + 0.5), LY(v));
+			if (w->ok <= 0 || isnan(v)) {
+				pen = false;
+				continue;
+			}
+			sb_printf(sb, "%s%.1f,%.1f ", pen && w->t == prev_t + 1 ? "L" : "M",
+				  xpos(x, (double)w->t + 0.5), LY(v));
+			pen = true;
+			prev_t = w->t;
 		}
 		sb_puts(sb, "\"/>");
 	}
@@ -412,7 +423,7 @@ static void node_chart(struct strbuf *sb, const struct run_data *rd, const struc
 		       const struct xscale *x)
 {
 	int max_node = rd->run.nodes;
-	const double top = 30, lane = 26;
+	const double top = 30, lane = 24;
 	double h, height;
 
 	for (size_t i = 0; i < rd->n_states; i++)
@@ -426,6 +437,7 @@ static void node_chart(struct strbuf *sb, const struct run_data *rd, const struc
 		      " height=\"%.0f\" viewBox=\"0 0 %d %.0f\" role=\"img\" aria-label=\"node states\">",
 		  CHART_W, height, CHART_W, height);
 	sb_printf(sb, "<text class=\"title\" x=\"%d\" y=\"16\">Node states</text>", MARGIN_L);
+	fault_bands(sb, st, x, top, h, false); /* under the lanes: the states stay readable */
 	for (int n = 1; n <= max_node; n++) {
 		double y = top + lane * (n - 1);
 		sb_printf(sb, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">node %d</text>", MARGIN_L - 6,
@@ -457,14 +469,13 @@ static void node_chart(struct strbuf *sb, const struct run_data *rd, const struc
 				esc(sb, s->detail);
 			}
 			sb_puts(sb, "</title></rect>");
-			if (x1 - x0 > 8.0 * (double)strlen(s->state) + 6) {
+			if (x1 - x0 > 7.0 * (double)strlen(s->state) + 6) {
 				sb_printf(sb, "<text class=\"state-label\" x=\"%.1f\" y=\"%.1f\">", x0 + 4, y + lane / 2 + 4);
 				esc(sb, s->state);
 				sb_puts(sb, "</text>");
 			}
 		}
 	}
-	fault_bands(sb, st, x, top, h, false);
 	time_axis(sb, x, top, h, false);
 	if (!rd->n_states)
 		sb_printf(sb, "<text class=\"note\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">no node states were recorded</text>",
@@ -556,6 +567,15 @@ static char *html_page(const struct run_data *rd)
 	}
 	sb_puts(&sb, "</header>\n");
 
+	/* the timeline */
+	sb_puts(&sb, "<section id=\"timeline\"><h2>Timeline</h2>\n");
+	if (!rd->n_seconds)
+		sb_puts(&sb, "<p class=\"note\">no per-second workload figures were recorded for this run</p>\n");
+	rate_chart(&sb, rd, &st, &x);
+	latency_chart(&sb, rd, &st, &x);
+	node_chart(&sb, rd, &st, &x);
+	sb_puts(&sb, "</section>\n");
+
 	/* key figures */
 	sb_puts(&sb, "<section id=\"figures\" class=\"figures\">");
 	figure(&sb, "ok transactions", "%lld", (long long)st.total_ok);
@@ -580,15 +600,6 @@ static char *html_page(const struct run_data *rd)
 		figure(&sb, key, "%s", v.buf);
 		sb_release(&v);
 	}
-	sb_puts(&sb, "</section>\n");
-
-	/* the timeline */
-	sb_puts(&sb, "<section id=\"timeline\"><h2>Timeline</h2>\n");
-	if (!rd->n_seconds)
-		sb_puts(&sb, "<p class=\"note\">no per-second workload figures were recorded for this run</p>\n");
-	rate_chart(&sb, rd, &st, &x);
-	latency_chart(&sb, rd, &st, &x);
-	node_chart(&sb, rd, &st, &x);
 	sb_puts(&sb, "</section>\n");
 
 	/* steps */
