@@ -12,8 +12,25 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Bad command line: one line naming the problem, a pointer to the usage,
+ * exit 2. (lab_usage_error lives in lab.c, which unit tests do not link.) */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	lab_error("%s (see lab help results)", msg);
+	return LAB_EXIT_BROKEN;
+}
 
 struct results_opts {
 	const char *db;
@@ -88,19 +105,19 @@ static int parse_opts(int argc, char **argv, struct results_opts *o)
 			if (parse_seconds(a, val, &o->lim.max_recovery_rise_s) < 0)
 				return -1;
 		} else if (a[0] == '-' && a[1]) {
-			lab_usage_error("results", "unknown option '%s'", a);
+			usage_error("unknown option '%s'", a);
 			return -1;
 		} else {
 			takes = false;
 			if (o->n_args == (int)ARRAY_SIZE(o->args)) {
-				lab_usage_error("results", "too many arguments ('%s')", a);
+				usage_error("too many arguments ('%s')", a);
 				return -1;
 			}
 			o->args[o->n_args++] = a;
 		}
 		if (takes) {
 			if (!val) {
-				lab_usage_error("results", "option '%s' needs a value", a);
+				usage_error("option '%s' needs a value", a);
 				return -1;
 			}
 			i++;
@@ -170,7 +187,7 @@ static int results_show(struct resultsdb *db, const struct results_opts *o)
 	struct run_data *rd;
 
 	if (o->n_args != 2) {
-		lab_usage_error("results", "show needs one RUN");
+		usage_error("show needs one RUN");
 		return -1;
 	}
 	if (run_id_parse(db, o->args[1], &id) < 0 || !(rd = run_data_load(db, id)))
@@ -189,7 +206,7 @@ static int results_compare(struct resultsdb *db, const struct results_opts *o)
 
 	if (o->scenario || o->last) {
 		if (o->n_args != 1 || !o->scenario) {
-			lab_usage_error("results", "compare takes either RUN RUN or --scenario NAME --last N");
+			usage_error("compare takes either RUN RUN or --scenario NAME --last N");
 			return LAB_EXIT_BROKEN;
 		}
 		n = runs_of_scenario(db, o->scenario, o->last ? (int)o->last : 2, &ids);
@@ -203,7 +220,7 @@ static int results_compare(struct resultsdb *db, const struct results_opts *o)
 		}
 	} else {
 		if (o->n_args != 3) {
-			lab_usage_error("results", "compare needs two RUNs (baseline, candidate)");
+			usage_error("compare needs two RUNs (baseline, candidate)");
 			return LAB_EXIT_BROKEN;
 		}
 		ids = xcalloc(2, sizeof(*ids));
@@ -241,9 +258,9 @@ int cmd_results(int argc, char **argv)
 		return LAB_EXIT_BROKEN;
 	sub = o.n_args ? o.args[0] : "list";
 	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "compare"))
-		return lab_usage_error("results", "unknown sub-command '%s'", sub);
+		return usage_error("unknown sub-command '%s'", sub);
 	if (!strcmp(sub, "list") && o.n_args > 1)
-		return lab_usage_error("results", "list takes no argument ('%s')", o.args[1]);
+		return usage_error("list takes no argument ('%s')", o.args[1]);
 	if (!(db = open_existing(o.db)))
 		return LAB_EXIT_BROKEN;
 	if (!strcmp(sub, "list"))

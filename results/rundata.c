@@ -384,6 +384,8 @@ uint64_t node_mask(const char *node)
 
 	if (!node || !*node || !strcmp(node, "all"))
 		return ~(uint64_t)0;
+	while (*p == ',' || *p == ' ' || *p == '[' || *p == ']')
+		p++;
 	while (*p) {
 		char *end;
 		long v = strtol(p, &end, 10);
