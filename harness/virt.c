@@ -626,6 +626,13 @@ int virt_agent_parse_status(const char *reply, bool *exited, int *status, struct
 
 /* ---- libvirt ---------------------------------------------------------- */
 
+void virt_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 #ifdef LAB_NO_LIBVIRT
 
 const char *virt_unavailable(void) { return "built without libvirt"; }
@@ -660,6 +667,8 @@ int virt_set_cache_mode(struct virt_dom *dom, const char *t, const char *m, char
 bool virt_agent_ping(struct virt_dom *dom, int64_t t) { (void)dom; (void)t; return false; }
 int virt_guest_exec(struct virt_dom *dom, const char *const argv[], const char *in, int64_t t, struct strbuf *out)
 { (void)dom; (void)argv; (void)in; (void)t; (void)out; NO_LIBVIRT(-1); }
+int virt_list_marked(struct virt_conn *conn, const char *cluster, char ***names, size_t *n)
+{ (void)conn; (void)cluster; *names = NULL; *n = 0; NO_LIBVIRT(-1); }
 int virt_network_ensure(struct virt_conn *conn, const char *name, const char *xml) { (void)conn; (void)name; (void)xml; NO_LIBVIRT(-1); }
 int virt_network_remove(struct virt_conn *conn, const char *name) { (void)conn; (void)name; NO_LIBVIRT(-1); }
 
@@ -782,6 +791,37 @@ struct virt_dom *virt_domain_open(struct virt_conn *c, const char *name, const c
 fail:
 	virt_domain_free(d);
 	return NULL;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int virt_list_marked(struct virt_conn *c, const char *cluster, char ***names, size_t *n)
+{
+	virDomainPtr *doms = NULL;
+	int count = virConnectListAllDomains(c->conn, &doms, 0);
+	*names = NULL;
+	*n = 0;
+	if (count < 0) {
+		lab_error("cannot list the domains at '%s': %s", c->uri, verr());
+		return -1;
+	}
+	*names = xcalloc((size_t)count + 1, sizeof(char *));
+	for (int i = 0; i < count; i++) {
+		char *meta = virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT, VIRT_MARKER_NS, 0);
+		char mc[128];
+		int node;
+		if (meta && virt_marker_parse(meta, mc, sizeof(mc), &node) == 0 &&
+		    (!cluster || strcmp(cluster, mc) == 0))
+			(*names)[(*n)++] = xstrdup(virDomainGetName(doms[i]));
+		free(meta);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	qsort(*names, *n, sizeof(char *), cmp_names);
+	return 0;
 }
 
 /* The <name> of a domain XML, malloc'd, or NULL. */

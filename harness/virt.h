@@ -52,6 +52,12 @@ const char *virt_domain_name(const struct virt_dom *dom);
 int virt_domain_node(const struct virt_dom *dom);           /* from the marker */
 const char *virt_domain_cluster(const struct virt_dom *dom); /* from the marker */
 
+/* Names of the lab-marked domains at conn (cluster NULL: any cluster),
+ * sorted; unmarked domains are skipped. *names and each name are malloc'd:
+ * free with virt_names_free. */
+int virt_list_marked(struct virt_conn *conn, const char *cluster, char ***names, size_t *n);
+void virt_names_free(char **names, size_t n);
+
 /* Define a domain from xml (persistent), which must carry lab's marker;
  * refuses to redefine an existing domain that lacks it. Returns the handle
  * or NULL. */
