@@ -108,7 +108,12 @@ static int local_create(struct cluster *c)
 {
 	int subnet;
 
-	if (subnet_claim(LAB_SUBNET_DIR, c->state_dir, true, &subnet) < 0)
+	bool busy[LAB_SUBNET_MAX + 1] = { false };
+
+	/* Subnets routed already (a libvirt network, a stray veth) are not
+	 * ours to take, claim or not. */
+	if (net_busy_subnets(busy) < 0 ||
+	    subnet_claim(LAB_SUBNET_DIR, c->state_dir, true, busy, &subnet) < 0)
 		return -1;
 	cluster_state_setf(c, "local.subnet", "%d", subnet);
 	if (cluster_state_save(c) < 0)
