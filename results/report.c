@@ -442,13 +442,19 @@ static void node_chart(struct strbuf *sb, const struct run_data *rd, const struc
 		double y = top + lane * (n - 1);
 		sb_printf(sb, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">node %d</text>", MARGIN_L - 6,
 			  y + lane / 2 + 4, n);
+		const char *prev = NULL;
 		for (size_t i = 0; i < rd->n_states; i++) {
 			const struct state_row *s = &rd->states[i];
 			double t_next = st->t_end, x0, x1;
 			if (s->node != n)
 				continue;
+			/* one segment per state change: the runner records every node
+			 * after each step, mostly unchanged */
+			if (prev && !strcmp(prev, s->state))
+				continue;
+			prev = s->state;
 			for (size_t j = i + 1; j < rd->n_states; j++)
-				if (rd->states[j].node == n) {
+				if (rd->states[j].node == n && strcmp(rd->states[j].state, s->state)) {
 					t_next = rd->states[j].t;
 					break;
 				}
