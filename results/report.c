@@ -150,6 +150,9 @@ static double xpos(const struct xscale *x, double t)
 	return px < x->left ? x->left : px > x->left + x->width ? x->left + x->width : px;
 }
 
+/* A run with a mass loss can have 10^5 anomalies: the page lists the first. */
+#define MAX_ANOMALY_ROWS 2000
+
 #define CHART_W 1280
 #define MARGIN_L 70
 #define MARGIN_R 150
@@ -710,7 +713,7 @@ static char *html_page(const struct run_data *rd)
 	}
 	sb_puts(&sb, "<table id=\"anomalies-table\"><tr><th>id</th><th>checker</th><th>kind</th><th>table</th>"
 		     "<th>row</th><th>txn</th><th>node</th><th>detail</th></tr>\n");
-	for (size_t i = 0; i < rd->n_anomalies; i++) {
+	for (size_t i = 0; i < rd->n_anomalies && i < MAX_ANOMALY_ROWS; i++) {
 		const struct anomaly_row *a = &rd->anomalies[i];
 		sb_printf(&sb, "<tr class=\"anomaly\" id=\"anomaly-%lld\"><td class=\"num\">%lld</td><td>", (long long)a->id,
 			  (long long)a->id);
@@ -732,6 +735,9 @@ static char *html_page(const struct run_data *rd)
 		sb_puts(&sb, "</td></tr>\n");
 	}
 	sb_puts(&sb, "</table>\n");
+	if (rd->n_anomalies > MAX_ANOMALY_ROWS)
+		sb_printf(&sb, "<p class=\"note\">the first %d of %zu anomalies are listed; all are in the results"
+			       " database (lab results show %lld)</p>\n", MAX_ANOMALY_ROWS, rd->n_anomalies, (long long)r->id);
 	if (!rd->n_anomalies)
 		sb_puts(&sb, "<p class=\"note\">no anomaly was recorded</p>\n");
 	sb_puts(&sb, "</section>\n");
