@@ -360,6 +360,8 @@ bool step_is_fault(const struct step_row *s)
 	return s->seq > 0 && fault_kind(s->action) != UNDO_NONE;
 }
 
+/* The action ends a fault of kind k: one of its undo actions, as a step or
+ * as the runner's cleanup ("undo:heal", "undo:start", ...). */
 static bool undoes(enum undo_kind k, const char *action)
 {
 	static const char *const net[] = { "heal", NULL };
@@ -370,7 +372,7 @@ static bool undoes(enum undo_kind k, const char *action)
 	if (!action)
 		return false;
 	if (!strncmp(action, "undo:", 5))
-		return true;
+		action += 5;
 	for (; *list; list++)
 		if (!strcmp(action, *list))
 			return true;
