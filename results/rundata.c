@@ -365,7 +365,8 @@ bool step_is_fault(const struct step_row *s)
 static bool undoes(enum undo_kind k, const char *action)
 {
 	static const char *const net[] = { "heal", NULL };
-	static const char *const node[] = { "start", "bootstrap", "wait", "resume", "unfreeze", NULL };
+	/* not "wait": a scenario waits for the node to be down as well as Synced */
+	static const char *const node[] = { "start", "bootstrap", "resume", "unfreeze", NULL };
 	static const char *const cache[] = { "disk-cache", NULL };
 	const char *const *list = k == UNDO_NET ? net : k == UNDO_NODE ? node : cache;
 

@@ -72,6 +72,7 @@ static int64_t record_run(struct resultsdb *db, const char *scenario, const char
 	assert_true(run > 0);
 	step(db, run, 1, "workload", NULL, 0.5, 0.6);
 	step(db, run, 2, "kill", "2", 9.5, 9.7);
+	step(db, run, 3, "wait", "2", 9.7, 10.0); /* for: down — does not end the kill */
 	step(db, run, 3, "start", "2", 14.0, 15.0);
 	step(db, run, 4, "partition", "1", 19.2, 19.4);
 	step(db, run, 5, "heal", NULL, 22.0, 22.1);
@@ -144,7 +145,7 @@ static void test_stats(void **state)
 
 	assert_non_null(rd);
 	assert_int_equal(rd->n_seconds, 30);
-	assert_int_equal(rd->n_steps, 7);
+	assert_int_equal(rd->n_steps, 8);
 	run_stats_compute(rd, &st);
 	/* two fault steps; the undo step at seq 0 is not one */
 	assert_int_equal(st.n_faults, 2);
