@@ -73,14 +73,14 @@ static const struct verb verbs[] = {
 	  "lab could not check.\n" },
 
 	{ "results", cmd_results, 0, "list, show and compare recorded runs",
-	  "usage: lab results [list] [--limit N] [--db FILE]\n"
-	  "       lab results show RUN [--db FILE]\n"
+	  "usage: lab results [list] [--scenario NAME] [--limit N] [--db FILE]\n"
+	  "       lab results show RUN|last [--db FILE]\n"
 	  "       lab results compare RUN RUN [--db FILE] [limits]\n"
 	  "       lab results compare --scenario NAME --last N [--db FILE] [limits]\n"
 	  "\n"
 	  "limits (a metric worse than this is a regression, exit 1):\n"
-	  "  --max-tps-drop P%  --max-p99-rise P%  --max-recovery-rise P%\n"
-	  "  --max-unavailable-rise P%\n" },
+	  "  --max-tps-drop P%  --max-p99-rise P%  --max-unavailable-rise DUR\n"
+	  "  --max-recovery-rise DUR\n" },
 
 	{ "report", cmd_report, 0, "write a run's report",
 	  "usage: lab report RUN [--html FILE] [--junit FILE] [--history FILE [--journal FILE]]\n"
