@@ -535,6 +535,31 @@ static void report_errant(const struct check_ctx *ctx, struct report *r, struct 
 	struct gtid_set errant;
 	if (gtid_set_subtract(&errant, &nd->scan.set, &ref->scan.set) < 0)
 		return;
+	/* Transactions the reference's binlogs cannot show any more (at or
+	 * below the state its oldest binlog starts from: purged, or a server
+	 * set up from a backup) are not compared. */
+	if (ref->scan.have_start && ref->scan.start.n && !gtid_set_is_empty(&errant)) {
+		struct gtid_set hidden, kept;
+		gtid_set_init(&hidden, GTID_MARIADB);
+		for (size_t i = 0; i < errant.n; i++) {
+			uint32_t server;
+			uint64_t seq;
+			if (gtid_mpos_get(&ref->scan.start, errant.src[i].domain, &server, &seq) && seq > 0)
+				gtid_set_add(&hidden, NULL, errant.src[i].domain, errant.src[i].server, 1, seq);
+		}
+		if (gtid_set_subtract(&kept, &errant, &hidden) == 0) {
+			uint64_t skipped = gtid_set_count(&errant) - gtid_set_count(&kept);
+			if (skipped) {
+				char *from = gtid_mpos_format(&ref->scan.start);
+				note(r, "%s: %" PRIu64 " transactions at or below %s, where the oldest binlog of %s starts, were not compared",
+				     nd->name, skipped, from, ref->name);
+				free(from);
+			}
+			gtid_set_release(&errant);
+			errant = kept;
+		}
+		gtid_set_release(&hidden);
+	}
 	if (gtid_set_is_empty(&errant)) {
 		gtid_set_release(&errant);
 		return;
@@ -660,9 +685,10 @@ static int check_async(const struct check_ctx *ctx, struct report *r, struct sb_
 			     x->has_master ? " sql " : "", x->has_master ? x->sql_running : "");
 		if (x->reachable && x->has_master && (x->io_errno || x->sql_errno) &&
 		    (strcmp(x->io_running, "Yes") || strcmp(x->sql_running, "Yes")))
-			add_finding(r, false, "replication-error", x->hp, -1, "%s: %s thread stopped, error %u: %s",
-				    x->name, x->sql_errno ? "sql" : "io", x->sql_errno ? x->sql_errno : x->io_errno,
-				    x->repl_error);
+			add_finding(r, false, "replication-error", x->hp, -1,
+				    "%s: io thread %s, sql thread %s, %s error %u: %s", x->name, x->io_running,
+				    x->sql_running, x->sql_errno ? "sql" : "io",
+				    x->sql_errno ? x->sql_errno : x->io_errno, x->repl_error);
 	}
 	/* The reference history: the primary's, else (no primary) the longest. */
 	int ref = primary;
