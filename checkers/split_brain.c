@@ -21,8 +21,13 @@
  *     ids of the rows it inserted or deleted) and what the client was told:
  *     ok (an acknowledged commit the primary lost), failed or unknown
  *     (reference 003: the crashed primary kept commits the client saw fail);
+ *   - transactions at or below the GTID state the primary's oldest binlog
+ *     starts from (its Gtid_list event: purged binlogs, a restore from a
+ *     backup) cannot be compared and are only counted in the summary;
  *   - positions are compared per domain too (gtid.h): equal seqs written by
- *     different servers are `diverged-history`.
+ *     different servers are `diverged-history`;
+ *   - MySQL / Percona nodes (@@gtid_executed exists) are compared by their
+ *     executed sets, without a binlog scan or journal mapping.
  *
  * Galera: every node's wsrep_cluster_state_uuid, wsrep_cluster_status,
  * wsrep_cluster_conf_id and wsrep_last_committed; for a node that is down,
@@ -930,12 +935,13 @@ static int split_brain_run(const struct check_ctx *ctx, struct check_result *res
 	int64_t t0 = mono_ns();
 
 	memset(res, 0, sizeof(*res));
+	MYSQL **conn = xcalloc(n ? n : 1, sizeof(*conn));
 	for (size_t i = 0; i < n; i++) {
 		struct sb_node *x = &nd[i];
 		x->number = (int)i + 1;
 		hostport_format(&ctx->hosts[i], x->hp, sizeof(x->hp));
 		snprintf(x->name, sizeof(x->name), "node %d (%s)", x->number, x->hp);
-		MYSQL *m = db_connect(&ctx->hosts[i], ctx->creds, 5, 60, 0);
+		MYSQL *m = conn[i] = db_connect(&ctx->hosts[i], ctx->creds, 5, 60, 0);
 		if (m) {
 			x->reachable = true;
 			char *w = db_variable(m, "wsrep_on");
@@ -947,14 +953,34 @@ static int split_brain_run(const struct check_ctx *ctx, struct check_result *res
 			} else {
 				async++;
 				read_async(m, x);
-				if (!x->gtid_executed && scan_node(ctx, m, x) < 0)
-					note(&r, "%s: binlog not read: %s", x->name, lab_last_error());
 			}
-			mysql_close(m);
 		} else {
 			add_finding(&r, false, "node-unreachable", x->hp, -1, "%s: %s", x->name, lab_last_error());
 		}
 	}
+	/* Binlogs: read-only nodes first, writable ones last (the designated
+	 * primary at the very end). Under a running workload a replica read
+	 * after the primary would hold the primary's newest transactions,
+	 * which would then look errant; read in this order, everything a
+	 * replica received is already in the primary's binlog. */
+	int designated = 0;
+	int64_t dv;
+	if (ctx->cluster && cluster_state_get_int(ctx->cluster, "async.primary", &dv) == 0 && dv >= 1 &&
+	    dv <= (int64_t)n)
+		designated = (int)dv;
+	for (int pass = 0; pass < 3; pass++)
+		for (size_t i = 0; i < n; i++) {
+			struct sb_node *x = &nd[i];
+			int rank = x->read_only != 0 ? 0 : x->number == designated ? 2 : 1;
+			if (rank != pass || !conn[i] || x->galera || x->gtid_executed)
+				continue;
+			if (scan_node(ctx, conn[i], x) < 0)
+				note(&r, "%s: binlog not read: %s", x->name, lab_last_error());
+		}
+	for (size_t i = 0; i < n; i++)
+		if (conn[i])
+			mysql_close(conn[i]);
+	free(conn);
 	/* A stopped node of a replication cluster lab runs: its binlog files. */
 	bool cluster_galera = ctx->cluster && ctx->cluster->flavor &&
 			      !strcmp(flavor_name(ctx->cluster->flavor), "galera");
