@@ -56,6 +56,17 @@ static int parse_checks(const char *list, const struct checker_ops **out, size_t
 	return rc;
 }
 
+/* A bad command line: one line naming the option, exit 2. (Not
+ * lab_usage_error(): that lives in lab.c, which unit tests do not link.) */
+static int usage_error(const char *fmt, const char *arg)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	lab_error("%s (lab help check)", msg);
+	return LAB_EXIT_BROKEN;
+}
+
 /* One checker in its own thread: the checkers read different tables (or
  * the same ones through their own connections), so on a machine with more
  * than one core the full check takes about as long as its slowest checker.
@@ -140,18 +151,18 @@ int cmd_check(int argc, char **argv)
 		case 'F': first_reachable = 1; break;
 		case 'e':
 			if (parse_int64(optarg, 0, 100000, &examples) < 0)
-				return lab_usage_error("check", "--examples: not a number in 0..100000: '%s'",
+				return usage_error("--examples: not a number in 0..100000: '%s'",
 						       optarg);
 			break;
 		default:
-			return lab_usage_error("check", "unknown or incomplete option '%s'",
+			return usage_error("unknown or incomplete option '%s'",
 					       argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return lab_usage_error("check", "unexpected argument '%s'", argv[optind]);
+		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!hosts_arg)
-		return lab_usage_error("check", "--hosts is required");
+		return usage_error("%s", "--hosts is required");
 	if (checks_arg) {
 		if (parse_checks(checks_arg, checks, &n_checks) < 0)
 			return LAB_EXIT_BROKEN;
