@@ -185,4 +185,5 @@ const struct checker_ops checker_convergence = {
 	.help = "every node holds the same rows: per-table checksums in key order, "
 		"the first differing keys named",
 	.run = convergence_run,
+	.thread_safe = 1,
 };

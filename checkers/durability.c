@@ -207,4 +207,5 @@ const struct checker_ops checker_durability = {
 	.help = "the client journal against the data: acknowledged transactions present, "
 		"failed ones absent, unknown ones all-or-nothing, no phantom rows",
 	.run = durability_run,
+	.thread_safe = 1,
 };

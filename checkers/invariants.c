@@ -366,4 +366,5 @@ const struct checker_ops checker_invariants = {
 	.help = "the ledger reconciles: totals, every customer's balance, no orphans, "
 		"every purchase's cost and weight",
 	.run = invariants_run,
+	.thread_safe = 1,
 };

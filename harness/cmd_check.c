@@ -4,7 +4,8 @@
  * anomaly kind and the first examples with their ids), records a run with
  * scenario 'check' in the results database (a checks row per checker, an
  * anomalies row per finding) and exits 0 when every check passes, 1 when any
- * fails (a finding outranks trouble elsewhere: it is about the database),
+ * fails or split-brain detects a split brain (a finding outranks trouble
+ * elsewhere: it is about the database),
  * 2 when lab could not check (bad input, an unreachable node, no results DB).
  */
 #include "checker.h"
@@ -94,6 +95,12 @@ static void *check_thread(void *arg)
 		fclose(j->ctx.out);
 	j->seconds = wall_seconds() - t0;
 	return NULL;
+}
+
+static bool verdict_word(const char *actual)
+{
+	return !strcmp(actual, "pass") || !strcmp(actual, "fail") || !strcmp(actual, "broken") ||
+	       !strcmp(actual, "skip");
 }
 
 static void record_server_version(struct resultsdb *db, int64_t run, const struct hostport *hosts,
@@ -206,29 +213,34 @@ int cmd_check(int argc, char **argv)
 	ctx.max_examples = (int)examples;
 	ctx.first_reachable = first_reachable;
 
+	/* The thread-safe checkers side by side, then the others one by one. */
 	for (size_t i = 0; i < n_checks; i++) {
 		jobs[i].ops = checks[i];
 		jobs[i].ctx = ctx;
-		if (pthread_create(&jobs[i].thread, NULL, check_thread, &jobs[i]) != 0) {
-			lab_error("cannot start a thread for checker '%s'", checks[i]->name);
-			check_thread(&jobs[i]);
-		} else {
+		if (!checks[i]->thread_safe)
+			continue;
+		if (pthread_create(&jobs[i].thread, NULL, check_thread, &jobs[i]) == 0)
 			jobs[i].started = true;
-		}
 	}
+	for (size_t i = 0; i < n_checks; i++)
+		if (jobs[i].started)
+			pthread_join(jobs[i].thread, NULL);
+	for (size_t i = 0; i < n_checks; i++)
+		if (!jobs[i].started)
+			check_thread(&jobs[i]);
 	for (size_t i = 0; i < n_checks; i++) {
 		struct check_job *j = &jobs[i];
 		struct check_result *res = &j->res;
 
-		if (j->started)
-			pthread_join(j->thread, NULL);
 		if (!res->actual[0])
 			lab_strlcpy(res->actual, "broken", sizeof(res->actual));
 		if (j->out)
 			fwrite(j->out, 1, j->out_len, stdout);
 		free(j->out);
 		printf("   (%s took %.1f s)\n", checks[i]->name, j->seconds);
-		if (!strcmp(res->actual, "fail")) {
+		/* A split brain is a finding whatever else is expected of a
+		 * cluster; primary / no-primary are states, not verdicts. */
+		if (!strcmp(res->actual, "fail") || !strcmp(res->actual, "split-brain-detected")) {
 			any_fail = 1;
 			sb_printf(&reason, "%s%s: %" PRId64 " anomalies", reason.len ? "; " : "",
 				  checks[i]->name, res->anomalies);
@@ -237,7 +249,8 @@ int cmd_check(int argc, char **argv)
 			sb_printf(&reason, "%s%s: broken", reason.len ? "; " : "", checks[i]->name);
 		}
 		sb_printf(&line, "%s%s %s", i ? ", " : "", checks[i]->name, res->actual);
-		if (resultsdb_check(db, run, checks[i]->name, "pass", res->actual, res->anomalies,
+		if (resultsdb_check(db, run, checks[i]->name, verdict_word(res->actual) ? "pass" : "any",
+				    res->actual, res->anomalies,
 				    res->summary) < 0)
 			any_broken = 1;
 		free(res->summary);
