@@ -43,10 +43,6 @@ struct checker_ops {
 	const char *help;
 	/* 0 when the check ran (whatever it found), -1 when it could not run. */
 	int (*run)(const struct check_ctx *ctx, struct check_result *res);
-	/* Added by H3: may run in a thread next to other such checkers (it
-	 * writes ctx->out and ctx->db only through checkutil's sink, which
-	 * serialises). `lab check` runs the others alone, one after another. */
-	int thread_safe;
 };
 
 extern const struct checker_ops *const lab_checkers[]; /* NULL-terminated */

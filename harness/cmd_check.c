@@ -12,11 +12,11 @@
 #include "commands.h"
 #include "dbconn.h"
 #include "resultsdb.h"
+#include "scanners.h"
 #include "util.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +42,11 @@ static int parse_checks(const char *list, const struct checker_ops **out, size_t
 			rc = -1;
 			break;
 		}
+		bool dup = false;
+		for (size_t i = 0; i < *n; i++)
+			dup = dup || out[i] == c;
+		if (dup)
+			continue;
 		if (*n == MAX_CHECKS) {
 			lab_error("--checks: too many checkers in '%s'", list);
 			rc = -1;
@@ -66,35 +71,6 @@ static int usage_error(const char *fmt, const char *arg)
 	snprintf(msg, sizeof(msg), fmt, arg);
 	lab_error("%s (lab help check)", msg);
 	return LAB_EXIT_BROKEN;
-}
-
-/* One checker in its own thread: the checkers read different tables (or
- * the same ones through their own connections), so on a machine with more
- * than one core the full check takes about as long as its slowest checker.
- * Each writes its summary into its own buffer, printed in order after. */
-struct check_job {
-	const struct checker_ops *ops;
-	struct check_ctx ctx;
-	struct check_result res;
-	char *out;
-	size_t out_len;
-	double seconds;
-	int rc;
-	pthread_t thread;
-	bool started;
-};
-
-static void *check_thread(void *arg)
-{
-	struct check_job *j = arg;
-	double t0 = wall_seconds();
-
-	j->ctx.out = open_memstream(&j->out, &j->out_len);
-	j->rc = j->ops->run(&j->ctx, &j->res);
-	if (j->ctx.out)
-		fclose(j->ctx.out);
-	j->seconds = wall_seconds() - t0;
-	return NULL;
 }
 
 static bool verdict_word(const char *actual)
@@ -138,7 +114,8 @@ int cmd_check(int argc, char **argv)
 	struct lab_creds creds;
 	struct resultsdb *db = NULL;
 	struct check_ctx ctx;
-	struct check_job jobs[MAX_CHECKS];
+	struct check_result results[MAX_CHECKS], scanned[SCAN_CHECKERS];
+	bool want[SCAN_CHECKERS] = { false }, any_scan = false;
 	struct strbuf line = { 0 }, reason = { 0 };
 	int64_t run, examples = 20;
 	int first_reachable = 0, any_fail = 0, any_broken = 0, rc = LAB_EXIT_BROKEN, c;
@@ -202,7 +179,8 @@ int cmd_check(int argc, char **argv)
 	record_server_version(db, run, hosts, n_hosts, &creds);
 
 	memset(&ctx, 0, sizeof(ctx));
-	memset(jobs, 0, sizeof(jobs));
+	memset(results, 0, sizeof(results));
+	memset(scanned, 0, sizeof(scanned));
 	ctx.hosts = hosts;
 	ctx.n_hosts = n_hosts;
 	ctx.creds = &creds;
@@ -213,31 +191,36 @@ int cmd_check(int argc, char **argv)
 	ctx.max_examples = (int)examples;
 	ctx.first_reachable = first_reachable;
 
-	/* The thread-safe checkers side by side, then the others one by one. */
+	/* Invariants, durability and convergence share one pass over each
+	 * node's tables; any other checker runs on its own after them. */
 	for (size_t i = 0; i < n_checks; i++) {
-		jobs[i].ops = checks[i];
-		jobs[i].ctx = ctx;
-		if (!checks[i]->thread_safe)
-			continue;
-		if (pthread_create(&jobs[i].thread, NULL, check_thread, &jobs[i]) == 0)
-			jobs[i].started = true;
+		int k = scan_checker_index(checks[i]->name);
+		if (k >= 0)
+			want[k] = any_scan = true;
 	}
-	for (size_t i = 0; i < n_checks; i++)
-		if (jobs[i].started)
-			pthread_join(jobs[i].thread, NULL);
-	for (size_t i = 0; i < n_checks; i++)
-		if (!jobs[i].started)
-			check_thread(&jobs[i]);
+	if (any_scan) {
+		double t0 = wall_seconds();
+		scan_checks_run(&ctx, want, scanned);
+		printf("   (invariants/durability/convergence: %.1f s, one pass per node)\n",
+		       wall_seconds() - t0);
+	}
 	for (size_t i = 0; i < n_checks; i++) {
-		struct check_job *j = &jobs[i];
-		struct check_result *res = &j->res;
+		int k = scan_checker_index(checks[i]->name);
+		if (k >= 0) {
+			results[i] = scanned[k];
+			scanned[k].summary = NULL; /* now results[i]'s */
+		} else {
+			double t0 = wall_seconds();
+			fflush(stdout);
+			checks[i]->run(&ctx, &results[i]);
+			printf("   (%s took %.1f s)\n", checks[i]->name, wall_seconds() - t0);
+		}
+	}
+	for (size_t i = 0; i < n_checks; i++) {
+		struct check_result *res = &results[i];
 
 		if (!res->actual[0])
 			lab_strlcpy(res->actual, "broken", sizeof(res->actual));
-		if (j->out)
-			fwrite(j->out, 1, j->out_len, stdout);
-		free(j->out);
-		printf("   (%s took %.1f s)\n", checks[i]->name, j->seconds);
 		/* A split brain is a finding whatever else is expected of a
 		 * cluster; primary / no-primary are states, not verdicts. */
 		if (!strcmp(res->actual, "fail") || !strcmp(res->actual, "split-brain-detected")) {
@@ -250,8 +233,7 @@ int cmd_check(int argc, char **argv)
 		}
 		sb_printf(&line, "%s%s %s", i ? ", " : "", checks[i]->name, res->actual);
 		if (resultsdb_check(db, run, checks[i]->name, verdict_word(res->actual) ? "pass" : "any",
-				    res->actual, res->anomalies,
-				    res->summary) < 0)
+				    res->actual, res->anomalies, res->summary) < 0)
 			any_broken = 1;
 		free(res->summary);
 	}
