@@ -32,6 +32,9 @@ void sink_add(struct anomaly_sink *s, const char *kind, const char *tbl, int64_t
 	__attribute__((format(printf, 7, 8)));
 /* A node that could not be reached (or broke during the check). */
 void sink_unreachable(struct anomaly_sink *s, const char *node, const char *why);
+/* Unreachable nodes are reported but do not make the verdict broken (with
+ * first_reachable, once a node was checked). */
+void sink_tolerate_unreachable(struct anomaly_sink *s);
 /* Findings (every anomaly but node-unreachable). */
 int64_t sink_findings(const struct anomaly_sink *s);
 int64_t sink_count(const struct anomaly_sink *s, const char *kind);

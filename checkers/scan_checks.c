@@ -133,6 +133,8 @@ int scan_checks_run(const struct check_ctx *ctx, const bool want_in[SCAN_CHECKER
 			continue;
 		if (want[c] && !checked[c])
 			rc[c] = -1; /* no node could be checked */
+		else if (ctx->first_reachable && c != SCAN_CONVERGENCE)
+			sink_tolerate_unreachable(s[c]);
 		if (sink_finish(s[c], rc[c], &res[c]) < 0)
 			ret = -1;
 		sink_free(s[c]);

@@ -211,3 +211,8 @@ is "unknown checker: exit 2" "$?" 2
 check "unknown checker: one-line error naming it" grep -q "no such checker 'nosuch'" "$OUT"
 "$LAB" check --hosts $NODE --db "$RDB" --journal "$DIR/nonexistent" >"$OUT" 2>&1
 is "missing journal: exit 2" "$?" 2
+"$LAB" check --hosts 127.0.0.1:13339,$NODE --first-reachable --journal "$J" --db "$RDB" \
+	--checks invariants,durability >"$OUT" 2>&1
+is "--first-reachable: a dead first node is reported, the next one checked, exit 0" "$?" 0
+check "--first-reachable: the dead node named" grep -q "node-unreachable node 127.0.0.1:13339" "$OUT"
+check "--first-reachable: the live node checked" grep -q "^   $NODE: [0-9]* customers" "$OUT"
