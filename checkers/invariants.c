@@ -16,12 +16,13 @@
  * customers (id, credit) and the products are kept in sorted arrays —
  * O(customers + products) memory, the only state kept; credits and
  * purchases are added to their customer's sums as they pass (binary
- * search; a miss is an orphan);
- * purchases and their items are two streams merged by purchase id (items
- * ordered by purchase_id only, so that an index on purchase_item
- * (purchase_id, product_id, quantity, price) serves it without a sort), so
- * each purchase's cost and weight are checked as it passes. Both connections read from consistent snapshots taken one
- * after the other: the check expects a quiet cluster (workload stopped).
+ * search; a miss is an orphan). While the purchases pass, a second
+ * connection streams the items ordered by purchase_id (an index on
+ * purchase_item (purchase_id, product_id, quantity, price) serves that
+ * without a sort), merged by purchase id, so each purchase's cost and
+ * weight are checked as it passes. Both connections read from consistent
+ * snapshots taken one after the other: the check expects a quiet cluster
+ * (workload stopped).
  */
 #include "scanners.h"
 #include "util.h"

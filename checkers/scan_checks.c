@@ -143,3 +143,39 @@ int scan_checks_run(const struct check_ctx *ctx, const bool want_in[SCAN_CHECKER
 	free(cn);
 	return ret;
 }
+
+int checkers_run(const struct check_ctx *ctx, const struct checker_ops *const *ops, size_t n,
+		 struct check_result *res)
+{
+	bool want[SCAN_CHECKERS] = { false }, any = false;
+	struct check_result scanned[SCAN_CHECKERS];
+	int rc = 0;
+
+	memset(scanned, 0, sizeof(scanned));
+	memset(res, 0, n * sizeof(*res));
+	for (size_t i = 0; i < n; i++) {
+		int k = scan_checker_index(ops[i]->name);
+		if (k >= 0)
+			want[k] = any = true;
+	}
+	if (any && scan_checks_run(ctx, want, scanned) < 0)
+		rc = -1;
+	for (size_t i = 0; i < n; i++) {
+		int k = scan_checker_index(ops[i]->name);
+		if (k >= 0) {
+			res[i] = scanned[k];
+			res[i].summary = xstrdup(scanned[k].summary ? scanned[k].summary : "");
+		} else if (ops[i]->run(ctx, &res[i]) < 0) {
+			rc = -1;
+		}
+		if (!res[i].actual[0]) {
+			lab_strlcpy(res[i].actual, "broken", sizeof(res[i].actual));
+			rc = -1;
+		}
+		if (!strcmp(res[i].actual, "broken"))
+			rc = -1;
+	}
+	for (int k = 0; k < SCAN_CHECKERS; k++)
+		free(scanned[k].summary);
+	return rc;
+}

@@ -12,7 +12,6 @@
 #include "commands.h"
 #include "dbconn.h"
 #include "resultsdb.h"
-#include "scanners.h"
 #include "util.h"
 
 #include <errno.h>
@@ -114,8 +113,7 @@ int cmd_check(int argc, char **argv)
 	struct lab_creds creds;
 	struct resultsdb *db = NULL;
 	struct check_ctx ctx;
-	struct check_result results[MAX_CHECKS], scanned[SCAN_CHECKERS];
-	bool want[SCAN_CHECKERS] = { false }, any_scan = false;
+	struct check_result results[MAX_CHECKS];
 	struct strbuf line = { 0 }, reason = { 0 };
 	int64_t run, examples = 20;
 	int first_reachable = 0, any_fail = 0, any_broken = 0, rc = LAB_EXIT_BROKEN, c;
@@ -180,7 +178,6 @@ int cmd_check(int argc, char **argv)
 
 	memset(&ctx, 0, sizeof(ctx));
 	memset(results, 0, sizeof(results));
-	memset(scanned, 0, sizeof(scanned));
 	ctx.hosts = hosts;
 	ctx.n_hosts = n_hosts;
 	ctx.creds = &creds;
@@ -193,28 +190,10 @@ int cmd_check(int argc, char **argv)
 
 	/* Invariants, durability and convergence share one pass over each
 	 * node's tables; any other checker runs on its own after them. */
-	for (size_t i = 0; i < n_checks; i++) {
-		int k = scan_checker_index(checks[i]->name);
-		if (k >= 0)
-			want[k] = any_scan = true;
-	}
-	if (any_scan) {
+	{
 		double t0 = wall_seconds();
-		scan_checks_run(&ctx, want, scanned);
-		printf("   (invariants/durability/convergence: %.1f s, one pass per node)\n",
-		       wall_seconds() - t0);
-	}
-	for (size_t i = 0; i < n_checks; i++) {
-		int k = scan_checker_index(checks[i]->name);
-		if (k >= 0) {
-			results[i] = scanned[k];
-			scanned[k].summary = NULL; /* now results[i]'s */
-		} else {
-			double t0 = wall_seconds();
-			fflush(stdout);
-			checks[i]->run(&ctx, &results[i]);
-			printf("   (%s took %.1f s)\n", checks[i]->name, wall_seconds() - t0);
-		}
+		checkers_run(&ctx, checks, n_checks, results);
+		printf("   (checks took %.1f s)\n", wall_seconds() - t0);
 	}
 	for (size_t i = 0; i < n_checks; i++) {
 		struct check_result *res = &results[i];
