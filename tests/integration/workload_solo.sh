@@ -6,22 +6,27 @@
 # `failed` one is, the ledger sums (invariant 1) hold; then the server is
 # SIGKILLed mid-run: the workload must record unknown/failed outcomes, end
 # on time and cleanly, and after the server restarts every acknowledged
-# credit is still there.
+# credit is still there. Last, a read-only server (a stand-in for an async
+# replica) first in --hosts: the load skips it, and the threads that start
+# there get 1290, move on and carry on on the writable one.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/solo-mariadb.sh"
 
 DIR=/var/tmp/lab-H2/solo
 PORT=13300
+RO_DIR=/var/tmp/lab-H2/solo-ro
+RO_PORT=13301
 OUT=$DIR/out
 need_root "workload solo"
 [ -x "$LAB" ] || { not_ok "lab binary" "$LAB missing (make build/test/lab)"; exit 1; }
 cleanup() {
 	[ -n "${WL_PID:-}" ] && kill -0 "$WL_PID" 2>/dev/null && kill "$WL_PID" 2>/dev/null
 	solo_stop "$DIR"
+	solo_stop "$RO_DIR"
 }
 trap cleanup EXIT
-rm -rf "$DIR"
+rm -rf "$DIR" "$RO_DIR"
 mkdir -p "$OUT"
 solo_start "$DIR" $PORT || { not_ok "start mariadbd" "see above"; exit 1; }
 ok "mariadbd started on port $PORT (pid $SOLO_PID)"
@@ -100,7 +105,7 @@ WL_PID=$!
 sleep 5
 kill -KILL "$SOLO_PID"
 wait "$SOLO_PID" 2>/dev/null
-check_fails "mariadbd (pid $SOLO_PID) is gone after SIGKILL" kill -0 "$SOLO_PID"
+check_fails "mariadbd (pid $SOLO_PID) is gone after SIGKILL" kill -0 "$SOLO_PID" 2>/dev/null
 wait "$WL_PID"
 rc=$?
 WL_PID=
@@ -129,3 +134,33 @@ is "after crash recovery every acknowledged credit id is in the table" \
 credit_ids "$J2" failed + >"$OUT/failed_ins"
 is "after crash recovery no failed credit id is in the table" "$(comm -12 "$OUT/failed_ins" "$OUT/table" | wc -l)" 0
 is "invariant 1 holds after crash recovery" "$(ledger)" 1
+
+# ---- 3. a read-only server first in --hosts ------------------------------
+MAIN_PID=$SOLO_PID
+SOLO_EXTRA_ARGS=--read-only solo_start "$RO_DIR" $RO_PORT || { not_ok "start read-only mariadbd" "see above"; exit 1; }
+ok "read-only mariadbd started on port $RO_PORT (pid $SOLO_PID)"
+# A user without READ_ONLY ADMIN (GRANT ALL would let the lab user write).
+for d in "$DIR" "$RO_DIR"; do
+	mariadb --no-defaults -uroot --socket="$d/mysqld.sock" -e "
+		CREATE USER IF NOT EXISTS 'app'@'127.0.0.1' IDENTIFIED BY '$LAB_PASSWORD';
+		GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP ON bank.* TO 'app'@'127.0.0.1';"
+done
+J3=$OUT/journal3
+"$LAB" workload --hosts 127.0.0.1:$RO_PORT,127.0.0.1:$PORT --user app --threads 4 --duration 6s \
+	--journal "$J3" --seed 44 --customers 500 --per-second >"$OUT/run3.out" 2>"$OUT/run3.err"
+is "workload with a read-only first host exits 0" "$?" 0
+sed 's/^/# /' "$OUT/run3.err" | head -3
+check "the load went to the writable server" grep -q "on 127.0.0.1:$PORT" "$OUT/run3.err"
+ro_tables=$(mariadb --no-defaults -uroot --socket="$RO_DIR/mysqld.sock" -N -B -e \
+	"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'bank'")
+is "nothing was created on the read-only server" "$ro_tables" 0
+refused=$(awk -F'\t' -v n="127.0.0.1:$RO_PORT" '!/^#/ && $4 == n && $3 == "failed" && $7 == 1290' "$J3" | wc -l)
+ok_ro=$(awk -F'\t' -v n="127.0.0.1:$RO_PORT" '!/^#/ && $4 == n && $3 == "ok"' "$J3" | wc -l)
+ok_rw=$(awk -F'\t' -v n="127.0.0.1:$PORT" '!/^#/ && $4 == n && $3 == "ok" && $2 != "load"' "$J3" | wc -l)
+check "threads that started on the read-only server got 1290 ($refused) and moved" test "$refused" -ge 1 -a "$refused" -le 4
+is "no ok transaction on the read-only server" "$ok_ro" 0
+# the thread is bits 28..35 of the transaction id (workload.h): bash, not awk, for 63-bit ids
+threads_rw=$(awk -F'\t' -v n="127.0.0.1:$PORT" '!/^#/ && $4 == n && $3 == "ok" && $2 != "load" { print $1 }' "$J3" |
+	while read -r id; do echo $(( (id >> 28) & 255 )); done | sort -u | tr '\n' ' ')
+is "all four threads carried on on the writable server ($ok_rw ok)" "$threads_rw" "1 2 3 4 "
+is "invariant 1 holds after the read-only run" "$(ledger)" 1
