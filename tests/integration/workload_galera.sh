@@ -131,7 +131,7 @@ credit_ids() { # FILE OUTCOME OP -> credit ids (63-bit: bash expands ranges, not
 	}' "$1" | while read -r a b; do for ((x = a; x <= b; x++)); do echo "$x"; done; done | sort
 }
 credit_ids "$J" ok + >"$OUT/ok_ins"
-credit_ids "$J" ok - >"$OUT/ok_del"
+{ credit_ids "$J" ok -; credit_ids "$J" unknown -; } | sort >"$OUT/ok_del"
 comm -23 "$OUT/ok_ins" "$OUT/ok_del" >"$OUT/expected"
 credit_ids "$J" failed + >"$OUT/failed_ins"
 for n in 1 3; do

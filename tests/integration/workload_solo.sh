@@ -8,7 +8,8 @@
 # on time and cleanly, and after the server restarts every acknowledged
 # credit is still there. Last, a read-only server (a stand-in for an async
 # replica) first in --hosts: the load skips it, and the threads that start
-# there get 1290, move on and carry on on the writable one.
+# there get 1290, move on and carry on on the writable one. Ctrl-C (SIGINT)
+# stops a run cleanly with the journal flushed.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/solo-mariadb.sh"
@@ -81,12 +82,12 @@ psum=$(awk '/^second /{ s += $4 } END { print s + 0 }' "$OUT/run1.out")
 is "per-second ok figures add up to the total" "$psum" "$okn"
 
 credit_ids "$J" ok + >"$OUT/ok_ins"
-credit_ids "$J" ok - >"$OUT/ok_del"
+{ credit_ids "$J" ok -; credit_ids "$J" unknown -; } | sort >"$OUT/ok_del"
 comm -23 "$OUT/ok_ins" "$OUT/ok_del" >"$OUT/expected"
 solo_sql $PORT "SELECT id FROM bank.credit" | sort >"$OUT/table"
 missing=$(comm -23 "$OUT/expected" "$OUT/table" | wc -l)
 check "journal lists ok credit rows ($(wc -l <"$OUT/expected"))" test "$(wc -l <"$OUT/expected")" -gt 1000
-is "every ok credit id (not deleted later) is in the table" "$missing" 0
+is "every ok credit id (not deleted by an ok or unknown delete) is in the table" "$missing" 0
 credit_ids "$J" failed + >"$OUT/failed_ins"
 phantom=$(comm -12 "$OUT/failed_ins" "$OUT/table" | wc -l)
 is "no failed credit id is in the table" "$phantom" 0
@@ -126,14 +127,44 @@ check "no lost-connection outcome is reported as ok" test "$(awk -F'\t' '$3 == "
 solo_start "$DIR" $PORT || { not_ok "restart mariadbd" "see above"; exit 1; }
 cat "$J" "$J2" >"$OUT/both"
 credit_ids "$OUT/both" ok + >"$OUT/ok_ins"
-credit_ids "$OUT/both" ok - >"$OUT/ok_del"
+{ credit_ids "$OUT/both" ok -; credit_ids "$OUT/both" unknown -; } | sort >"$OUT/ok_del"
 comm -23 "$OUT/ok_ins" "$OUT/ok_del" >"$OUT/expected"
 solo_sql $PORT "SELECT id FROM bank.credit" | sort >"$OUT/table"
 is "after crash recovery every acknowledged credit id is in the table" \
 	"$(comm -23 "$OUT/expected" "$OUT/table" | wc -l)" 0
+# An unknown delete_customer is all or nothing: its credit rows are all
+# there or all gone.
+partial=0
+n_unknown_del=0
+while IFS= read -r line; do
+	n_unknown_del=$((n_unknown_del + 1))
+	printf '%s\n' "$line" >"$OUT/one"
+	credit_ids "$OUT/one" unknown - >"$OUT/one_ids"
+	total=$(wc -l <"$OUT/one_ids")
+	present=$(comm -12 "$OUT/one_ids" "$OUT/table" | wc -l)
+	[ "$present" -eq 0 ] || [ "$present" -eq "$total" ] || partial=$((partial + 1))
+done < <(awk -F'\t' '$2 == "delete_customer" && $3 == "unknown"' "$J2")
+is "after crash recovery each unknown delete_customer ($n_unknown_del) is all or nothing" "$partial" 0
 credit_ids "$J2" failed + >"$OUT/failed_ins"
 is "after crash recovery no failed credit id is in the table" "$(comm -12 "$OUT/failed_ins" "$OUT/table" | wc -l)" 0
 is "invariant 1 holds after crash recovery" "$(ledger)" 1
+
+# ---- 2b. Ctrl-C ------------------------------------------------------------
+J4=$OUT/journal4
+"$LAB" workload --hosts 127.0.0.1:$PORT --threads 4 --duration 60s --journal "$J4" --seed 45 \
+	--no-load >"$OUT/run4.out" 2>"$OUT/run4.err" &
+WL_PID=$!
+sleep 4
+t0=$(date +%s)
+kill -INT "$WL_PID"
+wait "$WL_PID"
+rc=$?
+WL_PID=
+is "SIGINT: the workload exits 0" "$rc" 0
+check "SIGINT: it stopped within 6 s ($(( $(date +%s) - t0 )) s)" test $(( $(date +%s) - t0 )) -le 6
+check "SIGINT: the journal ends with a whole line" test "$(tail -c1 "$J4" | od -An -c | tr -d ' ')" = '\n'
+is "SIGINT: journal counts match the summary" "$(journal_counts "$J4")" "$(summary_counts "$OUT/run4.out")"
+check "SIGINT: transactions were journaled" test "$(journal_counts "$J4" | cut -d' ' -f2)" -gt 100
 
 # ---- 3. a read-only server first in --hosts ------------------------------
 MAIN_PID=$SOLO_PID
