@@ -6,7 +6,8 @@
 # the cluster API (`lab cluster kill`). Then: after a gap of at most 5 s
 # every second shows ok > 0; the journal's counts add up and match the
 # summary; the ledger sums (invariant 1) hold on both survivors; every
-# acknowledged credit row is on the survivors and no failed one is.
+# acknowledged credit row is on the survivors and no failed one is; and
+# `lab check` (invariants, durability, convergence) passes on the survivors.
 #
 # No Galera node can commit until the group has evicted the dead node, which
 # takes evs.suspect_timeout (PT5S by default, not dynamic) plus the check
@@ -142,3 +143,11 @@ for n in 1 3; do
 	is "every acknowledged credit id is on node $n" "$(comm -23 "$OUT/expected" "$OUT/table$n" | wc -l)" 0
 	is "no failed credit id is on node $n" "$(comm -12 "$OUT/failed_ins" "$OUT/table$n" | wc -l)" 0
 done
+
+# ---- the checkers on the journal (H3's lab check), survivors only ---------
+survivors="$(addr 1),$(addr 3)"
+"$LAB" check --hosts "$survivors" --defaults-file "$CNF" --journal "$J" --db "$OUT/check.db" \
+	--checks invariants,durability,convergence >"$OUT/check.out" 2>&1
+rc=$?
+grep -E '^(invariants|durability|convergence|check):|journal |unknown' "$OUT/check.out" | sed 's/^/# /'
+is "lab check on the survivors with the journal passes" "$rc" 0
