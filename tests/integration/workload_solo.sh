@@ -21,6 +21,10 @@ RO_DIR=/var/tmp/lab-H2/solo-ro
 RO_PORT=13301
 OUT=$DIR/out
 need_root "workload solo"
+# A private tmpdir for mariadb-install-db and mariadbd (they take TMPDIR):
+# the machine's /tmp is shared with other servers' temporary tables.
+export TMPDIR=/var/tmp/lab-H2/tmp
+mkdir -p "$TMPDIR" && chmod 1777 "$TMPDIR"
 [ -x "$LAB" ] || { not_ok "lab binary" "$LAB missing (make build/test/lab)"; exit 1; }
 cleanup() {
 	[ -n "${WL_PID:-}" ] && kill -0 "$WL_PID" 2>/dev/null && kill "$WL_PID" 2>/dev/null

@@ -18,6 +18,10 @@ SECONDS_RUN=${BENCH_SECONDS:-20}
 ROUNDS=${BENCH_ROUNDS:-2}
 DIR=/var/tmp/lab-H2/bench
 PORT=13310
+# A private tmpdir for mariadb-install-db and mariadbd (they take TMPDIR):
+# the machine's /tmp is shared with other servers' temporary tables.
+export TMPDIR=/var/tmp/lab-H2/tmp
+mkdir -p "$TMPDIR" && chmod 1777 "$TMPDIR"
 
 command -v sysbench >/dev/null || { echo "SKIP: sysbench is not installed (make deps-bench)"; exit 0; }
 [ -x /usr/bin/time ] || { echo "SKIP: /usr/bin/time is not installed"; exit 0; }
