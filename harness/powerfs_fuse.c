@@ -285,6 +285,10 @@ static int apply_inode(struct pfs_inode *in, bool datasync)
 
 /* ---- metadata undo log ---- */
 
+static void meta_commit(void);
+
+/* Record a metadata change. In a write-through mode it is durable at once
+ * (the log is committed right away). */
 static void meta_add(struct meta_op op)
 {
 	pthread_mutex_lock(&S.meta_mutex);
@@ -294,6 +298,8 @@ static void meta_add(struct meta_op op)
 	}
 	S.meta[S.nmeta++] = op;
 	pthread_mutex_unlock(&S.meta_mutex);
+	if (write_through())
+		meta_commit();
 }
 
 static void meta_free(struct meta_op *op)
