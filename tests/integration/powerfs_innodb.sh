@@ -84,8 +84,8 @@ start_load() { # first id
 
 # Every acknowledged id present? Prints the number missing.
 missing() {
-	sql 'SELECT id FROM bank.acks' | sort -n >"$base/present"
-	sort -n "$base/acked" | uniq >"$base/acked.sorted"
+	sql 'SELECT id FROM bank.acks' | sort >"$base/present"
+	sort -u "$base/acked" >"$base/acked.sorted"
 	comm -23 "$base/acked.sorted" "$base/present" | wc -l
 }
 
