@@ -82,10 +82,13 @@ int powerfs_ctl(const char *socket_path, const char *cmd, struct strbuf *reply)
 		return -1;
 	}
 	if (r.len == 0 || strncmp(r.buf, "ok", 2)) {
-		size_t n = r.len ? strcspn(r.buf, "\n") : 0;
+		const char *why = r.len ? r.buf : "no reply";
+		size_t n;
 
-		lab_error("powerfs '%s' refused '%s': %.*s", socket_path, cmd, (int)n,
-			  r.len ? r.buf : "no reply");
+		if (!strncmp(why, "error ", 6))
+			why += 6;
+		n = strcspn(why, "\n");
+		lab_error("powerfs '%s' refused '%s': %.*s", socket_path, cmd, (int)n, why);
 		rc = -1;
 	} else {
 		rc = 0;

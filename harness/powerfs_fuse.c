@@ -277,9 +277,11 @@ static int apply_inode(struct pfs_inode *in, bool datasync)
 	before = pf_pending_bytes(&in->map);
 	rc = pf_apply(&in->map);
 	account(in, before);
+	pthread_mutex_unlock(&in->lock);
+	/* The real sync runs without the file's lock, so that writes and
+	 * reads of the file go on meanwhile (the caller holds a reference). */
 	if (rc == 0 && S.real_sync)
 		rc = (datasync ? fdatasync(in->map.fd) : fsync(in->map.fd)) < 0 ? -errno : 0;
-	pthread_mutex_unlock(&in->lock);
 	return rc;
 }
 

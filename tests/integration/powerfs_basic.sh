@@ -127,6 +127,35 @@ for mode in none writeback unsafe writethrough directsync; do
 	is "$mode: no mount left" "$(grep -c "$base" /proc/mounts)" 0
 done
 
+# Switching the cache mode at run time (the disk-cache action), and the
+# natural flush that is the only way data survives in unsafe mode.
+if start none; then
+	inns sh -c 'echo one >"$1/a" && sync "$1/a"' sh "$M"
+	"$LAB" _powerfs ctl "$S" mode unsafe >/dev/null
+	inns sh -c 'echo two >"$1/b" && sync "$1/b"' sh "$M"
+	grep -q 'fsyncs_ignored=[1-9]' <("$LAB" _powerfs ctl "$S" stats) && ok "mode switch: fsync now ignored" ||
+		not_ok "mode switch: fsync now ignored"
+	"$LAB" _powerfs ctl "$S" cut seed=3 >/dev/null
+	is "mode switch: synced before the switch survives, synced after it is lost" \
+		"$(cat "$B/a" 2>/dev/null)/$(cat "$B/b" 2>/dev/null)" "one/"
+	inns sh -c 'echo three >"$1/c"' sh "$M"
+	"$LAB" _powerfs ctl "$S" flush >/dev/null
+	inns sh -c 'echo four >"$1/d" && sync "$1/d"' sh "$M"
+	"$LAB" _powerfs ctl "$S" cut seed=4 >/dev/null
+	is "unsafe: a natural flush survives, later writes do not" \
+		"$(cat "$B/c" 2>/dev/null)/$(cat "$B/d" 2>/dev/null)" "three/"
+	stop
+else
+	not_ok "mode switch: daemon mounts"
+fi
+# Bad control input is refused with a one-line error, nothing changed.
+if start none; then
+	check_fails "ctl: unknown mode refused" "$LAB" _powerfs ctl "$S" mode bogus
+	check_fails "ctl: keep out of range refused" "$LAB" _powerfs ctl "$S" cut keep=2
+	is "ctl: refused cut did nothing" "$("$LAB" _powerfs ctl "$S" stats | grep -o 'cuts=[0-9]*')" "cuts=0"
+	stop
+fi
+
 # Torn writes: 64 un-synced pages, keep=0.5, twice with one seed.
 torn() { # seed -> checksum of the post-cut file and kept count
 	start none || return 1

@@ -6,6 +6,10 @@
 #   POWERFS_CUTS power cuts (default 20): SIGKILL mariadbd, drop every
 #   pending write, restart; no acknowledged id may be missing, and the cuts
 #   must really have dropped pages.
+# POWERFS_KEEP=F makes each cut a torn one (a seeded fraction F of the
+# pending pages is written back in random order); POWERFS_EVIDENCE=1 keeps
+# the post-cut datadir image of a cut that loses data or stops recovery
+# (tests/nightly/powerfs_innodb_long.sh sets both).
 # Part 2 (cache unsafe + innodb_flush_log_at_trx_commit=0): one cut must
 #   lose acknowledged ids, and the test detects it.
 #
@@ -17,6 +21,8 @@ need_root "powerfs needs root (FUSE mount, mount namespace)"
 command -v mariadbd >/dev/null || { skip "powerfs innodb" "mariadbd not installed"; exit 0; }
 
 CUTS=${POWERFS_CUTS:-20}
+KEEP=${POWERFS_KEEP:-0}
+EVIDENCE=${POWERFS_EVIDENCE:-0}
 PORT=${POWERFS_PORT:-13400}
 base=/var/tmp/lab-H5/powerfs_innodb
 B=$base/backing M=$base/data S=$base/ctl.sock SOCK=$base/mysqld.sock
@@ -99,7 +105,10 @@ power_cut() { # seed
 	mysqld=
 	wait "$loadpid" 2>/dev/null
 	loadpid=
-	"$LAB" _powerfs ctl "$S" cut seed="$1" trace="$base/trace.$1" >"$base/cut.reply"
+	"$LAB" _powerfs ctl "$S" cut keep="${2:-0}" seed="$1" trace="$base/trace.$1" >"$base/cut.reply"
+	if [ "$EVIDENCE" = 1 ]; then
+		"$LAB" _powerfs save-image "$B" "$base/image.$1"
+	fi
 }
 
 if ! start_mysqld; then
@@ -114,19 +123,27 @@ lost_total=0 dropped_total=0 failed_start=0 t0=$(date +%s)
 for cut in $(seq 1 "$CUTS"); do
 	start_load $((cut * 10000000))
 	sleep "$(awk -v s="$cut" 'BEGIN { srand(s); printf "%.1f", 1 + rand() * 2 }')"
-	power_cut "$cut"
+	power_cut "$cut" "$KEEP"
 	d=$(grep -o 'dropped_pages=[0-9]*' "$base/cut.reply" | cut -d= -f2)
 	dropped_total=$((dropped_total + ${d:-0}))
 	if ! start_mysqld; then
 		failed_start=$((failed_start + 1))
 		note "cut $cut: mariadbd did not come back: $(grep -E 'ERROR|corrupt' "$base/error.log" | tail -3)"
+		[ "$EVIDENCE" = 1 ] && note "evidence: $base/image.$cut (post-cut datadir), $base/trace.$cut (operation trace)"
 		break
 	fi
 	n=$(missing)
+	if [ "$EVIDENCE" = 1 ]; then
+		if [ "$n" -gt 0 ]; then
+			note "evidence: $base/image.$cut (post-cut datadir), $base/trace.$cut (operation trace)"
+		else
+			rm -rf "$base/image.$cut"
+		fi
+	fi
 	note "cut $cut: $(wc -l <"$base/acked.sorted") acknowledged so far, $n missing, $d pages dropped"
 	lost_total=$((lost_total + n))
 done
-note "$CUTS cuts in $(($(date +%s) - t0)) s"
+note "$CUTS cuts (keep=$KEEP) in $(($(date +%s) - t0)) s"
 is "fsync honoured: mariadbd recovered after every cut" "$failed_start" 0
 is "fsync honoured: no acknowledged commit lost in $CUTS power cuts" "$lost_total" 0
 acked=$(wc -l <"$base/acked.sorted")
