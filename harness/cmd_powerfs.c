@@ -5,6 +5,7 @@
  *
  *   lab _powerfs BACKING MOUNTPOINT --socket PATH [--mode M]
  *               [--max-pending BYTES] [--flush-interval DUR] [--real-sync]
+ *   lab _powerfs IMAGE MOUNTPOINT --socket PATH --loop [--loop-size BYTES]
  *   lab _powerfs ctl SOCKET COMMAND...     stats | mode M | flush |
  *                                          cut [keep=F] [seed=N] [trace=PATH] |
  *                                          stop [noflush]
@@ -25,6 +26,7 @@
 static const char usage[] =
 	"usage: lab _powerfs BACKING MOUNTPOINT --socket PATH [--mode none|writeback|writethrough|directsync|unsafe]\n"
 	"                    [--max-pending BYTES] [--flush-interval DUR] [--real-sync]\n"
+	"       lab _powerfs IMAGE MOUNTPOINT --socket PATH --loop [--loop-size BYTES]   (ext4 on loop + FS_IOC_SHUTDOWN)\n"
 	"       lab _powerfs ctl SOCKET stats | mode MODE | flush | cut [keep=F] [seed=N] [trace=PATH] | stop [noflush]\n"
 	"       lab _powerfs exec SOCKET -- PROGRAM [ARGS...]\n"
 	"       lab _powerfs save-image BACKING DEST\n";
@@ -85,8 +87,8 @@ static int do_exec(int argc, char **argv)
 int cmd_powerfs(int argc, char **argv)
 {
 	const char *socket_path = NULL, *mode = "none";
-	int64_t max_pending = 0, interval_ms = 0;
-	bool real_sync = false;
+	int64_t max_pending = 0, interval_ms = 0, loop_size = 0;
+	bool real_sync = false, loop = false;
 	const char *pos[2];
 	int npos = 0;
 
@@ -106,7 +108,7 @@ int cmd_powerfs(int argc, char **argv)
 		const char *a = argv[i];
 
 		if (!strcmp(a, "--socket") || !strcmp(a, "--mode") || !strcmp(a, "--max-pending") ||
-		    !strcmp(a, "--flush-interval")) {
+		    !strcmp(a, "--flush-interval") || !strcmp(a, "--loop-size")) {
 			if (i + 1 >= argc)
 				return bad("option '%s' needs a value", a);
 			const char *v = argv[++i];
@@ -117,6 +119,9 @@ int cmd_powerfs(int argc, char **argv)
 				if (powerfs_mode_parse(v) < 0)
 					return bad("unknown cache mode '%s'", v);
 				mode = v;
+			} else if (!strcmp(a, "--loop-size")) {
+				if (parse_int64(v, 0, INT64_MAX, &loop_size) < 0)
+					return bad("--loop-size '%s' is not a number of bytes", v);
 			} else if (!strcmp(a, "--max-pending")) {
 				if (parse_int64(v, 0, INT64_MAX, &max_pending) < 0)
 					return bad("--max-pending '%s' is not a number of bytes", v);
@@ -125,6 +130,8 @@ int cmd_powerfs(int argc, char **argv)
 			}
 		} else if (!strcmp(a, "--real-sync")) {
 			real_sync = true;
+		} else if (!strcmp(a, "--loop")) {
+			loop = true;
 		} else if (a[0] == '-') {
 			return bad("unknown option '%s'", a);
 		} else if (npos < 2) {
@@ -137,6 +144,11 @@ int cmd_powerfs(int argc, char **argv)
 		return bad("%s", "_powerfs needs BACKING and MOUNTPOINT");
 	if (!socket_path)
 		return bad("%s", "_powerfs needs --socket PATH");
+	if (loop) {
+		if (strcmp(mode, "none"))
+			return bad("--loop honours fsync only: cache mode '%s' needs the FUSE mode", mode);
+		return powerfs_loop_main(pos[0], pos[1], socket_path, (uint64_t)loop_size);
+	}
 	return powerfs_daemon_main(pos[0], pos[1], socket_path, mode, (uint64_t)max_pending,
 				   interval_ms, real_sync);
 }

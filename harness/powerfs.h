@@ -127,6 +127,12 @@ int powerfs_daemon_main(const char *backing, const char *mountpoint, const char 
 			const char *mode, uint64_t max_pending, int64_t flush_interval_ms,
 			bool real_sync);
 
+/* `lab _powerfs IMAGE MOUNTPOINT --socket PATH --loop [--loop-size BYTES]`:
+ * the cheaper mode (powerfs_loop.c): ext4 on a loop device over IMAGE
+ * (created and formatted if missing, default 2 GiB sparse); a cut is
+ * FS_IOC_SHUTDOWN(NOLOGFLUSH) + remount. Cache mode none only, keep=0 only. */
+int powerfs_loop_main(const char *image, const char *mountpoint, const char *socket_path, uint64_t size);
+
 /* ---- 3. the client: what the local backend calls ---- */
 
 struct powerfs_opts {
@@ -136,6 +142,8 @@ struct powerfs_opts {
 	int64_t flush_interval_ms; /* periodic natural flush; 0 = never */
 	bool real_sync;            /* also fsync the backing file (slower; default off) */
 	const char *lab_binary;    /* NULL = /proc/self/exe */
+	bool loop;                 /* ext4-on-loop mode: backing is an image file */
+	uint64_t loop_size;        /* image size when created; 0 = 2 GiB */
 };
 
 struct powerfs {

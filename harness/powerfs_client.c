@@ -44,7 +44,11 @@ static int ctl_raw(const char *socket_path, const char *cmd, struct strbuf *repl
 		close(fd);
 		return -1;
 	}
-	if (write(fd, cmd, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
+	char *line = xasprintf("%s\n", cmd);
+	bool sent = write(fd, line, len + 1) == (ssize_t)len + 1;
+
+	free(line);
+	if (!sent) {
 		lab_error_quiet("cannot send to powerfs socket '%s': %s", socket_path, strerror(errno));
 		close(fd);
 		return -1;
@@ -147,7 +151,7 @@ struct powerfs *powerfs_start(const char *backing, const char *mountpoint,
 			      const char *socket_path, const struct powerfs_opts *opts)
 {
 	static const struct powerfs_opts defaults;
-	char exe[PATH_MAX], max_pending[32], interval[32];
+	char exe[PATH_MAX], max_pending[32], interval[32], loop_size[32];
 	const char *argv[16];
 	struct powerfs *p;
 	size_t n = 0;
@@ -159,7 +163,7 @@ struct powerfs *powerfs_start(const char *backing, const char *mountpoint,
 		lab_error("unknown cache mode '%s' (none, writeback, writethrough, directsync, unsafe)", opts->mode);
 		return NULL;
 	}
-	if (mkdir_p(backing, 0755) < 0 || mkdir_p(mountpoint, 0755) < 0)
+	if ((!opts->loop && mkdir_p(backing, 0755) < 0) || mkdir_p(mountpoint, 0755) < 0)
 		return NULL;
 	if (opts->lab_binary) {
 		lab_strlcpy(exe, opts->lab_binary, sizeof(exe));
@@ -188,6 +192,12 @@ struct powerfs *powerfs_start(const char *backing, const char *mountpoint,
 	argv[n++] = interval;
 	if (opts->real_sync)
 		argv[n++] = "--real-sync";
+	if (opts->loop) {
+		snprintf(loop_size, sizeof(loop_size), "%" PRIu64, opts->loop_size);
+		argv[n++] = "--loop";
+		argv[n++] = "--loop-size";
+		argv[n++] = loop_size;
+	}
 	argv[n] = NULL;
 	unlink(socket_path);
 	p = pfs_new(backing, mountpoint, socket_path);
