@@ -26,6 +26,7 @@
  *     ...
  *     // hard reset: SIGKILL every process of the node FIRST, reap them, then
  *     powerfs_power_cut(pfs, 0.0, seed, TRACE_PATH_or_NULL, NULL);
+ *     // or both in one call: powerfs_hard_reset(pfs, &pid, 1, keep, seed, trace, NULL);
  *     powerfs_save_image(pfs, DEST_DIR);     // optional: keep the post-cut image
  *     ... start mariadbd again (wrapped) ...
  *     powerfs_set_mode(pfs, "unsafe");       // disk-cache action
@@ -173,6 +174,11 @@ int powerfs_set_mode(struct powerfs *pfs, const char *mode);
  * daemon's reply ("dropped_pages=N kept_pages=N undone_meta=N ..."). */
 int powerfs_power_cut(struct powerfs *pfs, double keep, uint64_t seed,
 		      const char *trace_path, struct strbuf *stats);
+/* The whole hard reset of a node: SIGKILL each of pids (pid <= 1 and our
+ * own are refused), wait until they are gone (reaping our children), then
+ * powerfs_power_cut. -1 if a process survives 10 s (no cut is done). */
+int powerfs_hard_reset(struct powerfs *pfs, const pid_t *pids, size_t npids, double keep,
+		       uint64_t seed, const char *trace_path, struct strbuf *stats);
 /* "mode=none pending_bytes=N pending_files=N pending_meta=N ..." */
 int powerfs_stats(struct powerfs *pfs, struct strbuf *out);
 /* Pending bytes from stats, or -1. */

@@ -275,6 +275,38 @@ int powerfs_power_cut(struct powerfs *pfs, double keep, uint64_t seed,
 	return rc;
 }
 
+int powerfs_hard_reset(struct powerfs *pfs, const pid_t *pids, size_t npids, double keep,
+		       uint64_t seed, const char *trace_path, struct strbuf *stats)
+{
+	int64_t deadline;
+
+	for (size_t i = 0; i < npids; i++) {
+		if (pids[i] <= 1 || pids[i] == getpid()) {
+			lab_error("refusing to kill pid %d", (int)pids[i]);
+			return -1;
+		}
+		if (kill(pids[i], SIGKILL) < 0 && errno != ESRCH) {
+			lab_error("cannot kill pid %d: %s", (int)pids[i], strerror(errno));
+			return -1;
+		}
+	}
+	deadline = mono_ns() + 10 * 1000000000ll;
+	for (size_t i = 0; i < npids; i++) {
+		for (;;) {
+			pid_t w = waitpid(pids[i], NULL, WNOHANG);
+
+			if (w == pids[i] || (w < 0 && !pid_alive(pids[i])))
+				break;
+			if (mono_ns() > deadline) {
+				lab_error("pid %d did not die after SIGKILL; power not cut", (int)pids[i]);
+				return -1;
+			}
+			sleep_ms(10);
+		}
+	}
+	return powerfs_power_cut(pfs, keep, seed, trace_path, stats);
+}
+
 int powerfs_stats(struct powerfs *pfs, struct strbuf *out)
 {
 	return powerfs_ctl(pfs->socket_path, "stats", out);

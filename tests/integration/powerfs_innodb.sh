@@ -127,6 +127,7 @@ for cut in $(seq 1 "$CUTS"); do
 	d=$(grep -o 'dropped_pages=[0-9]*' "$base/cut.reply" | cut -d= -f2)
 	dropped_total=$((dropped_total + ${d:-0}))
 	if ! start_mysqld; then
+		kill -9 "$mysqld" 2>/dev/null; wait "$mysqld" 2>/dev/null; mysqld=
 		failed_start=$((failed_start + 1))
 		note "cut $cut: mariadbd did not come back: $(grep -E 'ERROR|corrupt' "$base/error.log" | tail -3)"
 		[ "$EVIDENCE" = 1 ] && note "evidence: $base/image.$cut (post-cut datadir), $base/trace.$cut (operation trace)"

@@ -15,6 +15,7 @@
 #include "powerfs.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +102,22 @@ static void test_start_cut_stop(void **state)
 	assert_string_equal(s, "kept\n"); /* fsync ignored in unsafe mode */
 	free(s);
 
+	/* hard reset: a process holding a file open on the mount is killed,
+	 * then the cut drops its un-synced write. */
+	{
+		const char *argv[] = { "sh", "-c", "echo x >" BASE "/mnt/held; exec sleep 60 <" BASE "/mnt/held", NULL };
+		const char **w = powerfs_wrap_argv(p, argv);
+		pid_t holder = spawn_argv(w, NULL, NULL);
+
+		powerfs_free_argv(w);
+		assert_true(holder > 0);
+		for (int i = 0; i < 100 && !path_exists(BASE "/backing/held"); i++)
+			sleep_ms(20);
+		sleep_ms(100);
+		assert_int_equal(powerfs_hard_reset(p, &holder, 1, 0.0, 13, NULL, NULL), 0);
+		assert_true(kill(holder, 0) != 0);
+		assert_false(path_exists(BASE "/backing/held"));
+	}
 	assert_int_equal(run_in(p, "echo flushed >" BASE "/mnt/c"), 0);
 	pid = p->pid;
 	assert_int_equal(powerfs_stop(p, true), 0); /* a clean stop flushes */
