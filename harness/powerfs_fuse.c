@@ -1396,6 +1396,22 @@ int powerfs_daemon_main(const char *backing, const char *mountpoint, const char 
 		lab_error("cannot open '%s/%s': %s", backing, POWERFS_PRIVATE_DIR, strerror(errno));
 		goto out;
 	}
+	/* Removals a previous daemon left half-done (it was killed) count as
+	 * durable: their undo information died with it. */
+	{
+		int fd = dup(S.privfd);
+		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		struct dirent *de;
+
+		while (d && (de = readdir(d)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+			    unlinkat(S.privfd, de->d_name, 0) < 0 && errno == EISDIR)
+				unlinkat(S.privfd, de->d_name, AT_REMOVEDIR);
+		if (d)
+			closedir(d);
+		else if (fd >= 0)
+			close(fd);
+	}
 	if (pipe2(S.stop_pipe, O_CLOEXEC) < 0) {
 		lab_error("cannot create a pipe: %s", strerror(errno));
 		goto out;
