@@ -20,7 +20,7 @@
  *     struct powerfs_opts o = { .mode = "none", .log_path = LOG };
  *     pfs = powerfs_start(BACKING, DATADIR, SOCKET, &o);   // waits until mounted
  *     // mariadbd must run in the daemon's mount namespace to see DATADIR:
- *     const char *const *argv2 = powerfs_wrap_argv(pfs, mysqld_argv); // nsenter --mount=/proc/PID/ns/mnt -- ...
+ *     const char **argv2 = powerfs_wrap_argv(pfs, mysqld_argv); // nsenter --mount=/proc/PID/ns/mnt -- ...
  *     pid = spawn_argv(argv2, netns, log);   // netns first (spawn_argv), then nsenter
  *     powerfs_free_argv(argv2);
  *     ...
@@ -37,7 +37,26 @@
  * grastate.dat) must also go through the mount, i.e. run in the daemon's
  * mount namespace (powerfs_wrap_argv, or setns(2) on powerfs_ns_path()).
  * Touching BACKING directly while the daemon runs bypasses the pending
- * state and is only safe right after a power cut or stop.
+ * state: do it only with the node stopped and right after a power cut,
+ * `flush` (powerfs_ctl) or powerfs_stop — then the daemon holds nothing
+ * (snapshot / revert copy BACKING, not the mountpoint). The daemon
+ * outlives the lab process that started it; another lab process finds it
+ * again with powerfs_attach(SOCKET).
+ *
+ * What is durable when (FUSE mode):
+ *  - file data and size (write, truncate, fallocate): pending per file until
+ *    that file's fsync/fdatasync, or a write through an O_SYNC / O_DSYNC
+ *    descriptor (that write's pages). sync_file_range(2) never reaches a
+ *    FUSE filesystem (the kernel has no such request): it makes nothing
+ *    durable here.
+ *  - namespace changes (create, mknod, mkdir, symlink, link, unlink, rmdir,
+ *    rename, rename-exchange): done on BACKING at once but kept in an undo
+ *    log (removed files wait in BACKING/.powerfs/); ANY honoured fsync,
+ *    fdatasync or directory fsync commits the whole log, as ext4's journal
+ *    commits all earlier metadata with any fsync. A cut undoes the rest,
+ *    newest first. So "rename, no fsync, cut" brings the old name back.
+ *  - chmod, chown, utimens: durable at once (not tracked).
+ *  - writethrough / directsync: data and namespace changes durable at once.
  */
 #ifndef LAB_POWERFS_H
 #define LAB_POWERFS_H
@@ -51,8 +70,8 @@
 
 /* ---- cache modes (QEMU's cache= names) ----
  * none, writeback:  writes stay pending until fsync/fdatasync (or O_SYNC /
- *                   O_DSYNC writes, sync_file_range with WAIT_AFTER);
- *                   the sync applies them; a power cut drops them.
+ *                   O_DSYNC writes); the sync applies them; a power cut
+ *                   drops them.
  * writethrough, directsync: every write is applied at once (nothing pending).
  * unsafe:           fsync is ignored; everything since the last natural
  *                   flush (max_pending overflow, flush interval, `flush`
