@@ -249,6 +249,34 @@ static void test_overlapping_ranges(void **state)
 	expect_release(&e);
 }
 
+/* The push cursor the shared scan uses: ids pushed one by one, the end of
+ * the table judging every claimed id not seen. */
+static void test_cursor_push(void **state)
+{
+	(void)state;
+	struct expect e;
+	struct phantoms ph = { 0 };
+	struct expect_cursor c;
+	expect_init(&e);
+	add_line(&e, "1\tload\tok\tn1\t0\t0\t0\t+credit:1-1000");
+	add_line(&e, "2\tcredit\tok\tn1\t0\t0\t0\t+credit:5000 ~customer:1");
+	expect_cursor_begin(&c, &e, TBL_CREDIT, on_phantom, &ph);
+	for (int64_t id = 1; id <= 1000; id++)
+		if (id != 500)
+			assert_int_equal(expect_cursor_row(&c, id), 0);
+	assert_int_equal(expect_cursor_row(&c, 2500), 0); /* a phantom between claims */
+	assert_int_equal(expect_cursor_row(&c, 2500), -1); /* not ascending */
+	expect_cursor_end(&c);                            /* 5000 never came: lost */
+	assert_int_equal(c.rows, 1000);
+	assert_int_equal(txn(&e, 1)->f.n_bad, 1);
+	assert_int_equal(txn(&e, 1)->f.bad[0].id, 500);
+	assert_int_equal(txn(&e, 2)->f.n_bad, 1);
+	assert_int_equal(txn(&e, 2)->f.bad[0].id, 5000);
+	assert_int_equal(ph.n, 1);
+	assert_int_equal(ph.ids[0], 2500);
+	expect_release(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_merge_unknown_all_or_nothing),
 		cmocka_unit_test(test_merge_rejects_unordered),
 		cmocka_unit_test(test_overlapping_ranges),
+		cmocka_unit_test(test_cursor_push),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
