@@ -25,6 +25,10 @@ struct check_ctx {
 	struct cluster *cluster;   /* NULL against a cluster lab did not start */
 	FILE *out;                 /* human summary */
 	int max_examples;          /* examples printed per anomaly kind (20) */
+	/* Added by H3: look at the first reachable node only (the others are
+	 * still reported when they cannot be reached before it). Convergence
+	 * always looks at every node. */
+	int first_reachable;
 };
 
 struct check_result {

@@ -1,12 +1,21 @@
 /*
- * checkers.c — the list of checkers. Empty until the checkers land; `lab
- * check` and the runner then say there is no such checker.
+ * checkers.c — the list of checkers: one ops table per file, one line here.
+ * `lab check` runs them in this order; the runner's `check:` step names them.
  */
 #include "checker.h"
 
 #include <string.h>
 
-const struct checker_ops *const lab_checkers[] = { NULL };
+extern const struct checker_ops checker_invariants;
+extern const struct checker_ops checker_durability;
+extern const struct checker_ops checker_convergence;
+
+const struct checker_ops *const lab_checkers[] = {
+	&checker_invariants,
+	&checker_durability,
+	&checker_convergence,
+	NULL,
+};
 
 const struct checker_ops *checker_find(const char *name)
 {

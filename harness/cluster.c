@@ -1,46 +1,742 @@
 /*
- * cluster.c — placeholder for the cluster API of cluster.h until the local
- * backend and the galera flavor land: every call says it is not built yet,
- * so nothing pretends to have injected a fault.
+ * cluster.c — the cluster API of cluster.h: the lists of backends and
+ * flavors, the state file that lets `down` and `status` work from a fresh
+ * process, and the dispatch functions that check their arguments and call
+ * the backend's or the flavor's table, saying so when a table lacks an
+ * operation (nothing silently does nothing).
+ *
+ * State file STATE/state: one "key value" per line (value to the end of the
+ * line), '#' starts a comment; written atomically. Keys: version, name,
+ * flavor, backend, nodes, state_dir, status (creating | up), mysqld.OPTION,
+ * and the backend's and flavor's own keys (local.*, node.I.*, galera.*).
  */
 #include "cluster.h"
+#include "netns.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-const struct backend_ops *const lab_backends[] = { NULL };
-const struct flavor_ops *const lab_flavors[] = { NULL };
+extern const struct backend_ops backend_local;
+extern const struct flavor_ops flavor_galera;
 
-#define NOT_BUILT(what) do { lab_error("%s: not built yet", what); return -1; } while (0)
+/* Add a backend or flavor: one file, one line here. H8: &backend_libvirt;
+ * H6: &flavor_async, &flavor_semisync. */
+const struct backend_ops *const lab_backends[] = { &backend_local, NULL };
+const struct flavor_ops *const lab_flavors[] = { &flavor_galera, NULL };
 
-const struct backend_ops *backend_find(const char *name) { (void)name; return NULL; }
-const struct flavor_ops *flavor_find(const char *name) { (void)name; return NULL; }
-const char *backend_name(const struct backend_ops *b) { (void)b; return "?"; }
-const char *flavor_name(const struct flavor_ops *f) { (void)f; return "?"; }
-const char *backend_unavailable(const struct backend_ops *b) { (void)b; return "not built yet"; }
-int cluster_open(struct cluster *c, const struct cluster_spec *spec) { memset(c, 0, sizeof(*c)); (void)spec; NOT_BUILT("cluster"); }
-void cluster_release(struct cluster *c) { (void)c; }
-bool cluster_is_up(struct cluster *c) { (void)c; return false; }
-int cluster_up(struct cluster *c) { (void)c; NOT_BUILT("cluster up"); }
-int cluster_down(struct cluster *c) { (void)c; NOT_BUILT("cluster down"); }
-int cluster_status(struct cluster *c, struct node_status *st) { (void)c; (void)st; NOT_BUILT("cluster status"); }
-int node_start(struct cluster *c, int node) { (void)c; (void)node; NOT_BUILT("start"); }
-int node_start_all(struct cluster *c, struct strbuf *why) { (void)c; (void)why; NOT_BUILT("start all"); }
-int node_stop(struct cluster *c, int node) { (void)c; (void)node; NOT_BUILT("stop"); }
-int node_kill(struct cluster *c, int node, int sig) { (void)c; (void)node; (void)sig; NOT_BUILT("kill"); }
-int node_hard_reset(struct cluster *c, int node) { (void)c; (void)node; NOT_BUILT("hard-reset"); }
-int node_pause(struct cluster *c, int node) { (void)c; (void)node; NOT_BUILT("pause"); }
-int node_resume(struct cluster *c, int node) { (void)c; (void)node; NOT_BUILT("resume"); }
-pid_t node_pid(struct cluster *c, int node) { (void)c; (void)node; return 0; }
-int node_delete_file(struct cluster *c, int node, const char *p) { (void)c; (void)node; (void)p; NOT_BUILT("delete-file"); }
-int node_edit_grastate(struct cluster *c, int node, const int64_t *s, int b) { (void)c; (void)node; (void)s; (void)b; NOT_BUILT("edit-grastate"); }
-int cluster_partition(struct cluster *c, const int *g) { (void)c; (void)g; NOT_BUILT("partition"); }
-int cluster_heal(struct cluster *c) { (void)c; NOT_BUILT("heal"); }
-int node_snapshot(struct cluster *c, int node, const char *n) { (void)c; (void)node; (void)n; NOT_BUILT("snapshot"); }
-int node_revert(struct cluster *c, int node, const char *n) { (void)c; (void)node; (void)n; NOT_BUILT("revert"); }
-int node_set_cache_mode(struct cluster *c, int node, const char *m) { (void)c; (void)node; (void)m; NOT_BUILT("disk-cache"); }
-int node_bootstrap(struct cluster *c, int node, bool f) { (void)c; (void)node; (void)f; NOT_BUILT("bootstrap"); }
-int node_wait(struct cluster *c, int node, const char *s, int64_t t) { (void)c; (void)node; (void)s; (void)t; NOT_BUILT("wait"); }
-int node_promote(struct cluster *c, int node) { (void)c; (void)node; NOT_BUILT("promote"); }
-int node_rejoin(struct cluster *c, int node) { (void)c; (void)node; NOT_BUILT("rejoin"); }
-const char *node_datadir(struct cluster *c, int node) { (void)c; (void)node; return NULL; }
-char *cluster_server_version(struct cluster *c) { (void)c; return NULL; }
+const struct backend_ops *backend_find(const char *name)
+{
+	for (size_t i = 0; lab_backends[i]; i++)
+		if (!strcmp(lab_backends[i]->name, name))
+			return lab_backends[i];
+	return NULL;
+}
+
+const struct flavor_ops *flavor_find(const char *name)
+{
+	for (size_t i = 0; lab_flavors[i]; i++)
+		if (!strcmp(lab_flavors[i]->name, name))
+			return lab_flavors[i];
+	return NULL;
+}
+
+const char *backend_name(const struct backend_ops *b)
+{
+	return b ? b->name : "?";
+}
+
+const char *flavor_name(const struct flavor_ops *f)
+{
+	return f ? f->name : "?";
+}
+
+const char *backend_unavailable(const struct backend_ops *b)
+{
+	if (!b)
+		return "no such backend";
+	return b->unavailable ? b->unavailable() : NULL;
+}
+
+/* ---- state ---- */
+
+void kv_free(struct kv *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].key);
+		free(v[i].value);
+	}
+	free(v);
+}
+
+int cluster_state_parse(const char *text, struct kv **out, size_t *n)
+{
+	char *copy = xstrdup(text), *save = NULL, *line;
+	struct kv *v = NULL;
+	size_t count = 0;
+
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp;
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (!*line || *line == '#')
+			continue;
+		sp = strchr(line, ' ');
+		v = xrealloc(v, (count + 1) * sizeof(*v));
+		if (sp) {
+			*sp = '\0';
+			v[count].value = xstrdup(sp + 1);
+		} else {
+			v[count].value = xstrdup("");
+		}
+		v[count].key = xstrdup(line);
+		count++;
+	}
+	free(copy);
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+const char *cluster_state_get(const struct cluster *c, const char *key)
+{
+	for (size_t i = 0; i < c->n_state; i++)
+		if (!strcmp(c->state[i].key, key))
+			return c->state[i].value;
+	return NULL;
+}
+
+int cluster_state_get_int(const struct cluster *c, const char *key, int64_t *v)
+{
+	const char *s = cluster_state_get(c, key);
+
+	if (!s || parse_int64(s, INT64_MIN, INT64_MAX, v) < 0)
+		return -1;
+	return 0;
+}
+
+void cluster_state_set(struct cluster *c, const char *key, const char *value)
+{
+	for (size_t i = 0; i < c->n_state; i++) {
+		if (strcmp(c->state[i].key, key))
+			continue;
+		if (!value) {
+			free(c->state[i].key);
+			free(c->state[i].value);
+			memmove(&c->state[i], &c->state[i + 1], (c->n_state - i - 1) * sizeof(*c->state));
+			c->n_state--;
+			return;
+		}
+		free(c->state[i].value);
+		c->state[i].value = xstrdup(value);
+		return;
+	}
+	if (!value)
+		return;
+	c->state = xrealloc(c->state, (c->n_state + 1) * sizeof(*c->state));
+	c->state[c->n_state].key = xstrdup(key);
+	c->state[c->n_state].value = xstrdup(value);
+	c->n_state++;
+}
+
+void cluster_state_setf(struct cluster *c, const char *key, const char *fmt, ...)
+{
+	struct strbuf sb = {0};
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	cluster_state_set(c, key, sb.buf ? sb.buf : "");
+	sb_release(&sb);
+}
+
+static char *state_path(const struct cluster *c)
+{
+	return xasprintf("%s/state", c->state_dir);
+}
+
+int cluster_state_save(struct cluster *c)
+{
+	struct strbuf sb = {0};
+	char *path = state_path(c);
+	int rc;
+
+	sb_puts(&sb, "# lab cluster state: written by lab, read by `lab cluster down|status`\n");
+	for (size_t i = 0; i < c->n_state; i++)
+		sb_printf(&sb, "%s %s\n", c->state[i].key, c->state[i].value);
+	rc = write_file_atomic(path, sb.buf, sb.len, 0644);
+	sb_release(&sb);
+	free(path);
+	return rc;
+}
+
+static int state_load(struct cluster *c)
+{
+	char *path = state_path(c);
+	char *text;
+
+	if (!path_exists(path)) {
+		free(path);
+		return 0;
+	}
+	text = read_file(path, NULL);
+	free(path);
+	if (!text)
+		return -1;
+	kv_free(c->state, c->n_state);
+	cluster_state_parse(text, &c->state, &c->n_state);
+	free(text);
+	return 0;
+}
+
+/* ---- open / release ---- */
+
+static int init_creds(struct cluster *c)
+{
+	creds_release(&c->creds);
+	if (creds_init(&c->creds, "lab", "bank", c->defaults_file) < 0)
+		return -1;
+	/* This cluster's password is in its client.cnf; LAB_PASSWORD is for
+	 * clusters lab did not start. */
+	if (c->creds.password) {
+		memset(c->creds.password, 0, strlen(c->creds.password));
+		free(c->creds.password);
+		c->creds.password = NULL;
+	}
+	return 0;
+}
+
+int cluster_open(struct cluster *c, const struct cluster_spec *spec)
+{
+	const char *name = spec->name ? spec->name : "lab";
+	const char *flavor, *backend;
+	int64_t nodes;
+
+	memset(c, 0, sizeof(*c));
+	if (!cluster_name_valid(name)) {
+		lab_error("bad cluster name '%s': want 1-32 of a-z 0-9 - _, starting with a letter or digit",
+			  name);
+		return -1;
+	}
+	c->name = xstrdup(name);
+	c->state_dir = spec->state_dir ? xstrdup(spec->state_dir) : xasprintf("/var/tmp/lab/%s", name);
+	c->defaults_file = xasprintf("%s/client.cnf", c->state_dir);
+	if (state_load(c) < 0)
+		goto fail;
+
+	c->spec = *spec;
+	c->spec.name = c->name;
+	c->spec.state_dir = c->state_dir;
+	flavor = cluster_state_get(c, "flavor");
+	backend = cluster_state_get(c, "backend");
+	if (c->n_state) {
+		if (cluster_state_get_int(c, "nodes", &nodes) < 0 || nodes < 1 || nodes > LAB_MAX_NODES) {
+			lab_error("state file '%s/state': bad or missing 'nodes'", c->state_dir);
+			goto fail;
+		}
+		c->spec.nodes = (int)nodes;
+		/* The extra server options the cluster was made with. */
+		size_t n = 0;
+		for (size_t i = 0; i < c->n_state; i++)
+			if (!strncmp(c->state[i].key, "mysqld.", 7))
+				n++;
+		c->owned_mysqld = xcalloc(n + 1, sizeof(struct kv));
+		n = 0;
+		for (size_t i = 0; i < c->n_state; i++) {
+			if (strncmp(c->state[i].key, "mysqld.", 7))
+				continue;
+			c->owned_mysqld[n].key = xstrdup(c->state[i].key + 7);
+			c->owned_mysqld[n].value = xstrdup(c->state[i].value);
+			n++;
+		}
+		c->spec.mysqld = c->owned_mysqld;
+		c->spec.n_mysqld = n;
+	} else {
+		flavor = spec->flavor ? spec->flavor : "galera";
+		backend = spec->backend ? spec->backend : "local";
+		if (!spec->nodes)
+			c->spec.nodes = 3;
+		if (c->spec.nodes < 1 || c->spec.nodes > LAB_MAX_NODES) {
+			lab_error("bad node count %d: want 1..%d", c->spec.nodes, LAB_MAX_NODES);
+			goto fail;
+		}
+		c->owned_mysqld = xcalloc(spec->n_mysqld + 1, sizeof(struct kv));
+		for (size_t i = 0; i < spec->n_mysqld; i++) {
+			c->owned_mysqld[i].key = xstrdup(spec->mysqld[i].key);
+			c->owned_mysqld[i].value = xstrdup(spec->mysqld[i].value ? spec->mysqld[i].value : "");
+		}
+		c->spec.mysqld = c->owned_mysqld;
+		c->spec.n_mysqld = spec->n_mysqld;
+	}
+	if (!flavor || !backend) {
+		lab_error("state file '%s/state': missing flavor or backend", c->state_dir);
+		goto fail;
+	}
+	c->flavor = flavor_find(flavor);
+	c->backend = backend_find(backend);
+	if (!c->flavor) {
+		lab_error("unknown flavor '%s'", flavor);
+		goto fail;
+	}
+	if (!c->backend) {
+		lab_error("unknown backend '%s'", backend);
+		goto fail;
+	}
+	c->spec.flavor = c->flavor->name;
+	c->spec.backend = c->backend->name;
+	c->spec.libvirt_uri = NULL;
+	c->spec.domains = NULL;
+	if (path_exists(c->defaults_file) && init_creds(c) < 0)
+		goto fail;
+	if (c->n_state && c->backend->attach && c->backend->attach(c) < 0)
+		goto fail;
+	return 0;
+fail:
+	cluster_release(c);
+	return -1;
+}
+
+void cluster_release(struct cluster *c)
+{
+	if (!c)
+		return;
+	free(c->name);
+	free(c->state_dir);
+	free(c->defaults_file);
+	creds_release(&c->creds);
+	if (c->owned_mysqld) {
+		for (size_t i = 0; c->owned_mysqld[i].key; i++) {
+			free(c->owned_mysqld[i].key);
+			free(c->owned_mysqld[i].value);
+		}
+		free(c->owned_mysqld);
+	}
+	kv_free(c->state, c->n_state);
+	free(c->backend_data);
+	free(c->flavor_data);
+	memset(c, 0, sizeof(*c));
+}
+
+bool cluster_is_up(struct cluster *c)
+{
+	const char *s = cluster_state_get(c, "status");
+
+	return s && !strcmp(s, "up");
+}
+
+MYSQL *cluster_connect(struct cluster *c, int node, int timeout_s)
+{
+	return db_connect(&c->hosts[node - 1], &c->creds, timeout_s, timeout_s, 0);
+}
+
+/* ---- up / down / status ---- */
+
+static int write_client_cnf(struct cluster *c)
+{
+	unsigned char raw[18];
+	char pw[sizeof(raw) * 2 + 1];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	char *text;
+	int rc;
+
+	if (fd < 0 || read(fd, raw, sizeof(raw)) != (ssize_t)sizeof(raw)) {
+		lab_error("cannot read /dev/urandom: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(pw + 2 * i, 3, "%02x", raw[i]);
+	text = xasprintf("# lab cluster '%s': the lab user's credentials\n[client]\nuser=lab\npassword=%s\n",
+			 c->name, pw);
+	rc = write_file_atomic(c->defaults_file, text, strlen(text), 0600);
+	memset(text, 0, strlen(text));
+	memset(pw, 0, sizeof(pw));
+	free(text);
+	if (rc < 0)
+		return -1;
+	return init_creds(c);
+}
+
+/* Remove what up made besides processes and network: the state file, the
+ * credentials, the data directories and snapshots. Logs stay. */
+static void remove_state_files(struct cluster *c)
+{
+	char *p;
+
+	for (int i = 1; i <= c->spec.nodes; i++) {
+		p = xasprintf("%s/n%d/data", c->state_dir, i);
+		remove_tree(p);
+		free(p);
+	}
+	p = xasprintf("%s/snapshots", c->state_dir);
+	remove_tree(p);
+	free(p);
+	unlink(c->defaults_file);
+	p = state_path(c);
+	unlink(p);
+	free(p);
+}
+
+int cluster_up(struct cluster *c)
+{
+	const char *why;
+	const char *status = cluster_state_get(c, "status");
+
+	if (status && !strcmp(status, "up")) {
+		lab_info("cluster '%s' is already up (%s, %d nodes, state in '%s')", c->name,
+			 c->flavor->name, c->spec.nodes, c->state_dir);
+		return 0;
+	}
+	if (status) {
+		lab_error("cluster '%s' is half built (status '%s' in '%s/state'): run 'lab cluster down --name %s' first",
+			  c->name, status, c->state_dir, c->name);
+		return -1;
+	}
+	why = backend_unavailable(c->backend);
+	if (why) {
+		lab_error("backend '%s' is unavailable: %s", c->backend->name, why);
+		return -1;
+	}
+	if (mkdir_p(c->state_dir, 0755) < 0)
+		return -1;
+	chmod(c->state_dir, 0755);
+	cluster_state_set(c, "version", "1");
+	cluster_state_set(c, "name", c->name);
+	cluster_state_set(c, "flavor", c->flavor->name);
+	cluster_state_set(c, "backend", c->backend->name);
+	cluster_state_setf(c, "nodes", "%d", c->spec.nodes);
+	cluster_state_set(c, "state_dir", c->state_dir);
+	cluster_state_set(c, "status", "creating");
+	for (size_t i = 0; i < c->spec.n_mysqld; i++) {
+		char *k = xasprintf("mysqld.%s", c->spec.mysqld[i].key);
+		cluster_state_set(c, k, c->spec.mysqld[i].value);
+		free(k);
+	}
+	if (cluster_state_save(c) < 0)
+		return -1;
+	if (write_client_cnf(c) < 0 || c->backend->create(c) < 0 || c->flavor->up(c) < 0) {
+		char msg[1024];
+		lab_strlcpy(msg, lab_last_error(), sizeof(msg));
+		lab_info("cluster '%s' did not come up; removing what was made (logs stay in '%s')",
+			 c->name, c->state_dir);
+		c->backend->destroy(c);
+		remove_state_files(c);
+		kv_free(c->state, c->n_state);
+		c->state = NULL;
+		c->n_state = 0;
+		lab_error_quiet("%s", msg);
+		return -1;
+	}
+	cluster_state_set(c, "status", "up");
+	cluster_state_setf(c, "up_at", "%.0f", wall_seconds());
+	return cluster_state_save(c);
+}
+
+int cluster_down(struct cluster *c)
+{
+	if (!c->n_state) {
+		lab_info("cluster '%s' is not up (no state in '%s'): nothing to do", c->name, c->state_dir);
+		return 0;
+	}
+	if (c->backend->destroy(c) < 0) {
+		lab_error("cluster '%s' was not fully removed; the state stays in '%s/state' for another 'down'",
+			  c->name, c->state_dir);
+		return -1;
+	}
+	remove_state_files(c);
+	kv_free(c->state, c->n_state);
+	c->state = NULL;
+	c->n_state = 0;
+	return 0;
+}
+
+static int check_node(struct cluster *c, int node)
+{
+	if (!c->n_state) {
+		lab_error("cluster '%s' is not up", c->name);
+		return -1;
+	}
+	if (node < 1 || node > c->spec.nodes) {
+		lab_error("no node %d in cluster '%s' (nodes 1..%d)", node, c->name, c->spec.nodes);
+		return -1;
+	}
+	return 0;
+}
+
+int cluster_status(struct cluster *c, struct node_status *st)
+{
+	if (!c->n_state) {
+		lab_error("cluster '%s' is not up", c->name);
+		return -1;
+	}
+	for (int i = 1; i <= c->spec.nodes; i++) {
+		struct node_status *s = &st[i - 1];
+		memset(s, 0, sizeof(*s));
+		s->node = i;
+		s->cluster_size = -1;
+		s->last_committed = -1;
+		s->pid = c->backend->node_pid(c, i);
+		hostport_format(&c->hosts[i - 1], s->address, sizeof(s->address));
+		if (s->pid > 0)
+			c->flavor->node_status(c, i, s);
+	}
+	return 0;
+}
+
+/* ---- dispatch ---- */
+
+#define NEED_B(op, what)                                                                     \
+	do {                                                                                 \
+		if (!c->backend->op) {                                                       \
+			lab_error("backend '%s' cannot %s", c->backend->name, what);         \
+			return -1;                                                           \
+		}                                                                            \
+	} while (0)
+#define NEED_F(op, what)                                                                     \
+	do {                                                                                 \
+		if (!c->flavor->op) {                                                        \
+			lab_error("flavor '%s' cannot %s", c->flavor->name, what);           \
+			return -1;                                                           \
+		}                                                                            \
+	} while (0)
+
+int node_start(struct cluster *c, int node)
+{
+	if (check_node(c, node) < 0)
+		return -1;
+	if (c->backend->node_pid(c, node) > 0) {
+		lab_info("node %d is already running", node);
+		return 0;
+	}
+	return c->flavor->node_start(c, node);
+}
+
+int node_start_all(struct cluster *c, struct strbuf *why)
+{
+	if (!c->n_state) {
+		lab_error("cluster '%s' is not up", c->name);
+		return -1;
+	}
+	NEED_F(node_start_all, "start all nodes");
+	return c->flavor->node_start_all(c, why);
+}
+
+int node_stop(struct cluster *c, int node)
+{
+	if (check_node(c, node) < 0)
+		return -1;
+	return c->backend->node_stop(c, node, 300000);
+}
+
+int node_kill(struct cluster *c, int node, int sig)
+{
+	if (check_node(c, node) < 0)
+		return -1;
+	if (sig <= 0 || sig >= NSIG) {
+		lab_error("bad signal %d", sig);
+		return -1;
+	}
+	return c->backend->node_signal(c, node, sig);
+}
+
+/* The one place a hard reset happens (the backend decides what a power cut
+ * means: for local, SIGKILL of the node's processes; with the power-loss
+ * layer, also the loss of its un-synced writes). */
+int node_hard_reset(struct cluster *c, int node)
+{
+	if (check_node(c, node) < 0)
+		return -1;
+	NEED_B(node_hard_reset, "hard-reset a node");
+	return c->backend->node_hard_reset(c, node);
+}
+
+int node_pause(struct cluster *c, int node)
+{
+	if (check_node(c, node) < 0)
+		return -1;
+	return c->backend->node_signal(c, node, SIGSTOP);
+}
+
+int node_resume(struct cluster *c, int node)
+{
+	if (check_node(c, node) < 0)
+		return -1;
+	return c->backend->node_signal(c, node, SIGCONT);
+}
+
+pid_t node_pid(struct cluster *c, int node)
+{
+	if (!c->n_state || node < 1 || node > c->spec.nodes)
+		return 0;
+	return c->backend->node_pid(c, node);
+}
+
+int node_delete_file(struct cluster *c, int node, const char *relpath)
+{
+	if (check_node(c, node) < 0)
+		return -1;
+	NEED_B(node_delete_file, "delete files");
+	return c->backend->node_delete_file(c, node, relpath);
+}
+
+int node_edit_grastate(struct cluster *c, int node, const int64_t *seqno, int safe_to_bootstrap)
+{
+	if (check_node(c, node) < 0)
+		return -1;
+	NEED_F(node_edit_state, "edit grastate.dat");
+	return c->flavor->node_edit_state(c, node, seqno, safe_to_bootstrap);
+}
+
+int cluster_partition(struct cluster *c, const int *group_of)
+{
+	if (!c->n_state) {
+		lab_error("cluster '%s' is not up", c->name);
+		return -1;
+	}
+	NEED_B(partition, "partition the network");
+	return c->backend->partition(c, group_of);
+}
+
+int cluster_heal(struct cluster *c)
+{
+	if (!c->n_state) {
+		lab_error("cluster '%s' is not up", c->name);
+		return -1;
+	}
+	NEED_B(heal, "heal the network");
+	return c->backend->heal(c);
+}
+
+static int check_snapshot_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 64 || name[0] == '.')
+		goto bad;
+	for (size_t i = 0; i < n; i++) {
+		char ch = name[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '-' || ch == '_' || ch == '.'))
+			goto bad;
+	}
+	return 0;
+bad:
+	lab_error("bad snapshot name '%s': want 1-64 of A-Z a-z 0-9 . - _, not starting with '.'", name);
+	return -1;
+}
+
+int node_snapshot(struct cluster *c, int node, const char *name)
+{
+	if (check_node(c, node) < 0 || check_snapshot_name(name) < 0)
+		return -1;
+	NEED_B(node_snapshot, "snapshot a node");
+	return c->backend->node_snapshot(c, node, name);
+}
+
+int node_revert(struct cluster *c, int node, const char *name)
+{
+	if (check_node(c, node) < 0 || check_snapshot_name(name) < 0)
+		return -1;
+	NEED_B(node_revert, "revert a node");
+	return c->backend->node_revert(c, node, name);
+}
+
+int node_set_cache_mode(struct cluster *c, int node, const char *mode)
+{
+	if (check_node(c, node) < 0)
+		return -1;
+	NEED_B(node_set_cache_mode, "set a disk cache mode");
+	return c->backend->node_set_cache_mode(c, node, mode);
+}
+
+int node_bootstrap(struct cluster *c, int node, bool force)
+{
+	if (check_node(c, node) < 0)
+		return -1;
+	NEED_F(node_bootstrap, "bootstrap a node");
+	return c->flavor->node_bootstrap(c, node, force);
+}
+
+int node_wait(struct cluster *c, int node, const char *for_state, int64_t timeout_ms)
+{
+	if (check_node(c, node) < 0)
+		return -1;
+	if (!strcmp(for_state, "down")) {
+		int64_t deadline = mono_ns() + timeout_ms * 1000000;
+		for (;;) {
+			if (c->backend->node_pid(c, node) == 0)
+				return 0;
+			if (mono_ns() > deadline || lab_interrupted)
+				break;
+			sleep_ms(100);
+		}
+		lab_error("node %d is still running after %lld ms", node, (long long)timeout_ms);
+		return -1;
+	}
+	if (strcmp(for_state, "synced") && strcmp(for_state, "primary") && strcmp(for_state, "non-primary")) {
+		lab_error("bad wait state '%s': want synced, primary, non-primary or down", for_state);
+		return -1;
+	}
+	NEED_F(node_wait, "wait for a node");
+	return c->flavor->node_wait(c, node, for_state, timeout_ms);
+}
+
+int node_promote(struct cluster *c, int node)
+{
+	if (check_node(c, node) < 0)
+		return -1;
+	NEED_F(node_promote, "promote a node");
+	return c->flavor->node_promote(c, node);
+}
+
+int node_rejoin(struct cluster *c, int node)
+{
+	if (check_node(c, node) < 0)
+		return -1;
+	NEED_F(node_rejoin, "rejoin a node");
+	return c->flavor->node_rejoin(c, node);
+}
+
+const char *node_datadir(struct cluster *c, int node)
+{
+	if (!c->n_state || node < 1 || node > c->spec.nodes || !c->backend->node_datadir)
+		return NULL;
+	return c->backend->node_datadir(c, node);
+}
+
+char *cluster_server_version(struct cluster *c)
+{
+	if (!c->n_state || !c->flavor->server_version)
+		return NULL;
+	return c->flavor->server_version(c);
+}
+
+char *cluster_lab_password(struct cluster *c)
+{
+	size_t len = 0;
+	char *text = read_file(c->defaults_file, &len), *save = NULL, *line, *pw = NULL;
+
+	if (!text)
+		return NULL;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "password=", 9)) {
+			pw = xstrdup(line + 9);
+			break;
+		}
+	memset(text, 0, len);
+	free(text);
+	if (!pw)
+		lab_error("no password in '%s'", c->defaults_file);
+	return pw;
+}

@@ -79,7 +79,139 @@ struct cluster {
 	struct lab_creds creds;       /* the lab user's credentials for this cluster */
 	char *defaults_file;          /* STATE/client.cnf (0600): [client] user, password */
 	struct kv *owned_mysqld;      /* deep copy of spec.mysqld */
+	/* The state file STATE/state: "key value" lines, read by cluster_open
+	 * and rewritten (atomically) by cluster_state_save. Owned. */
+	struct kv *state;
+	size_t n_state;
 };
+
+/*
+ * A backend controls nodes: where they run, their processes, files and
+ * network. One table per backend, one file per backend
+ * (harness/backend_NAME.c), listed in lab_backends[] in cluster.c.
+ *
+ * Required: name, create, destroy, node_init, node_spawn, node_run_once,
+ * node_pid, node_signal, node_stop. Optional hooks may be NULL: the
+ * dispatcher then answers "backend 'X' cannot do Y". Each returns 0 / -1
+ * with the error reported, unless said otherwise. Anything a backend makes
+ * it records with cluster_state_set() before making it, so that destroy can
+ * find it from a fresh process.
+ */
+struct backend_ops {
+	const char *name;
+	const char *description;
+	/* NULL when usable here, else why not ("built without libvirt"). */
+	const char *(*unavailable)(void);
+	/* Make the places the nodes live in (network, directories) and fill
+	 * c->hosts[]. Called once by cluster_up after the state file exists. */
+	int (*create)(struct cluster *c);
+	/* Stop every node process and remove everything create made. Must be
+	 * safe on a half-built or already removed cluster. */
+	int (*destroy)(struct cluster *c);
+	/* Fill c->hosts[] from the state (cluster_open on an existing cluster). */
+	int (*attach)(struct cluster *c);
+	/* Give the node a data directory: with_system_tables installs a fresh
+	 * server (mariadb-install-db); otherwise an empty directory the server
+	 * fills itself (a Galera joiner's SST). Wipes what was there. */
+	int (*node_init)(struct cluster *c, int node, bool with_system_tables);
+	/* Start the server with these options (name = value, value NULL for a
+	 * bare flag) besides the backend's own (datadir, socket, pid file,
+	 * log, user, address); the spec's extra mysqld options come last so
+	 * they win. Returns once the process exists. */
+	int (*node_spawn)(struct cluster *c, int node, const struct kv *opts, size_t n);
+	/* Run the server once in the foreground with these options (e.g.
+	 * --wsrep-recover) and return what it logged in *log. */
+	int (*node_run_once)(struct cluster *c, int node, const struct kv *opts, size_t n,
+			     int64_t timeout_ms, struct strbuf *log);
+	/* Run SQL as the server's administrator (local: root over the unix
+	 * socket). Never prints the SQL (it may hold a password). */
+	int (*node_admin_sql)(struct cluster *c, int node, const char *sql, bool quiet);
+	pid_t (*node_pid)(struct cluster *c, int node);       /* 0 when not running */
+	int (*node_signal)(struct cluster *c, int node, int sig);
+	/* Clean shutdown: SIGTERM, up to grace_ms, then SIGKILL. */
+	int (*node_stop)(struct cluster *c, int node, int64_t grace_ms);
+	/* Power loss: every process of the node dies at once. */
+	int (*node_hard_reset)(struct cluster *c, int node);
+	/* Files relative to the data directory. read: *data malloc'd. */
+	int (*node_read_file)(struct cluster *c, int node, const char *rel, char **data);
+	int (*node_write_file)(struct cluster *c, int node, const char *rel, const char *data, size_t len);
+	int (*node_delete_file)(struct cluster *c, int node, const char *rel);
+	int (*node_snapshot)(struct cluster *c, int node, const char *name);
+	int (*node_revert)(struct cluster *c, int node, const char *name);
+	int (*node_set_cache_mode)(struct cluster *c, int node, const char *mode);
+	/* Path of the server's error log on this machine, or NULL. Borrowed
+	 * until the next call. */
+	const char *(*node_log_path)(struct cluster *c, int node);
+	const char *(*node_datadir)(struct cluster *c, int node);
+	int (*partition)(struct cluster *c, const int *group_of);
+	int (*heal)(struct cluster *c);
+};
+
+/*
+ * A flavor knows the database topology on top of a backend's nodes. One
+ * table per flavor (harness/flavor_NAME.c: galera, and async / semisync by
+ * H6 in flavor_async.c), listed in lab_flavors[] in cluster.c.
+ *
+ * Required: name, up, node_start, node_status. Optional hooks may be NULL:
+ * the dispatcher answers "flavor 'X' cannot do Y" (a flavor that wants a
+ * specific message, like galera's "no primary to promote", implements the
+ * hook and reports it). The flavor starts servers only through the
+ * backend's node_spawn / node_run_once with its own options.
+ */
+struct flavor_ops {
+	const char *name;
+	const char *description;
+	/* The backend has created the nodes' places: initialise, start every
+	 * node in the topology, create the lab user (ALL privileges, password
+	 * from c->defaults_file) and the bank database; return when every node
+	 * is ready (Synced / replicating). */
+	int (*up)(struct cluster *c);
+	/* Start a stopped node (after a crash too: recover first). */
+	int (*node_start)(struct cluster *c, int node);
+	/* All nodes are down: bring the topology back; explain the choice. */
+	int (*node_start_all)(struct cluster *c, struct strbuf *why);
+	int (*node_bootstrap)(struct cluster *c, int node, bool force);
+	/* Fill st (already zeroed, node/pid/address set by the dispatcher)
+	 * from the server; a node that does not answer is not an error. */
+	int (*node_status)(struct cluster *c, int node, struct node_status *st);
+	/* for: synced | primary | non-primary | down (down is generic). */
+	int (*node_wait)(struct cluster *c, int node, const char *for_state, int64_t timeout_ms);
+	int (*node_edit_state)(struct cluster *c, int node, const int64_t *seqno, int safe_to_bootstrap);
+	int (*node_promote)(struct cluster *c, int node);
+	int (*node_rejoin)(struct cluster *c, int node);
+	char *(*server_version)(struct cluster *c);
+};
+
+/* The state file. Values are strings; set(NULL) removes a key. save writes
+ * STATE/state atomically. get returns a borrowed pointer or NULL. */
+const char *cluster_state_get(const struct cluster *c, const char *key);
+int cluster_state_get_int(const struct cluster *c, const char *key, int64_t *v);
+void cluster_state_set(struct cluster *c, const char *key, const char *value);
+void cluster_state_setf(struct cluster *c, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int cluster_state_save(struct cluster *c);
+/* Parse state-file text into kv pairs (pure; for tests). */
+int cluster_state_parse(const char *text, struct kv **out, size_t *n);
+void kv_free(struct kv *v, size_t n);
+
+/* The lab user's password from c->defaults_file (malloc'd), or NULL. */
+char *cluster_lab_password(struct cluster *c);
+/* Connect to a node as the lab user (NULL with the error remembered). */
+MYSQL *cluster_connect(struct cluster *c, int node, int timeout_s);
+
+/* Galera state, pure parts (flavor_galera.c; unit-tested). */
+struct grastate {
+	char uuid[64];
+	int64_t seqno;
+	int safe_to_bootstrap;   /* -1 when the file has no such line */
+};
+int grastate_parse(const char *text, struct grastate *g);
+/* Rewrite text with seqno (NULL keeps) and safe_to_bootstrap (-1 keeps);
+ * other lines stay as they are, missing lines are added. malloc'd. */
+char *grastate_edit(const char *text, const int64_t *seqno, int safe_to_bootstrap);
+/* Find the last "WSREP: Recovered position: UUID:SEQNO" in a log.
+ * Returns 0 and fills uuid / seqno, or -1 when there is none. */
+int wsrep_recovered_position(const char *log, char *uuid, size_t uuid_size, int64_t *seqno);
 
 /* The tables (defined in their own files). NULL-terminated lists. */
 extern const struct backend_ops *const lab_backends[];

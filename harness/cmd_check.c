@@ -1,14 +1,249 @@
 /*
- * cmd_check.c — the `lab check` verb. Not built yet: it says so and exits 2,
- * so that no caller mistakes it for a result.
+ * cmd_check.c — the `lab check` verb: runs the checkers (all, or those of
+ * --checks) against any live cluster, prints each one's summary (counts per
+ * anomaly kind and the first examples with their ids), records a run with
+ * scenario 'check' in the results database (a checks row per checker, an
+ * anomalies row per finding) and exits 0 when every check passes, 1 when any
+ * fails (a finding outranks trouble elsewhere: it is about the database),
+ * 2 when lab could not check (bad input, an unreachable node, no results DB).
  */
+#include "checker.h"
 #include "commands.h"
+#include "dbconn.h"
+#include "resultsdb.h"
 #include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_CHECKS 16
+
+static int parse_checks(const char *list, const struct checker_ops **out, size_t *n)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	int rc = 0;
+
+	*n = 0;
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		const struct checker_ops *c = checker_find(w);
+		if (!c) {
+			struct strbuf names = { 0 };
+			for (size_t i = 0; lab_checkers[i]; i++)
+				sb_printf(&names, "%s%s", i ? ", " : "", lab_checkers[i]->name);
+			lab_error("--checks: no such checker '%s' (there are: %s)", w,
+				  names.buf ? names.buf : "none");
+			sb_release(&names);
+			rc = -1;
+			break;
+		}
+		if (*n == MAX_CHECKS) {
+			lab_error("--checks: too many checkers in '%s'", list);
+			rc = -1;
+			break;
+		}
+		out[(*n)++] = c;
+	}
+	if (rc == 0 && !*n) {
+		lab_error("--checks: empty list");
+		rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
+/* One checker in its own thread: the checkers read different tables (or
+ * the same ones through their own connections), so on a machine with more
+ * than one core the full check takes about as long as its slowest checker.
+ * Each writes its summary into its own buffer, printed in order after. */
+struct check_job {
+	const struct checker_ops *ops;
+	struct check_ctx ctx;
+	struct check_result res;
+	char *out;
+	size_t out_len;
+	double seconds;
+	int rc;
+	pthread_t thread;
+	bool started;
+};
+
+static void *check_thread(void *arg)
+{
+	struct check_job *j = arg;
+	double t0 = wall_seconds();
+
+	j->ctx.out = open_memstream(&j->out, &j->out_len);
+	j->rc = j->ops->run(&j->ctx, &j->res);
+	if (j->ctx.out)
+		fclose(j->ctx.out);
+	j->seconds = wall_seconds() - t0;
+	return NULL;
+}
+
+static void record_server_version(struct resultsdb *db, int64_t run, const struct hostport *hosts,
+				  size_t n, const struct lab_creds *creds)
+{
+	for (size_t i = 0; i < n; i++) {
+		MYSQL *m = db_connect(&hosts[i], creds, 3, 10, 0);
+		if (!m)
+			continue;
+		resultsdb_run_update(db, run, mysql_get_server_info(m), NULL, NULL);
+		mysql_close(m);
+		return;
+	}
+}
 
 int cmd_check(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	lab_error("'check' is not built yet");
-	return LAB_EXIT_BROKEN;
+	static const struct option opts[] = {
+		{ "hosts", required_argument, NULL, 'H' },
+		{ "journal", required_argument, NULL, 'j' },
+		{ "checks", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "database", required_argument, NULL, 'D' },
+		{ "defaults-file", required_argument, NULL, 'f' },
+		{ "first-reachable", no_argument, NULL, 'F' },
+		{ "examples", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *hosts_arg = NULL, *journal = NULL, *checks_arg = NULL, *db_path = NULL;
+	const char *user = NULL, *database = NULL, *defaults = NULL;
+	const struct checker_ops *checks[MAX_CHECKS];
+	size_t n_checks = 0, n_hosts = 0;
+	struct hostport *hosts = NULL;
+	struct lab_creds creds;
+	struct resultsdb *db = NULL;
+	struct check_ctx ctx;
+	struct check_job jobs[MAX_CHECKS];
+	struct strbuf line = { 0 }, reason = { 0 };
+	int64_t run, examples = 20;
+	int first_reachable = 0, any_fail = 0, any_broken = 0, rc = LAB_EXIT_BROKEN, c;
+	bool creds_ok = false;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': hosts_arg = optarg; break;
+		case 'j': journal = optarg; break;
+		case 'c': checks_arg = optarg; break;
+		case 'd': db_path = optarg; break;
+		case 'u': user = optarg; break;
+		case 'D': database = optarg; break;
+		case 'f': defaults = optarg; break;
+		case 'F': first_reachable = 1; break;
+		case 'e':
+			if (parse_int64(optarg, 0, 100000, &examples) < 0)
+				return lab_usage_error("check", "--examples: not a number in 0..100000: '%s'",
+						       optarg);
+			break;
+		default:
+			return lab_usage_error("check", "unknown or incomplete option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return lab_usage_error("check", "unexpected argument '%s'", argv[optind]);
+	if (!hosts_arg)
+		return lab_usage_error("check", "--hosts is required");
+	if (checks_arg) {
+		if (parse_checks(checks_arg, checks, &n_checks) < 0)
+			return LAB_EXIT_BROKEN;
+	} else {
+		for (size_t i = 0; lab_checkers[i] && n_checks < MAX_CHECKS; i++)
+			checks[n_checks++] = lab_checkers[i];
+	}
+	if (!n_checks) {
+		lab_error("no checkers are built");
+		return LAB_EXIT_BROKEN;
+	}
+	if (journal && access(journal, R_OK) < 0) {
+		lab_error("--journal '%s': %s", journal, strerror(errno));
+		return LAB_EXIT_BROKEN;
+	}
+	if (hosts_parse(hosts_arg, &hosts, &n_hosts) < 0)
+		return LAB_EXIT_BROKEN;
+	if (creds_init(&creds, user, database, defaults) < 0)
+		goto out;
+	creds_ok = true;
+	db = resultsdb_open(db_path);
+	if (!db)
+		goto out;
+	{
+		struct run_info ri = { .scenario = "check", .nodes = (int)n_hosts };
+		run = resultsdb_run_begin(db, &ri);
+	}
+	if (run < 0)
+		goto out;
+	record_server_version(db, run, hosts, n_hosts, &creds);
+
+	memset(&ctx, 0, sizeof(ctx));
+	memset(jobs, 0, sizeof(jobs));
+	ctx.hosts = hosts;
+	ctx.n_hosts = n_hosts;
+	ctx.creds = &creds;
+	ctx.journal_path = journal;
+	ctx.db = db;
+	ctx.run_id = run;
+	ctx.out = stdout;
+	ctx.max_examples = (int)examples;
+	ctx.first_reachable = first_reachable;
+
+	for (size_t i = 0; i < n_checks; i++) {
+		jobs[i].ops = checks[i];
+		jobs[i].ctx = ctx;
+		if (pthread_create(&jobs[i].thread, NULL, check_thread, &jobs[i]) != 0) {
+			lab_error("cannot start a thread for checker '%s'", checks[i]->name);
+			check_thread(&jobs[i]);
+		} else {
+			jobs[i].started = true;
+		}
+	}
+	for (size_t i = 0; i < n_checks; i++) {
+		struct check_job *j = &jobs[i];
+		struct check_result *res = &j->res;
+
+		if (j->started)
+			pthread_join(j->thread, NULL);
+		if (!res->actual[0])
+			lab_strlcpy(res->actual, "broken", sizeof(res->actual));
+		if (j->out)
+			fwrite(j->out, 1, j->out_len, stdout);
+		free(j->out);
+		printf("   (%s took %.1f s)\n", checks[i]->name, j->seconds);
+		if (!strcmp(res->actual, "fail")) {
+			any_fail = 1;
+			sb_printf(&reason, "%s%s: %" PRId64 " anomalies", reason.len ? "; " : "",
+				  checks[i]->name, res->anomalies);
+		} else if (!strcmp(res->actual, "broken")) {
+			any_broken = 1;
+			sb_printf(&reason, "%s%s: broken", reason.len ? "; " : "", checks[i]->name);
+		}
+		sb_printf(&line, "%s%s %s", i ? ", " : "", checks[i]->name, res->actual);
+		if (resultsdb_check(db, run, checks[i]->name, "pass", res->actual, res->anomalies,
+				    res->summary) < 0)
+			any_broken = 1;
+		free(res->summary);
+	}
+	rc = any_fail ? LAB_EXIT_FINDING : any_broken ? LAB_EXIT_BROKEN : LAB_EXIT_OK;
+	if (resultsdb_run_end(db, run, any_fail ? "fail" : any_broken ? "broken" : "pass",
+			      reason.len ? reason.buf : NULL) < 0 && rc == LAB_EXIT_OK)
+		rc = LAB_EXIT_BROKEN;
+	printf("check: %s (%s); run %" PRId64 " in %s\n",
+	       rc == LAB_EXIT_OK ? "pass" : rc == LAB_EXIT_FINDING ? "FAIL" : "BROKEN", line.buf,
+	       run, resultsdb_path(db));
+out:
+	sb_release(&line);
+	sb_release(&reason);
+	resultsdb_close(db);
+	if (creds_ok)
+		creds_release(&creds);
+	free(hosts);
+	return rc;
 }

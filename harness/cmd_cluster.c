@@ -1,14 +1,369 @@
 /*
- * cmd_cluster.c — the `lab cluster` verb. Not built yet: it says so and exits 2,
- * so that no caller mistakes it for a result.
+ * cmd_cluster.c — the `lab cluster` verb: bring a cluster up, down, show
+ * its status, and apply single faults by hand (the same cluster.h calls the
+ * scenario runner makes), so that every fault can be tried and tested from
+ * a shell.
+ *
+ *   lab cluster up|down|status|version|start-all|heal [options]
+ *   lab cluster start|stop|kill|hard-reset|pause|resume|pid|datadir NODE
+ *   lab cluster bootstrap NODE [--force]
+ *   lab cluster wait NODE synced|primary|non-primary|down [--timeout 120s]
+ *   lab cluster delete-file NODE PATH
+ *   lab cluster edit-grastate NODE [--seqno N] [--safe-to-bootstrap 0|1]
+ *   lab cluster snapshot|revert NODE NAME
+ *   lab cluster partition GROUP GROUP...     (a group is "1" or "2,3")
+ * options: --name NAME --state-dir DIR --flavor F --nodes N
+ *          --mysqld KEY=VALUE (repeatable, up only) --signal SIG (kill)
  */
+#include "cluster.h"
 #include "commands.h"
-#include "util.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char extra_usage[] =
+	"       lab cluster start|stop|kill|hard-reset|pause|resume|pid|datadir NODE\n"
+	"       lab cluster bootstrap NODE [--force]\n"
+	"       lab cluster wait NODE synced|primary|non-primary|down [--timeout 120s]\n"
+	"       lab cluster delete-file NODE PATH\n"
+	"       lab cluster edit-grastate NODE [--seqno N] [--safe-to-bootstrap 0|1]\n"
+	"       lab cluster snapshot|revert NODE NAME\n"
+	"       lab cluster partition GROUP GROUP...   (GROUP: 1 or 2,3)\n"
+	"       lab cluster heal | start-all | version\n"
+	"options: --name NAME --state-dir DIR --flavor F --nodes N --mysqld KEY=VALUE\n"
+	"         --signal SIG (kill; default KILL)\n";
+
+/* Wrong sub-command or option: one line, the usage, exit code 2. (Not
+ * lab_usage_error: that lives in lab.c, which unit tests do not link.) */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	struct strbuf sb = {0};
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	lab_error("%s", sb.buf);
+	sb_release(&sb);
+	fputs("usage: lab cluster up|down|status [--flavor galera] [--nodes N] [--name NAME] [--state-dir DIR]\n",
+	      stderr);
+	fputs(extra_usage, stderr);
+	return LAB_EXIT_BROKEN;
+}
+
+struct args {
+	struct cluster_spec spec;
+	struct kv mysqld[64];
+	const char *pos[LAB_MAX_NODES + 8];
+	int n_pos;
+	int64_t timeout_ms;
+	bool force;
+	bool have_seqno;
+	int64_t seqno;
+	int safe_to_bootstrap;
+	int sig;
+};
+
+static int parse_signal(const char *s, int *sig)
+{
+	static const struct { const char *name; int sig; } sigs[] = {
+		{ "KILL", SIGKILL }, { "TERM", SIGTERM }, { "STOP", SIGSTOP }, { "CONT", SIGCONT },
+		{ "INT", SIGINT }, { "HUP", SIGHUP }, { "QUIT", SIGQUIT }, { "ABRT", SIGABRT },
+		{ "SEGV", SIGSEGV }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+	};
+	int64_t v;
+
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (!strcmp(s, sigs[i].name)) {
+			*sig = sigs[i].sig;
+			return 0;
+		}
+	if (parse_int64(s, 1, NSIG - 1, &v) == 0) {
+		*sig = (int)v;
+		return 0;
+	}
+	return -1;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->timeout_ms = 120000;
+	a->safe_to_bootstrap = -1;
+	a->sig = SIGKILL;
+	for (int i = 2; i < argc; i++) {
+		const char *arg = argv[i], *val = NULL;
+		char name[32];
+
+		if (strncmp(arg, "--", 2) != 0) {
+			if (a->n_pos >= (int)ARRAY_SIZE(a->pos) - 1)
+				return usage_error("too many arguments");
+			a->pos[a->n_pos++] = arg;
+			continue;
+		}
+		const char *eq = strchr(arg, '=');
+		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+		if (len >= sizeof(name))
+			return usage_error("unknown option '%s'", arg);
+		memcpy(name, arg, len);
+		name[len] = '\0';
+		if (!strcmp(name, "--force")) {
+			a->force = true;
+			continue;
+		}
+		if (eq)
+			val = eq + 1;
+		else if (i + 1 < argc)
+			val = argv[++i];
+		else
+			return usage_error("option '%s' needs a value", name);
+		int64_t v;
+		if (!strcmp(name, "--name")) {
+			a->spec.name = val;
+		} else if (!strcmp(name, "--state-dir")) {
+			a->spec.state_dir = val;
+		} else if (!strcmp(name, "--flavor")) {
+			a->spec.flavor = val;
+		} else if (!strcmp(name, "--backend")) {
+			a->spec.backend = val;
+		} else if (!strcmp(name, "--nodes")) {
+			if (parse_int64(val, 1, LAB_MAX_NODES, &v) < 0)
+				return usage_error("--nodes: want 1..%d, not '%s'", LAB_MAX_NODES, val);
+			a->spec.nodes = (int)v;
+		} else if (!strcmp(name, "--timeout")) {
+			if (parse_duration_ms(val, &a->timeout_ms) < 0)
+				return usage_error("--timeout: bad duration '%s'", val);
+		} else if (!strcmp(name, "--seqno")) {
+			if (parse_int64(val, -1, INT64_MAX, &a->seqno) < 0)
+				return usage_error("--seqno: bad number '%s'", val);
+			a->have_seqno = true;
+		} else if (!strcmp(name, "--safe-to-bootstrap")) {
+			if (parse_int64(val, 0, 1, &v) < 0)
+				return usage_error("--safe-to-bootstrap: want 0 or 1, not '%s'", val);
+			a->safe_to_bootstrap = (int)v;
+		} else if (!strcmp(name, "--signal")) {
+			if (parse_signal(val, &a->sig) < 0)
+				return usage_error("--signal: unknown signal '%s'", val);
+		} else if (!strcmp(name, "--mysqld")) {
+			const char *e = strchr(val, '=');
+			if (!e || e == val || a->spec.n_mysqld >= ARRAY_SIZE(a->mysqld))
+				return usage_error("--mysqld: want KEY=VALUE, not '%s'", val);
+			struct kv *kv = &a->mysqld[a->spec.n_mysqld++];
+			kv->key = xstrdup(val);
+			kv->key[e - val] = '\0';
+			kv->value = kv->key + (e - val) + 1;
+		} else {
+			return usage_error("unknown option '%s'", name);
+		}
+	}
+	a->spec.mysqld = a->mysqld;
+	return 0;
+}
+
+static void print_status(struct cluster *c)
+{
+	struct node_status st[LAB_MAX_NODES];
+
+	if (cluster_status(c, st) < 0)
+		return;
+	printf("cluster %s: flavor %s, backend %s, %d nodes, state %s, client options %s\n", c->name,
+	       c->flavor->name, c->backend->name, c->spec.nodes, c->state_dir, c->defaults_file);
+	printf("%-4s %-8s %-20s %-12s %-4s %-16s %s\n", "node", "pid", "address", "cluster", "size", "state",
+	       "last_committed");
+	for (int i = 0; i < c->spec.nodes; i++) {
+		char pid[16], size[16], seq[32];
+		snprintf(pid, sizeof(pid), "%d", (int)st[i].pid);
+		snprintf(size, sizeof(size), "%d", st[i].cluster_size);
+		snprintf(seq, sizeof(seq), "%" PRId64, st[i].last_committed);
+		printf("%-4d %-8s %-20s %-12s %-4s %-16s %s\n", st[i].node, st[i].pid ? pid : "-",
+		       st[i].address, st[i].cluster_status[0] ? st[i].cluster_status : "-",
+		       st[i].cluster_size >= 0 ? size : "-",
+		       st[i].local_state[0] ? st[i].local_state
+					    : (st[i].pid ? (st[i].reachable ? "-" : "no answer") : "down"),
+		       st[i].last_committed >= 0 ? seq : "-");
+	}
+}
+
+static int need_node(struct cluster *c, struct args *a, int npos, int *node)
+{
+	int64_t v;
+
+	if (a->n_pos != npos)
+	{
+		usage_error("'%s' takes %d argument%s", a->pos[0], npos - 1, npos == 2 ? "" : "s");
+		return -1;
+	}
+	if (parse_int64(a->pos[1], 1, c->spec.nodes, &v) < 0) {
+		lab_error("bad node '%s': want 1..%d", a->pos[1], c->spec.nodes);
+		return -1;
+	}
+	*node = (int)v;
+	return 0;
+}
+
+static int run_sub(struct cluster *c, const char *sub, struct args *a)
+{
+	int node = 0;
+
+	if (!strcmp(sub, "up")) {
+		int64_t t0 = mono_ns();
+		bool was_up = cluster_is_up(c);
+		if (cluster_up(c) < 0)
+			return -1;
+		if (!was_up) {
+			printf("cluster %s is up: %d nodes Synced in %.1f s\n", c->name, c->spec.nodes,
+			       (mono_ns() - t0) / 1e9);
+			printf("connect: mariadb --defaults-file=%s -h %s\n", c->defaults_file, c->hosts[0].host);
+		} else {
+			printf("cluster %s is already up\n", c->name);
+		}
+		return 0;
+	}
+	if (!strcmp(sub, "down")) {
+		bool was = c->n_state > 0;
+		if (cluster_down(c) < 0)
+			return -1;
+		printf(was ? "cluster %s is down\n" : "cluster %s was not up\n", c->name);
+		return 0;
+	}
+	if (!c->n_state) {
+		lab_error("cluster '%s' is not up (no state in '%s')", c->name, c->state_dir);
+		return -1;
+	}
+	if (!strcmp(sub, "status")) {
+		print_status(c);
+		return 0;
+	}
+	if (!strcmp(sub, "version")) {
+		char *v = cluster_server_version(c);
+		if (!v) {
+			lab_error("no node of cluster '%s' answered", c->name);
+			return -1;
+		}
+		printf("%s\n", v);
+		free(v);
+		return 0;
+	}
+	if (!strcmp(sub, "heal"))
+		return cluster_heal(c);
+	if (!strcmp(sub, "start-all")) {
+		struct strbuf why = {0};
+		int rc = node_start_all(c, &why);
+		if (why.len)
+			printf("%s\n", why.buf);
+		sb_release(&why);
+		return rc;
+	}
+	if (!strcmp(sub, "partition")) {
+		int group_of[LAB_MAX_NODES];
+		for (int i = 0; i < LAB_MAX_NODES; i++)
+			group_of[i] = -1;
+		for (int g = 1; g < a->n_pos; g++) {
+			char *copy = xstrdup(a->pos[g]), *save = NULL, *tok;
+			for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				int64_t v;
+				if (parse_int64(tok, 1, c->spec.nodes, &v) < 0 || group_of[v - 1] != -1) {
+					lab_error("partition: bad or repeated node '%s' in group '%s'", tok, a->pos[g]);
+					free(copy);
+					return -1;
+				}
+				group_of[v - 1] = g;
+			}
+			free(copy);
+		}
+		for (int i = 0; i < c->spec.nodes; i++)
+			if (group_of[i] == -1) {
+				lab_error("partition: node %d is in no group", i + 1);
+				return -1;
+			}
+		return cluster_partition(c, group_of);
+	}
+	if (!strcmp(sub, "start") || !strcmp(sub, "stop") || !strcmp(sub, "kill") ||
+	    !strcmp(sub, "hard-reset") || !strcmp(sub, "pause") || !strcmp(sub, "resume") ||
+	    !strcmp(sub, "pid") || !strcmp(sub, "datadir") || !strcmp(sub, "bootstrap") ||
+	    !strcmp(sub, "edit-grastate")) {
+		if (need_node(c, a, 2, &node) < 0)
+			return -1;
+		if (!strcmp(sub, "start"))
+			return node_start(c, node);
+		if (!strcmp(sub, "stop"))
+			return node_stop(c, node);
+		if (!strcmp(sub, "kill"))
+			return node_kill(c, node, a->sig);
+		if (!strcmp(sub, "hard-reset"))
+			return node_hard_reset(c, node);
+		if (!strcmp(sub, "pause"))
+			return node_pause(c, node);
+		if (!strcmp(sub, "resume"))
+			return node_resume(c, node);
+		if (!strcmp(sub, "bootstrap"))
+			return node_bootstrap(c, node, a->force);
+		if (!strcmp(sub, "edit-grastate"))
+			return node_edit_grastate(c, node, a->have_seqno ? &a->seqno : NULL, a->safe_to_bootstrap);
+		if (!strcmp(sub, "pid")) {
+			pid_t pid = node_pid(c, node);
+			printf("%d\n", (int)pid);
+			return 0;
+		}
+		const char *dd = node_datadir(c, node);
+		if (!dd) {
+			lab_error("node %d has no datadir on this machine", node);
+			return -1;
+		}
+		printf("%s\n", dd);
+		return 0;
+	}
+	if (!strcmp(sub, "wait") || !strcmp(sub, "delete-file") || !strcmp(sub, "snapshot") ||
+	    !strcmp(sub, "revert")) {
+		if (need_node(c, a, 3, &node) < 0)
+			return -1;
+		if (!strcmp(sub, "wait"))
+			return node_wait(c, node, a->pos[2], a->timeout_ms);
+		if (!strcmp(sub, "delete-file"))
+			return node_delete_file(c, node, a->pos[2]);
+		if (!strcmp(sub, "snapshot"))
+			return node_snapshot(c, node, a->pos[2]);
+		return node_revert(c, node, a->pos[2]);
+	}
+	usage_error("unknown sub-command '%s'", sub);
+	return -1;
+}
 
 int cmd_cluster(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	lab_error("'cluster' is not built yet");
-	return LAB_EXIT_BROKEN;
+	struct args a;
+	struct cluster c;
+	int rc;
+
+	if (argc < 2)
+		return usage_error("missing sub-command (up, down, status, ...)");
+	if (parse_args(argc, argv, &a) != 0) {
+		rc = LAB_EXIT_BROKEN;
+		goto out;
+	}
+	/* The sub-command is argv[1]; pos[] starts with it for node commands. */
+	memmove(&a.pos[1], &a.pos[0], (size_t)a.n_pos * sizeof(a.pos[0]));
+	a.pos[0] = argv[1];
+	a.n_pos++;
+	if (cluster_open(&c, &a.spec) < 0) {
+		rc = LAB_EXIT_BROKEN;
+		goto out;
+	}
+	rc = run_sub(&c, argv[1], &a) < 0 ? LAB_EXIT_BROKEN : LAB_EXIT_OK;
+	cluster_release(&c);
+out:
+	for (size_t i = 0; i < a.spec.n_mysqld; i++)
+		free(a.mysqld[i].key);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		lab_error("cannot write to stdout");
+		rc = LAB_EXIT_BROKEN;
+	}
+	return rc;
 }

@@ -4,14 +4,53 @@
  *
  * Accounting identity, per second and in total:
  *     attempted = ok + failed + unknown
+ * where every attempted transaction is one journal line (load records are
+ * not counted) and
+ *     ok       COMMIT was acknowledged;
+ *     failed   rolled back before COMMIT was sent (deadlock, lock wait,
+ *              certification conflict, constraint error, node not ready,
+ *              read-only node, refused purchase, lost connection before
+ *              COMMIT), or COMMIT was answered by an error that proves the
+ *              rollback (1213, 1205, 1020, 1290, 1792, 1836);
+ *     unknown  the connection broke, timed out, or COMMIT got any other
+ *              error reply, while COMMIT was in flight.
+ * A failed transaction is never re-sent: the thread draws a new transaction
+ * with new ids.
+ *
+ * Ids. Every id (rows and journal transaction ids alike) is made by the
+ * client, unique across runs against the same database:
+ *
+ *     id = PREFIX << 36 | THREAD << 28 | COUNTER      (63 bits, > 0)
+ *
+ *   PREFIX  27 bits, one per run: max(the largest prefix of any id already
+ *           in the five tables + 1, (start time - 2026-01-01) in units of
+ *           10 s). A run that recreates the schema gets the time prefix.
+ *   THREAD  8 bits: 0 the initial load, 1..255 the worker threads.
+ *   COUNTER 28 bits, per thread, from 1; a thread that exhausts it stops.
+ * A transaction takes one id for itself (its journal TXN), then one per row
+ * it inserts, so the rows of one transaction have consecutive ids.
+ *
+ * Journal semantics for the edge cases (format in journal.h):
+ *   - a purchase or transfer refused for want of credit: failed, ERRNO 1644
+ *     (ER_SIGNAL_EXCEPTION, as a server-side SIGNAL '45000' would say);
+ *     one whose customer no longer exists: failed, ERRNO 1032
+ *     (ER_KEY_NOT_FOUND). Both are rolled back by the client.
+ *   - ROWS of a failed or unknown transaction list the rows it would have
+ *     written (all of them: the checker wants none, resp. all or none).
+ *   - delete_customer lists every row it deleted as read inside the
+ *     transaction under the customer's row lock; if it failed before
+ *     reading them, only "-customer:ID".
+ *   - ERRNO of an unknown transaction is the client error (2013, 2006...).
  */
 #ifndef LAB_WORKLOAD_H
 #define LAB_WORKLOAD_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dbconn.h"
+#include "journal.h"
 
 struct workload_mix {
 	int credit, purchase, transfer, new_customer, delete_customer; /* weights */
@@ -23,11 +62,14 @@ enum lock_style { LOCK_NONE, LOCK_FOR_UPDATE };
 struct workload_second {
 	int64_t t; /* Unix second */
 	int64_t ok, failed, unknown;
-	double p50_ms, p95_ms, p99_ms;
+	double p50_ms, p95_ms, p99_ms; /* latency of the second's ok transactions */
 };
 
 struct workload_totals {
 	int64_t attempted, ok, failed, unknown;
+	int64_t reconnects;             /* connections made after each thread's first */
+	double p50_ms, p95_ms, p99_ms;  /* latency of ok transactions, whole run */
+	double seconds;                 /* from start to now / to the stop */
 };
 
 struct workload_opts {
@@ -44,12 +86,17 @@ struct workload_opts {
 	int connect_timeout_s;    /* default 2 */
 	int rw_timeout_s;         /* default 5 */
 	const char *journal_path; /* required */
-	bool load;                /* (re)create the schema and load customers/products */
-	/* Called once per second from the reporter thread (may be NULL). */
+	bool load;                /* (re)create the schema and load customers/products;
+				     false: attach to the existing tables */
+	FILE *summary;            /* workload_stop prints the final summary here (NULL: none) */
+	/* Called once per second from the reporter thread (may be NULL); a
+	 * last call covers the partial second before the stop. */
 	void (*on_second)(void *arg, const struct workload_second *s);
 	void *arg;
 };
 
+/* Defaults: 8 threads, 2000 customers, 200 products, the DESIGN.md mix
+ * (30/45/10/10/5), relative updates, no lock, timeouts 2 s / 5 s, load. */
 void workload_opts_defaults(struct workload_opts *o);
 
 struct workload;
@@ -61,5 +108,41 @@ void workload_get_totals(struct workload *w, struct workload_totals *t);
 /* Stop the threads, flush and close the journal, free w. 0, or -1 if the
  * journal could not be written. t may be NULL. */
 int workload_stop(struct workload *w, struct workload_totals *t);
+
+/* ---- Pure parts, exposed for the unit tests and the scenario parser ---- */
+
+/* Parse "credit=30,purchase=45,..." (kinds as in the journal; a kind not
+ * named gets weight 0; the sum must be > 0). -1 with the error reported
+ * naming the item. */
+int workload_mix_parse(const char *s, struct workload_mix *m);
+int workload_mix_total(const struct workload_mix *m);
+/* The kind for a draw r in [0, total). */
+enum txn_kind workload_mix_pick(const struct workload_mix *m, int r);
+
+/* Error classification (sysbench check_error() style). */
+enum wl_err_action {
+	WL_ACT_ROLLBACK,   /* the transaction is rolled back; the connection is fine */
+	WL_ACT_NODE,       /* the node refuses work (not ready, read-only, shutting down): move on */
+	WL_ACT_CONNECTION, /* the connection is gone or hung: reconnect to another host */
+};
+struct wl_err_class {
+	enum wl_err_action action;
+	enum txn_outcome outcome; /* TXN_FAILED or TXN_UNKNOWN */
+};
+/* Classify MySQL error err, seen before COMMIT was sent (in_commit false)
+ * or as the answer to COMMIT (in_commit true). */
+struct wl_err_class workload_classify_error(unsigned err, bool in_commit);
+
+/* The id scheme above. */
+#define WL_ID_PREFIX_BITS 27
+#define WL_ID_THREAD_BITS 8
+#define WL_ID_COUNTER_BITS 28
+#define WL_MAX_THREADS 255
+int64_t workload_id(uint32_t prefix, unsigned thread, uint32_t counter);
+uint32_t workload_id_prefix(int64_t id);
+unsigned workload_id_thread(int64_t id);
+/* The run's prefix from the start time and the largest id found in the
+ * database (0 if none). */
+uint32_t workload_choose_prefix(double unix_now, int64_t max_id_in_db);
 
 #endif

@@ -1,0 +1,120 @@
+/*
+ * expect.h — what the client journal says each table must (or must not)
+ * hold, and the merge of those expectations with a table's ids as a node
+ * streams them in order. Pure logic (no database), unit-tested in
+ * tests/unit/test_check_expect.c; durability.c feeds it real streams.
+ *
+ * A row id is claimed by the transactions whose journal line names it:
+ * inserted (+) or deleted (-); updates (~) name the customers a
+ * transaction touched. For each id, with P = the row is present:
+ *
+ *   no insert claim at all            P: phantom
+ *   an acknowledged (ok) delete       P: lost-delete (the delete's effect is gone)
+ *   only failed inserts               P: failed-present
+ *   an ok insert, no ok/unknown
+ *     delete of the row or of the
+ *     customer the insert touched    !P: lost-ok
+ *   an unknown insert                 P / !P counted for its transaction, which
+ *                                     must end all-or-nothing (unknown-partial);
+ *                                     rows a later ok/unknown delete removed are
+ *                                     not counted
+ *   an unknown delete of a row an ok
+ *     insert made                     P / !P counted likewise
+ *
+ * Findings are kept per transaction (a count and the first few rows), so one
+ * anomaly names a transaction, its node and its rows.
+ */
+#ifndef LAB_EXPECT_H
+#define LAB_EXPECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "journal.h"
+
+enum row_verdict {
+	RV_OK,
+	RV_PHANTOM,        /* present, no transaction inserted it */
+	RV_LOST,           /* an acknowledged insert is missing */
+	RV_LOST_DELETE,    /* an acknowledged delete did not stick */
+	RV_FAILED_PRESENT, /* a transaction that failed left the row */
+};
+
+/* What the journal says about one row id. */
+struct row_claims {
+	int ins_ok, ins_unknown, ins_failed;
+	int del_ok, del_unknown;
+	bool excused; /* a customer the ok insert touched was deleted (ok or unknown) */
+};
+
+/* The verdict on one row: pure, the heart of the durability check. */
+enum row_verdict classify_row(const struct row_claims *c, bool present);
+
+#define EXPECT_SAMPLES 4
+
+struct row_sample {
+	uint8_t table;
+	int64_t id;
+};
+
+/* Per-transaction findings on one node. */
+struct txn_finding {
+	int64_t n_bad; /* lost (ok), present (failed), still present (ok delete) */
+	struct row_sample bad[EXPECT_SAMPLES];
+	/* unknown transactions: rows where it took effect (an insert present,
+	 * a delete's row gone) and rows where it did not */
+	int64_t n_applied, n_unapplied;
+	struct row_sample applied[EXPECT_SAMPLES], unapplied[EXPECT_SAMPLES];
+};
+
+struct expect_txn {
+	int64_t txn;
+	uint8_t kind, outcome;
+	uint16_t node;          /* index into expect.nodes */
+	bool excused;           /* see row_claims.excused */
+	uint32_t cust_first, n_cust; /* customers touched: expect.cust[cust_first..] */
+	struct txn_finding f;
+};
+
+struct claim {
+	int64_t first, last;
+	uint32_t txn; /* index into expect.txns */
+	char op;      /* '+' or '-' */
+};
+
+struct expect {
+	struct expect_txn *txns;
+	size_t n_txns, cap_txns;
+	int64_t *cust;
+	size_t n_cust, cap_cust;
+	struct claim *claims[TBL_COUNT];
+	size_t n_claims[TBL_COUNT], cap_claims[TBL_COUNT];
+	char **nodes;
+	size_t n_nodes;
+	int64_t count[TXN_OUTCOME_COUNT]; /* transactions per outcome */
+	bool finalized;
+};
+
+void expect_init(struct expect *e);
+void expect_release(struct expect *e);
+/* Add one journal record. */
+void expect_add(struct expect *e, const struct txn_record *r);
+/* Read a whole journal; -1 on error (reported). */
+int expect_load(struct expect *e, const char *path);
+/* Sort the claims and work out which transactions deletes excuse; call once
+ * after the last expect_add. */
+void expect_finalize(struct expect *e);
+/* Clear the per-node findings before checking another node. */
+void expect_reset_findings(struct expect *e);
+
+/* Callbacks of the merge: next id of the table in ascending order (1 an id,
+ * 0 end, -1 error) and each phantom row. */
+typedef int (*id_source_fn)(void *arg, int64_t *id);
+typedef void (*phantom_fn)(void *arg, enum row_table t, int64_t id);
+
+/* Merge one table's ids with its claims; findings land in e->txns[].f.
+ * Returns 0, or -1 if the source failed. Counts rows seen in *rows. */
+int expect_merge_table(struct expect *e, enum row_table t, id_source_fn next, void *src_arg,
+		       phantom_fn on_phantom, void *ph_arg, int64_t *rows);
+
+#endif

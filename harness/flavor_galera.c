@@ -1,0 +1,657 @@
+/*
+ * flavor_galera.c — the `galera` flavor: MariaDB with the galera-4 provider
+ * (wsrep), every node a writable member of one cluster.
+ *
+ * Bring-up: node 1 gets system tables and is bootstrapped
+ * (--wsrep-new-cluster); the lab user and the bank database are created on
+ * it; the other nodes start with empty datadirs and join by rsync SST; up
+ * returns when every node is Synced. Restarting a crashed node does what
+ * mysqld_safe does: `--wsrep-recover` reads the position from InnoDB, and
+ * the server starts with --wsrep-start-position=UUID:SEQNO so that it
+ * rejoins by IST rather than a full SST (reference 004).
+ *
+ * The pure parts (grastate.dat, the recovered-position log line) are at the
+ * top and unit-tested in tests/unit/test_cluster.c.
+ */
+#include "cluster.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GALERA_PROVIDER "/usr/lib/galera/libgalera_smm.so"
+#define START_TIMEOUT_MS 300000
+#define ZERO_UUID "00000000-0000-0000-0000-000000000000"
+
+/* ---- pure parts ---- */
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+int grastate_parse(const char *text, struct grastate *g)
+{
+	bool have_seqno = false;
+	const char *line = text;
+
+	memset(g, 0, sizeof(*g));
+	g->seqno = -1;
+	g->safe_to_bootstrap = -1;
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		char buf[256];
+
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		while (len && (buf[len - 1] == '\r' || buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+			buf[--len] = '\0';
+		if (!strncmp(buf, "uuid:", 5)) {
+			lab_strlcpy(g->uuid, skip_ws(buf + 5), sizeof(g->uuid));
+		} else if (!strncmp(buf, "seqno:", 6)) {
+			if (parse_int64(skip_ws(buf + 6), -1, INT64_MAX, &g->seqno) < 0)
+				return -1;
+			have_seqno = true;
+		} else if (!strncmp(buf, "safe_to_bootstrap:", 18)) {
+			int64_t v;
+			if (parse_int64(skip_ws(buf + 18), 0, 1, &v) < 0)
+				return -1;
+			g->safe_to_bootstrap = (int)v;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return have_seqno ? 0 : -1;
+}
+
+char *grastate_edit(const char *text, const int64_t *seqno, int safe_to_bootstrap)
+{
+	struct strbuf sb = {0};
+	bool did_seqno = false, did_safe = false;
+	const char *line = text;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+
+		if (seqno && !strncmp(line, "seqno:", 6)) {
+			sb_printf(&sb, "seqno:   %" PRId64 "\n", *seqno);
+			did_seqno = true;
+		} else if (safe_to_bootstrap >= 0 && !strncmp(line, "safe_to_bootstrap:", 18)) {
+			sb_printf(&sb, "safe_to_bootstrap: %d\n", safe_to_bootstrap);
+			did_safe = true;
+		} else {
+			sb_add(&sb, line, len);
+			sb_puts(&sb, "\n");
+		}
+		line = end ? end + 1 : NULL;
+	}
+	if (seqno && !did_seqno)
+		sb_printf(&sb, "seqno:   %" PRId64 "\n", *seqno);
+	if (safe_to_bootstrap >= 0 && !did_safe)
+		sb_printf(&sb, "safe_to_bootstrap: %d\n", safe_to_bootstrap);
+	return sb_detach(&sb);
+}
+
+int wsrep_recovered_position(const char *log, char *uuid, size_t uuid_size, int64_t *seqno)
+{
+	const char *p = log, *hit = NULL;
+
+	while ((p = strstr(p, "Recovered position")) != NULL) {
+		hit = p;
+		p++;
+	}
+	if (!hit)
+		return -1;
+	p = hit + strlen("Recovered position");
+	while (*p == ':' || *p == ' ')
+		p++;
+	const char *u = p;
+	while (isxdigit((unsigned char)*p) || *p == '-')
+		p++;
+	size_t ulen = (size_t)(p - u);
+	if (ulen != 36 || *p != ':' || ulen >= uuid_size)
+		return -1;
+	p++;
+	char num[32];
+	size_t n = 0;
+	if (*p == '-')
+		num[n++] = *p++;
+	while (isdigit((unsigned char)*p) && n < sizeof(num) - 1)
+		num[n++] = *p++;
+	num[n] = '\0';
+	if (parse_int64(num, -1, INT64_MAX, seqno) < 0)
+		return -1;
+	memcpy(uuid, u, ulen);
+	uuid[ulen] = '\0';
+	return 0;
+}
+
+/* ---- options ---- */
+
+struct optlist {
+	struct kv v[32];
+	size_t n;
+	struct strbuf owned[8]; /* storage for built values */
+	size_t n_owned;
+};
+
+static void opt(struct optlist *o, const char *key, const char *value)
+{
+	if (o->n < ARRAY_SIZE(o->v)) {
+		o->v[o->n].key = (char *)key;
+		o->v[o->n].value = (char *)value;
+		o->n++;
+	}
+}
+
+static const char *own(struct optlist *o, char *s)
+{
+	struct strbuf *sb = &o->owned[o->n_owned++];
+
+	sb_puts(sb, s);
+	free(s);
+	return sb->buf;
+}
+
+static void optlist_release(struct optlist *o)
+{
+	for (size_t i = 0; i < o->n_owned; i++)
+		sb_release(&o->owned[i]);
+	memset(o, 0, sizeof(*o));
+}
+
+/* The server options of a galera node. start_position: "UUID:SEQNO" or
+ * NULL; bootstrap adds --wsrep-new-cluster; recover adds --wsrep-recover. */
+static void galera_options(struct cluster *c, int node, struct optlist *o, bool bootstrap,
+			   const char *start_position, bool recover)
+{
+	struct strbuf addr = {0};
+	const char *me = c->hosts[node - 1].host;
+
+	for (int i = 0; i < c->spec.nodes; i++)
+		sb_printf(&addr, "%s%s", i ? "," : "", c->hosts[i].host);
+	opt(o, "skip-name-resolve", NULL);
+	opt(o, "performance-schema", "OFF");
+	opt(o, "max-connections", "300");
+	opt(o, "innodb-buffer-pool-size", "64M");
+	opt(o, "innodb-log-file-size", "48M");
+	opt(o, "binlog-format", "ROW");
+	opt(o, "innodb-autoinc-lock-mode", "2");
+	opt(o, "wsrep-on", "ON");
+	opt(o, "wsrep-provider", GALERA_PROVIDER);
+	opt(o, "wsrep-cluster-name", own(o, xasprintf("lab-%s", c->name)));
+	opt(o, "wsrep-cluster-address", own(o, xasprintf("gcomm://%s", addr.buf)));
+	opt(o, "wsrep-node-address", me);
+	opt(o, "wsrep-node-name", own(o, xasprintf("n%d", node)));
+	opt(o, "wsrep-sst-method", "rsync");
+	opt(o, "wsrep-slave-threads", "2");
+	opt(o, "wsrep-provider-options",
+	    own(o, xasprintf("gcache.size=64M;gmcast.listen_addr=tcp://%s:4567;ist.recv_addr=%s:4568", me, me)));
+	if (bootstrap)
+		opt(o, "wsrep-new-cluster", NULL);
+	if (start_position)
+		opt(o, "wsrep-start-position", start_position);
+	if (recover)
+		opt(o, "wsrep-recover", NULL);
+	sb_release(&addr);
+}
+
+/* ---- status ---- */
+
+static int galera_node_status(struct cluster *c, int node, struct node_status *st)
+{
+	MYSQL *m = cluster_connect(c, node, 3);
+	const char *q = "SHOW GLOBAL STATUS LIKE 'wsrep\\_%'";
+	MYSQL_RES *r;
+	MYSQL_ROW row;
+
+	if (!m)
+		return 0;
+	st->reachable = true;
+	if (mysql_query(m, q) || !(r = mysql_store_result(m))) {
+		mysql_close(m);
+		return 0;
+	}
+	while ((row = mysql_fetch_row(r))) {
+		const char *k = row[0], *v = row[1] ? row[1] : "";
+		int64_t n;
+		if (!strcmp(k, "wsrep_cluster_status"))
+			lab_strlcpy(st->cluster_status, v, sizeof(st->cluster_status));
+		else if (!strcmp(k, "wsrep_local_state_comment"))
+			lab_strlcpy(st->local_state, v, sizeof(st->local_state));
+		else if (!strcmp(k, "wsrep_cluster_state_uuid"))
+			lab_strlcpy(st->state_uuid, v, sizeof(st->state_uuid));
+		else if (!strcmp(k, "wsrep_cluster_size") && parse_int64(v, 0, 1000, &n) == 0)
+			st->cluster_size = (int)n;
+		else if (!strcmp(k, "wsrep_last_committed") && parse_int64(v, -1, INT64_MAX, &n) == 0)
+			st->last_committed = n;
+	}
+	mysql_free_result(r);
+	mysql_close(m);
+	return 0;
+}
+
+static void one_status(struct cluster *c, int node, struct node_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->node = node;
+	st->cluster_size = -1;
+	st->last_committed = -1;
+	st->pid = c->backend->node_pid(c, node);
+	if (st->pid > 0)
+		galera_node_status(c, node, st);
+}
+
+static bool state_matches(const struct node_status *st, const char *for_state)
+{
+	if (!st->reachable)
+		return false;
+	if (!strcmp(for_state, "synced"))
+		return !strcmp(st->cluster_status, "Primary") && !strcmp(st->local_state, "Synced");
+	if (!strcmp(for_state, "primary"))
+		return !strcmp(st->cluster_status, "Primary");
+	if (!strcmp(for_state, "non-primary"))
+		return st->cluster_status[0] && strcmp(st->cluster_status, "Primary") != 0;
+	return false;
+}
+
+/* The last "[ERROR]" line of the node's log, for error messages. */
+static void last_log_error(struct cluster *c, int node, char *buf, size_t size)
+{
+	const char *path = c->backend->node_log_path ? c->backend->node_log_path(c, node) : NULL;
+	char *text, *p, *hit = NULL;
+
+	lab_strlcpy(buf, "no [ERROR] line in its log", size);
+	if (!path || !path_exists(path))
+		return;
+	text = read_file(path, NULL);
+	if (!text)
+		return;
+	for (p = text; (p = strstr(p, "[ERROR]")) != NULL; p++)
+		hit = p;
+	if (hit) {
+		char *end = strchr(hit, '\n');
+		if (end)
+			*end = '\0';
+		lab_strlcpy(buf, hit, size);
+	}
+	free(text);
+}
+
+static int galera_node_wait(struct cluster *c, int node, const char *for_state, int64_t timeout_ms)
+{
+	int64_t deadline = mono_ns() + timeout_ms * 1000000;
+	struct node_status st;
+
+	for (;;) {
+		one_status(c, node, &st);
+		if (st.pid <= 0) {
+			char err[512];
+			last_log_error(c, node, err, sizeof(err));
+			lab_error("node %d is not running (waiting for %s): %s", node, for_state, err);
+			return -1;
+		}
+		if (state_matches(&st, for_state))
+			return 0;
+		if (mono_ns() > deadline || lab_interrupted)
+			break;
+		sleep_ms(250);
+	}
+	lab_error("node %d is not %s after %lld ms (status '%s', state '%s', size %d%s)", node, for_state,
+		  (long long)timeout_ms, st.cluster_status[0] ? st.cluster_status : "-",
+		  st.local_state[0] ? st.local_state : "-", st.cluster_size,
+		  st.reachable ? "" : ", not answering SQL");
+	return -1;
+}
+
+/* Wait until the node answers SQL as the lab user, or its process exits. */
+static int wait_answering(struct cluster *c, int node, int64_t timeout_ms)
+{
+	int64_t deadline = mono_ns() + timeout_ms * 1000000;
+
+	for (;;) {
+		if (c->backend->node_pid(c, node) <= 0) {
+			char err[512];
+			last_log_error(c, node, err, sizeof(err));
+			lab_error("node %d exited while starting: %s", node, err);
+			return -1;
+		}
+		MYSQL *m = cluster_connect(c, node, 2);
+		if (m) {
+			mysql_close(m);
+			return 0;
+		}
+		if (mono_ns() > deadline || lab_interrupted)
+			break;
+		sleep_ms(250);
+	}
+	lab_error("node %d does not answer SQL after %lld ms: %s", node, (long long)timeout_ms,
+		  lab_last_error());
+	return -1;
+}
+
+/* ---- grastate ---- */
+
+static int read_grastate(struct cluster *c, int node, struct grastate *g, bool *exists)
+{
+	char *text = NULL;
+	const char *dd = c->backend->node_datadir ? c->backend->node_datadir(c, node) : NULL;
+
+	*exists = false;
+	if (dd) {
+		char *p = xasprintf("%s/grastate.dat", dd);
+		bool e = path_exists(p);
+		free(p);
+		if (!e)
+			return 0;
+	}
+	if (c->backend->node_read_file(c, node, "grastate.dat", &text) < 0)
+		return -1;
+	*exists = true;
+	if (grastate_parse(text, g) < 0) {
+		lab_error("node %d: cannot parse grastate.dat", node);
+		free(text);
+		return -1;
+	}
+	free(text);
+	return 0;
+}
+
+static int galera_node_edit_state(struct cluster *c, int node, const int64_t *seqno, int safe_to_bootstrap)
+{
+	char *text = NULL, *edited;
+	struct grastate g;
+	int rc;
+
+	if (c->backend->node_pid(c, node) > 0) {
+		lab_error("node %d is running: stop it before editing grastate.dat (the server rewrites it)", node);
+		return -1;
+	}
+	if (c->backend->node_read_file(c, node, "grastate.dat", &text) < 0)
+		return -1;
+	if (grastate_parse(text, &g) < 0) {
+		lab_error("node %d: cannot parse grastate.dat", node);
+		free(text);
+		return -1;
+	}
+	edited = grastate_edit(text, seqno, safe_to_bootstrap);
+	rc = c->backend->node_write_file(c, node, "grastate.dat", edited, strlen(edited));
+	free(text);
+	free(edited);
+	return rc;
+}
+
+/* The node's position: from grastate.dat after a clean shutdown, from
+ * --wsrep-recover after a crash (seqno -1). *recovered says which. */
+static int node_position(struct cluster *c, int node, char *uuid, size_t usize, int64_t *seqno,
+			 int *safe, bool *recovered)
+{
+	struct grastate g;
+	bool exists;
+
+	*recovered = false;
+	*safe = 0;
+	*seqno = -1;
+	uuid[0] = '\0';
+	if (read_grastate(c, node, &g, &exists) < 0)
+		return -1;
+	if (exists) {
+		lab_strlcpy(uuid, g.uuid, usize);
+		*seqno = g.seqno;
+		*safe = g.safe_to_bootstrap > 0;
+	}
+	if (exists && g.seqno >= 0)
+		return 0;
+	if (!exists) {
+		const char *dd = c->backend->node_datadir ? c->backend->node_datadir(c, node) : NULL;
+		char *p = dd ? xasprintf("%s/ibdata1", dd) : NULL;
+		bool has_data = !p || path_exists(p);
+		free(p);
+		if (!has_data)
+			return 0; /* empty datadir: it will get an SST */
+	}
+	/* Crashed: ask InnoDB, like mysqld_safe. */
+	struct optlist o = {0};
+	struct strbuf log = {0};
+	char ru[64];
+	int64_t rs;
+	galera_options(c, node, &o, false, NULL, true);
+	lab_info("node %d: recovering its position with --wsrep-recover", node);
+	int rc = c->backend->node_run_once(c, node, o.v, o.n, 300000, &log);
+	optlist_release(&o);
+	if (rc < 0) {
+		sb_release(&log);
+		return -1;
+	}
+	if (wsrep_recovered_position(log.buf ? log.buf : "", ru, sizeof(ru), &rs) < 0) {
+		lab_error("node %d: --wsrep-recover printed no 'Recovered position' line", node);
+		sb_release(&log);
+		return -1;
+	}
+	sb_release(&log);
+	lab_strlcpy(uuid, ru, usize);
+	*seqno = rs;
+	*recovered = true;
+	return 0;
+}
+
+/* Start one node (not bootstrapping), recovering its position first when it
+ * crashed; returns once it answers SQL. */
+static int start_node(struct cluster *c, int node, bool bootstrap)
+{
+	char uuid[64], pos[128];
+	int64_t seqno;
+	int safe;
+	bool recovered;
+	struct optlist o = {0};
+	int rc;
+
+	if (node_position(c, node, uuid, sizeof(uuid), &seqno, &safe, &recovered) < 0)
+		return -1;
+	pos[0] = '\0';
+	if (recovered && seqno >= 0 && strcmp(uuid, ZERO_UUID) != 0) {
+		snprintf(pos, sizeof(pos), "%s:%" PRId64, uuid, seqno);
+		lab_info("node %d: recovered position %s; starting with --wsrep-start-position", node, pos);
+	}
+	galera_options(c, node, &o, bootstrap, pos[0] ? pos : NULL, false);
+	rc = c->backend->node_spawn(c, node, o.v, o.n);
+	optlist_release(&o);
+	if (rc < 0)
+		return -1;
+	return wait_answering(c, node, START_TIMEOUT_MS);
+}
+
+static int galera_node_start(struct cluster *c, int node)
+{
+	return start_node(c, node, false);
+}
+
+static int galera_node_bootstrap(struct cluster *c, int node, bool force)
+{
+	if (c->backend->node_pid(c, node) > 0) {
+		lab_error("node %d is running: stop it before bootstrapping it", node);
+		return -1;
+	}
+	if (force) {
+		struct grastate g;
+		bool exists;
+		if (read_grastate(c, node, &g, &exists) < 0)
+			return -1;
+		if (exists && galera_node_edit_state(c, node, NULL, 1) < 0)
+			return -1;
+		lab_info("node %d: forced bootstrap (safe_to_bootstrap: 1)", node);
+	}
+	if (start_node(c, node, true) < 0)
+		return -1;
+	return galera_node_wait(c, node, "primary", 120000);
+}
+
+static int galera_node_start_all(struct cluster *c, struct strbuf *why)
+{
+	int n = c->spec.nodes, best = 0;
+	int64_t seq[LAB_MAX_NODES];
+	int safe[LAB_MAX_NODES];
+	bool rec[LAB_MAX_NODES];
+	char uuid[LAB_MAX_NODES][64];
+
+	for (int i = 1; i <= n; i++)
+		if (c->backend->node_pid(c, i) > 0) {
+			lab_error("node %d is running: starting all nodes needs every node down", i);
+			return -1;
+		}
+	for (int i = 1; i <= n; i++) {
+		if (node_position(c, i, uuid[i - 1], sizeof(uuid[i - 1]), &seq[i - 1], &safe[i - 1],
+				  &rec[i - 1]) < 0)
+			return -1;
+		if (!best || seq[i - 1] > seq[best - 1] ||
+		    (seq[i - 1] == seq[best - 1] && safe[i - 1] && !safe[best - 1]))
+			best = i;
+	}
+	sb_printf(why, "bootstrapped node %d: it has the highest seqno %" PRId64 " (", best, seq[best - 1]);
+	for (int i = 1; i <= n; i++)
+		sb_printf(why, "%snode %d: %" PRId64 " %s%s", i > 1 ? "; " : "", i, seq[i - 1],
+			  rec[i - 1] ? "recovered by --wsrep-recover" : "from grastate.dat",
+			  safe[i - 1] ? ", safe_to_bootstrap" : "");
+	sb_puts(why, ")");
+	lab_info("%s", why->buf);
+	if (galera_node_edit_state(c, best, NULL, 1) < 0)
+		return -1;
+	if (start_node(c, best, true) < 0 || galera_node_wait(c, best, "synced", 120000) < 0)
+		return -1;
+	for (int i = 1; i <= n; i++)
+		if (i != best && start_node(c, i, false) < 0)
+			return -1;
+	for (int i = 1; i <= n; i++)
+		if (galera_node_wait(c, i, "synced", START_TIMEOUT_MS) < 0)
+			return -1;
+	return 0;
+}
+
+static int galera_up(struct cluster *c)
+{
+	struct optlist o = {0};
+	char *pw, *sql;
+	int64_t t0 = mono_ns(), deadline;
+	int rc;
+
+	if (c->backend->node_init(c, 1, true) < 0)
+		return -1;
+	for (int i = 2; i <= c->spec.nodes; i++)
+		if (c->backend->node_init(c, i, false) < 0)
+			return -1;
+	galera_options(c, 1, &o, true, NULL, false);
+	rc = c->backend->node_spawn(c, 1, o.v, o.n);
+	optlist_release(&o);
+	if (rc < 0)
+		return -1;
+	/* Node 1 answers its administrator once it is the Primary component. */
+	deadline = mono_ns() + START_TIMEOUT_MS * 1000000LL;
+	for (;;) {
+		if (c->backend->node_pid(c, 1) <= 0) {
+			char err[512];
+			last_log_error(c, 1, err, sizeof(err));
+			lab_error("node 1 exited while bootstrapping: %s", err);
+			return -1;
+		}
+		if (c->backend->node_admin_sql(c, 1, "SELECT 1", true) == 0)
+			break;
+		if (mono_ns() > deadline || lab_interrupted) {
+			lab_error("node 1 did not answer within %d s of bootstrapping", START_TIMEOUT_MS / 1000);
+			return -1;
+		}
+		sleep_ms(200);
+	}
+	pw = cluster_lab_password(c);
+	if (!pw)
+		return -1;
+	sql = xasprintf("CREATE USER IF NOT EXISTS 'lab'@'%%' IDENTIFIED BY '%s';\n"
+			"CREATE USER IF NOT EXISTS 'lab'@'localhost' IDENTIFIED BY '%s';\n"
+			"GRANT ALL PRIVILEGES ON *.* TO 'lab'@'%%' WITH GRANT OPTION;\n"
+			"GRANT ALL PRIVILEGES ON *.* TO 'lab'@'localhost' WITH GRANT OPTION;\n"
+			"CREATE DATABASE IF NOT EXISTS bank;\n",
+			pw, pw);
+	rc = c->backend->node_admin_sql(c, 1, sql, false);
+	memset(sql, 0, strlen(sql));
+	memset(pw, 0, strlen(pw));
+	free(sql);
+	free(pw);
+	if (rc < 0)
+		return -1;
+	lab_info("node 1 bootstrapped (%.1f s)", (mono_ns() - t0) / 1e9);
+	/* The others join together; Galera queues their SST requests. */
+	for (int i = 2; i <= c->spec.nodes; i++) {
+		galera_options(c, i, &o, false, NULL, false);
+		rc = c->backend->node_spawn(c, i, o.v, o.n);
+		optlist_release(&o);
+		if (rc < 0)
+			return -1;
+	}
+	for (int i = 1; i <= c->spec.nodes; i++) {
+		if (galera_node_wait(c, i, "synced", START_TIMEOUT_MS) < 0)
+			return -1;
+		lab_info("node %d Synced (%.1f s)", i, (mono_ns() - t0) / 1e9);
+	}
+	return 0;
+}
+
+static int galera_node_promote(struct cluster *c, int node)
+{
+	(void)c;
+	(void)node;
+	lab_error("flavor 'galera' has no primary to promote");
+	return -1;
+}
+
+static int galera_node_rejoin(struct cluster *c, int node)
+{
+	(void)c;
+	(void)node;
+	lab_error("flavor 'galera' has no primary to rejoin");
+	return -1;
+}
+
+static char *galera_server_version(struct cluster *c)
+{
+	for (int i = 1; i <= c->spec.nodes; i++) {
+		MYSQL *m;
+		char *v, *p;
+		int err = 0;
+
+		if (c->backend->node_pid(c, i) <= 0 || !(m = cluster_connect(c, i, 3)))
+			continue;
+		v = db_query_value(m, "SELECT VERSION()", &err);
+		p = db_status(m, "wsrep_provider_version");
+		mysql_close(m);
+		if (!v) {
+			free(p);
+			continue;
+		}
+		char *out = xasprintf("%s; galera %s", v, p ? p : "?");
+		free(v);
+		free(p);
+		return out;
+	}
+	return NULL;
+}
+
+const struct flavor_ops flavor_galera = {
+	.name = "galera",
+	.description = "MariaDB Galera cluster (wsrep, galera-4): every node a writable member",
+	.up = galera_up,
+	.node_start = galera_node_start,
+	.node_start_all = galera_node_start_all,
+	.node_bootstrap = galera_node_bootstrap,
+	.node_status = galera_node_status,
+	.node_wait = galera_node_wait,
+	.node_edit_state = galera_node_edit_state,
+	.node_promote = galera_node_promote,
+	.node_rejoin = galera_node_rejoin,
+	.server_version = galera_server_version,
+};

@@ -1,0 +1,627 @@
+/*
+ * runner.c — runs one scenario: records the run, brings a fresh cluster
+ * up, executes the steps in order (each timestamped and stored with its
+ * outcome), compares the checks with expect:, unwinds the undo stack, tears
+ * the cluster down (unless --keep) and stores the verdict.
+ *
+ * Verdicts (LTP): pass; fail = a finding about the database (a check
+ * differs from expect:, or a step the database should have refused
+ * succeeded); broken = lab or the lab machine failed (cluster could not be
+ * built, a fault could not be applied, a checker could not run, the
+ * watchdog fired) — never reported as a database bug; aborted = SIGINT or
+ * SIGTERM. A step whose `outcome:` is error or any may fail without
+ * breaking the run (e.g. a start that Galera must refuse).
+ *
+ * Threads: the workload's reporter thread calls on_second (actions.c),
+ * which only appends to r->seconds under r->lock; the main thread writes
+ * them to the results db after each step. A progress thread redraws one
+ * line on a terminal; a watchdog thread sets lab_interrupted when the
+ * scenario's timeout passes.
+ */
+#include "runner.h"
+
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ */
+/* Verdicts */
+
+const char *verdict_name(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_PASS: return "pass";
+	case VERDICT_FAIL: return "fail";
+	case VERDICT_BROKEN: return "broken";
+	case VERDICT_SKIP: return "skip";
+	case VERDICT_ABORTED: return "aborted";
+	}
+	return "broken";
+}
+
+int verdict_exit_code(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_PASS:
+	case VERDICT_SKIP:
+		return LAB_EXIT_OK;
+	case VERDICT_FAIL:
+		return LAB_EXIT_FINDING;
+	default:
+		return LAB_EXIT_BROKEN;
+	}
+}
+
+void run_result_release(struct run_result *r)
+{
+	if (r) {
+		free(r->reason);
+		r->reason = NULL;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The undo stack */
+
+const char *undo_kind_name(enum undo_kind k)
+{
+	switch (k) {
+	case UNDO_HEAL: return "heal";
+	case UNDO_RESUME: return "resume";
+	case UNDO_CACHE: return "disk-cache";
+	case UNDO_START: return "start";
+	case UNDO_WORKLOAD: return "workload-stop";
+	}
+	return "?";
+}
+
+size_t undo_push(struct undo_stack *s, enum undo_kind kind, int node, const char *arg)
+{
+	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
+	s->v[s->n] = (struct undo_entry){ .kind = kind, .node = node, .arg = arg ? xstrdup(arg) : NULL, .active = true };
+	return s->n++;
+}
+
+struct undo_entry *undo_find(struct undo_stack *s, enum undo_kind kind, int node)
+{
+	for (size_t i = s->n; i-- > 0;)
+		if (s->v[i].active && s->v[i].kind == kind && (node < 0 || s->v[i].node == node))
+			return &s->v[i];
+	return NULL;
+}
+
+int undo_cancel(struct undo_stack *s, enum undo_kind kind, int node)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].active && s->v[i].kind == kind && (node < 0 || s->v[i].node == node)) {
+			s->v[i].active = false;
+			n++;
+		}
+	return n;
+}
+
+size_t undo_pending(const struct undo_stack *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		n += s->v[i].active;
+	return n;
+}
+
+int undo_run_all(struct undo_stack *s, int (*fn)(void *ctx, struct undo_entry *e), void *ctx)
+{
+	int rc = 0;
+
+	for (size_t i = s->n; i-- > 0;) {
+		if (!s->v[i].active)
+			continue;
+		s->v[i].active = false; /* exactly once, even if it fails */
+		if (fn(ctx, &s->v[i]) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+void undo_release(struct undo_stack *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].arg);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Output and verdict bookkeeping */
+
+void runner_say(struct runner *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (lab_quiet)
+		return;
+	pthread_mutex_lock(&r->lock);
+	if (r->o->progress)
+		fputs("\r\033[K", stderr);
+	fputs("lab: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void note(struct runner *r, bool broken, const char *fmt, va_list ap)
+{
+	struct strbuf msg = { 0 };
+
+	sb_vprintf(&msg, fmt, ap);
+	for (char *c = msg.buf; c && *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	if (broken)
+		r->broken = true;
+	else
+		r->failed = true;
+	sb_printf(&r->findings, "%s%s", r->findings.len ? "; " : "", msg.buf);
+	if (!r->reason.len)
+		sb_puts(&r->reason, msg.buf);
+	runner_say(r, "%s: %s", broken ? "BROKEN" : "FINDING", msg.buf);
+	sb_release(&msg);
+}
+
+void runner_finding(struct runner *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	note(r, false, fmt, ap);
+	va_end(ap);
+}
+
+void runner_broken(struct runner *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	note(r, true, fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* Progress line and watchdog */
+
+static void *progress_main(void *arg)
+{
+	struct runner *r = arg;
+
+	for (;;) {
+		char line[256];
+		int64_t el;
+
+		pthread_mutex_lock(&r->lock);
+		if (r->threads_stop) {
+			fputs("\r\033[K", stderr);
+			pthread_mutex_unlock(&r->lock);
+			return NULL;
+		}
+		el = (mono_ns() - r->t0_ns) / 1000000000;
+		snprintf(line, sizeof(line), "[%s] step %zu/%zu %s | %lld:%02lld | tps ok %lld failed %lld unknown %lld",
+			 r->sc->name, r->step_no, r->sc->n_steps, r->step_text, (long long)(el / 60),
+			 (long long)(el % 60), (long long)(r->wl ? r->last_second.ok : 0),
+			 (long long)(r->wl ? r->last_second.failed : 0), (long long)(r->wl ? r->last_second.unknown : 0));
+		fprintf(stderr, "\r\033[K%s", line);
+		fflush(stderr);
+		pthread_mutex_unlock(&r->lock);
+		sleep_ms(500);
+	}
+}
+
+static void *watchdog_main(void *arg)
+{
+	struct runner *r = arg;
+
+	for (;;) {
+		bool stop;
+		pthread_mutex_lock(&r->lock);
+		stop = r->threads_stop;
+		pthread_mutex_unlock(&r->lock);
+		if (stop)
+			return NULL;
+		if ((mono_ns() - r->t0_ns) / 1000000 > r->sc->timeout_ms) {
+			pthread_mutex_lock(&r->lock);
+			r->watchdog_fired = true;
+			pthread_mutex_unlock(&r->lock);
+			lab_interrupted = 1;
+			runner_say(r, "watchdog: scenario '%s' took longer than its timeout; winding down", r->sc->name);
+			return NULL;
+		}
+		sleep_ms(200);
+	}
+}
+
+static void stop_threads(struct runner *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->threads_stop = true;
+	pthread_mutex_unlock(&r->lock);
+	if (r->progress_started)
+		pthread_join(r->progress_thread, NULL);
+	if (r->watchdog_started)
+		pthread_join(r->watchdog_thread, NULL);
+	r->progress_started = r->watchdog_started = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Results db helpers */
+
+static void flush_seconds(struct runner *r)
+{
+	struct workload_second *v;
+	size_t n;
+
+	pthread_mutex_lock(&r->lock);
+	v = r->seconds;
+	n = r->n_seconds;
+	r->seconds = NULL;
+	r->n_seconds = r->cap_seconds = 0;
+	pthread_mutex_unlock(&r->lock);
+	if (!n) {
+		free(v);
+		return;
+	}
+	resultsdb_begin(r->db);
+	for (size_t i = 0; i < n; i++)
+		resultsdb_second(r->db, r->run_id, v[i].t, v[i].ok, v[i].failed, v[i].unknown, v[i].p50_ms,
+				 v[i].p95_ms, v[i].p99_ms);
+	resultsdb_commit(r->db);
+	free(v);
+}
+
+static void record_node_states(struct runner *r)
+{
+	struct node_status st[LAB_MAX_NODES];
+	double t = wall_seconds();
+
+	memset(st, 0, sizeof(st));
+	if (cluster_status(&r->cluster, st) < 0)
+		return;
+	resultsdb_begin(r->db);
+	for (int i = 0; i < r->sc->cluster.nodes; i++) {
+		const char *state;
+		char detail[160];
+		if (!st[i].pid)
+			state = "down";
+		else if (!st[i].reachable)
+			state = "unreachable";
+		else if (st[i].role[0])
+			state = st[i].role;
+		else if (st[i].cluster_status[0] && strcmp(st[i].cluster_status, "Primary"))
+			state = st[i].cluster_status;
+		else
+			state = st[i].local_state[0] ? st[i].local_state : "up";
+		snprintf(detail, sizeof(detail), "pid %d, %s, size %d, last_committed %lld", (int)st[i].pid,
+			 st[i].cluster_status, st[i].cluster_size, (long long)st[i].last_committed);
+		resultsdb_node_state(r->db, r->run_id, t, i + 1, state, detail);
+	}
+	resultsdb_commit(r->db);
+}
+
+static bool changes_nodes(enum sc_action k)
+{
+	return k != ACT_SLEEP && k != ACT_CHECK && k != ACT_WORKLOAD && k != ACT_PAUSE &&
+	       k != ACT_SNAPSHOT && k != ACT_DISK_CACHE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Undo with records */
+
+static int undo_recorded(void *ctx, struct undo_entry *e)
+{
+	struct runner *r = ctx;
+	char action[48], node[8] = "";
+	int64_t sid;
+	int rc;
+
+	snprintf(action, sizeof(action), "undo:%s", undo_kind_name(e->kind));
+	if (e->node)
+		snprintf(node, sizeof(node), "%d", e->node);
+	sid = resultsdb_step_begin(r->db, r->run_id, 0, action, e->node ? node : NULL, e->arg);
+	if (e->kind == UNDO_START && (!r->o->keep || !strcmp(r->sc->cleanup.nodes, "leave"))) {
+		resultsdb_step_end(r->db, sid, "skipped",
+				   r->o->keep ? "cleanup: nodes: leave" : "the cluster is torn down");
+		return 0;
+	}
+	runner_say(r, "undo: %s%s%s", undo_kind_name(e->kind), e->node ? " node " : "", node);
+	lab_clear_error();
+	rc = action_undo(r, e);
+	resultsdb_step_end(r->db, sid, rc == 0 ? "ok" : "error", rc == 0 ? NULL : lab_last_error());
+	if (rc < 0)
+		runner_say(r, "undo %s failed: %s", action, lab_last_error());
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+static uint64_t random_seed(void)
+{
+	uint64_t s = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, &s, sizeof(s)) != (ssize_t)sizeof(s))
+			s = 0;
+		close(fd);
+	}
+	if (!s)
+		s = (uint64_t)mono_ns() ^ ((uint64_t)getpid() << 32);
+	return s & (uint64_t)INT64_MAX; /* stored as a SQLite integer */
+}
+
+static char *runs_dir_default(struct resultsdb *db)
+{
+	char *copy = xstrdup(resultsdb_path(db));
+	char *dir = xasprintf("%s/runs", dirname(copy));
+
+	free(copy);
+	return dir;
+}
+
+static void run_steps(struct runner *r)
+{
+	const struct scenario *sc = r->sc;
+
+	for (size_t i = 0; i < sc->n_steps; i++) {
+		const struct sc_step *st = &sc->steps[i];
+		size_t seq = i + 1;
+		char nodes[64] = "";
+		struct strbuf detail = { 0 };
+		int64_t sid;
+		int rc;
+		const char *want = st->outcome ? st->outcome : "ok";
+
+		if (lab_interrupted || r->broken)
+			break;
+		if (st->nodes.mask)
+			node_set_format(&st->nodes, nodes, sizeof(nodes));
+		pthread_mutex_lock(&r->lock);
+		r->step_no = seq;
+		snprintf(r->step_text, sizeof(r->step_text), "%s%s%s", st->action->name, nodes[0] ? " " : "", nodes);
+		pthread_mutex_unlock(&r->lock);
+		runner_say(r, "step %zu/%zu (line %d): %s%s%s", seq, sc->n_steps, st->line, st->action->name,
+			   nodes[0] ? " node " : "", nodes);
+		sid = resultsdb_step_begin(r->db, r->run_id, (int)seq, st->action->name, nodes[0] ? nodes : NULL, NULL);
+		lab_clear_error();
+		rc = action_run(r, st, seq, &detail);
+		flush_seconds(r);
+		if (rc < 0) {
+			const char *why = lab_last_error()[0] ? lab_last_error() : "failed";
+			sb_printf(&detail, "%s%s", detail.len ? "; " : "", why);
+			resultsdb_step_end(r->db, sid, "error", detail.buf);
+			if (lab_interrupted) {
+				sb_release(&detail);
+				break;
+			}
+			if (!strcmp(want, "ok"))
+				runner_broken(r, "step %zu (%s, line %d) failed: %s", seq, st->action->name, st->line, why);
+			else
+				runner_say(r, "step %zu failed as the scenario allows: %s", seq, why);
+		} else {
+			resultsdb_step_end(r->db, sid, "ok", detail.buf);
+			if (!strcmp(want, "error"))
+				runner_finding(r, "step %zu (%s%s%s, line %d) succeeded, but the scenario expects it to be refused",
+					       seq, st->action->name, nodes[0] ? " node " : "", nodes, st->line);
+		}
+		if (detail.len && lab_verbose)
+			runner_say(r, "  %s", detail.buf);
+		sb_release(&detail);
+		if (changes_nodes(st->action->kind) && !lab_interrupted)
+			record_node_states(r);
+	}
+}
+
+int runner_run(const struct scenario *sc, const struct runner_opts *o, struct resultsdb *db,
+	       struct run_result *res)
+{
+	struct runner r;
+	struct run_info ri;
+	struct cluster_spec spec;
+	struct strbuf opts = { 0 }, tags = { 0 };
+	const char *domains[LAB_MAX_NODES + 1] = { 0 };
+	const char *name = o->name ? o->name : "run";
+	bool was_interrupted;
+	enum verdict v;
+	int64_t sid;
+	char *runs_dir;
+
+	memset(&r, 0, sizeof(r));
+	memset(res, 0, sizeof(*res));
+	pthread_mutex_init(&r.lock, NULL);
+	r.sc = sc;
+	r.o = o;
+	r.db = db;
+	r.seed = o->have_seed ? o->seed : sc->has_seed ? (uint64_t)sc->seed : random_seed();
+	r.t0_ns = mono_ns();
+
+	for (size_t i = 0; i < sc->cluster.mysqld.n; i++)
+		sb_printf(&opts, "%s=%s\n", sc->cluster.mysqld.v[i].key, sc->cluster.mysqld.v[i].value);
+	for (size_t i = 0; i < sc->tags.n; i++)
+		sb_printf(&tags, "%s%s", i ? "," : "", sc->tags.v[i]);
+	memset(&ri, 0, sizeof(ri));
+	ri.scenario = sc->name;
+	ri.scenario_file = sc->file;
+	ri.scenario_hash = sc->hash;
+	ri.seed = r.seed;
+	ri.backend = o->backend ? o->backend : sc->cluster.backend;
+	ri.flavor = sc->cluster.flavor;
+	ri.nodes = (int)sc->cluster.nodes;
+	ri.cache_mode = sc->cluster.cache_mode;
+	ri.mysqld_options = opts.buf;
+	ri.tags = tags.buf;
+	r.run_id = resultsdb_run_begin(db, &ri);
+	sb_release(&opts);
+	sb_release(&tags);
+	if (r.run_id < 0) {
+		pthread_mutex_destroy(&r.lock);
+		return -1;
+	}
+	res->run_id = r.run_id;
+	runs_dir = o->runs_dir ? xstrdup(o->runs_dir) : runs_dir_default(db);
+	r.run_dir = xasprintf("%s/%lld", runs_dir, (long long)r.run_id);
+	free(runs_dir);
+
+	if (pthread_create(&r.watchdog_thread, NULL, watchdog_main, &r) == 0)
+		r.watchdog_started = true;
+	if (o->progress && pthread_create(&r.progress_thread, NULL, progress_main, &r) == 0)
+		r.progress_started = true;
+	runner_say(&r, "run %lld: scenario '%s' (seed %llu, backend %s, cluster '%s')", (long long)r.run_id,
+		   sc->name, (unsigned long long)r.seed, ri.backend, name);
+
+	if (mkdir_p(r.run_dir, 0755) < 0) {
+		runner_broken(&r, "cannot create '%s': %s", r.run_dir, lab_last_error());
+		goto cleanup;
+	}
+
+	/* A fresh cluster for this scenario. */
+	memset(&spec, 0, sizeof(spec));
+	spec.name = name;
+	spec.state_dir = o->state_dir;
+	spec.flavor = sc->cluster.flavor;
+	spec.backend = ri.backend;
+	spec.nodes = (int)sc->cluster.nodes;
+	spec.mysqld = sc->cluster.mysqld.v;
+	spec.n_mysqld = sc->cluster.mysqld.n;
+	spec.libvirt_uri = sc->cluster.libvirt.uri;
+	for (size_t i = 0; i < sc->cluster.libvirt.domains.n && i < LAB_MAX_NODES; i++)
+		domains[i] = sc->cluster.libvirt.domains.v[i];
+	spec.domains = sc->cluster.libvirt.domains.n ? domains : NULL;
+	spec.cache_mode = sc->cluster.cache_mode;
+	spec.seed = r.seed;
+	for (int n = 0; n <= LAB_MAX_NODES; n++)
+		lab_strlcpy(r.cache_mode[n], sc->cluster.cache_mode, sizeof(r.cache_mode[n]));
+
+	pthread_mutex_lock(&r.lock);
+	lab_strlcpy(r.step_text, "cluster up", sizeof(r.step_text));
+	pthread_mutex_unlock(&r.lock);
+	sid = resultsdb_step_begin(db, r.run_id, 0, "cluster-up", "all", NULL);
+	lab_clear_error();
+	if (cluster_open(&r.cluster, &spec) < 0) {
+		resultsdb_step_end(db, sid, "error", lab_last_error());
+		runner_broken(&r, "cannot open cluster '%s': %s", name, lab_last_error());
+		goto cleanup;
+	}
+	r.cluster_opened = true;
+	if (cluster_is_up(&r.cluster)) {
+		/* Not ours to reuse or tear down: a scenario starts fresh. */
+		resultsdb_step_end(db, sid, "error", "already up");
+		runner_broken(&r, "cluster '%s' is already up; take it down with 'lab cluster down --name %s' or run with another --name",
+			      name, name);
+		goto cleanup;
+	}
+	r.cluster_made = true;
+	runner_say(&r, "bringing up %lld-node %s cluster '%s'", (long long)sc->cluster.nodes, sc->cluster.flavor, name);
+	if (cluster_up(&r.cluster) < 0) {
+		resultsdb_step_end(db, sid, "error", lab_last_error());
+		if (!lab_interrupted)
+			runner_broken(&r, "cluster '%s' did not come up: %s", name, lab_last_error());
+		goto cleanup;
+	}
+	{
+		char *ver = cluster_server_version(&r.cluster);
+		char detail[256];
+		snprintf(detail, sizeof(detail), "up in %.1f s%s%s", (double)(mono_ns() - r.t0_ns) / 1e9,
+			 ver ? ", " : "", ver ? ver : "");
+		resultsdb_step_end(db, sid, "ok", detail);
+		resultsdb_run_update(db, r.run_id, ver, NULL, sc->cluster.cache_mode);
+		free(ver);
+	}
+	record_node_states(&r);
+
+	run_steps(&r);
+
+	/* Expectations with no check step to meet them are caught by
+	 * validate; a run cut short before its checks is broken/aborted. */
+cleanup:
+	was_interrupted = lab_interrupted;
+	pthread_mutex_lock(&r.lock);
+	if (r.watchdog_fired) {
+		pthread_mutex_unlock(&r.lock);
+		runner_broken(&r, "watchdog: the scenario took longer than its timeout (%lld s)",
+			      (long long)(sc->timeout_ms / 1000));
+		was_interrupted = false;
+	} else {
+		pthread_mutex_unlock(&r.lock);
+		if (was_interrupted) {
+			r.aborted = true;
+			if (!r.reason.len)
+				sb_puts(&r.reason, "interrupted");
+			runner_say(&r, "interrupted: undoing faults");
+		}
+	}
+	/* The undo and the teardown must run to the end: a second Ctrl-C
+	 * sets the flag again and only cuts waits short. */
+	lab_interrupted = 0;
+	pthread_mutex_lock(&r.lock);
+	lab_strlcpy(r.step_text, "cleanup", sizeof(r.step_text));
+	pthread_mutex_unlock(&r.lock);
+	if (undo_pending(&r.undo)) {
+		if (undo_run_all(&r.undo, undo_recorded, &r) < 0 && o->keep)
+			runner_broken(&r, "a fault could not be undone and --keep leaves the cluster up");
+	}
+	flush_seconds(&r);
+	if (r.cluster_made && !o->keep) {
+		sid = resultsdb_step_begin(db, r.run_id, 0, "cluster-down", "all", NULL);
+		runner_say(&r, "tearing down cluster '%s'", name);
+		lab_clear_error();
+		if (cluster_down(&r.cluster) < 0) {
+			resultsdb_step_end(db, sid, "error", lab_last_error());
+			runner_broken(&r, "cluster '%s' could not be torn down: %s", name, lab_last_error());
+		} else {
+			resultsdb_step_end(db, sid, "ok", NULL);
+		}
+	} else if (r.cluster_made) {
+		runner_say(&r, "--keep: cluster '%s' left up (lab cluster status --name %s)", name, name);
+	}
+	if (r.cluster_opened)
+		cluster_release(&r.cluster);
+	stop_threads(&r);
+	if (was_interrupted)
+		lab_interrupted = 1;
+
+	if (r.aborted)
+		v = VERDICT_ABORTED;
+	else if (r.broken)
+		v = VERDICT_BROKEN;
+	else if (r.failed)
+		v = VERDICT_FAIL;
+	else
+		v = VERDICT_PASS;
+	res->verdict = v;
+	res->seconds = (double)(mono_ns() - r.t0_ns) / 1e9;
+	if (v != VERDICT_PASS)
+		res->reason = xstrdup(r.findings.len ? r.findings.buf : r.reason.len ? r.reason.buf : verdict_name(v));
+	resultsdb_run_end(db, r.run_id, verdict_name(v), res->reason);
+
+	undo_release(&r.undo);
+	for (int i = 0; i < r.wl_segments; i++)
+		free(r.journals[i]);
+	free(r.journals);
+	free(r.seconds);
+	free(r.run_dir);
+	sb_release(&r.reason);
+	sb_release(&r.findings);
+	pthread_mutex_destroy(&r.lock);
+	return 0;
+}

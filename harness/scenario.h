@@ -1,0 +1,216 @@
+/*
+ * scenario.h — a scenario file (DESIGN.md "Scenario format") as parsed and
+ * validated data, and the tables that describe it.
+ *
+ * Every section (top level, cluster, workload, expect, ...) and every step
+ * action is described ONCE as a table of its keys (struct sc_option: name,
+ * type, where it is stored, default, range, allowed values, help). The same
+ * tables drive parsing, defaults, range checks, the "did you mean" hints of
+ * `lab validate` and the reference printed by `lab validate --describe`
+ * (STYLE.md: fio's option table).
+ *
+ * Errors are collected, never printed here: each is one line
+ * "FILE:LINE:COL: message" (1-based line and column from libyaml's marks).
+ */
+#ifndef LAB_SCENARIO_H
+#define LAB_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cluster.h"
+
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+struct kvlist {
+	struct kv *v;
+	size_t n;
+};
+
+/* A set of nodes: bit i set for node i (1-based). `all` remembers that the
+ * scenario said "all" (mask then has every node). */
+struct node_set {
+	uint32_t mask;
+	bool all;
+};
+
+/* Value kinds a key can have. */
+enum sc_type {
+	SC_STRING,   /* char *, optionally one of allowed[] */
+	SC_INT,      /* int64_t in [min, max] */
+	SC_BOOL,     /* bool: true/false, yes/no, on/off */
+	SC_DURATION, /* int64_t milliseconds in [min, max]: 250ms, 10s, 2m */
+	SC_NODES,    /* struct node_set: all, N or [N, ...]; SC_F_SINGLE: one node */
+	SC_SIGNAL,   /* int: KILL, SIGTERM, 9, ... */
+	SC_GROUPS,   /* int group_of[LAB_MAX_NODES]: [[1], [2, 3]] */
+	SC_LIST,     /* struct strlist, each one of allowed[] when given */
+	SC_KVMAP,    /* struct kvlist: option: value */
+	SC_SECTION,  /* a nested mapping described by sub[] */
+	SC_STEPS,    /* the steps: list of actions */
+};
+
+enum sc_flags {
+	SC_F_REQUIRED = 1 << 0,
+	SC_F_SINGLE = 1 << 1,   /* SC_NODES: exactly one node */
+	SC_F_IDENT = 1 << 2,    /* SC_STRING: [a-z0-9][a-z0-9._-]* */
+	SC_F_RELPATH = 1 << 3,  /* SC_STRING: relative path without '..' */
+};
+
+struct sc_option {
+	const char *name;
+	enum sc_type type;
+	size_t offset;            /* of the value in the struct being filled */
+	const char *def;          /* default as YAML text, NULL: no default */
+	int64_t min, max;         /* SC_INT, SC_DURATION (ms) */
+	const char *const *allowed; /* SC_STRING, SC_LIST: NULL-terminated */
+	unsigned flags;
+	const struct sc_option *sub; /* SC_SECTION */
+	size_t n_sub;
+	const char *help;
+};
+
+/* Expectations: NULL means "not stated". */
+struct sc_expect {
+	char *invariants, *durability, *convergence, *gtid;
+	char *cluster; /* the split-brain checker: primary | no-primary | split-brain-detected | any */
+};
+
+enum sc_action {
+	ACT_WORKLOAD, ACT_SLEEP, ACT_SNAPSHOT, ACT_KILL, ACT_STOP, ACT_START,
+	ACT_HARD_RESET, ACT_PAUSE, ACT_RESUME, ACT_DISK_CACHE, ACT_DELETE_FILE,
+	ACT_EDIT_GRASTATE, ACT_PARTITION, ACT_HEAL, ACT_REVERT, ACT_BOOTSTRAP,
+	ACT_WAIT, ACT_CHECK, ACT_PROMOTE, ACT_REJOIN, ACT_WIPE,
+};
+
+#define SC_SEQNO_KEEP INT64_MIN
+
+/* One step. Only the fields of its action are meaningful. */
+struct sc_step {
+	const struct sc_action_desc *action;
+	int line, col;            /* where the step starts (1-based) */
+	struct node_set nodes;
+	char *op;                 /* workload: start | stop */
+	char *name;               /* snapshot, revert */
+	char *path;               /* delete-file */
+	char *mode;               /* disk-cache */
+	char *for_state;          /* wait: synced | primary | non-primary | down */
+	char *outcome;            /* ok | error | any: what the step itself should do */
+	int signal;               /* kill */
+	bool force;               /* bootstrap */
+	int64_t duration_ms;      /* sleep, pause (0: until resume) */
+	int64_t timeout_ms;       /* wait */
+	int64_t seqno;            /* edit-grastate; SC_SEQNO_KEEP keeps it */
+	int64_t safe_to_bootstrap;/* edit-grastate; -1 keeps it */
+	int group_of[LAB_MAX_NODES]; /* partition: node i+1's group (1-based) */
+	struct strlist checks;    /* check */
+	struct sc_expect expect;  /* check: expectations for this step only */
+};
+
+struct sc_action_desc {
+	const char *name;
+	enum sc_action kind;
+	const char *shorthand;    /* key a scalar/list value stands for, or NULL */
+	const struct sc_option *opts;
+	size_t n_opts;
+	const char *const *flavors; /* NULL: every flavor */
+	const char *help;
+};
+
+struct sc_mix {
+	int64_t credit, purchase, transfer, new_customer, delete_customer;
+};
+
+struct sc_libvirt {
+	char *uri;
+	struct strlist domains;
+};
+
+struct sc_cluster {
+	char *flavor;
+	int64_t nodes;
+	char *backend;
+	struct kvlist mysqld;
+	struct sc_libvirt libvirt;
+	char *cache_mode;
+};
+
+struct sc_workload {
+	char *name;
+	int64_t threads, customers, products;
+	struct sc_mix mix;
+	char *update_style, *lock;
+	int64_t rate;
+};
+
+struct sc_cleanup {
+	char *nodes; /* restart | leave */
+};
+
+struct scenario {
+	char *file;               /* as given */
+	char *hash;               /* SHA-256 of the file's bytes, hex */
+	char *name, *description;
+	int64_t seed;
+	bool has_seed;
+	struct strlist tags;
+	int64_t timeout_ms;       /* watchdog for the whole scenario */
+	struct sc_cluster cluster;
+	struct sc_workload workload;
+	struct sc_step *steps;
+	size_t n_steps;
+	struct sc_expect expect;
+	struct sc_cleanup cleanup;
+};
+
+/* Collected errors, each "FILE:LINE:COL: message". */
+struct sc_errors {
+	char **v;
+	size_t n;
+};
+void sc_errors_release(struct sc_errors *e);
+
+/* Parse and validate. Returns the scenario, or NULL when there was any
+ * error (all of them appended to errs). The caller frees with
+ * scenario_free. */
+struct scenario *scenario_load(const char *path, struct sc_errors *errs);
+/* The same from a buffer; `file` is used in error messages. */
+struct scenario *scenario_parse(const char *text, size_t len, const char *file,
+				struct sc_errors *errs);
+void scenario_free(struct scenario *sc);
+
+/* The tables. */
+extern const struct sc_action_desc sc_actions[];
+extern const size_t sc_n_actions;
+const struct sc_action_desc *sc_action_find(const char *name);
+extern const struct sc_option sc_top[];
+extern const size_t sc_n_top;
+
+/* The reference of every section and action, from the tables. */
+void scenario_describe(FILE *f);
+
+/* First sentence of the description (or "" when none), into buf. */
+void scenario_purpose(const struct scenario *sc, char *buf, size_t size);
+
+/* "all", "2", "1,3" for a node set. */
+void node_set_format(const struct node_set *ns, char *buf, size_t size);
+/* Number of nodes in a set and the i-th (0-based) of them. */
+int node_set_count(const struct node_set *ns);
+
+/* Edit distance (Levenshtein), for "did you mean". */
+size_t edit_distance(const char *a, const char *b);
+/* The candidate nearest to word, or NULL when none is near enough. */
+const char *nearest_word(const char *word, const char *const *candidates, size_t n);
+
+/* SHA-256 of a buffer as 64 hex digits + NUL. */
+void sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Signal names: "KILL" -> SIGKILL; -1 if unknown. */
+int signal_from_name(const char *s);
+const char *signal_name(int sig);
+
+#endif
