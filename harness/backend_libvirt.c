@@ -33,8 +33,9 @@
 
 #define GUEST_DATADIR "/var/lib/mysql"
 #define GUEST_SOCKET "/run/mysqld/mysqld.sock"
-#define GUEST_LOG "/var/log/mysql/lab-error.log"
-#define GUEST_RECOVER_LOG "/var/log/mysql/lab-recover.log"
+#define GUEST_LOGDIR "/var/log/mysql"
+#define GUEST_LOG GUEST_LOGDIR "/lab-error.log"
+#define GUEST_RECOVER_LOG GUEST_LOGDIR "/lab-recover.log"
 #define GUEST_UNIT "lab-mariadbd.service"
 #define EXEC_TIMEOUT_MS 120000
 
@@ -326,13 +327,15 @@ static int lv_node_init(struct cluster *c, int node, bool with_system_tables)
 	const char *reset[] = { "systemctl", "reset-failed", GUEST_UNIT, NULL };
 	const char *wipe[] = { "find", GUEST_DATADIR, "-mindepth", "1", "-delete", NULL };
 	const char *mk[] = { "install", "-d", "-o", "mysql", "-g", "mysql", "-m", "0750", GUEST_DATADIR, NULL };
+	const char *mklog[] = { "install", "-d", "-o", "mysql", "-g", "adm", "-m", "2750", GUEST_LOGDIR, NULL };
 	const char *inst[] = { "mariadb-install-db", "--no-defaults", "--user=mysql", "--datadir=" GUEST_DATADIR,
 			       "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve", NULL };
 	if (lv_node_pid(c, node) > 0 && guest_ok(c, node, "stopping the server", stop, NULL, 300000) < 0)
 		return -1;
 	guest(c, node, reset, NULL, NULL, EXEC_TIMEOUT_MS);
 	if (guest_ok(c, node, "wiping the datadir", wipe, NULL, EXEC_TIMEOUT_MS) < 0 ||
-	    guest_ok(c, node, "making the datadir", mk, NULL, EXEC_TIMEOUT_MS) < 0)
+	    guest_ok(c, node, "making the datadir", mk, NULL, EXEC_TIMEOUT_MS) < 0 ||
+	    guest_ok(c, node, "making the log directory", mklog, NULL, EXEC_TIMEOUT_MS) < 0)
 		return -1;
 	if (with_system_tables && guest_ok(c, node, "mariadb-install-db", inst, NULL, 600000) < 0)
 		return -1;
@@ -377,6 +380,44 @@ static const char **server_argv(struct cluster *c, const char *const *prefix, co
 	return argv;
 }
 
+/* On a slow hypervisor (QEMU TCG on a busy host) a joiner's state
+ * transfer takes minutes, longer than a flavor waits for a node to answer.
+ * So node_spawn returns when the server answers its administrator, or when
+ * it has run for SST_GRACE_MS without a state transfer in progress (a node
+ * that waits for a Primary component answers nothing, and must not hold up
+ * the caller); it fails at once if the server exits. */
+#define SST_GRACE_MS 60000
+static int lv_node_admin_sql(struct cluster *c, int node, const char *sql, bool quiet);
+
+static int wait_while_sst(struct cluster *c, int node)
+{
+	const char *sst[] = { "pgrep", "-f", "wsrep_sst_", NULL };
+	int64_t t0 = mono_ns(), deadline = t0 + boot_timeout_ms() * 1000000;
+	bool said = false;
+	for (;;) {
+		if (lv_node_pid(c, node) <= 0) {
+			lab_error("node %d: mariadbd exited; see 'journalctl -u %s' or '%s' in domain '%s'", node, GUEST_UNIT,
+				  GUEST_LOG, virt_domain_name(dom_of(c, node)));
+			return -1;
+		}
+		if (lv_node_admin_sql(c, node, "SELECT 1", true) == 0)
+			return 0;
+		bool in_sst = guest(c, node, sst, NULL, NULL, EXEC_TIMEOUT_MS) == 0;
+		int64_t now = mono_ns();
+		if (!in_sst && now - t0 > SST_GRACE_MS * 1000000LL)
+			return 0;
+		if (in_sst && !said) {
+			lab_info("node %d: state transfer in progress; waiting for it", node);
+			said = true;
+		}
+		if (now > deadline || lab_interrupted) {
+			lab_error("node %d: no answer after %lld s of state transfer", node, (long long)(boot_timeout_ms() / 1000));
+			return -1;
+		}
+		sleep_ms(2000);
+	}
+}
+
 static int lv_node_spawn(struct cluster *c, int node, const struct kv *opts, size_t n)
 {
 	static const char *const prefix[] = {
@@ -398,12 +439,7 @@ static int lv_node_spawn(struct cluster *c, int node, const struct kv *opts, siz
 	sb_release(&buf);
 	if (rc < 0)
 		return -1;
-	if (lv_node_pid(c, node) <= 0) {
-		lab_error("node %d: mariadbd exited at once; see '%s' in domain '%s'", node, GUEST_LOG,
-			  virt_domain_name(dom_of(c, node)));
-		return -1;
-	}
-	return 0;
+	return wait_while_sst(c, node);
 }
 
 static int lv_node_run_once(struct cluster *c, int node, const struct kv *opts, size_t n, int64_t timeout_ms,
@@ -411,11 +447,11 @@ static int lv_node_run_once(struct cluster *c, int node, const struct kv *opts, 
 {
 	static const char *const prefix[] = { "runuser", "-u", "mysql", "--", NULL };
 	const char *rm[] = { "rm", "-f", GUEST_RECOVER_LOG, NULL };
-	const char *mkrun[] = { "install", "-d", "-o", "mysql", "-g", "mysql", "/run/mysqld", NULL };
+	const char *mkrun[] = { "install", "-d", "-o", "mysql", "-g", "mysql", "/run/mysqld", GUEST_LOGDIR, NULL };
 	const char *cat[] = { "cat", GUEST_RECOVER_LOG, NULL };
 	struct strbuf buf = {0}, out = {0};
 	if (guest_ok(c, node, "removing the old recovery log", rm, NULL, EXEC_TIMEOUT_MS) < 0 ||
-	    guest_ok(c, node, "making /run/mysqld", mkrun, NULL, EXEC_TIMEOUT_MS) < 0)
+	    guest_ok(c, node, "making /run/mysqld and the log directory", mkrun, NULL, EXEC_TIMEOUT_MS) < 0)
 		return -1;
 	const char **argv = server_argv(c, prefix, opts, n, GUEST_RECOVER_LOG, &buf);
 	int rc = guest(c, node, argv, NULL, &out, timeout_ms);
