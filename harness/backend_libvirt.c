@@ -137,8 +137,10 @@ static int ensure_guest(struct cluster *c, int node, int64_t timeout_ms)
 	int64_t deadline = mono_ns() + timeout_ms * 1000000;
 	while (!virt_agent_ping(dom, 5000)) {
 		if (mono_ns() >= deadline || lab_interrupted) {
+			char why[512];
+			lab_strlcpy(why, lab_last_error(), sizeof(why));
 			lab_error("node %d: the guest agent of domain '%s' did not answer within %lld s: %s", node,
-				  virt_domain_name(dom), (long long)(timeout_ms / 1000), lab_last_error());
+				  virt_domain_name(dom), (long long)(timeout_ms / 1000), why);
 			return -1;
 		}
 		sleep_ms(1000);

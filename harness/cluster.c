@@ -294,8 +294,13 @@ int cluster_open(struct cluster *c, const struct cluster_spec *spec)
 	}
 	c->spec.flavor = c->flavor->name;
 	c->spec.backend = c->backend->name;
-	c->spec.libvirt_uri = NULL;
-	c->spec.domains = NULL;
+	/* libvirt_uri and domains are borrowed from the caller's spec, for
+	 * cluster_up (the backend records them in the state file); an
+	 * existing cluster has them in its state. */
+	if (c->n_state) {
+		c->spec.libvirt_uri = NULL;
+		c->spec.domains = NULL;
+	}
 	if (path_exists(c->defaults_file) && init_creds(c) < 0)
 		goto fail;
 	if (c->n_state && c->backend->attach && c->backend->attach(c) < 0)
