@@ -41,7 +41,7 @@ UNITBIN := $(UNITSRC:tests/unit/%.c=build/test/%)
 DEB_PKGS := build-essential pkg-config mariadb-server mariadb-client galera-4 mariadb-backup \
 	default-libmysqlclient-dev libyaml-dev libsqlite3-dev sqlite3 libcmocka-dev \
 	iproute2 nftables rsync socat lsof procps fuse3 libfuse3-dev libvirt-dev \
-	ca-certificates
+	ca-certificates chromium
 BENCH_PKGS := sysbench
 # The VM backend's host side (vm-images/, tests/nightly/vm_*.sh) only.
 VM_PKGS := libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils debootstrap e2fsprogs

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int runner_sleep(int64_t ms)
 {
@@ -251,21 +252,83 @@ static bool all_down(struct runner *r)
 	return true;
 }
 
+/* Where a node's error log ends now (0 when there is none). */
+static off_t log_size(struct runner *r, int n)
+{
+	const char *path = r->cluster.backend && r->cluster.backend->node_log_path
+				   ? r->cluster.backend->node_log_path(&r->cluster, n) : NULL;
+	struct stat sb;
+
+	return path && stat(path, &sb) == 0 ? sb.st_size : 0;
+}
+
+/* How the node caught up, from what its error log says after offset:
+ * "ist" (Galera's "Receiving IST"), "sst" (a full state snapshot) or
+ * "none". Returns NULL when the backend has no log to read. */
+static const char *transfer_kind(struct runner *r, int n, off_t from, struct strbuf *what)
+{
+	const char *path = r->cluster.backend && r->cluster.backend->node_log_path
+				   ? r->cluster.backend->node_log_path(&r->cluster, n) : NULL;
+	size_t len;
+	char *text, *tail, *p;
+	const char *kind = "none";
+
+	if (!path || !(text = read_file(path, &len)))
+		return NULL;
+	tail = (size_t)from <= len ? text + from : text;
+	if ((p = strstr(tail, "Receiving IST: "))) {
+		char *eol = strchr(p, '\n');
+		kind = "ist";
+		sb_printf(what, "%.*s", eol ? (int)(eol - p) : (int)strlen(p), p);
+	} else if ((p = strstr(tail, "IST received"))) {
+		kind = "ist";
+		sb_puts(what, "IST received");
+	} else if (strstr(tail, "SST received") || strstr(tail, "SST succeeded") ||
+		   strstr(tail, "--role 'joiner'") || strstr(tail, "State transfer required")) {
+		kind = "sst";
+		sb_puts(what, "full state transfer (SST)");
+	}
+	free(text);
+	return kind;
+}
+
 static int act_start(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *d)
 {
+	off_t logpos[LAB_MAX_NODES + 1] = { 0 };
+	int64_t t0;
+
 	(void)seq;
+	FOR_NODES(r, st, n)
+		logpos[n] = log_size(r, n);
+	t0 = mono_ns();
 	if (node_set_count(&st->nodes) == r->sc->cluster.nodes && r->sc->cluster.nodes > 1 && all_down(r)) {
 		/* Every node down (the plug pulled on all of them): recover
 		 * every position, bootstrap the most advanced, start the rest. */
 		if (node_start_all(&r->cluster, d) < 0)
 			return -1;
 		undo_cancel(&r->undo, UNDO_START, -1);
-		return 0;
+	} else {
+		FOR_NODES(r, st, n) {
+			if (node_start(&r->cluster, n) < 0)
+				return -1;
+			undo_cancel(&r->undo, UNDO_START, n);
+		}
 	}
+	sb_printf(d, "%sstarted in %.1f s", d->len ? "; " : "", (double)(mono_ns() - t0) / 1e9);
 	FOR_NODES(r, st, n) {
-		if (node_start(&r->cluster, n) < 0)
-			return -1;
-		undo_cancel(&r->undo, UNDO_START, n);
+		struct strbuf what = { 0 };
+		const char *kind = transfer_kind(r, n, logpos[n], &what);
+		if (!kind) {
+			if (strcmp(st->transfer, "any"))
+				runner_broken(r, "node %d: no error log to tell how it caught up (transfer: %s)", n,
+					      st->transfer);
+			continue;
+		}
+		sb_printf(d, "; node %d: %s", n, what.len ? what.buf : "no state transfer");
+		if (strcmp(st->transfer, "any") && strcmp(st->transfer, kind))
+			runner_finding(r, "node %d caught up by %s, the scenario expects %s (%s)", n, kind,
+				       st->transfer, what.len ? what.buf : "no state transfer");
+		sb_release(&what);
 	}
 	return 0;
 }
@@ -564,15 +627,15 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 		if (!ops) {
 			runner_broken(r, "checker '%s' is not built into this lab", name);
 			resultsdb_check(r->db, r->run_id, name, want, "broken", 0, "checker not built");
-			rc = -1;
+			sb_printf(d, "%s%s=broken (not built)", d->len ? "; " : "", name);
 			continue;
 		}
 		runner_say(r, "checking %s", name);
 		if (ops->run(&ctx, &res) < 0) {
 			runner_broken(r, "checker '%s' could not run: %s", name, lab_last_error());
 			resultsdb_check(r->db, r->run_id, name, want, "broken", 0, lab_last_error());
+			sb_printf(d, "%s%s=broken (%s)", d->len ? "; " : "", name, lab_last_error());
 			free(res.summary);
-			rc = -1;
 			continue;
 		}
 		resultsdb_check(r->db, r->run_id, name, want, res.actual, res.anomalies, res.summary);

@@ -51,6 +51,63 @@ static struct lv_data *lv(struct cluster *c)
 	return c->backend_data;
 }
 
+/* Connections and domain handles live as long as the process: the cluster
+ * layer frees backend_data with free() and has no release hook, so they are
+ * kept here (reachable) and closed at exit. */
+static struct virt_conn *open_conns[8];
+static struct virt_dom *open_doms[8 * LAB_MAX_NODES];
+
+static void close_all(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(open_doms); i++) {
+		virt_domain_free(open_doms[i]);
+		open_doms[i] = NULL;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(open_conns); i++) {
+		virt_close(open_conns[i]);
+		open_conns[i] = NULL;
+	}
+}
+
+static struct virt_conn *conn_get(const char *uri)
+{
+	static bool registered;
+	size_t i;
+	if (!uri || !*uri)
+		uri = "qemu:///system";
+	for (i = 0; i < ARRAY_SIZE(open_conns) && open_conns[i]; i++)
+		if (strcmp(virt_conn_uri(open_conns[i]), uri) == 0)
+			return open_conns[i];
+	if (i == ARRAY_SIZE(open_conns)) {
+		lab_error("too many libvirt connections open (%zu)", i);
+		return NULL;
+	}
+	if (!registered) {
+		atexit(close_all);
+		registered = true;
+	}
+	return open_conns[i] = virt_open(uri);
+}
+
+static struct virt_dom *dom_get(struct virt_conn *conn, const char *name, const char *cluster, int node)
+{
+	size_t i;
+	for (i = 0; i < ARRAY_SIZE(open_doms) && open_doms[i]; i++)
+		if (strcmp(virt_domain_name(open_doms[i]), name) == 0)
+			break;
+	if (i < ARRAY_SIZE(open_doms) && open_doms[i]) {
+		/* Reopen: the marker is checked again, and an undefined and
+		 * redefined domain gets a fresh handle. */
+		virt_domain_free(open_doms[i]);
+		open_doms[i] = NULL;
+	}
+	if (i == ARRAY_SIZE(open_doms)) {
+		lab_error("too many libvirt domains open (%zu)", i);
+		return NULL;
+	}
+	return open_doms[i] = virt_domain_open(conn, name, cluster, node);
+}
+
 static const char *lv_unavailable(void)
 {
 	return virt_unavailable();
@@ -85,7 +142,7 @@ static int lv_open(struct cluster *c)
 		d = xcalloc(1, sizeof(*d));
 		c->backend_data = d;
 	}
-	if (!d->conn && !(d->conn = virt_open(uri ? uri : c->spec.libvirt_uri)))
+	if (!d->conn && !(d->conn = conn_get(uri ? uri : c->spec.libvirt_uri)))
 		return -1;
 	d->defined = cluster_state_get(c, "libvirt.defined") != NULL;
 	for (int i = 1; i <= c->spec.nodes; i++) {
@@ -97,7 +154,7 @@ static int lv_open(struct cluster *c)
 			return -1;
 		}
 		if (!d->dom[i - 1] &&
-		    !(d->dom[i - 1] = virt_domain_open(d->conn, name, d->defined ? c->name : NULL, d->defined ? i : 0)))
+		    !(d->dom[i - 1] = dom_get(d->conn, name, d->defined ? c->name : NULL, d->defined ? i : 0)))
 			return -1;
 		snprintf(key, sizeof(key), "libvirt.addr.%d", i);
 		const char *addr = cluster_state_get(c, key);
@@ -202,7 +259,7 @@ static int lv_create(struct cluster *c)
 		return -1;
 	struct lv_data *d = xcalloc(1, sizeof(*d));
 	c->backend_data = d;
-	if (!(d->conn = virt_open(l.uri)))
+	if (!(d->conn = conn_get(l.uri)))
 		return -1;
 	if (!c->spec.domains && vm_lab_define(d->conn, &l) < 0)
 		return -1;
@@ -291,10 +348,7 @@ static int lv_destroy(struct cluster *c)
 			rc = -1;
 	}
 	if (d) {
-		for (int i = 0; i < LAB_MAX_NODES; i++)
-			virt_domain_free(d->dom[i]);
-		virt_close(d->conn);
-		free(d);
+		free(d); /* the handles stay with conn_get / dom_get */
 		c->backend_data = NULL;
 	}
 	if (rc == 0) {

@@ -40,6 +40,7 @@ static const char *const v_cluster_state[] = { "primary", "no-primary", "split-b
 static const char *const v_wl_op[] = { "start", "stop", NULL };
 static const char *const v_wait_for[] = { "synced", "primary", "non-primary", "down", NULL };
 static const char *const v_outcome[] = { "ok", "error", "any", NULL };
+static const char *const v_transfer[] = { "ist", "sst", "none", "any", NULL };
 static const char *const v_cleanup[] = { "restart", "leave", NULL };
 /* Checkers a check step may name (checkers/checker.h lists the built ones;
  * one not built is reported by the runner as broken, not here). */
@@ -133,6 +134,9 @@ static const struct sc_option a_kill[] = {
 	NODE_REQ("nodes to signal"),
 	{ "signal", SC_SIGNAL, S(signal), "KILL", 0, 0, NULL, 0, NULL, 0, "signal name or number" }, OUTCOME };
 static const struct sc_option a_node_only[] = { NODE_REQ("nodes"), OUTCOME };
+static const struct sc_option a_start[] = {
+	NODE_REQ("nodes to start"),
+	{ "transfer", SC_STRING, S(transfer), "any", 0, 0, v_transfer, 0, NULL, 0, "how each node must catch up (from its error log): ist, sst, none or any; else a finding" }, OUTCOME };
 static const struct sc_option a_pause[] = {
 	NODE_REQ("nodes to freeze (SIGSTOP)"),
 	{ "duration", SC_DURATION, S(duration_ms), "0", 0, DAY_MS, NULL, 0, NULL, 0, "resume after this long; 0 = at a resume step" }, OUTCOME };
@@ -154,7 +158,7 @@ static const struct sc_option a_revert[] = {
 	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT, NULL, 0, "an earlier snapshot of the same node" }, OUTCOME };
 static const struct sc_option a_bootstrap[] = {
 	NODE_ONE("the node that starts a new Primary component"),
-	{ "force", SC_BOOL, S(force), "false", 0, 0, NULL, 0, NULL, 0, "set safe_to_bootstrap: 1 first (pc.bootstrap on a running node)" }, OUTCOME };
+	{ "force", SC_BOOL, S(force), "false", 0, 0, NULL, 0, NULL, 0, "set safe_to_bootstrap: 1 in grastate.dat first" }, OUTCOME };
 static const struct sc_option a_wait[] = {
 	{ "for", SC_STRING, S(for_state), NULL, 0, 0, v_wait_for, SC_F_REQUIRED, NULL, 0, "state to wait for" },
 	{ "node", SC_NODES, S(nodes), "all", 0, 0, NULL, 0, NULL, 0, "nodes that must reach it" },
@@ -171,7 +175,7 @@ const struct sc_action_desc sc_actions[] = {
 	ACT("snapshot", ACT_SNAPSHOT, NULL, a_snapshot, NULL, "copy a stopped node's datadir under a name"),
 	ACT("kill", ACT_KILL, "node", a_kill, NULL, "send a signal to the node's server (default KILL)"),
 	ACT("stop", ACT_STOP, "node", a_node_only, NULL, "clean shutdown"),
-	ACT("start", ACT_START, "node", a_node_only, NULL, "start; after a crash recover the position first; all: bootstrap the most advanced"),
+	ACT("start", ACT_START, "node", a_start, NULL, "start; after a crash recover the position first; all: bootstrap the most advanced"),
 	ACT("hard-reset", ACT_HARD_RESET, "node", a_node_only, NULL, "power loss: processes die at once, un-synced writes are lost"),
 	ACT("pause", ACT_PAUSE, "node", a_pause, NULL, "freeze the server (SIGSTOP)"),
 	ACT("resume", ACT_RESUME, "node", a_node_only, NULL, "thaw a paused server (SIGCONT)"),
@@ -1283,6 +1287,7 @@ void scenario_free(struct scenario *sc)
 		free(st->mode);
 		free(st->for_state);
 		free(st->outcome);
+		free(st->transfer);
 		strlist_release(&st->checks);
 		expect_release(&st->expect);
 	}

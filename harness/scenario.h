@@ -100,6 +100,7 @@ struct sc_step {
 	char *mode;               /* disk-cache */
 	char *for_state;          /* wait: synced | primary | non-primary | down */
 	char *outcome;            /* ok | error | any: what the step itself should do */
+	char *transfer;           /* start: ist | sst | none | any, how the node must rejoin */
 	int signal;               /* kill */
 	bool force;               /* bootstrap */
 	int64_t duration_ms;      /* sleep, pause (0: until resume) */
