@@ -28,12 +28,14 @@ started_pids=()
 kvm_saved=
 
 cleanup() {
-	if [ -e "$STATE/state" ]; then
-		"$LAB" cluster down --name "$NAME" >"$WORK/down.log" 2>&1 || cat "$WORK/down.log"
-	fi
-	if command -v virsh >/dev/null && [ -x "$LAB" ]; then
-		"$LAB" vm undefine --name "$NAME" >/dev/null 2>&1
-	fi
+	for n in "$NAME" "${NAME}r"; do
+		if [ -e "/var/tmp/lab/$n/state" ]; then
+			"$LAB" cluster down --name "$n" >"$WORK/down-$n.log" 2>&1 || cat "$WORK/down-$n.log"
+		fi
+		if command -v virsh >/dev/null && [ -x "$LAB" ]; then
+			"$LAB" vm undefine --name "$n" >/dev/null 2>&1
+		fi
+	done
 	for p in "${started_pids[@]}"; do
 		kill "$p" 2>/dev/null
 		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
@@ -182,7 +184,8 @@ for sc in kill-mysqld-under-load hard-reset-one-node; do
 		continue
 	fi
 	t0=$(date +%s)
-	"$LAB" run --backend libvirt "$f" >"$WORK/run-$sc.log" 2>&1
+	"$LAB" cluster down --name "${NAME}r" >/dev/null 2>&1
+	"$LAB" run --backend libvirt --name "${NAME}r" "$f" >"$WORK/run-$sc.log" 2>&1
 	rc=$?
 	tail -5 "$WORK/run-$sc.log" | sed 's/^/# /'
 	is "lab run --backend libvirt $sc passes ($(( $(date +%s) - t0 )) s)" "$rc" 0
