@@ -90,7 +90,7 @@ is "cache none: every acknowledged row survived the power cut" "$(sql 3 'SELECT 
 # (every 30 s, the kernel's writeback) between the writes and the cut would
 # make them durable: then try again.
 lost_unsafe() { # table first_id commit_setting
-	local t=$1 first=$2 attempt before after n
+	local t=$1 first=$2 attempt before after
 	for attempt in 1 2 3; do
 		L disk-cache 3 unsafe >/dev/null 2>&1 || return 1
 		[ "$3" = 0 ] && sql 3 "SET GLOBAL innodb_flush_log_at_trx_commit = 0"
