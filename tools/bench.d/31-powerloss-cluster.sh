@@ -33,9 +33,8 @@ one() {
 	"$LAB_REL" workload --hosts "$hosts" --defaults-file "/var/tmp/lab/$NAME/client.cnf" --threads "$THREADS" \
 		--duration "${SECS}s" --no-load --journal "$DIR/$mode.journal" >"$DIR/$mode.run.log" 2>&1
 	cleanup
-	# "attempted N = ok N + ..." over SECS seconds
-	awk -v s="$SECS" '/ok [0-9]+/ { for (i = 1; i <= NF; i++) if ($i == "ok") { printf "%.0f", $(i + 1) / s; exit } }' \
-		"$DIR/$mode.run.log"
+	# "rate: 718.4 ok/s, ..."
+	awk '/^rate:/ { print $2; exit }' "$DIR/$mode.run.log"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f (cost %.0f %%, target <= 30 %%)", a / b, (1 - a / b) * 100; else print "n/a" }'; }
