@@ -3,7 +3,13 @@
  * process on this machine, run as user mysql in its own network namespace
  * (netns.h has the layout), with its files under the state directory:
  *
- *   STATE/nI/data         the datadir (owned by mysql)
+ *   STATE/nI/data         the datadir (owned by mysql): the mountpoint of
+ *                         the node's powerfs (harness/powerfs.h), visible
+ *                         only in the daemon's private mount namespace
+ *   STATE/nI/backing      powerfs's backing store on the real disk
+ *   STATE/nI/powerfs.sock, powerfs.log   its control socket and log
+ *   STATE/nI/powerloss-K.trace   what the K-th power cut dropped (and
+ *                         powerloss-K.image/ when images are kept)
  *   STATE/nI/error.log    the server's log_error
  *   STATE/nI/console.log  the process's stdout/stderr
  *   STATE/nI/recover.log  the last --wsrep-recover (or other one-shot) run
@@ -14,11 +20,33 @@
  * (the process's start time in clock ticks, so a recycled pid is never
  * mistaken for ours). Only those recorded pids and the processes inside
  * the cluster's own namespaces are ever signalled.
+ *
+ * Power loss (DESIGN.md, Backends: local). By default every datadir sits on
+ * powerfs: a FUSE layer that keeps the writes not yet made durable apart
+ * and drops them at a power cut; its cache mode (none = fsync honoured,
+ * unsafe = fsync ignored, ...) is QEMU's. The daemon runs outside the
+ * node's network namespace (killing the node's processes leaves it) and
+ * mounts in its own private mount namespace, so mariadbd, mariadb-install-db
+ * and --wsrep-recover are started through nsenter into it (rsync SST is a
+ * child of mariadbd and inherits it), and the harness reaches the datadir
+ * through /proc/DAEMON/root (node_datadir). Keys: local.powerfs (1 | 0),
+ * local.powerfs_flush_ms (natural flush, the kernel's writeback: default
+ * 30 s, 0 never), local.powerloss_images, node.I.powerfs_pid and
+ * node.I.powerfs_start, node.I.cache_mode, node.I.powerloss (cuts so far).
+ * A hard reset SIGKILLs every process of the node at once, waits until
+ * they are gone, then cuts the power of its powerfs (pending pages and
+ * un-synced namespace changes dropped; trace kept). `lab cluster up
+ * --no-powerfs` (or LAB_POWERFS=off) runs on the plain disk: a hard reset
+ * is then only a SIGKILL.
  */
 #include "cluster.h"
 #include "netns.h"
+#include "powerfs.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -31,11 +59,18 @@
 
 #define MARIADBD "mariadbd"
 #define SERVER_USER "mysql"
+#define POWERFS_FLUSH_DEFAULT_MS 30000
 
+/* Fixed arrays only: cluster_release frees backend_data with free(). */
 struct local_data {
 	int subnet;
+	bool powerfs;                  /* datadirs on powerfs */
 	char node_dir[LAB_MAX_NODES][PATH_MAX];
-	char datadir[LAB_MAX_NODES][PATH_MAX];
+	char datadir[LAB_MAX_NODES][PATH_MAX];  /* as mariadbd sees it (mount ns) */
+	char backing[LAB_MAX_NODES][PATH_MAX];
+	char pfs_sock[LAB_MAX_NODES][PATH_MAX];
+	char pfs_log[LAB_MAX_NODES][PATH_MAX];
+	char view[LAB_MAX_NODES][PATH_MAX];     /* node_datadir's answer */
 	char log[LAB_MAX_NODES][PATH_MAX];
 	char ns[LAB_MAX_NODES][64];
 };
@@ -67,6 +102,9 @@ static void fill_paths(struct cluster *c, int subnet)
 		snprintf(d->node_dir[i - 1], PATH_MAX, "%s/n%d", c->state_dir, i);
 		snprintf(d->datadir[i - 1], PATH_MAX, "%s/n%d/data", c->state_dir, i);
 		snprintf(d->log[i - 1], PATH_MAX, "%s/n%d/error.log", c->state_dir, i);
+		snprintf(d->backing[i - 1], PATH_MAX, "%s/n%d/backing", c->state_dir, i);
+		snprintf(d->pfs_sock[i - 1], PATH_MAX, "%s/n%d/powerfs.sock", c->state_dir, i);
+		snprintf(d->pfs_log[i - 1], PATH_MAX, "%s/n%d/powerfs.log", c->state_dir, i);
 		net_node_ns(d->ns[i - 1], sizeof(d->ns[i - 1]), c->name, i);
 		memset(&c->hosts[i - 1], 0, sizeof(c->hosts[i - 1]));
 		if (subnet > 0)
@@ -86,6 +124,10 @@ static int local_attach(struct cluster *c)
 		return -1;
 	}
 	fill_paths(c, (int)subnet);
+	{
+		const char *p = cluster_state_get(c, "local.powerfs");
+		ld(c)->powerfs = p && !strcmp(p, "1");
+	}
 	return 0;
 }
 
@@ -104,9 +146,24 @@ static int chown_server(const char *path)
 	return 0;
 }
 
+static int pfs_start(struct cluster *c, int node);
+
+/* LAB_POWERFS=off|0|no turns the power-loss layer off (debugging). */
+static bool powerfs_wanted(const struct cluster *c)
+{
+	const char *e = getenv("LAB_POWERFS");
+
+	if (c->spec.no_powerfs)
+		return false;
+	return !(e && (!strcmp(e, "off") || !strcmp(e, "0") || !strcmp(e, "no")));
+}
+
 static int local_create(struct cluster *c)
 {
 	int subnet;
+	const char *mode = c->spec.cache_mode ? c->spec.cache_mode : "none";
+	bool pfs = powerfs_wanted(c);
+	const char *img = getenv("LAB_POWERLOSS_IMAGES");
 
 	bool busy[LAB_SUBNET_MAX + 1] = { false };
 
@@ -116,9 +173,36 @@ static int local_create(struct cluster *c)
 	    subnet_claim(LAB_SUBNET_DIR, c->state_dir, true, busy, &subnet) < 0)
 		return -1;
 	cluster_state_setf(c, "local.subnet", "%d", subnet);
+	if (powerfs_mode_parse(mode) < 0) {
+		lab_error("unknown cache mode '%s' (none, writeback, writethrough, directsync, unsafe)", mode);
+		return -1;
+	}
+	if (!pfs && strcmp(mode, "none")) {
+		lab_error("cache mode '%s' needs the power-loss layer (powerfs), which is off (--no-powerfs or LAB_POWERFS=off)",
+			  mode);
+		return -1;
+	}
+	if (pfs && !path_exists("/dev/fuse")) {
+		lab_error("no /dev/fuse: the power-loss layer (powerfs) cannot run here (load the fuse module, or --no-powerfs)");
+		return -1;
+	}
+	cluster_state_set(c, "local.powerfs", pfs ? "1" : "0");
+	if (pfs) {
+		int64_t ms = c->spec.powerfs_flush_interval_ms;
+		cluster_state_setf(c, "local.powerfs_flush_ms", "%" PRId64,
+				   ms == 0 ? (int64_t)POWERFS_FLUSH_DEFAULT_MS : ms < 0 ? 0 : ms);
+		if (c->spec.powerloss_images || (img && !strcmp(img, "1")))
+			cluster_state_set(c, "local.powerloss_images", "1");
+		for (int i = 1; i <= c->spec.nodes; i++) {
+			char key[48];
+			snprintf(key, sizeof(key), "node.%d.cache_mode", i);
+			cluster_state_set(c, key, mode);
+		}
+	}
 	if (cluster_state_save(c) < 0)
 		return -1;
 	fill_paths(c, subnet);
+	ld(c)->powerfs = pfs;
 	for (int i = 1; i <= c->spec.nodes; i++) {
 		/* 0750 mysql:mysql: only root and mysql reach the root socket. */
 		if (mkdir_p(ld(c)->node_dir[i - 1], 0750) < 0 || chown_server(ld(c)->node_dir[i - 1]) < 0)
@@ -132,6 +216,13 @@ static int local_create(struct cluster *c)
 		return -1;
 	lab_info("network: " LAB_NET_PREFIX ".%d.0/24, host at " LAB_NET_PREFIX ".%d.1 (lb%d), nodes at "
 		 LAB_NET_PREFIX ".%d.11..%d", subnet, subnet, subnet, subnet, 10 + c->spec.nodes);
+	if (pfs) {
+		for (int i = 1; i <= c->spec.nodes; i++)
+			if (pfs_start(c, i) < 0)
+				return -1;
+		lab_info("datadirs on powerfs, cache mode %s, natural flush every %s ms", mode,
+			 cluster_state_get(c, "local.powerfs_flush_ms"));
+	}
 	return 0;
 }
 
@@ -216,6 +307,217 @@ static void forget_pid(struct cluster *c, int node)
 	cluster_state_save(c);
 }
 
+/* Dead for our purpose: gone, or a zombie whose every thread has exited
+ * (a SIGKILLed thread may still be waiting for a FUSE answer). */
+static bool proc_dead(pid_t pid)
+{
+	unsigned long long s;
+	char st = '?', path[64];
+	DIR *dir;
+	struct dirent *de;
+	int threads = 0;
+
+	reap(pid);
+	if (proc_stat(pid, &s, &st) < 0)
+		return true;
+	if (st != 'Z' && st != 'X')
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return true;
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			threads++;
+	closedir(dir);
+	return threads <= 1;
+}
+
+/* ---- powerfs: the power-loss layer under the datadir ---- */
+
+static void node_key(char *buf, size_t size, int node, const char *what)
+{
+	snprintf(buf, size, "node.%d.%s", node, what);
+}
+
+/* The node's powerfs daemon (recorded pid, same start time), or 0. */
+static pid_t pfs_pid(struct cluster *c, int node)
+{
+	char key[48];
+	int64_t pid, start;
+
+	node_key(key, sizeof(key), node, "powerfs_pid");
+	if (cluster_state_get_int(c, key, &pid) < 0 || pid <= 1)
+		return 0;
+	node_key(key, sizeof(key), node, "powerfs_start");
+	if (cluster_state_get_int(c, key, &start) < 0)
+		return 0;
+	reap((pid_t)pid);
+	return proc_is((pid_t)pid, (unsigned long long)start) ? (pid_t)pid : 0;
+}
+
+/* A handle on the node's running daemon; it borrows our paths (never
+ * powerfs_free it). */
+static int pfs_handle(struct cluster *c, int node, struct powerfs *h)
+{
+	struct local_data *d = ld(c);
+
+	memset(h, 0, sizeof(*h));
+	h->pid = pfs_pid(c, node);
+	if (h->pid <= 0) {
+		lab_error("node %d: its power-loss filesystem (powerfs) is not running (see '%s')", node,
+			  d->pfs_log[node - 1]);
+		return -1;
+	}
+	h->backing = d->backing[node - 1];
+	h->mountpoint = d->datadir[node - 1];
+	h->socket_path = d->pfs_sock[node - 1];
+	return 0;
+}
+
+static const char *node_cache_mode(struct cluster *c, int node)
+{
+	char key[48];
+	const char *m;
+
+	node_key(key, sizeof(key), node, "cache_mode");
+	m = cluster_state_get(c, key);
+	return m ? m : "none";
+}
+
+/* Start the node's daemon (outside its network namespace) over its
+ * backing store, in the node's recorded cache mode; record its pid. */
+static int pfs_start(struct cluster *c, int node)
+{
+	struct local_data *d = ld(c);
+	struct powerfs_opts o = { 0 };
+	struct powerfs *p;
+	int64_t flush_ms = POWERFS_FLUSH_DEFAULT_MS;
+	unsigned long long start = 0;
+	char st, key[48];
+	int rc;
+
+	if (cluster_state_get_int(c, "local.powerfs_flush_ms", &flush_ms) < 0)
+		flush_ms = POWERFS_FLUSH_DEFAULT_MS;
+	o.mode = node_cache_mode(c, node);
+	o.log_path = d->pfs_log[node - 1];
+	o.flush_interval_ms = flush_ms;
+	if (mkdir_p(d->backing[node - 1], 0750) < 0 || chown_server(d->backing[node - 1]) < 0 ||
+	    mkdir_p(d->datadir[node - 1], 0750) < 0)
+		return -1;
+	if (chmod(d->backing[node - 1], 0750) < 0) {
+		lab_error("cannot chmod '%s': %s", d->backing[node - 1], strerror(errno));
+		return -1;
+	}
+	p = powerfs_start(d->backing[node - 1], d->datadir[node - 1], d->pfs_sock[node - 1], &o);
+	if (!p)
+		return -1;
+	if (proc_stat(p->pid, &start, &st) < 0) {
+		lab_error("node %d: powerfs daemon (pid %d) is gone; see '%s'", node, (int)p->pid, d->pfs_log[node - 1]);
+		powerfs_free(p);
+		return -1;
+	}
+	node_key(key, sizeof(key), node, "powerfs_pid");
+	cluster_state_setf(c, key, "%d", (int)p->pid);
+	node_key(key, sizeof(key), node, "powerfs_start");
+	cluster_state_setf(c, key, "%llu", start);
+	rc = cluster_state_save(c);
+	lab_debug("node %d: powerfs pid %d, %s on %s (mode %s)", node, (int)p->pid, d->backing[node - 1],
+		  d->datadir[node - 1], o.mode);
+	powerfs_free(p);
+	return rc;
+}
+
+/* Stop the node's daemon (flush: apply what is pending first; else drop it)
+ * and wait until it is gone: the mount goes with its namespace. */
+static int pfs_stop(struct cluster *c, int node, bool flush)
+{
+	struct local_data *d = ld(c);
+	struct powerfs h;
+	char key[48];
+	int rc = 0;
+
+	memset(&h, 0, sizeof(h));
+	h.pid = pfs_pid(c, node);
+	h.backing = d->backing[node - 1];
+	h.mountpoint = d->datadir[node - 1];
+	h.socket_path = d->pfs_sock[node - 1];
+	if (h.pid > 0) {
+		rc = powerfs_stop(&h, flush);
+		if (pfs_pid(c, node) > 0) {
+			lab_error("node %d: powerfs daemon %d did not stop", node, (int)h.pid);
+			return -1;
+		}
+	} else if (path_exists(h.socket_path)) {
+		/* A daemon whose pid was never recorded (lab died at the wrong
+		 * moment) still answers on its socket. */
+		struct powerfs *a = powerfs_attach(h.socket_path);
+		if (a) {
+			rc = powerfs_stop(a, flush);
+			powerfs_free(a);
+		}
+		unlink(h.socket_path);
+	}
+	node_key(key, sizeof(key), node, "powerfs_pid");
+	cluster_state_set(c, key, NULL);
+	node_key(key, sizeof(key), node, "powerfs_start");
+	cluster_state_set(c, key, NULL);
+	cluster_state_save(c);
+	return rc;
+}
+
+/* The datadir as this process can open it: through the daemon's root, in
+ * its mount namespace; the plain directory without powerfs. */
+static const char *view_path(struct cluster *c, int node)
+{
+	struct local_data *d = ld(c);
+	pid_t pid;
+
+	if (!d->powerfs || (pid = pfs_pid(c, node)) <= 0)
+		return d->datadir[node - 1];
+	char buf[PATH_MAX + 32];
+
+	snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)pid, d->datadir[node - 1]);
+	lab_strlcpy(d->view[node - 1], buf, PATH_MAX);
+	return d->view[node - 1];
+}
+
+/* argv to run in the node's mount namespace: *wrapped is malloc'd (free
+ * with powerfs_free_argv) or NULL when there is no powerfs. -1 when the
+ * node should be on powerfs and its daemon is not running. */
+static int in_node_ns(struct cluster *c, int node, const char **argv, const char ***wrapped)
+{
+	struct powerfs h;
+
+	*wrapped = NULL;
+	if (!ld(c)->powerfs)
+		return 0;
+	if (pfs_handle(c, node, &h) < 0)
+		return -1;
+	*wrapped = powerfs_wrap_argv(&h, argv);
+	return 0;
+}
+
+/* "key=NUMBER" in a powerfs reply, or -1. */
+static int64_t reply_field(const char *reply, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (const char *p = reply; p && *p; p++) {
+		if ((p == reply || p[-1] == ' ') && !strncmp(p, key, k) && p[k] == '=') {
+			int64_t v;
+			char num[32];
+			size_t n = strcspn(p + k + 1, " \n");
+			if (n == 0 || n >= sizeof(num))
+				return -1;
+			memcpy(num, p + k + 1, n);
+			num[n] = '\0';
+			return parse_int64(num, INT64_MIN, INT64_MAX, &v) == 0 ? v : -1;
+		}
+	}
+	return -1;
+}
+
 /* Append "--key[=value]" and its NUL to sb (argv strings, one buffer). */
 static void add_opt(struct strbuf *sb, const char *key, const char *value)
 {
@@ -285,14 +587,25 @@ static int local_node_spawn(struct cluster *c, int node, const struct kv *opts, 
 		return -1;
 	}
 	argv = server_argv(c, node, opts, n, d->log[node - 1], &buf);
+	const char **wrapped;
+	if (in_node_ns(c, node, argv, &wrapped) < 0) {
+		free(argv);
+		sb_release(&buf);
+		free(console);
+		return -1;
+	}
+	const char **run = wrapped ? wrapped : argv;
 	if (lab_verbose) {
 		struct strbuf s = {0};
-		for (size_t i = 0; argv[i]; i++)
-			sb_printf(&s, " %s", argv[i]);
+		for (size_t i = 0; run[i]; i++)
+			sb_printf(&s, " %s", run[i]);
 		lab_debug("node %d:%s", node, s.buf);
 		sb_release(&s);
 	}
-	pid = spawn_argv(argv, d->ns[node - 1], console);
+	/* netns first (spawn_argv), then nsenter into the mount's namespace,
+	 * which execs mariadbd: the pid stays the server's. */
+	pid = spawn_argv(run, d->ns[node - 1], console);
+	powerfs_free_argv(wrapped);
 	free(argv);
 	sb_release(&buf);
 	free(console);
@@ -321,8 +634,16 @@ static int local_node_run_once(struct cluster *c, int node, const struct kv *opt
 
 	unlink(log_path);
 	argv = server_argv(c, node, opts, n, log_path, &buf);
+	const char **wrapped;
+	if (in_node_ns(c, node, argv, &wrapped) < 0) {
+		free(argv);
+		sb_release(&buf);
+		free(log_path);
+		return -1;
+	}
 	struct run_opts o = { .netns = d->ns[node - 1], .timeout_ms = timeout_ms, .out = &out };
-	rc = run_argv(argv, &o);
+	rc = run_argv(wrapped ? wrapped : argv, &o);
+	powerfs_free_argv(wrapped);
 	free(argv);
 	sb_release(&buf);
 	if (path_exists(log_path)) {
@@ -399,16 +720,15 @@ static int kill_namespace(struct cluster *c, int node)
 		if (pids[i] > 1 && pids[i] != getpid())
 			kill(pids[i], SIGKILL);
 	deadline = mono_ns() + 10000000000LL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned long long s;
-		char st = '?';
-		while (mono_ns() < deadline) {
-			reap(pids[i]);
-			if (proc_stat(pids[i], &s, &st) < 0 || st == 'Z' || st == 'X')
-				break;
+	for (size_t i = 0; i < n; i++)
+		while (!proc_dead(pids[i]) && mono_ns() < deadline)
 			sleep_ms(10);
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] > 1 && pids[i] != getpid() && !proc_dead(pids[i])) {
+			lab_error("node %d: process %d survived SIGKILL for 10 s", node, (int)pids[i]);
+			free(pids);
+			return -1;
 		}
-	}
 	free(pids);
 	return 0;
 }
@@ -442,12 +762,26 @@ static int local_node_stop(struct cluster *c, int node, int64_t grace_ms)
 	return 0;
 }
 
-/* Power loss: every process of the node dies at once. H5's power-loss layer
- * hooks in here (drop the un-synced writes of the node's datadir). */
+/* Power loss: every process of the node dies at once (SIGKILL to the
+ * server and everything else in its namespace), then, once they are all
+ * gone, powerfs drops every write the node had not made durable and undoes
+ * its un-synced namespace changes. The trace of the cut is kept as
+ * STATE/nI/powerloss-K.trace (and the post-cut image when asked). */
 static int local_node_hard_reset(struct cluster *c, int node)
 {
+	struct local_data *d = ld(c);
 	pid_t pid = local_node_pid(c, node);
+	struct powerfs h;
+	struct strbuf reply = { 0 };
+	char key[48], *trace, *image = NULL;
+	int64_t k = 0, dropped, kept, files, undone;
+	uint64_t seed;
+	int rc;
 
+	/* Refuse before killing anything: a reset that cannot cut the power
+	 * would be a SIGKILL passed off as a power loss. */
+	if (d->powerfs && pfs_handle(c, node, &h) < 0)
+		return -1;
 	if (pid > 0)
 		kill(pid, SIGKILL);
 	if (kill_namespace(c, node) < 0)
@@ -456,7 +790,68 @@ static int local_node_hard_reset(struct cluster *c, int node)
 		lab_error("node %d (pid %d) survived the hard reset", node, (int)pid);
 		return -1;
 	}
-	return 0;
+	if (!d->powerfs) {
+		cluster_set_note(c, "node %d: SIGKILL only: no power-loss layer (--no-powerfs), un-synced writes survive",
+				 node);
+		lab_info("%s", c->note);
+		return 0;
+	}
+	/* The dead processes' dirty pages still in the kernel's page cache
+	 * (shared mmaps: galera.cache) are the OS cache a power loss takes
+	 * too: push them into powerfs (pending, not durable) so that the cut
+	 * drops them, instead of the kernel writing them back after it. */
+	{
+		int fd = open(view_path(c, node), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || syncfs(fd) < 0) {
+			lab_error("node %d: cannot write back the page cache of '%s': %s", node, view_path(c, node),
+				  strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	node_key(key, sizeof(key), node, "powerloss");
+	if (cluster_state_get_int(c, key, &k) < 0)
+		k = 0;
+	k++;
+	trace = xasprintf("%s/powerloss-%" PRId64 ".trace", d->node_dir[node - 1], k);
+	seed = c->spec.seed * 1000003u + (uint64_t)node * 1009u + (uint64_t)k;
+	rc = powerfs_power_cut(&h, 0.0, seed, trace, &reply);
+	cluster_state_setf(c, key, "%" PRId64, k);
+	if (rc < 0) {
+		cluster_state_save(c);
+		free(trace);
+		sb_release(&reply);
+		return -1;
+	}
+	files = reply_field(reply.buf, "files");
+	kept = reply_field(reply.buf, "kept_pages");
+	dropped = reply_field(reply.buf, "dropped_pages");
+	undone = reply_field(reply.buf, "undone_meta");
+	{
+		const char *img = cluster_state_get(c, "local.powerloss_images");
+		if (img && !strcmp(img, "1")) {
+			image = xasprintf("%s/powerloss-%" PRId64 ".image", d->node_dir[node - 1], k);
+			if (powerfs_save_image(&h, image) < 0) {
+				free(image);
+				image = NULL;
+			}
+		}
+	}
+	cluster_set_note(c,
+			 "node %d: power cut (cache %s): %" PRId64 " un-synced pages (%" PRId64 " KiB) in %" PRId64
+			 " files dropped, %" PRId64 " kept, %" PRId64 " un-synced namespace changes undone; trace %s%s%s",
+			 node, node_cache_mode(c, node), dropped, dropped * (POWERFS_PAGE / 1024), files, kept, undone,
+			 trace, image ? ", image " : "", image ? image : "");
+	node_key(key, sizeof(key), node, "last_powerloss");
+	cluster_state_set(c, key, c->note);
+	rc = cluster_state_save(c);
+	lab_info("%s", c->note);
+	free(trace);
+	free(image);
+	sb_release(&reply);
+	return rc;
 }
 
 static int local_destroy(struct cluster *c)
@@ -503,6 +898,12 @@ static int local_destroy(struct cluster *c)
 		return -1;
 	for (int i = 1; i <= c->spec.nodes; i++)
 		forget_pid(c, i);
+	/* The servers are gone: now their disks. No flush, the data goes. */
+	for (int i = 1; i <= c->spec.nodes; i++)
+		if (pfs_stop(c, i, false) < 0)
+			rc = -1;
+	if (rc < 0)
+		return -1;
 	if (net_destroy(c->name, d->subnet, c->spec.nodes) < 0)
 		return -1;
 	if (d->subnet > 0 && subnet_release(LAB_SUBNET_DIR, d->subnet, c->state_dir, true) < 0)
@@ -536,9 +937,10 @@ static int check_relpath(const char *rel)
 	return 0;
 }
 
+/* Through the mount (view_path): what the server would see. */
 static char *data_path(struct cluster *c, int node, const char *rel)
 {
-	return xasprintf("%s/%s", ld(c)->datadir[node - 1], rel);
+	return xasprintf("%s/%s", view_path(c, node), rel);
 }
 
 static int local_node_read_file(struct cluster *c, int node, const char *rel, char **data)
@@ -577,7 +979,7 @@ static int local_node_delete_file(struct cluster *c, int node, const char *rel)
 		return -1;
 	p = data_path(c, node, rel);
 	if (!path_exists(p)) {
-		lab_error("no file '%s' in node %d's datadir '%s'", rel, node, ld(c)->datadir[node - 1]);
+		lab_error("no file '%s' in node %d's datadir '%s'", rel, node, view_path(c, node));
 		free(p);
 		return -1;
 	}
@@ -624,7 +1026,10 @@ static int local_node_snapshot(struct cluster *c, int node, const char *name)
 		if (remove_tree(dst) < 0)
 			goto out;
 	}
-	rc = copy_tree(ld(c)->datadir[node - 1], dst);
+	/* With powerfs: through the mount, i.e. what the node would read
+	 * (pending writes included) without flushing them, so the snapshot
+	 * does not change what a later power cut drops. */
+	rc = copy_tree(view_path(c, node), dst);
 out:
 	free(dir);
 	free(dst);
@@ -643,6 +1048,17 @@ static int local_node_revert(struct cluster *c, int node, const char *name)
 		lab_error("no snapshot '%s' of node %d (no '%s')", name, node, src);
 		goto out;
 	}
+	if (ld(c)->powerfs) {
+		/* A new disk: the daemon goes (what it held pending is dropped,
+		 * the revert replaces it all), the snapshot becomes the backing
+		 * store, a daemon starts over it in the node's cache mode. */
+		const char *b = ld(c)->backing[node - 1];
+		if (pfs_stop(c, node, false) < 0 || remove_tree(b) < 0 || copy_tree(src, b) < 0 ||
+		    pfs_start(c, node) < 0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
 	if (remove_tree(ld(c)->datadir[node - 1]) < 0)
 		goto out;
 	rc = copy_tree(src, ld(c)->datadir[node - 1]);
@@ -651,9 +1067,34 @@ out:
 	return rc;
 }
 
+/* Remove everything inside dir (not dir: it may be a mount's root). */
+static int empty_dir(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!dh) {
+		lab_error("cannot open '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(dh))) {
+		char *p;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (remove_tree(p) < 0)
+			rc = -1;
+		free(p);
+	}
+	closedir(dh);
+	return rc;
+}
+
 static int local_node_init(struct cluster *c, int node, bool with_system_tables)
 {
-	const char *dd = ld(c)->datadir[node - 1];
+	struct local_data *d = ld(c);
+	const char *dd = d->datadir[node - 1];
 
 	char *tmp = xasprintf("%s/tmp", ld(c)->node_dir[node - 1]);
 	/* A private tmpdir: /tmp is shared with every other server here. */
@@ -661,7 +1102,21 @@ static int local_node_init(struct cluster *c, int node, bool with_system_tables)
 		free(tmp);
 		return -1;
 	}
-	if (remove_tree(dd) < 0 || mkdir_p(dd, 0750) < 0 || chown_server(dd) < 0) {
+	if (d->powerfs) {
+		/* Never remove the mountpoint itself (from here it is a plain
+		 * directory; removing it would detach the mount): empty it
+		 * through the mount. */
+		const char *view;
+		if (pfs_pid(c, node) <= 0 && pfs_start(c, node) < 0) {
+			free(tmp);
+			return -1;
+		}
+		view = view_path(c, node);
+		if (empty_dir(view) < 0 || chown_server(view) < 0 || chmod(view, 0750) < 0) {
+			free(tmp);
+			return -1;
+		}
+	} else if (remove_tree(dd) < 0 || mkdir_p(dd, 0750) < 0 || chown_server(dd) < 0) {
 		free(tmp);
 		return -1;
 	}
@@ -676,10 +1131,14 @@ static int local_node_init(struct cluster *c, int node, bool with_system_tables)
 			       "--auth-root-authentication-method=normal", "--skip-test-db",
 			       "--skip-name-resolve", NULL };
 	struct run_opts o = { .timeout_ms = 300000, .out = &out };
-	int rc = run_argv(argv, &o);
-	if (rc != 0) {
+	const char **wrapped = NULL;
+	int rc = in_node_ns(c, node, argv, &wrapped) < 0 ? -1 : run_argv(wrapped ? wrapped : argv, &o);
+	powerfs_free_argv(wrapped);
+	if (rc > 0) {
 		lab_error("node %d: mariadb-install-db failed (status %d): %.500s", node, rc,
 			  out.buf ? out.buf : "");
+	} else if (rc == 0 && d->powerfs && powerfs_ctl(d->pfs_sock[node - 1], "flush", NULL) < 0) {
+		rc = -1; /* a fresh install is durable, as a provisioned disk */
 	}
 	free(arg);
 	free(tmparg);
@@ -688,12 +1147,77 @@ static int local_node_init(struct cluster *c, int node, bool with_system_tables)
 	return rc == 0 ? 0 : -1;
 }
 
+/* Live, unlike QEMU (cache= is read when the domain starts). Entering
+ * writethrough or directsync makes what is pending durable at once. */
 static int local_node_set_cache_mode(struct cluster *c, int node, const char *mode)
 {
-	(void)c;
-	lab_error("node %d: disk cache mode '%s' needs the power-loss layer under the datadir, which the local backend does not have yet",
-		  node, mode);
-	return -1;
+	struct powerfs h;
+	char key[48], old[16];
+
+	if (powerfs_mode_parse(mode) < 0) {
+		lab_error("unknown cache mode '%s' (none, writeback, writethrough, directsync, unsafe)", mode);
+		return -1;
+	}
+	if (!ld(c)->powerfs) {
+		if (!strcmp(mode, "none"))
+			return 0; /* the plain disk: fsync is honoured */
+		lab_error("node %d: disk cache mode '%s' needs the power-loss layer (powerfs), which this cluster runs without (--no-powerfs)",
+			  node, mode);
+		return -1;
+	}
+	if (pfs_handle(c, node, &h) < 0 || powerfs_set_mode(&h, mode) < 0)
+		return -1;
+	lab_strlcpy(old, node_cache_mode(c, node), sizeof(old));
+	node_key(key, sizeof(key), node, "cache_mode");
+	cluster_state_set(c, key, mode);
+	cluster_set_note(c, "node %d: cache %s -> %s, switched live in its powerfs (QEMU would need a cold restart)",
+			 node, old, mode);
+	lab_info("%s", c->note);
+	return cluster_state_save(c);
+}
+
+static int local_node_disk_status(struct cluster *c, int node, struct node_status *st)
+{
+	struct powerfs h;
+	struct strbuf r = { 0 };
+
+	st->pending_bytes = -1;
+	if (!ld(c)->powerfs) {
+		lab_strlcpy(st->cache_mode, "plain", sizeof(st->cache_mode));
+		return 0;
+	}
+	if (pfs_pid(c, node) <= 0) {
+		lab_strlcpy(st->cache_mode, "no-powerfs", sizeof(st->cache_mode));
+		return 0;
+	}
+	if (pfs_handle(c, node, &h) < 0 || powerfs_stats(&h, &r) < 0) {
+		lab_strlcpy(st->cache_mode, "?", sizeof(st->cache_mode));
+		sb_release(&r);
+		return 0;
+	}
+	{
+		const char *m = strstr(r.buf, "mode=");
+		size_t n = m ? strcspn(m + 5, " \n") : 0;
+		if (m && n < sizeof(st->cache_mode)) {
+			memcpy(st->cache_mode, m + 5, n);
+			st->cache_mode[n] = '\0';
+		}
+	}
+	st->pending_bytes = reply_field(r.buf, "pending_bytes");
+	sb_release(&r);
+	return 0;
+}
+
+/* Every node is up: what was provisioned (system tables, SSTs) is made
+ * durable, as on a freshly installed machine. */
+static int local_up_done(struct cluster *c)
+{
+	if (!ld(c)->powerfs)
+		return 0;
+	for (int i = 1; i <= c->spec.nodes; i++)
+		if (powerfs_ctl(ld(c)->pfs_sock[i - 1], "flush", NULL) < 0)
+			return -1;
+	return 0;
 }
 
 static const char *local_node_log_path(struct cluster *c, int node)
@@ -703,7 +1227,7 @@ static const char *local_node_log_path(struct cluster *c, int node)
 
 static const char *local_node_datadir(struct cluster *c, int node)
 {
-	return ld(c)->datadir[node - 1];
+	return view_path(c, node);
 }
 
 static int local_partition(struct cluster *c, const int *group_of)
@@ -743,6 +1267,8 @@ const struct backend_ops backend_local = {
 	.node_snapshot = local_node_snapshot,
 	.node_revert = local_node_revert,
 	.node_set_cache_mode = local_node_set_cache_mode,
+	.node_disk_status = local_node_disk_status,
+	.up_done = local_up_done,
 	.node_log_path = local_node_log_path,
 	.node_datadir = local_node_datadir,
 	.partition = local_partition,

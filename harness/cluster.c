@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,18 @@ int cluster_open(struct cluster *c, const struct cluster_spec *spec)
 	}
 	c->name = xstrdup(name);
 	c->state_dir = spec->state_dir ? xstrdup(spec->state_dir) : xasprintf("/var/tmp/lab/%s", name);
+	if (c->state_dir[0] != '/') {
+		/* Absolute: servers and the powerfs mount see it from elsewhere. */
+		char cwd[PATH_MAX];
+		char *abs;
+		if (!getcwd(cwd, sizeof(cwd))) {
+			lab_error("cannot get the current directory: %s", strerror(errno));
+			goto fail;
+		}
+		abs = xasprintf("%s/%s", cwd, c->state_dir);
+		free(c->state_dir);
+		c->state_dir = abs;
+	}
 	c->defaults_file = xasprintf("%s/client.cnf", c->state_dir);
 	if (state_load(c) < 0)
 		goto fail;
@@ -385,6 +398,10 @@ static void remove_state_files(struct cluster *c)
 		p = xasprintf("%s/n%d/data", c->state_dir, i);
 		remove_tree(p);
 		free(p);
+		/* the local backend's powerfs backing store (its daemon is gone) */
+		p = xasprintf("%s/n%d/backing", c->state_dir, i);
+		remove_tree(p);
+		free(p);
 	}
 	p = xasprintf("%s/snapshots", c->state_dir);
 	remove_tree(p);
@@ -432,7 +449,8 @@ int cluster_up(struct cluster *c)
 	}
 	if (cluster_state_save(c) < 0)
 		return -1;
-	if (write_client_cnf(c) < 0 || c->backend->create(c) < 0 || c->flavor->up(c) < 0) {
+	if (write_client_cnf(c) < 0 || c->backend->create(c) < 0 || c->flavor->up(c) < 0 ||
+	    (c->backend->up_done && c->backend->up_done(c) < 0)) {
 		char msg[1024];
 		lab_strlcpy(msg, lab_last_error(), sizeof(msg));
 		lab_info("cluster '%s' did not come up; removing what was made (logs stay in '%s')",
@@ -493,10 +511,13 @@ int cluster_status(struct cluster *c, struct node_status *st)
 		s->node = i;
 		s->cluster_size = -1;
 		s->last_committed = -1;
+		s->pending_bytes = -1;
 		s->pid = c->backend->node_pid(c, i);
 		hostport_format(&c->hosts[i - 1], s->address, sizeof(s->address));
 		if (s->pid > 0)
 			c->flavor->node_status(c, i, s);
+		if (c->backend->node_disk_status)
+			c->backend->node_disk_status(c, i, s);
 	}
 	return 0;
 }
@@ -562,6 +583,7 @@ int node_kill(struct cluster *c, int node, int sig)
  * layer, also the loss of its un-synced writes). */
 int node_hard_reset(struct cluster *c, int node)
 {
+	c->note[0] = '\0';
 	if (check_node(c, node) < 0)
 		return -1;
 	NEED_B(node_hard_reset, "hard-reset a node");
@@ -661,6 +683,7 @@ int node_revert(struct cluster *c, int node, const char *name)
 
 int node_set_cache_mode(struct cluster *c, int node, const char *mode)
 {
+	c->note[0] = '\0';
 	if (check_node(c, node) < 0)
 		return -1;
 	NEED_B(node_set_cache_mode, "set a disk cache mode");
@@ -727,6 +750,20 @@ char *cluster_server_version(struct cluster *c)
 	if (!c->n_state || !c->flavor->server_version)
 		return NULL;
 	return c->flavor->server_version(c);
+}
+
+void cluster_set_note(struct cluster *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->note, sizeof(c->note), fmt, ap);
+	va_end(ap);
+}
+
+const char *cluster_last_note(const struct cluster *c)
+{
+	return c->note;
 }
 
 char *cluster_lab_password(struct cluster *c)

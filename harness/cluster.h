@@ -42,6 +42,15 @@ struct cluster_spec {
 	const char *const *domains; /* libvirt domain names, nodes entries */
 	const char *cache_mode;     /* initial disk cache mode, NULL = backend default */
 	uint64_t seed;
+	/* local backend: the power-loss layer (powerfs) under each datadir.
+	 * On unless no_powerfs (or LAB_POWERFS=off in the environment). */
+	bool no_powerfs;
+	/* Natural flush of the layer, as the kernel's writeback would do:
+	 * 0 = default (30 s), < 0 = never. */
+	int64_t powerfs_flush_interval_ms;
+	/* Keep a copy of the post-cut datadir image at every hard reset
+	 * (also LAB_POWERLOSS_IMAGES=1). */
+	bool powerloss_images;
 };
 
 /* One node as seen by `lab cluster status` and by wait/checkers. Fields a
@@ -62,6 +71,10 @@ struct node_status {
 	char gtid_binlog_pos[512];
 	char gtid_slave_pos[512];
 	char replication[128];     /* IO/SQL thread state, lag, last error */
+	/* disk (backend): cache mode, un-synced bytes a power cut would drop
+	 * (-1 when the backend has no power-loss layer or it did not answer) */
+	char cache_mode[16];
+	int64_t pending_bytes;
 };
 
 struct backend_ops;
@@ -83,6 +96,9 @@ struct cluster {
 	 * and rewritten (atomically) by cluster_state_save. Owned. */
 	struct kv *state;
 	size_t n_state;
+	/* The backend's one-line account of the last fault it applied (what a
+	 * power cut dropped, where its trace is), "" if none. */
+	char note[512];
 };
 
 /*
@@ -130,7 +146,9 @@ struct backend_ops {
 	int (*node_signal)(struct cluster *c, int node, int sig);
 	/* Clean shutdown: SIGTERM, up to grace_ms, then SIGKILL. */
 	int (*node_stop)(struct cluster *c, int node, int64_t grace_ms);
-	/* Power loss: every process of the node dies at once. */
+	/* Power loss: every process of the node dies at once and, where the
+	 * backend has a power-loss layer, the writes it had not made durable
+	 * are dropped. Says what was dropped with cluster_set_note(). */
 	int (*node_hard_reset)(struct cluster *c, int node);
 	/* Files relative to the data directory. read: *data malloc'd. */
 	int (*node_read_file)(struct cluster *c, int node, const char *rel, char **data);
@@ -139,9 +157,17 @@ struct backend_ops {
 	int (*node_snapshot)(struct cluster *c, int node, const char *name);
 	int (*node_revert)(struct cluster *c, int node, const char *name);
 	int (*node_set_cache_mode)(struct cluster *c, int node, const char *mode);
+	/* Fill st->cache_mode and st->pending_bytes (optional). */
+	int (*node_disk_status)(struct cluster *c, int node, struct node_status *st);
+	/* Called by cluster_up once every node is ready (optional): the local
+	 * backend makes the freshly provisioned datadirs durable. */
+	int (*up_done)(struct cluster *c);
 	/* Path of the server's error log on this machine, or NULL. Borrowed
 	 * until the next call. */
 	const char *(*node_log_path)(struct cluster *c, int node);
+	/* The datadir as a process of this machine can open it (local with
+	 * powerfs: through /proc/DAEMON/root, the mount's namespace).
+	 * Borrowed until the next call. */
 	const char *(*node_datadir)(struct cluster *c, int node);
 	int (*partition)(struct cluster *c, const int *group_of);
 	int (*heal)(struct cluster *c);
@@ -193,6 +219,11 @@ int cluster_state_save(struct cluster *c);
 /* Parse state-file text into kv pairs (pure; for tests). */
 int cluster_state_parse(const char *text, struct kv **out, size_t *n);
 void kv_free(struct kv *v, size_t n);
+
+/* The account of the last fault (cluster.note): set by backends, read by
+ * the runner for the step's detail. get returns "" when there is none. */
+void cluster_set_note(struct cluster *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *cluster_last_note(const struct cluster *c);
 
 /* The lab user's password from c->defaults_file (malloc'd), or NULL. */
 char *cluster_lab_password(struct cluster *c);
@@ -263,6 +294,8 @@ int cluster_partition(struct cluster *c, const int *group_of);
 int cluster_heal(struct cluster *c);
 int node_snapshot(struct cluster *c, int node, const char *name); /* node must be stopped */
 int node_revert(struct cluster *c, int node, const char *name);   /* node must be stopped */
+/* none | writeback | writethrough | directsync | unsafe (QEMU's names).
+ * local: switched live in the node's powerfs (QEMU needs a cold restart). */
 int node_set_cache_mode(struct cluster *c, int node, const char *mode);
 /* Node must be stopped. force: safe_to_bootstrap: 1 first. Starts it with
  * --wsrep-new-cluster and returns when it is Primary. */
@@ -271,7 +304,9 @@ int node_bootstrap(struct cluster *c, int node, bool force);
 int node_wait(struct cluster *c, int node, const char *for_state, int64_t timeout_ms);
 int node_promote(struct cluster *c, int node);     /* async/semisync */
 int node_rejoin(struct cluster *c, int node);      /* async/semisync */
-/* Datadir of a node on this machine (local backend), or NULL. Borrowed. */
+/* Datadir of a node as this machine's processes can open it (local
+ * backend; with powerfs a /proc/PID/root/... path into the mount's
+ * namespace, which changes when the daemon restarts), or NULL. Borrowed. */
 const char *node_datadir(struct cluster *c, int node);
 /* Server and provider versions, for the results database (malloc'd or NULL). */
 char *cluster_server_version(struct cluster *c);

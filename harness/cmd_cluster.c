@@ -12,8 +12,11 @@
  *   lab cluster edit-grastate NODE [--seqno N] [--safe-to-bootstrap 0|1]
  *   lab cluster snapshot|revert NODE NAME
  *   lab cluster partition GROUP GROUP...     (a group is "1" or "2,3")
+ *   lab cluster disk-cache NODE MODE         (none writeback writethrough directsync unsafe)
  * options: --name NAME --state-dir DIR --flavor F --nodes N
  *          --mysqld KEY=VALUE (repeatable, up only) --signal SIG (kill)
+ *          up only: --cache-mode MODE --no-powerfs --powerfs-flush-interval DUR
+ *                   --powerloss-images
  */
 #include "cluster.h"
 #include "commands.h"
@@ -34,9 +37,14 @@ static const char extra_usage[] =
 	"       lab cluster edit-grastate NODE [--seqno N] [--safe-to-bootstrap 0|1]\n"
 	"       lab cluster snapshot|revert NODE NAME\n"
 	"       lab cluster partition GROUP GROUP...   (GROUP: 1 or 2,3)\n"
+	"       lab cluster disk-cache NODE none|writeback|writethrough|directsync|unsafe\n"
 	"       lab cluster heal | start-all | version\n"
 	"options: --name NAME --state-dir DIR --flavor F --nodes N --mysqld KEY=VALUE\n"
-	"         --signal SIG (kill; default KILL)\n";
+	"         --signal SIG (kill; default KILL)\n"
+	"up (local backend): --cache-mode MODE (default none: fsync honoured)\n"
+	"         --no-powerfs (datadirs on the plain disk: a hard reset is only a SIGKILL; also LAB_POWERFS=off)\n"
+	"         --powerfs-flush-interval DUR (natural flush, the kernel's writeback; default 30s, 0 = never)\n"
+	"         --powerloss-images (keep each power cut's datadir image; also LAB_POWERLOSS_IMAGES=1)\n";
 
 /* Wrong sub-command or option: one line, the usage, exit code 2. (Not
  * lab_usage_error: that lives in lab.c, which unit tests do not link.) */
@@ -119,6 +127,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->force = true;
 			continue;
 		}
+		if (!strcmp(name, "--no-powerfs")) {
+			a->spec.no_powerfs = true;
+			continue;
+		}
+		if (!strcmp(name, "--powerloss-images")) {
+			a->spec.powerloss_images = true;
+			continue;
+		}
 		if (eq)
 			val = eq + 1;
 		else if (i + 1 < argc)
@@ -149,6 +165,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (parse_int64(val, 0, 1, &v) < 0)
 				return usage_error("--safe-to-bootstrap: want 0 or 1, not '%s'", val);
 			a->safe_to_bootstrap = (int)v;
+		} else if (!strcmp(name, "--cache-mode")) {
+			a->spec.cache_mode = val;
+		} else if (!strcmp(name, "--powerfs-flush-interval")) {
+			int64_t ms;
+			if (parse_duration_ms(val, &ms) < 0)
+				return usage_error("--powerfs-flush-interval: bad duration '%s'", val);
+			a->spec.powerfs_flush_interval_ms = ms == 0 ? -1 : ms;
 		} else if (!strcmp(name, "--signal")) {
 			if (parse_signal(val, &a->sig) < 0)
 				return usage_error("--signal: unknown signal '%s'", val);
@@ -176,19 +199,22 @@ static void print_status(struct cluster *c)
 		return;
 	printf("cluster %s: flavor %s, backend %s, %d nodes, state %s, client options %s\n", c->name,
 	       c->flavor->name, c->backend->name, c->spec.nodes, c->state_dir, c->defaults_file);
-	printf("%-4s %-8s %-20s %-12s %-4s %-16s %s\n", "node", "pid", "address", "cluster", "size", "state",
-	       "last_committed");
+	/* Columns 1-7 are read by scripts: new ones go at the end. */
+	printf("%-4s %-8s %-20s %-12s %-4s %-16s %-14s %-10s %s\n", "node", "pid", "address", "cluster", "size",
+	       "state", "last_committed", "cache", "pending_bytes");
 	for (int i = 0; i < c->spec.nodes; i++) {
-		char pid[16], size[16], seq[32];
+		char pid[16], size[16], seq[32], pend[32];
 		snprintf(pid, sizeof(pid), "%d", (int)st[i].pid);
 		snprintf(size, sizeof(size), "%d", st[i].cluster_size);
 		snprintf(seq, sizeof(seq), "%" PRId64, st[i].last_committed);
-		printf("%-4d %-8s %-20s %-12s %-4s %-16s %s\n", st[i].node, st[i].pid ? pid : "-",
+		snprintf(pend, sizeof(pend), "%" PRId64, st[i].pending_bytes);
+		printf("%-4d %-8s %-20s %-12s %-4s %-16s %-14s %-10s %s\n", st[i].node, st[i].pid ? pid : "-",
 		       st[i].address, st[i].cluster_status[0] ? st[i].cluster_status : "-",
 		       st[i].cluster_size >= 0 ? size : "-",
 		       st[i].local_state[0] ? st[i].local_state
-					    : (st[i].pid ? (st[i].reachable ? "-" : "no answer") : "down"),
-		       st[i].last_committed >= 0 ? seq : "-");
+					    : (st[i].pid ? (st[i].reachable ? "-" : "no-answer") : "down"),
+		       st[i].last_committed >= 0 ? seq : "-", st[i].cache_mode[0] ? st[i].cache_mode : "-",
+		       st[i].pending_bytes >= 0 ? pend : "-");
 	}
 	/* async / semisync (H6): role, positions, replication threads. */
 	bool repl = false;
@@ -310,8 +336,9 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 			return node_stop(c, node);
 		if (!strcmp(sub, "kill"))
 			return node_kill(c, node, a->sig);
-		if (!strcmp(sub, "hard-reset"))
-			return node_hard_reset(c, node);
+		if (!strcmp(sub, "hard-reset")) {
+			return node_hard_reset(c, node); /* says what was dropped */
+		}
 		if (!strcmp(sub, "pause"))
 			return node_pause(c, node);
 		if (!strcmp(sub, "resume"))
@@ -338,9 +365,12 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 		return 0;
 	}
 	if (!strcmp(sub, "wait") || !strcmp(sub, "delete-file") || !strcmp(sub, "snapshot") ||
-	    !strcmp(sub, "revert")) {
+	    !strcmp(sub, "revert") || !strcmp(sub, "disk-cache")) {
 		if (need_node(c, a, 3, &node) < 0)
 			return -1;
+		if (!strcmp(sub, "disk-cache")) {
+			return node_set_cache_mode(c, node, a->pos[2]);
+		}
 		if (!strcmp(sub, "wait"))
 			return node_wait(c, node, a->pos[2], a->timeout_ms);
 		if (!strcmp(sub, "delete-file"))

@@ -32,7 +32,8 @@ static const struct verb verbs[] = {
 	  "Lists the scenarios in DIR (default: the shipped scenarios/).\n" },
 	{ "cluster", cmd_cluster, 0, "bring the embedded local cluster up, down, or show it",
 	  "usage: lab cluster up     [--flavor galera|async|semisync] [--nodes N] [--name NAME]\n"
-	  "                          [--state-dir DIR] [--mysqld KEY=VALUE]...\n"
+	  "                          [--state-dir DIR] [--mysqld KEY=VALUE]... [--cache-mode MODE]\n"
+	  "                          [--no-powerfs] [--powerfs-flush-interval 30s] [--powerloss-images]\n"
 	  "       lab cluster down   [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster status [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster start|stop|kill|hard-reset|pause|resume|pid|datadir N\n"
@@ -43,13 +44,17 @@ static const struct verb verbs[] = {
 	  "       lab cluster snapshot|revert N NAME    lab cluster delete-file N PATH\n"
 	  "       lab cluster edit-grastate N [--seqno S] [--safe-to-bootstrap 0|1]\n"
 	  "       lab cluster promote|rejoin N          (async, semisync)\n"
+	  "       lab cluster disk-cache N none|writeback|writethrough|directsync|unsafe\n"
 	  "       lab cluster version\n"
 	  "\n"
 	  "Each node is a mariadbd in its own network namespace lab-NAME-nI with its\n"
 	  "datadir under the state directory (default /var/tmp/lab/NAME, NAME default\n"
 	  "lab). The host reaches node I at 10.213.X.(10+I); the lab user's password\n"
 	  "is in STATE/client.cnf (mode 0600). The fault sub-verbs are the ones the\n"
-	  "scenario runner uses, for experiments by hand.\n" },
+	  "scenario runner uses, for experiments by hand. Each datadir sits on\n"
+	  "powerfs, which drops un-synced writes at a hard reset (a power cut) in the\n"
+	  "node's cache mode (none = fsync honoured; unsafe = fsync ignored);\n"
+	  "--no-powerfs (or LAB_POWERFS=off) puts it on the plain disk.\n" },
 
 	{ "workload", cmd_workload, 0, "run the bank workload against any cluster",
 	  "usage: lab workload --hosts H[:P],... [--threads N] [--duration 60s]\n"

@@ -85,14 +85,14 @@ check "node 2 Synced" L wait 2 synced --timeout 120s
 # --- stop, snapshot, edit-grastate, delete-file, revert
 check "stop node 3 (clean shutdown)" L stop 3
 is "node 3 is down" "$(L pid 3)" 0
-seq3=$(awk '/^seqno:/ {print $2}' "$STATE/n3/data/grastate.dat")
+seq3=$(awk '/^seqno:/ {print $2}' "$(L datadir 3)/grastate.dat")
 check "clean shutdown left a seqno ($seq3)" test "$seq3" -ge 0
 check "snapshot node 3 as p1" L snapshot 3 p1
 check "edit-grastate node 3 seqno 7 safe_to_bootstrap 1" L edit-grastate 3 --seqno 7 --safe-to-bootstrap 1
-check "grastate.dat says seqno 7" grep -qx "seqno:   7" "$STATE/n3/data/grastate.dat"
-check "grastate.dat says safe_to_bootstrap 1" grep -qx "safe_to_bootstrap: 1" "$STATE/n3/data/grastate.dat"
+check "grastate.dat says seqno 7" grep -qx "seqno:   7" "$(L datadir 3)/grastate.dat"
+check "grastate.dat says safe_to_bootstrap 1" grep -qx "safe_to_bootstrap: 1" "$(L datadir 3)/grastate.dat"
 check "edit-grastate back" L edit-grastate 3 --seqno "$seq3" --safe-to-bootstrap 0
-check "grastate.dat has its seqno back" grep -qx "seqno:   $seq3" "$STATE/n3/data/grastate.dat"
+check "grastate.dat has its seqno back" grep -qx "seqno:   $seq3" "$(L datadir 3)/grastate.dat"
 L delete-file 3 /etc/hostname 2>/dev/null; is "delete-file refuses an absolute path (exit 2)" "$?" 2
 L delete-file 3 ../state 2>/dev/null; is "delete-file refuses '..' (exit 2)" "$?" 2
 check "state file still there" test -e "$STATE/state"
@@ -101,11 +101,11 @@ check "start node 3" L start 3
 check "node 3 Synced" L wait 3 synced --timeout 120s
 is "node 3 has 6 rows" "$(count_rows 3)" 6
 check "stop node 3 again" L stop 3
-check_fails "node 3's datadir differs from snapshot p1 now" bash -c 'diff -rq "$1" "$2" >/dev/null' _ "$STATE/n3/data" "$STATE/snapshots/p1/n3"
+check_fails "node 3's datadir differs from snapshot p1 now" bash -c 'diff -rq "$1" "$2" >/dev/null' _ "$(L datadir 3)" "$STATE/snapshots/p1/n3"
 check "revert node 3 to p1" L revert 3 p1
-check "node 3's datadir is snapshot p1's" diff -rq "$STATE/n3/data" "$STATE/snapshots/p1/n3"
+check "node 3's datadir is snapshot p1's" diff -rq "$(L datadir 3)" "$STATE/snapshots/p1/n3"
 check "delete-file grastate.dat on node 3" L delete-file 3 grastate.dat
-check "grastate.dat is gone" test ! -e "$STATE/n3/data/grastate.dat"
+check "grastate.dat is gone" test ! -e "$(L datadir 3)/grastate.dat"
 check "start the reverted node 3" L start 3
 check "node 3 Synced" L wait 3 synced --timeout 120s
 is "node 3 caught up (6 rows)" "$(count_rows 3)" 6
@@ -124,7 +124,7 @@ is "no row lost (7 on node 3)" "$(count_rows 3)" 7
 # --- bootstrap: unforced refused, forced works
 for i in 1 2 3; do L stop "$i" >/dev/null 2>&1; done
 is "all nodes stopped" "$(L pid 1)$(L pid 2)$(L pid 3)" 000
-check "node 1 is not safe to bootstrap" grep -qx "safe_to_bootstrap: 0" "$STATE/n1/data/grastate.dat"
+check "node 1 is not safe to bootstrap" grep -qx "safe_to_bootstrap: 0" "$(L datadir 1)/grastate.dat"
 check_fails "bootstrap node 1 without force is refused" L bootstrap 1
 check "bootstrap node 1 --force" L bootstrap 1 --force
 check "node 1 Primary" L wait 1 primary --timeout 60s
