@@ -5,6 +5,8 @@
  * used by convergence.
  */
 #include "checkutil.h"
+
+#include <mysqld_error.h>
 #include "util.h"
 
 #include <inttypes.h>
@@ -313,6 +315,53 @@ MYSQL *check_connect(const struct check_ctx *ctx, size_t i, struct anomaly_sink 
 	if (mysql_query(m, "SET SESSION wsrep_dirty_reads = ON") != 0)
 		lab_clear_error();
 	return m;
+}
+
+MYSQL *check_connect_scan(const struct check_ctx *ctx, size_t i)
+{
+	MYSQL *m = db_connect(&ctx->hosts[i], ctx->creds, 5, 300, 1);
+
+	if (!m && db_last_connect_errno() == ER_BAD_DB_ERROR) {
+		char why[1024];
+		lab_strlcpy(why, lab_last_error(), sizeof(why));
+		m = db_connect(&ctx->hosts[i], ctx->creds, 5, 300, 0);
+		if (!m)
+			return NULL;
+		lab_error_quiet("%s", why);
+	}
+	if (!m)
+		return NULL;
+	if (mysql_query(m, "SET SESSION wsrep_dirty_reads = ON") != 0)
+		lab_clear_error();
+	return m;
+}
+
+int check_missing_tables(const struct check_ctx *ctx, MYSQL *m, unsigned *mask)
+{
+	const char *db = ctx->creds->database;
+	size_t dblen = strlen(db);
+	char *esc = xmalloc(2 * dblen + 1);
+	char *sql;
+	MYSQL_RES *r;
+	MYSQL_ROW row;
+
+	*mask = (1u << TBL_COUNT) - 1;
+	mysql_real_escape_string(m, esc, db, (unsigned long)dblen);
+	sql = xasprintf("SELECT table_name FROM information_schema.tables WHERE table_schema = '%s'", esc);
+	free(esc);
+	if (mysql_real_query(m, sql, strlen(sql)) || !(r = mysql_store_result(m))) {
+		lab_error_quiet("cannot list the tables (%u %s)", mysql_errno(m), mysql_error(m));
+		free(sql);
+		return -1;
+	}
+	free(sql);
+	while ((row = mysql_fetch_row(r))) {
+		enum row_table t;
+		if (row[0] && row_table_parse(row[0], &t) == 0)
+			*mask &= ~(1u << t);
+	}
+	mysql_free_result(r);
+	return 0;
 }
 
 int check_snapshot(MYSQL *m)

@@ -53,6 +53,14 @@ int sink_finish(struct anomaly_sink *s, int rc, struct check_result *res);
 MYSQL *check_connect(const struct check_ctx *ctx, size_t i, struct anomaly_sink *s);
 /* "host:port" of node i (static per-thread buffer is not used: caller's buf). */
 void check_node_name(const struct check_ctx *ctx, size_t i, char *buf, size_t size);
+/* Like check_connect, for the scan of a node: a node whose database is
+ * gone (1049, e.g. after a power cut that took everything) is connected to
+ * without a default database, so that the loss can be reported as a
+ * finding; no sink, the caller reports. */
+MYSQL *check_connect_scan(const struct check_ctx *ctx, size_t i);
+/* Which of the bank's tables are missing on m (bit 1 << enum row_table),
+ * in ctx's database. -1 if it could not be asked (error remembered). */
+int check_missing_tables(const struct check_ctx *ctx, MYSQL *m, unsigned *mask);
 /* Start a consistent read-only snapshot on m; -1 with the error remembered. */
 int check_snapshot(MYSQL *m);
 

@@ -77,7 +77,27 @@ int scan_checks_run(const struct check_ctx *ctx, const bool want_in[SCAN_CHECKER
 		if (!any)
 			break;
 		check_node_name(ctx, i, node, sizeof(node));
-		m = check_connect(ctx, i, NULL);
+		m = check_connect_scan(ctx, i);
+		unsigned missing = 0;
+		if (m && check_missing_tables(ctx, m, &missing) == 0 && missing) {
+			/* The node answers but the bank's data is gone (a power cut
+			 * that lost everything, a deleted datadir): a finding about
+			 * the database, reported on every checker that looked. */
+			for (int c = 0; c < SCAN_CHECKERS; c++) {
+				if (!on[c])
+					continue;
+				for (int t = 0; t < TBL_COUNT; t++)
+					if (missing & (1u << t))
+						sink_add(s[c], "missing-table", row_table_name((enum row_table)t),
+							 -1, -1, node,
+							 "table '%s.%s' does not exist on %s: every row it held is gone%s",
+							 ctx->creds->database, row_table_name((enum row_table)t), node,
+							 c == SCAN_DURABILITY ? ", acknowledged transactions included" : "");
+				checked[c]++;
+			}
+			mysql_close(m);
+			continue;
+		}
 		if (!m || check_snapshot(m) < 0) {
 			const char *why = lab_last_error();
 			for (int c = 0; c < SCAN_CHECKERS; c++)

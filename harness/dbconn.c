@@ -105,6 +105,13 @@ void creds_release(struct lab_creds *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static _Thread_local unsigned last_connect_errno;
+
+unsigned db_last_connect_errno(void)
+{
+	return last_connect_errno;
+}
+
 MYSQL *db_connect(const struct hostport *hp, const struct lab_creds *c, int connect_timeout_s,
 		  int rw_timeout_s, int with_db)
 {
@@ -112,6 +119,7 @@ MYSQL *db_connect(const struct hostport *hp, const struct lab_creds *c, int conn
 	unsigned int ct = (unsigned)connect_timeout_s, rw = (unsigned)rw_timeout_s;
 	const char *user = c->user;
 
+	last_connect_errno = 0;
 	if (!m) {
 		lab_error_quiet("mysql_init failed");
 		return NULL;
@@ -130,6 +138,7 @@ MYSQL *db_connect(const struct hostport *hp, const struct lab_creds *c, int conn
 	if (!mysql_real_connect(m, hp->host, user, c->password, with_db ? c->database : NULL,
 				hp->port, NULL, 0)) {
 		lab_error_quiet("cannot connect to %s:%u: %s", hp->host, hp->port, mysql_error(m));
+		last_connect_errno = mysql_errno(m);
 		mysql_close(m);
 		return NULL;
 	}

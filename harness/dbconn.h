@@ -39,6 +39,9 @@ void creds_release(struct lab_creds *c);
  * lab_last_error() without printing, because callers often retry. */
 MYSQL *db_connect(const struct hostport *hp, const struct lab_creds *c, int connect_timeout_s,
 		  int rw_timeout_s, int with_db);
+/* The MySQL error number of this thread's last failed db_connect (0 if the
+ * failure was not the server's answer). */
+unsigned db_last_connect_errno(void);
 /* Run a statement that returns no rows; -1 with the error remembered. */
 int db_exec(MYSQL *m, const char *sql);
 /* First column of the first row as a malloc'd string (NULL if no row or
