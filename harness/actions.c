@@ -292,6 +292,28 @@ static const char *transfer_kind(struct runner *r, int n, off_t from, struct str
 	return kind;
 }
 
+/* Why a start failed, in the server's own words: the first WSREP or
+ * InnoDB [ERROR] it logged after offset (e.g. "Reversing history"). */
+static void log_reason(struct runner *r, int n, off_t from, struct strbuf *d)
+{
+	const char *path = r->cluster.backend && r->cluster.backend->node_log_path
+				   ? r->cluster.backend->node_log_path(&r->cluster, n) : NULL;
+	size_t len;
+	char *text, *line, *save = NULL;
+
+	if (!path || !(text = read_file(path, &len)))
+		return;
+	for (line = strtok_r((size_t)from <= len ? text + from : text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *e = strstr(line, "[ERROR] ");
+		if (e && (strstr(e, "WSREP") || strstr(e, "InnoDB"))) {
+			sb_printf(d, "%snode %d log: %.300s", d->len ? "; " : "", n, e + 8);
+			break;
+		}
+	}
+	free(text);
+}
+
 static int act_start(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *d)
 {
 	off_t logpos[LAB_MAX_NODES + 1] = { 0 };
@@ -309,8 +331,10 @@ static int act_start(struct runner *r, const struct sc_step *st, size_t seq, str
 		undo_cancel(&r->undo, UNDO_START, -1);
 	} else {
 		FOR_NODES(r, st, n) {
-			if (node_start(&r->cluster, n) < 0)
+			if (node_start(&r->cluster, n) < 0) {
+				log_reason(r, n, logpos[n], d);
 				return -1;
+			}
 			undo_cancel(&r->undo, UNDO_START, n);
 		}
 	}
