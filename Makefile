@@ -15,7 +15,7 @@ CC      ?= gcc
 PKGS    := libmariadb yaml-0.1 sqlite3 fuse3
 HAVE_LIBVIRT := $(shell pkg-config --exists libvirt 2>/dev/null && echo 1)
 ifeq ($(HAVE_LIBVIRT),1)
-PKGS    += libvirt
+PKGS    += libvirt libvirt-qemu
 else
 DEFS    += -DLAB_NO_LIBVIRT
 endif
@@ -41,10 +41,12 @@ UNITBIN := $(UNITSRC:tests/unit/%.c=build/test/%)
 DEB_PKGS := build-essential pkg-config mariadb-server mariadb-client galera-4 mariadb-backup \
 	default-libmysqlclient-dev libyaml-dev libsqlite3-dev sqlite3 libcmocka-dev \
 	iproute2 nftables rsync socat lsof procps fuse3 libfuse3-dev libvirt-dev \
-	ca-certificates
+	ca-certificates chromium
 BENCH_PKGS := sysbench
+# The VM backend's host side (vm-images/, tests/nightly/vm_*.sh) only.
+VM_PKGS := libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils debootstrap e2fsprogs
 
-.PHONY: all deps deps-bench test unit integration demo bench nightly clean
+.PHONY: all deps deps-vm deps-bench test unit integration demo bench nightly clean
 all: lab
 
 lab: $(OBJS)
@@ -83,6 +85,9 @@ build/rel/results/resultsdb.o build/test/results/resultsdb.o: build/gen/schema_s
 deps:
 	@tools/install-deps $(DEB_PKGS)
 
+deps-vm:
+	@tools/install-deps $(DEB_PKGS) $(VM_PKGS)
+
 deps-bench:
 	@tools/install-deps $(DEB_PKGS) $(BENCH_PKGS)
 
@@ -101,7 +106,7 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory lab
 	@tools/bench
 
-nightly: deps
+nightly: deps-vm
 	@$(MAKE) --no-print-directory lab build/test/lab
 	@tests/run.sh --nightly
 

@@ -9,11 +9,13 @@
 extern const struct checker_ops checker_invariants;
 extern const struct checker_ops checker_durability;
 extern const struct checker_ops checker_convergence;
+extern const struct checker_ops checker_split_brain;
 
 const struct checker_ops *const lab_checkers[] = {
 	&checker_invariants,
 	&checker_durability,
 	&checker_convergence,
+	&checker_split_brain,
 	NULL,
 };
 

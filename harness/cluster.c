@@ -25,11 +25,12 @@
 
 extern const struct backend_ops backend_local;
 extern const struct flavor_ops flavor_galera;
+extern const struct flavor_ops flavor_async, flavor_semisync;
 
 /* Add a backend or flavor: one file, one line here. H8: &backend_libvirt;
  * H6: &flavor_async, &flavor_semisync. */
 const struct backend_ops *const lab_backends[] = { &backend_local, NULL };
-const struct flavor_ops *const lab_flavors[] = { &flavor_galera, NULL };
+const struct flavor_ops *const lab_flavors[] = { &flavor_galera, &flavor_async, &flavor_semisync, NULL };
 
 const struct backend_ops *backend_find(const char *name)
 {

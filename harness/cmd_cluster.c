@@ -28,6 +28,7 @@
 static const char extra_usage[] =
 	"       lab cluster start|stop|kill|hard-reset|pause|resume|pid|datadir NODE\n"
 	"       lab cluster bootstrap NODE [--force]\n"
+	"       lab cluster promote|rejoin NODE   (async, semisync)\n"
 	"       lab cluster wait NODE synced|primary|non-primary|down [--timeout 120s]\n"
 	"       lab cluster delete-file NODE PATH\n"
 	"       lab cluster edit-grastate NODE [--seqno N] [--safe-to-bootstrap 0|1]\n"
@@ -189,6 +190,18 @@ static void print_status(struct cluster *c)
 					    : (st[i].pid ? (st[i].reachable ? "-" : "no answer") : "down"),
 		       st[i].last_committed >= 0 ? seq : "-");
 	}
+	/* async / semisync (H6): role, positions, replication threads. */
+	bool repl = false;
+	for (int i = 0; i < c->spec.nodes; i++)
+		repl |= st[i].role[0] != '\0';
+	if (!repl)
+		return;
+	printf("%-4s %-9s %-18s %-18s %s\n", "node", "role", "gtid_binlog_pos", "gtid_slave_pos", "replication");
+	for (int i = 0; i < c->spec.nodes; i++)
+		printf("%-4d %-9s %-18s %-18s %s\n", st[i].node, st[i].role[0] ? st[i].role : "-",
+		       st[i].gtid_binlog_pos[0] ? st[i].gtid_binlog_pos : "-",
+		       st[i].gtid_slave_pos[0] ? st[i].gtid_slave_pos : "-",
+		       st[i].replication[0] ? st[i].replication : "-");
 }
 
 static int need_node(struct cluster *c, struct args *a, int npos, int *node)
@@ -288,7 +301,7 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 	if (!strcmp(sub, "start") || !strcmp(sub, "stop") || !strcmp(sub, "kill") ||
 	    !strcmp(sub, "hard-reset") || !strcmp(sub, "pause") || !strcmp(sub, "resume") ||
 	    !strcmp(sub, "pid") || !strcmp(sub, "datadir") || !strcmp(sub, "bootstrap") ||
-	    !strcmp(sub, "edit-grastate")) {
+	    !strcmp(sub, "edit-grastate") || !strcmp(sub, "promote") || !strcmp(sub, "rejoin")) {
 		if (need_node(c, a, 2, &node) < 0)
 			return -1;
 		if (!strcmp(sub, "start"))
@@ -305,6 +318,10 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 			return node_resume(c, node);
 		if (!strcmp(sub, "bootstrap"))
 			return node_bootstrap(c, node, a->force);
+		if (!strcmp(sub, "promote"))
+			return node_promote(c, node);
+		if (!strcmp(sub, "rejoin"))
+			return node_rejoin(c, node);
 		if (!strcmp(sub, "edit-grastate"))
 			return node_edit_grastate(c, node, a->have_seqno ? &a->seqno : NULL, a->safe_to_bootstrap);
 		if (!strcmp(sub, "pid")) {

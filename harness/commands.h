@@ -23,6 +23,22 @@ int cmd_vm(int argc, char **argv);
 /* Internal: the power-loss filesystem daemon (started by the local backend). */
 int cmd_powerfs(int argc, char **argv);
 
+enum verb_flags {
+	VERB_HIDDEN = 1 << 0, /* internal, not listed by `lab help` */
+};
+
+struct verb {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	unsigned flags;
+	const char *summary;
+	const char *usage;
+};
+
+/* The verb named name, or NULL. */
+const struct verb *find_verb(const char *name);
+/* The list of verbs, for `lab help`. */
+void lab_general_usage(FILE *f);
 /* Print a verb's usage text to f; -1 if there is no such verb. */
 int lab_usage(const char *verb, FILE *f);
 /* For verbs whose sub-verb or option is wrong: "lab: MESSAGE", then the

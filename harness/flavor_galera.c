@@ -262,7 +262,7 @@ static bool state_matches(const struct node_status *st, const char *for_state)
 	return false;
 }
 
-/* The last "[ERROR]" line of the node's log, for error messages. */
+/* The first "[ERROR]" line of the node's last start, for error messages. */
 static void last_log_error(struct cluster *c, int node, char *buf, size_t size)
 {
 	const char *path = c->backend->node_log_path ? c->backend->node_log_path(c, node) : NULL;
@@ -274,8 +274,12 @@ static void last_log_error(struct cluster *c, int node, char *buf, size_t size)
 	text = read_file(path, NULL);
 	if (!text)
 		return;
-	for (p = text; (p = strstr(p, "[ERROR]")) != NULL; p++)
-		hit = p;
+	/* The first error of the server's last start says why it stopped;
+	 * the ones after it ("Aborting") only say that it did. */
+	char *start = text;
+	for (p = text; (p = strstr(p, "] Starting MariaDB")) != NULL; p++)
+		start = p;
+	hit = strstr(start, "[ERROR]");
 	if (hit) {
 		char *end = strchr(hit, '\n');
 		if (end)
@@ -442,9 +446,10 @@ static int node_position(struct cluster *c, int node, char *uuid, size_t usize, 
 	return 0;
 }
 
-/* Start one node (not bootstrapping), recovering its position first when it
- * crashed; returns once it answers SQL. */
-static int start_node(struct cluster *c, int node, bool bootstrap)
+/* Start one node, recovering its position first when it crashed (unless
+ * the caller already did: known_pos "UUID:SEQNO"); returns once it answers
+ * SQL. */
+static int start_node(struct cluster *c, int node, bool bootstrap, const char *known_pos)
 {
 	char uuid[64], pos[128];
 	int64_t seqno;
@@ -453,13 +458,17 @@ static int start_node(struct cluster *c, int node, bool bootstrap)
 	struct optlist o = {0};
 	int rc;
 
-	if (node_position(c, node, uuid, sizeof(uuid), &seqno, &safe, &recovered) < 0)
-		return -1;
 	pos[0] = '\0';
-	if (recovered && seqno >= 0 && strcmp(uuid, ZERO_UUID) != 0) {
-		snprintf(pos, sizeof(pos), "%s:%" PRId64, uuid, seqno);
-		lab_info("node %d: recovered position %s; starting with --wsrep-start-position", node, pos);
+	if (known_pos) {
+		lab_strlcpy(pos, known_pos, sizeof(pos));
+	} else {
+		if (node_position(c, node, uuid, sizeof(uuid), &seqno, &safe, &recovered) < 0)
+			return -1;
+		if (recovered && seqno >= 0 && strcmp(uuid, ZERO_UUID) != 0)
+			snprintf(pos, sizeof(pos), "%s:%" PRId64, uuid, seqno);
 	}
+	if (pos[0])
+		lab_info("node %d: recovered position %s; starting with --wsrep-start-position", node, pos);
 	galera_options(c, node, &o, bootstrap, pos[0] ? pos : NULL, false);
 	rc = c->backend->node_spawn(c, node, o.v, o.n);
 	optlist_release(&o);
@@ -470,7 +479,7 @@ static int start_node(struct cluster *c, int node, bool bootstrap)
 
 static int galera_node_start(struct cluster *c, int node)
 {
-	return start_node(c, node, false);
+	return start_node(c, node, false, NULL);
 }
 
 static int galera_node_bootstrap(struct cluster *c, int node, bool force)
@@ -488,7 +497,7 @@ static int galera_node_bootstrap(struct cluster *c, int node, bool force)
 			return -1;
 		lab_info("node %d: forced bootstrap (safe_to_bootstrap: 1)", node);
 	}
-	if (start_node(c, node, true) < 0)
+	if (start_node(c, node, true, NULL) < 0)
 		return -1;
 	return galera_node_wait(c, node, "primary", 120000);
 }
@@ -500,6 +509,7 @@ static int galera_node_start_all(struct cluster *c, struct strbuf *why)
 	int safe[LAB_MAX_NODES];
 	bool rec[LAB_MAX_NODES];
 	char uuid[LAB_MAX_NODES][64];
+	char known[LAB_MAX_NODES][128]; /* recovered positions, "" if none */
 
 	for (int i = 1; i <= n; i++)
 		if (c->backend->node_pid(c, i) > 0) {
@@ -510,6 +520,9 @@ static int galera_node_start_all(struct cluster *c, struct strbuf *why)
 		if (node_position(c, i, uuid[i - 1], sizeof(uuid[i - 1]), &seq[i - 1], &safe[i - 1],
 				  &rec[i - 1]) < 0)
 			return -1;
+		known[i - 1][0] = '\0';
+		if (rec[i - 1] && seq[i - 1] >= 0 && strcmp(uuid[i - 1], ZERO_UUID) != 0)
+			snprintf(known[i - 1], sizeof(known[i - 1]), "%s:%" PRId64, uuid[i - 1], seq[i - 1]);
 		if (!best || seq[i - 1] > seq[best - 1] ||
 		    (seq[i - 1] == seq[best - 1] && safe[i - 1] && !safe[best - 1]))
 			best = i;
@@ -523,10 +536,11 @@ static int galera_node_start_all(struct cluster *c, struct strbuf *why)
 	lab_info("%s", why->buf);
 	if (galera_node_edit_state(c, best, NULL, 1) < 0)
 		return -1;
-	if (start_node(c, best, true) < 0 || galera_node_wait(c, best, "synced", 120000) < 0)
+	if (start_node(c, best, true, known[best - 1][0] ? known[best - 1] : NULL) < 0 ||
+	    galera_node_wait(c, best, "synced", 120000) < 0)
 		return -1;
 	for (int i = 1; i <= n; i++)
-		if (i != best && start_node(c, i, false) < 0)
+		if (i != best && start_node(c, i, false, known[i - 1][0] ? known[i - 1] : NULL) < 0)
 			return -1;
 	for (int i = 1; i <= n; i++)
 		if (galera_node_wait(c, i, "synced", START_TIMEOUT_MS) < 0)

@@ -1,0 +1,694 @@
+/*
+ * flavor_async.c — the `async` and `semisync` flavors: MariaDB primary /
+ * replica replication with MariaDB GTIDs, on any backend.
+ *
+ * Topology: node 1 starts as the primary, every other node replicates from
+ * it with `CHANGE MASTER TO ... MASTER_USE_GTID=slave_pos`.  Every node has
+ * log_bin, log_slave_updates, binlog_format=ROW, its node number as
+ * server_id, gtid_domain_id 0, sync_binlog=1; replicas run read_only=ON, and
+ * the lab user lacks READ_ONLY ADMIN, so a workload thread that writes to a
+ * replica gets error 1290 and moves on to the primary.  gtid_strict_mode is
+ * the server's default (OFF) unless the scenario's mysqld: section sets it.
+ *
+ * `semisync` adds MariaDB's built-in semi-synchronous replication:
+ * rpl_semi_sync_master_enabled on the primary (wait point AFTER_SYNC, the
+ * loss-less one: a transaction is in the primary's binlog before a replica
+ * acknowledged it — exactly what reference 003 is about),
+ * rpl_semi_sync_slave_enabled on the replicas.  Only the primary has the
+ * master side on: a replica with it on would wait for acks from replicas
+ * of its own.
+ *
+ * Which node is the primary is kept in the cluster's state file
+ * (async.primary), so that a restarted node comes back in its role.
+ *
+ * promote {node} does what an orchestrator does when it judged the primary
+ * dead: on the chosen replica stop the IO thread, let the SQL thread apply
+ * what was received, stop and forget replication, make it writable (and the
+ * semi-sync master); repoint every other running replica to it.  The old
+ * primary is NOT touched — it may still be running and writable; fencing is
+ * the scenario's business (kill, stop, partition).  That is how seed 001's
+ * split brain arises.
+ *
+ * rejoin {node} attaches an old primary to the current primary as a
+ * careless operator would: read_only=ON and CHANGE MASTER ...
+ * MASTER_USE_GTID=current_pos, no rewind.  If it holds errant transactions
+ * the replica's IO thread stops with error 1236 (or, without strict mode, it
+ * silently replicates on top of its diverged data); rejoin reports what it
+ * saw and leaves the verdict to the split-brain checker.
+ *
+ * node_start starts the server in its role; a replica resumes replication
+ * by itself (master.info), and a replica that still points at a former
+ * primary is repointed to the current one.
+ */
+#include "cluster.h"
+#include "gtid.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define START_TIMEOUT_MS 300000
+#define SYNC_TIMEOUT_MS 180000
+#define APPLY_TIMEOUT_MS 60000
+
+extern const struct flavor_ops flavor_async;
+extern const struct flavor_ops flavor_semisync;
+
+static bool is_semisync(const struct cluster *c)
+{
+	return c->flavor == &flavor_semisync;
+}
+
+/* ---- the primary, from the state file ---- */
+
+static int primary_of(const struct cluster *c)
+{
+	int64_t v;
+	if (cluster_state_get_int(c, "async.primary", &v) == 0 && v >= 1 && v <= c->spec.nodes)
+		return (int)v;
+	return 1;
+}
+
+static int set_primary(struct cluster *c, int node)
+{
+	cluster_state_setf(c, "async.primary", "%d", node);
+	return cluster_state_save(c);
+}
+
+/* ---- server options ---- */
+
+struct optlist {
+	struct kv v[32];
+	size_t n;
+	char server_id[16];
+};
+
+static void opt(struct optlist *o, const char *key, const char *value)
+{
+	if (o->n < ARRAY_SIZE(o->v)) {
+		o->v[o->n].key = (char *)key;
+		o->v[o->n].value = (char *)value;
+		o->n++;
+	}
+}
+
+/* The options of node `node` in role primary (or replica). The spec's own
+ * mysqld options are appended by the backend and win. */
+static void async_options(struct cluster *c, int node, bool primary, struct optlist *o)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->server_id, sizeof(o->server_id), "%d", node);
+	opt(o, "skip-name-resolve", NULL);
+	opt(o, "performance-schema", "OFF");
+	opt(o, "max-connections", "300");
+	opt(o, "innodb-buffer-pool-size", "64M");
+	opt(o, "innodb-log-file-size", "48M");
+	opt(o, "server-id", o->server_id);
+	opt(o, "log-bin", "mysql-bin");
+	opt(o, "log-slave-updates", NULL);
+	opt(o, "relay-log", "relay-bin");
+	opt(o, "binlog-format", "ROW");
+	opt(o, "gtid-domain-id", "0");
+	opt(o, "sync-binlog", "1");
+	opt(o, "innodb-flush-log-at-trx-commit", "1");
+	opt(o, "slave-net-timeout", "10");
+	opt(o, "read-only", primary ? "OFF" : "ON");
+	if (is_semisync(c)) {
+		opt(o, "rpl-semi-sync-master-enabled", primary ? "ON" : "OFF");
+		opt(o, "rpl-semi-sync-slave-enabled", primary ? "OFF" : "ON");
+		opt(o, "rpl-semi-sync-master-wait-point", "AFTER_SYNC");
+	}
+}
+
+/* ---- SQL helpers ---- */
+
+/* 'text' quoted for SQL (quotes and backslashes escaped); malloc'd. */
+static char *sql_quote(const char *s)
+{
+	struct strbuf sb = { 0 };
+	sb_puts(&sb, "'");
+	for (; *s; s++) {
+		if (*s == '\'' || *s == '\\')
+			sb_add(&sb, "\\", 1);
+		sb_add(&sb, s, 1);
+	}
+	sb_puts(&sb, "'");
+	return sb_detach(&sb);
+}
+
+/* Administrator SQL that holds the lab password: wiped after use. */
+static int admin_sql_secret(struct cluster *c, int node, char *sql)
+{
+	int rc = c->backend->node_admin_sql(c, node, sql, false);
+	memset(sql, 0, strlen(sql));
+	free(sql);
+	return rc;
+}
+
+/* "CHANGE MASTER TO ... ; START SLAVE;" pointing at node `primary`;
+ * malloc'd, holds the password. NULL on error. */
+static char *change_master_sql(struct cluster *c, int primary, const char *use_gtid)
+{
+	char *pw = cluster_lab_password(c);
+	if (!pw)
+		return NULL;
+	char *qpw = sql_quote(pw), *qhost = sql_quote(c->hosts[primary - 1].host);
+	char *sql = xasprintf("STOP SLAVE;\n"
+			      "CHANGE MASTER TO MASTER_HOST=%s, MASTER_PORT=%u, MASTER_USER='lab', "
+			      "MASTER_PASSWORD=%s, MASTER_USE_GTID=%s, MASTER_CONNECT_RETRY=1, "
+			      "MASTER_HEARTBEAT_PERIOD=1;\n"
+			      "START SLAVE;\n",
+			      qhost, c->hosts[primary - 1].port, qpw, use_gtid);
+	memset(pw, 0, strlen(pw));
+	memset(qpw, 0, strlen(qpw));
+	free(pw);
+	free(qpw);
+	free(qhost);
+	return sql;
+}
+
+/* What a node says about itself. */
+struct repl_info {
+	bool reachable;
+	int read_only;                 /* -1 unknown */
+	char binlog_pos[512], slave_pos[512], current_pos[512];
+	bool has_master;               /* SHOW SLAVE STATUS has a row */
+	char master_host[256];
+	char io_running[16], sql_running[16];
+	int64_t lag;                   /* Seconds_Behind_Master, -1 NULL */
+	unsigned io_errno, sql_errno;
+	char io_error[512], sql_error[512];
+	bool caught_up;                /* read everything received (Exec == Read) */
+	char semisync[16];             /* Rpl_semi_sync_master_status */
+	int64_t semisync_clients;
+};
+
+static const char *field(MYSQL_RES *r, MYSQL_ROW row, const char *name)
+{
+	unsigned n = mysql_num_fields(r);
+	MYSQL_FIELD *f = mysql_fetch_fields(r);
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(f[i].name, name))
+			return row[i] ? row[i] : "";
+	return "";
+}
+
+static void repl_query(MYSQL *m, struct repl_info *ri)
+{
+	MYSQL_RES *r;
+	MYSQL_ROW row;
+	int64_t v;
+
+	ri->read_only = -1;
+	ri->lag = -1;
+	if (!mysql_query(m, "SELECT @@read_only, @@gtid_binlog_pos, @@gtid_slave_pos, "
+			    "@@gtid_current_pos") &&
+	    (r = mysql_store_result(m))) {
+		if ((row = mysql_fetch_row(r))) {
+			ri->read_only = row[0] && !strcmp(row[0], "1");
+			lab_strlcpy(ri->binlog_pos, row[1] ? row[1] : "", sizeof(ri->binlog_pos));
+			lab_strlcpy(ri->slave_pos, row[2] ? row[2] : "", sizeof(ri->slave_pos));
+			lab_strlcpy(ri->current_pos, row[3] ? row[3] : "", sizeof(ri->current_pos));
+		}
+		mysql_free_result(r);
+	}
+	if (!mysql_query(m, "SHOW SLAVE STATUS") && (r = mysql_store_result(m))) {
+		if ((row = mysql_fetch_row(r))) {
+			ri->has_master = true;
+			lab_strlcpy(ri->master_host, field(r, row, "Master_Host"), sizeof(ri->master_host));
+			lab_strlcpy(ri->io_running, field(r, row, "Slave_IO_Running"), sizeof(ri->io_running));
+			lab_strlcpy(ri->sql_running, field(r, row, "Slave_SQL_Running"), sizeof(ri->sql_running));
+			if (parse_int64(field(r, row, "Seconds_Behind_Master"), 0, INT64_MAX, &v) == 0)
+				ri->lag = v;
+			if (parse_int64(field(r, row, "Last_IO_Errno"), 0, 100000, &v) == 0)
+				ri->io_errno = (unsigned)v;
+			if (parse_int64(field(r, row, "Last_SQL_Errno"), 0, 100000, &v) == 0)
+				ri->sql_errno = (unsigned)v;
+			lab_strlcpy(ri->io_error, field(r, row, "Last_IO_Error"), sizeof(ri->io_error));
+			lab_strlcpy(ri->sql_error, field(r, row, "Last_SQL_Error"), sizeof(ri->sql_error));
+			ri->caught_up = !strcmp(field(r, row, "Master_Log_File"),
+						field(r, row, "Relay_Master_Log_File")) &&
+					!strcmp(field(r, row, "Read_Master_Log_Pos"),
+						field(r, row, "Exec_Master_Log_Pos"));
+		}
+		mysql_free_result(r);
+	}
+	if (!mysql_query(m, "SHOW GLOBAL STATUS LIKE 'Rpl\\_semi\\_sync\\_master\\_%'") &&
+	    (r = mysql_store_result(m))) {
+		while ((row = mysql_fetch_row(r))) {
+			if (!row[0] || !row[1])
+				continue;
+			if (!strcmp(row[0], "Rpl_semi_sync_master_status"))
+				lab_strlcpy(ri->semisync, row[1], sizeof(ri->semisync));
+			else if (!strcmp(row[0], "Rpl_semi_sync_master_clients") &&
+				 parse_int64(row[1], 0, INT64_MAX, &v) == 0)
+				ri->semisync_clients = v;
+		}
+		mysql_free_result(r);
+	}
+}
+
+/* Ask node `node` (as the lab user); ri->reachable false if it does not answer. */
+static void repl_info_get(struct cluster *c, int node, struct repl_info *ri)
+{
+	memset(ri, 0, sizeof(*ri));
+	ri->read_only = -1;
+	ri->lag = -1;
+	if (c->backend->node_pid(c, node) <= 0)
+		return;
+	MYSQL *m = cluster_connect(c, node, 3);
+	if (!m)
+		return;
+	ri->reachable = true;
+	repl_query(m, ri);
+	mysql_close(m);
+}
+
+static bool repl_broken(const struct repl_info *ri)
+{
+	return ri->has_master && ((!strcmp(ri->io_running, "No") && ri->io_errno) ||
+				  (!strcmp(ri->sql_running, "No") && ri->sql_errno));
+}
+
+static void repl_error_text(const struct repl_info *ri, char *buf, size_t size)
+{
+	if (ri->sql_errno && !strcmp(ri->sql_running, "No"))
+		snprintf(buf, size, "sql thread error %u: %s", ri->sql_errno, ri->sql_error);
+	else if (ri->io_errno)
+		snprintf(buf, size, "io thread error %u: %s", ri->io_errno, ri->io_error);
+	else
+		lab_strlcpy(buf, "no error", size);
+}
+
+/* ---- status and waiting ---- */
+
+static const char *role_of(const struct repl_info *ri)
+{
+	if (!ri->reachable)
+		return "";
+	if (ri->read_only == 0)
+		return "primary";
+	if (ri->has_master)
+		return "replica";
+	return "read-only";
+}
+
+static int async_node_status(struct cluster *c, int node, struct node_status *st)
+{
+	struct repl_info ri;
+	repl_info_get(c, node, &ri);
+	if (!ri.reachable)
+		return 0;
+	st->reachable = true;
+	lab_strlcpy(st->role, role_of(&ri), sizeof(st->role));
+	lab_strlcpy(st->gtid_binlog_pos, ri.binlog_pos, sizeof(st->gtid_binlog_pos));
+	lab_strlcpy(st->gtid_slave_pos, ri.slave_pos, sizeof(st->gtid_slave_pos));
+	struct strbuf sb = { 0 };
+	if (ri.has_master) {
+		sb_printf(&sb, "io %s sql %s", ri.io_running, ri.sql_running);
+		if (ri.lag >= 0)
+			sb_printf(&sb, " lag %llds", (long long)ri.lag);
+		else
+			sb_puts(&sb, " lag -");
+		if (ri.io_errno || ri.sql_errno) {
+			char err[600];
+			repl_error_text(&ri, err, sizeof(err));
+			sb_printf(&sb, "; %s", err);
+		}
+	} else if (ri.read_only == 0) {
+		sb_puts(&sb, "writable");
+	} else {
+		sb_puts(&sb, "not replicating");
+	}
+	if (is_semisync(c) && ri.semisync[0] && ri.read_only == 0)
+		sb_printf(&sb, "; semisync %s, %lld clients", ri.semisync, (long long)ri.semisync_clients);
+	lab_strlcpy(st->replication, sb.buf, sizeof(st->replication));
+	sb_release(&sb);
+	return 0;
+}
+
+/* synced: the primary answers and is writable; a replica runs both threads
+ * and has applied everything of the primary's binlog position. */
+static bool node_synced(struct cluster *c, int node, const struct repl_info *ri)
+{
+	if (!ri->reachable)
+		return false;
+	if (node == primary_of(c))
+		return ri->read_only == 0;
+	if (!ri->has_master || strcmp(ri->io_running, "Yes") || strcmp(ri->sql_running, "Yes"))
+		return false;
+	struct repl_info pi;
+	repl_info_get(c, primary_of(c), &pi);
+	if (!pi.reachable)
+		return false;
+	struct gtid_mpos ppos, rpos;
+	bool ok = false;
+	if (gtid_mpos_parse(&ppos, pi.binlog_pos, false) == 0) {
+		if (gtid_mpos_parse(&rpos, ri->current_pos, false) == 0) {
+			ok = gtid_mpos_is_subset(&ppos, &rpos);
+			gtid_mpos_release(&rpos);
+		}
+		gtid_mpos_release(&ppos);
+	}
+	return ok;
+}
+
+static int async_node_wait(struct cluster *c, int node, const char *for_state, int64_t timeout_ms)
+{
+	int64_t deadline = mono_ns() + timeout_ms * 1000000;
+	struct repl_info ri;
+
+	for (;;) {
+		if (c->backend->node_pid(c, node) <= 0) {
+			lab_error("node %d is not running (waiting for %s)", node, for_state);
+			return -1;
+		}
+		repl_info_get(c, node, &ri);
+		if (!strcmp(for_state, "synced") && node_synced(c, node, &ri))
+			return 0;
+		if (!strcmp(for_state, "primary") && ri.reachable && ri.read_only == 0)
+			return 0;
+		if (!strcmp(for_state, "non-primary") && ri.reachable && ri.read_only == 1)
+			return 0;
+		if (!strcmp(for_state, "synced") && repl_broken(&ri)) {
+			char err[600];
+			repl_error_text(&ri, err, sizeof(err));
+			lab_error("node %d cannot sync, replication stopped: %s", node, err);
+			return -1;
+		}
+		if (mono_ns() > deadline || lab_interrupted)
+			break;
+		sleep_ms(250);
+	}
+	lab_error("node %d is not %s after %lld ms (role '%s', binlog '%s', slave '%s', io %s, sql %s)",
+		  node, for_state, (long long)timeout_ms, ri.reachable ? role_of(&ri) : "not answering",
+		  ri.binlog_pos, ri.slave_pos, ri.io_running[0] ? ri.io_running : "-",
+		  ri.sql_running[0] ? ri.sql_running : "-");
+	return -1;
+}
+
+/* Wait until the administrator gets an answer, or the process exits. */
+static int wait_admin(struct cluster *c, int node, int64_t timeout_ms)
+{
+	int64_t deadline = mono_ns() + timeout_ms * 1000000;
+	for (;;) {
+		if (c->backend->node_pid(c, node) <= 0) {
+			const char *log = c->backend->node_log_path ? c->backend->node_log_path(c, node) : NULL;
+			lab_error("node %d exited while starting (see '%s')", node, log ? log : "its log");
+			return -1;
+		}
+		if (c->backend->node_admin_sql(c, node, "SELECT 1", true) == 0)
+			return 0;
+		if (mono_ns() > deadline || lab_interrupted)
+			break;
+		sleep_ms(200);
+	}
+	lab_error("node %d did not answer within %lld ms of starting", node, (long long)timeout_ms);
+	return -1;
+}
+
+/* ---- life cycle ---- */
+
+static int spawn_node(struct cluster *c, int node)
+{
+	struct optlist o;
+	async_options(c, node, node == primary_of(c), &o);
+	if (c->backend->node_spawn(c, node, o.v, o.n) < 0)
+		return -1;
+	return wait_admin(c, node, START_TIMEOUT_MS);
+}
+
+static int async_up(struct cluster *c)
+{
+	int64_t t0 = mono_ns();
+	int n = c->spec.nodes;
+
+	cluster_state_set(c, "async.primary", "1");
+	if (cluster_state_save(c) < 0)
+		return -1;
+	for (int i = 1; i <= n; i++)
+		if (c->backend->node_init(c, i, true) < 0)
+			return -1;
+	for (int i = 1; i <= n; i++) {
+		struct optlist o;
+		async_options(c, i, i == 1, &o);
+		if (c->backend->node_spawn(c, i, o.v, o.n) < 0)
+			return -1;
+	}
+	for (int i = 1; i <= n; i++)
+		if (wait_admin(c, i, START_TIMEOUT_MS) < 0)
+			return -1;
+
+	/* The lab user and database exist on the primary only; the replicas get
+	 * them through replication, so that every binlog starts at 0-1-1. The
+	 * lab user may do anything but write to a read_only server. */
+	char *pw = cluster_lab_password(c);
+	if (!pw)
+		return -1;
+	char *qpw = sql_quote(pw);
+	char *sql = xasprintf("CREATE USER IF NOT EXISTS 'lab'@'%%' IDENTIFIED BY %s;\n"
+			      "CREATE USER IF NOT EXISTS 'lab'@'localhost' IDENTIFIED BY %s;\n"
+			      "GRANT ALL PRIVILEGES ON *.* TO 'lab'@'%%' WITH GRANT OPTION;\n"
+			      "GRANT ALL PRIVILEGES ON *.* TO 'lab'@'localhost' WITH GRANT OPTION;\n"
+			      "REVOKE READ_ONLY ADMIN ON *.* FROM 'lab'@'%%';\n"
+			      "REVOKE READ_ONLY ADMIN ON *.* FROM 'lab'@'localhost';\n"
+			      "CREATE DATABASE IF NOT EXISTS bank;\n",
+			      qpw, qpw);
+	memset(pw, 0, strlen(pw));
+	memset(qpw, 0, strlen(qpw));
+	free(pw);
+	free(qpw);
+	if (admin_sql_secret(c, 1, sql) < 0)
+		return -1;
+	for (int i = 2; i <= n; i++) {
+		char *cm = change_master_sql(c, 1, "slave_pos");
+		if (!cm || admin_sql_secret(c, i, cm) < 0)
+			return -1;
+	}
+	for (int i = 1; i <= n; i++) {
+		if (async_node_wait(c, i, "synced", SYNC_TIMEOUT_MS) < 0)
+			return -1;
+		lab_info("node %d %s (%.1f s)", i, i == 1 ? "primary" : "replicating",
+			 (mono_ns() - t0) / 1e9);
+	}
+	if (is_semisync(c) && n > 1) {
+		/* Every replica's IO thread has registered as semi-sync. */
+		int64_t deadline = mono_ns() + 60000 * 1000000LL;
+		struct repl_info pi;
+		for (;;) {
+			repl_info_get(c, 1, &pi);
+			if (!strcmp(pi.semisync, "ON") && pi.semisync_clients >= n - 1)
+				break;
+			if (mono_ns() > deadline || lab_interrupted) {
+				lab_error("semi-sync is not on at node 1 (status '%s', %lld of %d replicas)",
+					  pi.semisync, (long long)pi.semisync_clients, n - 1);
+				return -1;
+			}
+			sleep_ms(200);
+		}
+		lab_info("semi-sync on: node 1 waits for %lld replicas' acks", (long long)pi.semisync_clients);
+	}
+	return 0;
+}
+
+static int async_node_start(struct cluster *c, int node)
+{
+	int primary = primary_of(c);
+	if (spawn_node(c, node) < 0)
+		return -1;
+	if (node == primary)
+		return 0;
+	/* A replica that was down while another node was promoted still points
+	 * at the old primary: repoint it, as an orchestrator would. An old
+	 * primary (no replication configured) is left alone: see rejoin. */
+	struct repl_info ri;
+	int64_t deadline = mono_ns() + 30000 * 1000000LL;
+	do {
+		repl_info_get(c, node, &ri);
+		if (ri.reachable)
+			break;
+		sleep_ms(200);
+	} while (mono_ns() < deadline && !lab_interrupted);
+	if (ri.has_master && strcmp(ri.master_host, c->hosts[primary - 1].host) != 0) {
+		lab_info("node %d: replicating from %s, repointing it to node %d", node, ri.master_host,
+			 primary);
+		char *cm = change_master_sql(c, primary, "slave_pos");
+		if (!cm || admin_sql_secret(c, node, cm) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int async_node_start_all(struct cluster *c, struct strbuf *why)
+{
+	int primary = primary_of(c);
+	for (int i = 1; i <= c->spec.nodes; i++)
+		if (c->backend->node_pid(c, i) > 0) {
+			lab_error("node %d is running: starting all nodes needs every node down", i);
+			return -1;
+		}
+	sb_printf(why, "started the primary, node %d, first (async.primary in the state file), then the replicas",
+		  primary);
+	lab_info("%s", why->buf);
+	if (async_node_start(c, primary) < 0)
+		return -1;
+	for (int i = 1; i <= c->spec.nodes; i++)
+		if (i != primary && async_node_start(c, i) < 0)
+			return -1;
+	return 0;
+}
+
+/* Let the SQL thread of `node` apply what the IO thread received. */
+static int apply_relay_log(struct cluster *c, int node)
+{
+	int64_t deadline = mono_ns() + APPLY_TIMEOUT_MS * 1000000LL;
+	struct repl_info ri;
+	for (;;) {
+		repl_info_get(c, node, &ri);
+		if (!ri.reachable) {
+			lab_error("node %d does not answer: %s", node, lab_last_error());
+			return -1;
+		}
+		if (!ri.has_master || ri.caught_up)
+			return 0;
+		if (strcmp(ri.sql_running, "Yes") != 0) {
+			char err[600];
+			repl_error_text(&ri, err, sizeof(err));
+			lab_info("node %d: sql thread stopped before applying its relay log (%s)", node, err);
+			return 0;
+		}
+		if (mono_ns() > deadline || lab_interrupted) {
+			lab_info("node %d: relay log not applied after %d s; promoting anyway", node,
+				 APPLY_TIMEOUT_MS / 1000);
+			return 0;
+		}
+		sleep_ms(100);
+	}
+}
+
+static int async_node_promote(struct cluster *c, int node)
+{
+	int old = primary_of(c);
+	if (node == old) {
+		lab_info("node %d is the primary already", node);
+		return 0;
+	}
+	if (c->backend->node_pid(c, node) <= 0) {
+		lab_error("node %d is not running: cannot promote it", node);
+		return -1;
+	}
+	int64_t t0 = mono_ns();
+	if (c->backend->node_admin_sql(c, node, "STOP SLAVE IO_THREAD;", false) < 0)
+		return -1;
+	if (apply_relay_log(c, node) < 0)
+		return -1;
+	const char *sql = is_semisync(c)
+		? "STOP SLAVE;\nRESET SLAVE ALL;\nSET GLOBAL rpl_semi_sync_slave_enabled=OFF;\n"
+		  "SET GLOBAL rpl_semi_sync_master_enabled=ON;\nSET GLOBAL read_only=OFF;\n"
+		: "STOP SLAVE;\nRESET SLAVE ALL;\nSET GLOBAL read_only=OFF;\n";
+	if (c->backend->node_admin_sql(c, node, sql, false) < 0)
+		return -1;
+	if (set_primary(c, node) < 0)
+		return -1;
+	for (int i = 1; i <= c->spec.nodes; i++) {
+		if (i == node || i == old || c->backend->node_pid(c, i) <= 0)
+			continue;
+		char *cm = change_master_sql(c, node, "slave_pos");
+		if (!cm || admin_sql_secret(c, i, cm) < 0)
+			return -1;
+		lab_info("node %d now replicates from node %d", i, node);
+	}
+	struct repl_info ri;
+	repl_info_get(c, node, &ri);
+	lab_info("node %d promoted to primary at %s (%.1f s); node %d was not touched", node,
+		 ri.binlog_pos[0] ? ri.binlog_pos : "-", (mono_ns() - t0) / 1e9, old);
+	return 0;
+}
+
+static int async_node_rejoin(struct cluster *c, int node)
+{
+	int primary = primary_of(c);
+	if (node == primary) {
+		lab_error("node %d is the primary: there is nothing to rejoin it to", node);
+		return -1;
+	}
+	if (c->backend->node_pid(c, node) <= 0 && spawn_node(c, node) < 0)
+		return -1;
+	const char *pre = is_semisync(c)
+		? "SET GLOBAL read_only=ON;\nSET GLOBAL rpl_semi_sync_master_enabled=OFF;\n"
+		  "SET GLOBAL rpl_semi_sync_slave_enabled=ON;\n"
+		: "SET GLOBAL read_only=ON;\n";
+	if (c->backend->node_admin_sql(c, node, pre, false) < 0)
+		return -1;
+	char *cm = change_master_sql(c, primary, "current_pos");
+	if (!cm || admin_sql_secret(c, node, cm) < 0)
+		return -1;
+	/* The careless operator does not check; lab looks for a few seconds
+	 * and says what happened, for the log. */
+	struct repl_info ri;
+	int64_t deadline = mono_ns() + 10000 * 1000000LL;
+	for (;;) {
+		repl_info_get(c, node, &ri);
+		if (repl_broken(&ri)) {
+			char err[600];
+			repl_error_text(&ri, err, sizeof(err));
+			lab_info("node %d rejoined node %d without a rewind; replication stopped: %s", node,
+				 primary, err);
+			return 0;
+		}
+		if (node_synced(c, node, &ri)) {
+			lab_info("node %d rejoined node %d without a rewind and replicates (at %s)", node,
+				 primary, ri.current_pos);
+			return 0;
+		}
+		if (mono_ns() > deadline || lab_interrupted)
+			break;
+		sleep_ms(250);
+	}
+	lab_info("node %d rejoined node %d without a rewind (io %s, sql %s, at %s)", node, primary,
+		 ri.io_running[0] ? ri.io_running : "-", ri.sql_running[0] ? ri.sql_running : "-",
+		 ri.current_pos);
+	return 0;
+}
+
+static char *async_server_version(struct cluster *c)
+{
+	for (int i = 1; i <= c->spec.nodes; i++) {
+		MYSQL *m;
+		int err = 0;
+		if (c->backend->node_pid(c, i) <= 0 || !(m = cluster_connect(c, i, 3)))
+			continue;
+		char *v = db_query_value(m, "SELECT VERSION()", &err);
+		mysql_close(m);
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+const struct flavor_ops flavor_async = {
+	.name = "async",
+	.description = "MariaDB GTID replication: node 1 primary, the rest read-only replicas",
+	.up = async_up,
+	.node_start = async_node_start,
+	.node_start_all = async_node_start_all,
+	.node_status = async_node_status,
+	.node_wait = async_node_wait,
+	.node_promote = async_node_promote,
+	.node_rejoin = async_node_rejoin,
+	.server_version = async_server_version,
+};
+
+const struct flavor_ops flavor_semisync = {
+	.name = "semisync",
+	.description = "async plus MariaDB semi-synchronous replication (AFTER_SYNC) to the replicas",
+	.up = async_up,
+	.node_start = async_node_start,
+	.node_start_all = async_node_start_all,
+	.node_status = async_node_status,
+	.node_wait = async_node_wait,
+	.node_promote = async_node_promote,
+	.node_rejoin = async_node_rejoin,
+	.server_version = async_server_version,
+};

@@ -1,0 +1,58 @@
+/*
+ * virt_lab.h — the layout of a VM lab that lab defines itself (`lab vm
+ * define`, and the libvirt backend when a scenario names no domains): one
+ * isolated libvirt network and N lab-marked domains booted from the
+ * vm-images/ guest image, each with a qcow2 overlay of it.
+ *
+ *   network   lab-NAME, bridge labvmX, host 10.213.X.1/24, no forward
+ *   domains   NAME-node1..N, marker cluster=NAME node=i
+ *   addresses 10.213.X.(10+i), given to the guest on the kernel command
+ *             line (lab.node, lab.addr, lab.peers; vm-images/lab-node-setup)
+ *   files     STATE/nodeI.qcow2 (overlay), STATE/nodeI.console.log
+ *
+ * X is the subnet octet (default 200). On a local URI a blackhole route for
+ * the subnet (metric 4000) keeps lab traffic from ever falling through to
+ * the default gateway when the bridge is down.
+ */
+#ifndef LAB_VIRT_LAB_H
+#define LAB_VIRT_LAB_H
+
+#include <stdbool.h>
+
+#include "virt.h"
+
+#define VM_LAB_DEFAULT_SUBNET 200
+#define VM_LAB_MAX_NODES 9
+
+struct vm_lab {
+	const char *name;      /* cluster name, default "lab" */
+	const char *uri;       /* default qemu:///system */
+	const char *type;      /* kvm | qemu; NULL: "qemu" */
+	const char *image_dir; /* base.qcow2, vmlinuz, initrd.img; default vm-images/out */
+	const char *state_dir; /* default /var/tmp/lab-vm/NAME */
+	const char *cache;     /* initial disk cache mode, default none */
+	int nodes;
+	int subnet;            /* third octet, 10.213.X.0/24 */
+	int memory_mib;        /* default 1024 */
+	int vcpus;             /* default 1 */
+};
+
+/* Fill defaults for unset fields (pointers stay borrowed or static). */
+void vm_lab_defaults(struct vm_lab *l);
+/* Names and addresses; into buf. */
+void vm_lab_domain_name(const struct vm_lab *l, int node, char *buf, size_t size);
+void vm_lab_network_name(const struct vm_lab *l, char *buf, size_t size);
+void vm_lab_node_addr(const struct vm_lab *l, int node, char *buf, size_t size); /* no prefix */
+/* The domain XML of node i (malloc'd). Pure: for tests and `lab vm xml`. */
+char *vm_lab_domain_xml(const struct vm_lab *l, int node);
+
+/* Create the network, the overlays and the domains (not started). A domain
+ * that exists already with this cluster's marker for that node is kept;
+ * one without it is an error. */
+int vm_lab_define(struct virt_conn *conn, const struct vm_lab *l);
+/* Power off and undefine every domain carrying this cluster's marker,
+ * remove the network, the route and the state directory. Safe when
+ * nothing is there. */
+int vm_lab_undefine(struct virt_conn *conn, const struct vm_lab *l);
+
+#endif
