@@ -263,8 +263,8 @@ static off_t log_size(struct runner *r, int n)
 }
 
 /* How the node caught up, from what its error log says after offset:
- * "ist" (Galera's "Receiving IST"), "sst" (a full state snapshot) or
- * "none". Returns NULL when the backend has no log to read. */
+ * "sst" (a completed full state snapshot), "ist" (Galera's "Receiving
+ * IST: N writesets") or "none". Returns NULL when the backend has no log to read. */
 static const char *transfer_kind(struct runner *r, int n, off_t from, struct strbuf *what)
 {
 	const char *path = r->cluster.backend && r->cluster.backend->node_log_path
@@ -276,17 +276,18 @@ static const char *transfer_kind(struct runner *r, int n, off_t from, struct str
 	if (!path || !(text = read_file(path, &len)))
 		return NULL;
 	tail = (size_t)from <= len ? text + from : text;
-	if ((p = strstr(tail, "Receiving IST: "))) {
+	/* The rsync joiner script always starts (it listens for either kind);
+	 * a full SST is one that completed a transfer, and it may be followed
+	 * by an IST of the writesets committed meanwhile. */
+	if (strstr(tail, "SST completed") || strstr(tail, "SST succeeded")) {
+		kind = "sst";
+		sb_puts(what, "full state transfer (SST)");
+		if ((p = strstr(tail, "Receiving IST: ")))
+			sb_puts(what, " then IST");
+	} else if ((p = strstr(tail, "Receiving IST: "))) {
 		char *eol = strchr(p, '\n');
 		kind = "ist";
 		sb_printf(what, "%.*s", eol ? (int)(eol - p) : (int)strlen(p), p);
-	} else if ((p = strstr(tail, "IST received"))) {
-		kind = "ist";
-		sb_puts(what, "IST received");
-	} else if (strstr(tail, "SST received") || strstr(tail, "SST succeeded") ||
-		   strstr(tail, "--role 'joiner'") || strstr(tail, "State transfer required")) {
-		kind = "sst";
-		sb_puts(what, "full state transfer (SST)");
 	}
 	free(text);
 	return kind;
