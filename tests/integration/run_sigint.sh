@@ -41,10 +41,13 @@ sql() { sqlite3 "$DB" "$1" 2>/dev/null; }
 
 # Start lab run in the background and wait until the partition step is ok.
 start_run() { # extra args...
+	local before
+	before=$(sql "SELECT coalesce(max(id), 0) FROM runs")
+	before=${before:-0}
 	LAB_NO_PROGRESS=1 "$LAB" run "$tmp/partition.yaml" --name "$NAME" --db "$DB" "$@" >"$tmp/out" 2>&1 &
 	lab_pid=$!
 	for _ in $(seq 1 240); do
-		[ "$(sql "SELECT count(*) FROM steps WHERE action = 'partition' AND outcome = 'ok'")" = 1 ] && return 0
+		[ "$(sql "SELECT count(*) FROM steps WHERE action = 'partition' AND outcome = 'ok' AND run_id > $before")" = 1 ] && return 0
 		kill -0 "$lab_pid" 2>/dev/null || break
 		sleep 0.5
 	done
