@@ -544,9 +544,20 @@ int runner_run(const struct scenario *sc, const struct runner_opts *o, struct re
 		snprintf(detail, sizeof(detail), "up in %.1f s%s%s", (double)(mono_ns() - r.t0_ns) / 1e9,
 			 ver ? ", " : "", ver ? ver : "");
 		resultsdb_step_end(db, sid, "ok", detail);
-		resultsdb_run_update(db, r.run_id, ver, NULL, sc->cluster.cache_mode);
+		{
+			/* "10.11.19-MariaDB...; galera 4.23(r...)": two columns */
+			char *galera = ver ? strstr(ver, "; galera ") : NULL;
+			if (galera) {
+				*galera = '\0';
+				galera += strlen("; galera ");
+			}
+			resultsdb_run_update(db, r.run_id, ver, galera, sc->cluster.cache_mode);
+			if (galera)
+				galera[-(int)strlen("; galera ")] = ';';
+		}
 		free(ver);
 	}
+	r.cluster_was_up = true;
 	record_node_states(&r);
 
 	run_steps(&r);
@@ -581,7 +592,8 @@ cleanup:
 			runner_broken(&r, "a fault could not be undone and --keep leaves the cluster up");
 	}
 	flush_seconds(&r);
-	if (r.cluster_made && !o->keep) {
+	/* --keep keeps a cluster that came up; a half-built one goes. */
+	if (r.cluster_made && (!o->keep || !r.cluster_was_up)) {
 		sid = resultsdb_step_begin(db, r.run_id, 0, "cluster-down", "all", NULL);
 		runner_say(&r, "tearing down cluster '%s'", name);
 		lab_clear_error();

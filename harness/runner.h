@@ -103,7 +103,7 @@ struct runner {
 	uint64_t seed;
 	char *run_dir;                 /* RUNS_DIR/RUN_ID */
 	struct cluster cluster;
-	bool cluster_opened, cluster_made;
+	bool cluster_opened, cluster_made, cluster_was_up;
 	struct undo_stack undo;
 	char cache_mode[LAB_MAX_NODES + 1][16];
 
