@@ -638,10 +638,15 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 	};
 	int rc = 0;
 
-	if (r->wl_segments && !journal) {
-		free(journal);
+	if (r->wl_segments && !journal)
 		return -1;
-	}
+	/* The checkers print their summaries on stdout: no progress redraw
+	 * over them. */
+	pthread_mutex_lock(&r->lock);
+	r->hold_progress = true;
+	if (r->o->progress)
+		fputs("\r\033[K", stderr);
+	pthread_mutex_unlock(&r->lock);
 	for (size_t c = 0; c < st->checks.n; c++) {
 		const char *name = st->checks.v[c];
 		const struct checker_ops *ops = checker_find(name);
@@ -684,6 +689,10 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 		free(res.summary);
 	}
 	free(journal);
+	fflush(stdout);
+	pthread_mutex_lock(&r->lock);
+	r->hold_progress = false;
+	pthread_mutex_unlock(&r->lock);
 	return rc;
 }
 

@@ -217,6 +217,11 @@ static void *progress_main(void *arg)
 			pthread_mutex_unlock(&r->lock);
 			return NULL;
 		}
+		if (r->hold_progress) {
+			pthread_mutex_unlock(&r->lock);
+			sleep_ms(500);
+			continue;
+		}
 		el = (mono_ns() - r->t0_ns) / 1000000000;
 		snprintf(line, sizeof(line), "[%s] step %zu/%zu %s | %lld:%02lld | tps ok %lld failed %lld unknown %lld",
 			 r->sc->name, r->step_no, r->sc->n_steps, r->step_text, (long long)(el / 60),

@@ -128,6 +128,7 @@ struct runner {
 	char step_text[128];
 	int64_t t0_ns;
 	bool threads_stop;
+	bool hold_progress;            /* a checker prints to stdout: no redraw */
 	bool watchdog_fired;
 	pthread_t progress_thread, watchdog_thread;
 	bool progress_started, watchdog_started;
