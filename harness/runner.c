@@ -421,8 +421,10 @@ static void run_steps(struct runner *r)
 			}
 			if (!strcmp(want, "ok"))
 				runner_broken(r, "step %zu (%s, line %d) failed: %s", seq, st->action->name, st->line, why);
+			else if (!strcmp(want, "error"))
+				runner_say(r, "step %zu refused, as the scenario expects: %s", seq, why);
 			else
-				runner_say(r, "step %zu failed as the scenario allows: %s", seq, why);
+				runner_say(r, "step %zu failed, which the scenario allows: %s", seq, why);
 		} else {
 			resultsdb_step_end(r->db, sid, "ok", detail.buf);
 			if (!strcmp(want, "error"))
