@@ -27,8 +27,8 @@ run_shipped_scenarios() { # short | long
 	for f in "$LAB_TOP"/scenarios/*.yaml; do
 		name=$(basename "$f" .yaml)
 		t=$(scenario_timeout "$f")
-		if [ "$kind" = short ] && [ "$t" -gt 300 ]; then continue; fi
-		if [ "$kind" = long ] && [ "$t" -le 300 ]; then continue; fi
+		if [ "$kind" = short ] && [ "$t" -gt 600 ]; then continue; fi
+		if [ "$kind" = long ] && [ "$t" -le 600 ]; then continue; fi
 		if grep -q "^  flavor: *\(async\|semisync\)" "$f" && ! "$LAB" validate "$f" >/dev/null 2>&1; then
 			skip "$name" "does not validate here"
 			continue

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# run_scenarios_long.sh — the shipped scenarios whose `timeout:` is over 5
-# minutes (e.g. pxc-three-way-split), each through `lab run`, each must meet
+# run_scenarios_long.sh — the shipped scenarios whose `timeout:` is over 10
+# minutes, each through `lab run`, each must meet
 # its expect: (exit 0).
 . "$(dirname "$0")/../lib/tap.sh"
 need_root "lab run long scenarios"
