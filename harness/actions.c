@@ -276,10 +276,12 @@ static const char *transfer_kind(struct runner *r, int n, off_t from, struct str
 	if (!path || !(text = read_file(path, &len)))
 		return NULL;
 	tail = (size_t)from <= len ? text + from : text;
-	/* The rsync joiner script always starts (it listens for either kind);
-	 * a full SST is one that completed a transfer, and it may be followed
-	 * by an IST of the writesets committed meanwhile. */
-	if (strstr(tail, "SST completed") || strstr(tail, "SST succeeded")) {
+	/* The rsync joiner script always starts (it listens for either kind)
+	 * and "SST received" / "SST succeeded for position" are logged after
+	 * an IST too (measured): a full SST is one whose script completed a
+	 * transfer on the joiner; an IST of the writesets committed meanwhile
+	 * may follow it. */
+	if (strstr(tail, "SST completed on joiner")) {
 		kind = "sst";
 		sb_puts(what, "full state transfer (SST)");
 		if ((p = strstr(tail, "Receiving IST: ")))
