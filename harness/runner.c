@@ -118,17 +118,24 @@ size_t undo_pending(const struct undo_stack *s)
 	return n;
 }
 
+/* Undo order: stop the workload first (it only adds noise now), then
+ * thaw paused nodes and reconnect the network (a node started while a
+ * donor is frozen or unreachable would wait for it), restore cache modes,
+ * and start stopped nodes last. Within one kind: newest first. */
+static const enum undo_kind undo_order[] = { UNDO_WORKLOAD, UNDO_RESUME, UNDO_HEAL, UNDO_CACHE, UNDO_START };
+
 int undo_run_all(struct undo_stack *s, int (*fn)(void *ctx, struct undo_entry *e), void *ctx)
 {
 	int rc = 0;
 
-	for (size_t i = s->n; i-- > 0;) {
-		if (!s->v[i].active)
-			continue;
-		s->v[i].active = false; /* exactly once, even if it fails */
-		if (fn(ctx, &s->v[i]) < 0)
-			rc = -1;
-	}
+	for (size_t k = 0; k < ARRAY_SIZE(undo_order); k++)
+		for (size_t i = s->n; i-- > 0;) {
+			if (!s->v[i].active || s->v[i].kind != undo_order[k])
+				continue;
+			s->v[i].active = false; /* exactly once, even if it fails */
+			if (fn(ctx, &s->v[i]) < 0)
+				rc = -1;
+		}
 	return rc;
 }
 

@@ -5,7 +5,8 @@
  * aborted (interrupted). Everything lands in the results database.
  *
  * Every fault registers its undo on the undo stack BEFORE it is applied;
- * the stack is unwound (last in, first out) however the run ends: pass,
+ * the stack is unwound (in a fixed order of kinds, newest first within a
+ * kind: see undo_run_all) however the run ends: pass,
  * fail, broken, SIGINT, SIGTERM or the watchdog.
  */
 #ifndef LAB_RUNNER_H
@@ -82,8 +83,9 @@ struct undo_entry *undo_find(struct undo_stack *s, enum undo_kind kind, int node
 int undo_cancel(struct undo_stack *s, enum undo_kind kind, int node);
 /* Number of active entries. */
 size_t undo_pending(const struct undo_stack *s);
-/* Run every active entry, newest first, each exactly once even when one
- * fails; fn returns 0 or -1. Returns -1 when any failed. */
+/* Run every active entry exactly once even when one fails: workload stop,
+ * resume, heal, cache modes, then starts; newest first within a kind. fn
+ * returns 0 or -1. Returns -1 when any failed. */
 int undo_run_all(struct undo_stack *s, int (*fn)(void *ctx, struct undo_entry *e), void *ctx);
 void undo_release(struct undo_stack *s);
 

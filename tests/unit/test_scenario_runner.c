@@ -51,7 +51,8 @@ static void test_undo_lifo_and_cancel(void **state)
 	assert_int_equal(undo_cancel(&s, UNDO_RESUME, 3), 0);
 	assert_int_equal(undo_pending(&s), 4);
 	assert_int_equal(undo_run_all(&s, record_undo, &t), 0);
-	assert_string_equal(t.log, "disk-cache1 start2 heal0 workload-stop0");
+	/* workload first, then (resume cancelled) heal, cache modes, starts */
+	assert_string_equal(t.log, "workload-stop0 heal0 disk-cache1 start2");
 	assert_int_equal(undo_pending(&s), 0);
 	/* a second unwind does nothing */
 	t.log[0] = '\0';
@@ -72,6 +73,16 @@ static void test_undo_failure_runs_the_rest(void **state)
 	undo_push(&s, UNDO_RESUME, 2, NULL);
 	assert_int_equal(undo_run_all(&s, record_undo, &t), -1);
 	assert_string_equal(t.log, "resume2 heal0 start1");
+	undo_release(&s);
+
+	/* newest first within a kind; resume before start whatever the push order */
+	struct trace t2 = { .fail_kind = -1 };
+	undo_push(&s, UNDO_START, 3, NULL);
+	undo_push(&s, UNDO_RESUME, 2, NULL);
+	undo_push(&s, UNDO_START, 1, NULL);
+	undo_push(&s, UNDO_RESUME, 1, NULL);
+	assert_int_equal(undo_run_all(&s, record_undo, &t2), 0);
+	assert_string_equal(t2.log, "resume1 resume2 start1 start3");
 	assert_int_equal(undo_pending(&s), 0);
 	undo_release(&s);
 }
