@@ -48,4 +48,13 @@ struct checker_ops {
 extern const struct checker_ops *const lab_checkers[]; /* NULL-terminated */
 const struct checker_ops *checker_find(const char *name);
 
+/* Added by H3: run several checkers at once, as `lab check` does: those
+ * that read the bank's tables (invariants, durability, convergence) share
+ * one pass over each node's tables, the others run one after another.
+ * res[i] is ops[i]'s result (res[i].summary malloc'd, the caller's; an ops
+ * listed twice gets a copy). Each checker prints and stores as its run()
+ * does. Returns 0, or -1 if any could not run (its actual is "broken"). */
+int checkers_run(const struct check_ctx *ctx, const struct checker_ops *const *ops, size_t n,
+		 struct check_result *res);
+
 #endif

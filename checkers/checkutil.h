@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "checker.h"
+#include "journal.h"
 
 /* Anomaly kinds that mean "could not look", not "found something wrong". */
 #define ANOMALY_UNREACHABLE "node-unreachable"
@@ -31,6 +32,9 @@ void sink_add(struct anomaly_sink *s, const char *kind, const char *tbl, int64_t
 	__attribute__((format(printf, 7, 8)));
 /* A node that could not be reached (or broke during the check). */
 void sink_unreachable(struct anomaly_sink *s, const char *node, const char *why);
+/* Unreachable nodes are reported but do not make the verdict broken (with
+ * first_reachable, once a node was checked). */
+void sink_tolerate_unreachable(struct anomaly_sink *s);
 /* Findings (every anomaly but node-unreachable). */
 int64_t sink_findings(const struct anomaly_sink *s);
 int64_t sink_count(const struct anomaly_sink *s, const char *kind);
@@ -80,5 +84,26 @@ uint64_t checksum_combine(uint64_t acc, int64_t pk, uint64_t rowhash);
 
 /* Table names of the bank schema in a fixed order (journal.h's enum row_table). */
 extern const char *const check_tables[5];
+
+/* Column index of NAME in a stream's result (from index `from` on); -1 and
+ * the error remembered when there is none. */
+int stream_column(const struct row_stream *st, unsigned from, const char *name);
+
+/* One pass over a node's tables feeds every checker at once (see
+ * scan_checks.c): each table is streamed once, in primary key order, as
+ * "SELECT id, t.* FROM t ORDER BY id" (or "SELECT id" when every consumer
+ * needs only ids), in scan_order, and each row is handed to each consumer.
+ * A callback returns 0, or -1 to stop the scan (error remembered). */
+struct table_consumer {
+	void *arg;
+	bool ids_only;
+	int (*open)(void *arg, enum row_table t, const struct row_stream *st);
+	int (*row)(void *arg, enum row_table t, int64_t id, const struct row_stream *st);
+	int (*close)(void *arg, enum row_table t);
+};
+/* product first (items need its weights), then customers (credits and
+ * purchases add to their sums), credits, purchases, items. */
+extern const enum row_table scan_order[TBL_COUNT];
+int scan_tables(MYSQL *m, struct table_consumer *const *c, size_t n);
 
 #endif

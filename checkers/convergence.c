@@ -1,42 +1,77 @@
 /*
  * convergence.c — the `convergence` checker: every node holds the same
- * data. For each table, every reachable node streams its rows in primary
- * key order (SELECT id, t.* ... ORDER BY id with mysql_use_result) at the
- * same time; lab hashes each row's text and folds the hashes into a
- * per-table, per-node checksum in key order, and walks the streams in lock
- * step so that the first differing primary keys are known without a second
- * pass. The first reachable node given is the reference. Kinds:
+ * data. Each node's rows come from its shared scan (scan_checks.c: each
+ * table once, in primary key order, read with mysql_use_result); lab hashes
+ * each row's text and folds the hashes into a per-table, per-node checksum
+ * in key order. The first node scanned is the reference. When a table's
+ * checksum on a node differs, a second pass streams that table from every
+ * node at once, in lock step by key, and names the first differing keys.
+ * Kinds:
  *
  *   diverged-table   a table's checksum on a node differs from the reference
- *                    (the detail counts the rows and names the first ids)
+ *                    (the detail has both checksums, the count of differing
+ *                    rows and the first ids)
  *   diverged-row     one of the first differing rows (max_examples per table
  *                    and node): different, missing on the node, or only there
  *   node-unreachable a node could not be read: reported, never skipped silently
  *
  * Memory is constant: one row per node at a time.
  */
-#include "checkutil.h"
+#include "scanners.h"
 #include "util.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct node_state {
-	size_t host;         /* index in ctx->hosts */
-	char name[300];
+static int conv_open(void *arg, enum row_table t, const struct row_stream *st)
+{
+	struct conv_node *n = arg;
+
+	(void)st;
+	n->checksum[t] = CHECKSUM_INIT;
+	n->rows[t] = 0;
+	return 0;
+}
+
+static int conv_row(void *arg, enum row_table t, int64_t id, const struct row_stream *st)
+{
+	struct conv_node *n = arg;
+
+	n->checksum[t] = checksum_combine(n->checksum[t], id,
+					  row_hash(st->row + 1, st->lengths + 1, st->n_fields - 1));
+	n->rows[t]++;
+	return 0;
+}
+
+static int conv_close(void *arg, enum row_table t)
+{
+	(void)arg;
+	(void)t;
+	return 0;
+}
+
+void conv_node_init(struct conv_node *n, const struct check_ctx *ctx, size_t host)
+{
+	memset(n, 0, sizeof(*n));
+	n->host = host;
+	check_node_name(ctx, host, n->name, sizeof(n->name));
+	n->tc = (struct table_consumer){ .arg = n, .open = conv_open, .row = conv_row,
+					 .close = conv_close };
+}
+
+/* The lock-step pass over one table: every node's stream at once. */
+struct lock_node {
+	struct conv_node *cn;
 	MYSQL *m;
 	struct row_stream st;
-	int have;            /* st holds an unread row */
-	int64_t pk;
+	int have;
+	int64_t pk, diffs;
 	uint64_t hash;
-	/* per table */
-	uint64_t checksum;
-	int64_t rows, diffs;
 	struct strbuf first_ids;
 };
 
-static int advance(struct node_state *n)
+static int advance(struct lock_node *n)
 {
 	int r = stream_next(&n->st);
 
@@ -45,7 +80,7 @@ static int advance(struct node_state *n)
 		return r;
 	if (field_i64(n->st.row[0], &n->pk) < 0) {
 		lab_error_quiet("unexpected id '%s' on %s: %s", n->st.row[0] ? n->st.row[0] : "NULL",
-				n->name, n->st.sql);
+				n->cn->name, n->st.sql);
 		return -1;
 	}
 	n->hash = row_hash(n->st.row + 1, n->st.lengths + 1, n->st.n_fields - 1);
@@ -53,130 +88,121 @@ static int advance(struct node_state *n)
 	return 1;
 }
 
-static int check_table(const struct check_ctx *ctx, struct node_state *ns, size_t n,
-		       const char *table, struct anomaly_sink *s)
+static int name_differences(const struct check_ctx *ctx, struct conv_node *nodes, size_t n,
+			    enum row_table t, struct anomaly_sink *s)
 {
-	char sql[160];
+	const char *table = row_table_name(t);
 	int max_ex = ctx->max_examples > 0 ? ctx->max_examples : 20;
+	struct lock_node *ln = xcalloc(n, sizeof(*ln));
+	char sql[160];
 	int rc = 0;
 
 	snprintf(sql, sizeof(sql), "SELECT id, t.* FROM %s t ORDER BY id", table);
-	for (size_t k = 0; k < n; k++) {
-		ns[k].checksum = CHECKSUM_INIT;
-		ns[k].rows = ns[k].diffs = 0;
-		sb_reset(&ns[k].first_ids);
-		if (stream_open(&ns[k].st, ns[k].m, sql) < 0 || advance(&ns[k]) < 0) {
-			sink_unreachable(s, ns[k].name, lab_last_error());
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		ln[k].cn = &nodes[k];
+		ln[k].m = check_connect(ctx, nodes[k].host, s);
+		if (!ln[k].m || check_snapshot(ln[k].m) < 0 || stream_open(&ln[k].st, ln[k].m, sql) < 0 ||
+		    advance(&ln[k]) < 0) {
+			if (ln[k].m)
+				sink_unreachable(s, nodes[k].name, lab_last_error());
 			rc = -1;
 		}
 	}
 	while (rc == 0) {
-		int64_t pk = INT64_MAX;
-		bool any = false;
-		const struct node_state *ref = &ns[0];
-		bool ref_has;
+		int64_t pk = 0;
+		bool any = false, ref_has;
 
 		for (size_t k = 0; k < n; k++)
-			if (ns[k].have && (!any || ns[k].pk < pk)) {
-				pk = ns[k].pk;
+			if (ln[k].have && (!any || ln[k].pk < pk)) {
+				pk = ln[k].pk;
 				any = true;
 			}
 		if (!any)
 			break;
-		ref_has = ref->have && ref->pk == pk;
-		for (size_t k = 0; k < n; k++) {
-			struct node_state *x = &ns[k];
+		ref_has = ln[0].have && ln[0].pk == pk;
+		for (size_t k = 1; k < n; k++) {
+			struct lock_node *x = &ln[k];
 			bool has = x->have && x->pk == pk;
 			const char *how = NULL;
 
-			if (k > 0) {
-				if (has && !ref_has)
-					how = "only on this node";
-				else if (!has && ref_has)
-					how = "missing on this node";
-				else if (has && x->hash != ref->hash)
-					how = "differs";
+			if (has && !ref_has)
+				how = "only on this node";
+			else if (!has && ref_has)
+				how = "missing on this node";
+			else if (has && x->hash != ln[0].hash)
+				how = "differs";
+			if (!how)
+				continue;
+			if (x->diffs < max_ex) {
+				sink_add(s, "diverged-row", table, pk, -1, x->cn->name,
+					 "%s:%" PRId64 " %s (reference %s)", table, pk, how,
+					 ln[0].cn->name);
+				sb_printf(&x->first_ids, "%s%" PRId64, x->diffs ? "," : "", pk);
 			}
-			if (how) {
-				if (x->diffs < max_ex) {
-					sink_add(s, "diverged-row", table, pk, -1, x->name,
-						 "%s:%" PRId64 " %s (reference %s)", table, pk, how,
-						 ref->name);
-					sb_printf(&x->first_ids, "%s%" PRId64, x->diffs ? "," : "", pk);
-				}
-				x->diffs++;
-			}
+			x->diffs++;
 		}
-		/* Fold in and move on only after every node compared with the
-		 * reference's current row. */
-		for (size_t k = 0; k < n; k++) {
-			struct node_state *x = &ns[k];
-			if (x->have && x->pk == pk) {
-				x->checksum = checksum_combine(x->checksum, pk, x->hash);
-				x->rows++;
-				if (advance(x) < 0) {
-					sink_unreachable(s, x->name, lab_last_error());
-					rc = -1;
-				}
+		for (size_t k = 0; k < n && rc == 0; k++)
+			if (ln[k].have && ln[k].pk == pk && advance(&ln[k]) < 0) {
+				sink_unreachable(s, ln[k].cn->name, lab_last_error());
+				rc = -1;
 			}
-		}
 	}
-	for (size_t k = 0; k < n; k++)
-		stream_close(&ns[k].st);
-	if (rc < 0)
-		return -1;
+	for (size_t k = 1; k < n; k++) {
+		struct conv_node *x = &nodes[k];
+		if (rc < 0 || x->checksum[t] == nodes[0].checksum[t])
+			continue;
+		sink_add(s, "diverged-table", table, -1, -1, x->name,
+			 "%s on %s: %" PRId64 " rows, checksum %016" PRIx64 "; reference %s: %" PRId64
+			 " rows, checksum %016" PRIx64 "; %" PRId64 " rows differ%s%s", table, x->name,
+			 x->rows[t], x->checksum[t], nodes[0].name, nodes[0].rows[t],
+			 nodes[0].checksum[t], ln[k].diffs,
+			 ln[k].diffs ? ", first ids " : " (none on a second look: did the data change?)",
+			 ln[k].first_ids.len ? ln[k].first_ids.buf : "");
+	}
 	for (size_t k = 0; k < n; k++) {
-		struct node_state *x = &ns[k];
-		if (k > 0 && (x->diffs || x->checksum != ns[0].checksum))
-			sink_add(s, "diverged-table", table, -1, -1, x->name,
-				 "%s on %s: %" PRId64 " rows, checksum %016" PRIx64 "; reference %s: %"
-				 PRId64 " rows, checksum %016" PRIx64 "; %" PRId64
-				 " rows differ, first ids %s", table, x->name, x->rows, x->checksum,
-				 ns[0].name, ns[0].rows, ns[0].checksum, x->diffs,
-				 x->first_ids.len ? x->first_ids.buf : "-");
-		sink_note(s, "%-14s %s: %" PRId64 " rows, checksum %016" PRIx64 "%s", table, x->name,
-			  x->rows, x->checksum,
-			  k == 0 ? (n > 1 ? " (reference)" : "")
-			  : x->checksum == ns[0].checksum && !x->diffs ? " (same)" : " (DIFFERS)");
+		stream_close(&ln[k].st);
+		if (ln[k].m)
+			mysql_close(ln[k].m);
+		sb_release(&ln[k].first_ids);
 	}
-	return 0;
+	free(ln);
+	return rc;
+}
+
+int conv_compare(const struct check_ctx *ctx, struct conv_node *nodes, size_t n,
+		 struct anomaly_sink *s)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(check_tables); i++) {
+		enum row_table t = (enum row_table)i;
+		bool differs = false;
+
+		for (size_t k = 0; k < n; k++) {
+			const struct conv_node *x = &nodes[k];
+			bool same = x->checksum[t] == nodes[0].checksum[t] && x->rows[t] == nodes[0].rows[t];
+			differs = differs || !same;
+			sink_note(s, "%-14s %s: %" PRId64 " rows, checksum %016" PRIx64 "%s",
+				  row_table_name(t), x->name, x->rows[t], x->checksum[t],
+				  k == 0 ? (n > 1 ? " (reference)" : "") : same ? " (same)" : " (DIFFERS)");
+		}
+		if (differs && name_differences(ctx, nodes, n, t, s) < 0)
+			rc = -1;
+	}
+	if (n == 1)
+		sink_note(s, "one node reachable: checksums computed, nothing to compare with");
+	return rc;
 }
 
 static int convergence_run(const struct check_ctx *ctx, struct check_result *res)
 {
-	struct anomaly_sink *s = sink_new(ctx, "convergence");
-	struct node_state *ns = xcalloc(ctx->n_hosts ? ctx->n_hosts : 1, sizeof(*ns));
-	size_t n = 0;
-	int rc = 0;
+	bool want[SCAN_CHECKERS] = { [SCAN_CONVERGENCE] = true };
+	struct check_result r[SCAN_CHECKERS];
+	int rc;
 
-	for (size_t i = 0; i < ctx->n_hosts; i++) {
-		MYSQL *m = check_connect(ctx, i, s);
-		if (!m)
-			continue;
-		ns[n].host = i;
-		ns[n].m = m;
-		check_node_name(ctx, i, ns[n].name, sizeof(ns[n].name));
-		if (check_snapshot(m) < 0) {
-			sink_unreachable(s, ns[n].name, lab_last_error());
-			mysql_close(m);
-			continue;
-		}
-		n++;
-	}
-	if (!n)
-		rc = -1;
-	for (size_t t = 0; t < ARRAY_SIZE(check_tables) && rc == 0; t++)
-		if (check_table(ctx, ns, n, check_tables[t], s) < 0)
-			rc = -1;
-	if (rc == 0 && n == 1)
-		sink_note(s, "one node reachable: checksums computed, nothing to compare with");
-	rc = sink_finish(s, rc, res);
-	for (size_t k = 0; k < n; k++) {
-		mysql_close(ns[k].m);
-		sb_release(&ns[k].first_ids);
-	}
-	free(ns);
-	sink_free(s);
+	memset(r, 0, sizeof(r));
+	rc = scan_checks_run(ctx, want, r);
+	*res = r[SCAN_CONVERGENCE];
 	return rc;
 }
 

@@ -9,39 +9,20 @@
  *   unknown-partial  an unknown transaction took effect in part
  *   phantom          a row no journal transaction inserted (load ranges count)
  *
- * Each table's ids are streamed in order (SELECT id ... ORDER BY id, read
- * with mysql_use_result) and merged with the journal's sorted claims, so
- * memory is the journal's, never the table's. Each finding names the
+ * Each table's ids come in order from the node's shared scan (scan_checks.c;
+ * SELECT ... ORDER BY id read with mysql_use_result) and are merged with the
+ * journal's sorted claims as they pass (expect.h's cursor), so memory is
+ * the journal's, never the table's. Each finding names the
  * transaction, its rows (the first few, with a count) and the node that
  * acknowledged it; the node where the rows were looked for is in the
  * detail.
  */
-#include "checkutil.h"
-#include "expect.h"
+#include "scanners.h"
 #include "util.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct id_src {
-	struct row_stream st;
-};
-
-static int next_id(void *arg, int64_t *id)
-{
-	struct id_src *src = arg;
-	int r = stream_next(&src->st);
-
-	if (r <= 0)
-		return r;
-	if (field_i64(src->st.row[0], id) < 0) {
-		lab_error_quiet("unexpected id '%s' from: %s", src->st.row[0] ? src->st.row[0] : "NULL",
-				src->st.sql);
-		return -1;
-	}
-	return 1;
-}
 
 struct phantom_arg {
 	struct anomaly_sink *s;
@@ -116,89 +97,106 @@ static void report_txns(struct expect *e, struct anomaly_sink *s, const char *wh
 	}
 }
 
-static int check_node(const struct check_ctx *ctx, size_t i, struct expect *e,
-		      struct anomaly_sink *s)
+struct dur_node {
+	struct expect *e;
+	struct anomaly_sink *s;
+	char node[300];
+	struct expect_cursor cur;
+	struct phantom_arg pa;
+	int64_t rows[TBL_COUNT];
+	struct table_consumer tc;
+};
+
+static int dur_open(void *arg, enum row_table t, const struct row_stream *st)
 {
-	/* Customers first: a reader of the summary sees lost customers before
-	 * the rows that hung off them. */
+	struct dur_node *n = arg;
+
+	(void)st;
+	expect_cursor_begin(&n->cur, n->e, t, on_phantom, &n->pa);
+	return 0;
+}
+
+static int dur_row(void *arg, enum row_table t, int64_t id, const struct row_stream *st)
+{
+	struct dur_node *n = arg;
+
+	(void)t;
+	(void)st;
+	return expect_cursor_row(&n->cur, id);
+}
+
+static int dur_close(void *arg, enum row_table t)
+{
+	struct dur_node *n = arg;
+
+	expect_cursor_end(&n->cur);
+	n->rows[t] = n->cur.rows;
+	return 0;
+}
+
+struct dur_node *dur_node_new(struct expect *e, const char *node, struct anomaly_sink *s)
+{
+	struct dur_node *n = xcalloc(1, sizeof(*n));
+
+	n->e = e;
+	n->s = s;
+	lab_strlcpy(n->node, node, sizeof(n->node));
+	n->pa = (struct phantom_arg){ .s = s, .node = n->node };
+	n->tc = (struct table_consumer){ .arg = n, .ids_only = true, .open = dur_open,
+					 .row = dur_row, .close = dur_close };
+	expect_reset_findings(e);
+	return n;
+}
+
+struct table_consumer *dur_node_consumer(struct dur_node *n)
+{
+	return &n->tc;
+}
+
+void dur_node_finish(struct dur_node *n)
+{
 	static const enum row_table order[] = { TBL_CUSTOMER, TBL_CREDIT, TBL_PURCHASE,
 						TBL_PURCHASE_ITEM, TBL_PRODUCT };
-	char node[300], sql[128];
-	struct strbuf counts = { 0 };
 	int64_t unknown_all = 0, unknown_none = 0;
-	MYSQL *m;
-	int rc = 0;
+	struct strbuf counts = { 0 };
 
-	check_node_name(ctx, i, node, sizeof(node));
-	m = check_connect(ctx, i, s);
-	if (!m)
-		return 1;
-	expect_reset_findings(e);
-	if (check_snapshot(m) < 0)
-		rc = -1;
-	for (size_t k = 0; k < ARRAY_SIZE(order) && rc == 0; k++) {
-		struct id_src src;
-		struct phantom_arg pa = { .s = s, .node = node };
-		int64_t rows = 0;
-
-		snprintf(sql, sizeof(sql), "SELECT id FROM %s ORDER BY id", row_table_name(order[k]));
-		if (stream_open(&src.st, m, sql) < 0) {
-			rc = -1;
-			break;
-		}
-		if (expect_merge_table(e, order[k], next_id, &src, on_phantom, &pa, &rows) < 0)
-			rc = -1;
-		stream_close(&src.st);
-		sb_printf(&counts, "%s%s %" PRId64, k ? ", " : "", row_table_name(order[k]), rows);
-	}
-	if (rc == 0) {
-		report_txns(e, s, node, &unknown_all, &unknown_none);
-		sink_note(s, "%s: %s rows; unknown transactions applied in full %" PRId64
-			  ", not at all %" PRId64, node, counts.buf, unknown_all, unknown_none);
-	} else {
-		sink_unreachable(s, node, lab_last_error());
-	}
+	report_txns(n->e, n->s, n->node, &unknown_all, &unknown_none);
+	for (size_t k = 0; k < ARRAY_SIZE(order); k++)
+		sb_printf(&counts, "%s%s %" PRId64, k ? ", " : "", row_table_name(order[k]),
+			  n->rows[order[k]]);
+	sink_note(n->s, "%s: %s rows; unknown transactions applied in full %" PRId64
+		  ", not at all %" PRId64, n->node, counts.buf, unknown_all, unknown_none);
 	sb_release(&counts);
-	mysql_close(m);
-	return rc == 0 ? 0 : 1;
+}
+
+void dur_node_free(struct dur_node *n)
+{
+	if (!n)
+		return;
+	free(n->cur.active);
+	free(n);
+}
+
+int dur_load(struct expect *e, const char *path, struct anomaly_sink *s)
+{
+	if (expect_load(e, path) < 0)
+		return -1;
+	expect_finalize(e);
+	sink_note(s, "journal %s: %zu transactions (ok %" PRId64 ", failed %" PRId64
+		  ", unknown %" PRId64 ")", path, e->n_txns, e->count[TXN_OK],
+		  e->count[TXN_FAILED], e->count[TXN_UNKNOWN]);
+	return 0;
 }
 
 static int durability_run(const struct check_ctx *ctx, struct check_result *res)
 {
-	struct anomaly_sink *s;
-	struct expect e;
-	size_t checked = 0;
+	bool want[SCAN_CHECKERS] = { [SCAN_DURABILITY] = true };
+	struct check_result r[SCAN_CHECKERS];
 	int rc;
 
-	if (!ctx->journal_path) {
-		lab_strlcpy(res->actual, "skip", sizeof(res->actual));
-		res->anomalies = 0;
-		res->summary = xstrdup("skipped: no journal given");
-		if (ctx->out)
-			fprintf(ctx->out, "durability: skip (no journal given)\n");
-		return 0;
-	}
-	s = sink_new(ctx, "durability");
-	expect_init(&e);
-	if (expect_load(&e, ctx->journal_path) < 0) {
-		rc = sink_finish(s, -1, res);
-		goto out;
-	}
-	expect_finalize(&e);
-	sink_note(s, "journal %s: %zu transactions (ok %" PRId64 ", failed %" PRId64
-		  ", unknown %" PRId64 ")", ctx->journal_path, e.n_txns, e.count[TXN_OK],
-		  e.count[TXN_FAILED], e.count[TXN_UNKNOWN]);
-	for (size_t i = 0; i < ctx->n_hosts; i++) {
-		if (check_node(ctx, i, &e, s) == 0) {
-			checked++;
-			if (ctx->first_reachable)
-				break;
-		}
-	}
-	rc = sink_finish(s, checked ? 0 : -1, res);
-out:
-	expect_release(&e);
-	sink_free(s);
+	memset(r, 0, sizeof(r));
+	rc = scan_checks_run(ctx, want, r);
+	*res = r[SCAN_DURABILITY];
 	return rc;
 }
 

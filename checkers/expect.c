@@ -316,74 +316,105 @@ static void judge(struct expect *e, enum row_table t, int64_t id, bool present,
 	}
 }
 
+void expect_cursor_begin(struct expect_cursor *c, struct expect *e, enum row_table t,
+			 phantom_fn on_phantom, void *ph_arg)
+{
+	expect_finalize(e);
+	memset(c, 0, sizeof(*c));
+	c->e = e;
+	c->t = t;
+	c->on_phantom = on_phantom;
+	c->ph_arg = ph_arg;
+}
+
+/* The next id a claim names, after c->last; false when none is left. */
+static bool next_claimed(const struct expect_cursor *c, int64_t *id)
+{
+	bool any = false;
+
+	if (c->ci < c->e->n_claims[c->t]) {
+		*id = c->e->claims[c->t][c->ci].first;
+		any = true;
+	}
+	/* Active claims all reach past c->last (see step). */
+	if (c->n_active && (!any || c->last + 1 < *id)) {
+		*id = c->last + 1;
+		any = true;
+	}
+	return any;
+}
+
+/* Judge one id: push the claims that start at or before it, gather, judge,
+ * drop the claims that end with it. */
+static void step(struct expect_cursor *c, int64_t id, bool present)
+{
+	const struct claim *cl = c->e->claims[c->t];
+	size_t n = c->e->n_claims[c->t];
+	struct gathered g;
+
+	while (c->ci < n && cl[c->ci].first <= id) {
+		if (c->n_active == c->cap_active) {
+			c->cap_active = c->cap_active ? c->cap_active * 2 : 16;
+			c->active = xrealloc(c->active, c->cap_active * sizeof(*c->active));
+		}
+		c->active[c->n_active++] = &cl[c->ci++];
+	}
+	gather(c->e, c->active, c->n_active, &g);
+	judge(c->e, c->t, id, present, &g, c->on_phantom, c->ph_arg);
+	for (size_t i = 0; i < c->n_active;) {
+		if (c->active[i]->last <= id)
+			c->active[i] = c->active[--c->n_active];
+		else
+			i++;
+	}
+	c->last = id;
+	c->started = true;
+}
+
+int expect_cursor_row(struct expect_cursor *c, int64_t id)
+{
+	int64_t nxt;
+
+	if (c->started && id <= c->last) {
+		lab_error("%s ids do not come in ascending order (%lld after %lld)",
+			  row_table_name(c->t), (long long)id, (long long)c->last);
+		return -1;
+	}
+	while (next_claimed(c, &nxt) && nxt < id)
+		step(c, nxt, false);
+	step(c, id, true);
+	c->rows++;
+	return 0;
+}
+
+void expect_cursor_end(struct expect_cursor *c)
+{
+	int64_t nxt;
+
+	while (next_claimed(c, &nxt))
+		step(c, nxt, false);
+	free(c->active);
+	c->active = NULL;
+	c->n_active = c->cap_active = 0;
+}
+
 int expect_merge_table(struct expect *e, enum row_table t, id_source_fn next, void *src_arg,
 		       phantom_fn on_phantom, void *ph_arg, int64_t *rows)
 {
-	const struct claim *cl = e->claims[t];
-	size_t n = e->n_claims[t], ci = 0, n_active = 0, cap_active = 16;
-	const struct claim **active = xmalloc(cap_active * sizeof(*active));
-	int64_t db_id = 0, id = 0;
-	int have_db, r, rc = -1;
-	struct gathered g;
+	struct expect_cursor c;
+	int64_t id;
+	int r;
 
-	expect_finalize(e);
-	r = next(src_arg, &db_id);
-	if (r < 0)
-		goto out;
-	have_db = r == 1;
-	for (;;) {
-		bool any = false;
-		int64_t nxt = 0;
-		bool present;
-
-		if (have_db) {
-			nxt = db_id;
-			any = true;
-		}
-		if (ci < n && (!any || cl[ci].first < nxt)) {
-			nxt = cl[ci].first;
-			any = true;
-		}
-		if (n_active && (!any || id + 1 < nxt)) {
-			nxt = id + 1;
-			any = true;
-		}
-		if (!any)
+	expect_cursor_begin(&c, e, t, on_phantom, ph_arg);
+	while ((r = next(src_arg, &id)) == 1)
+		if (expect_cursor_row(&c, id) < 0) {
+			r = -1;
 			break;
-		id = nxt;
-		while (ci < n && cl[ci].first == id) {
-			if (n_active == cap_active) {
-				cap_active *= 2;
-				active = xrealloc(active, cap_active * sizeof(*active));
-			}
-			active[n_active++] = &cl[ci++];
 		}
-		present = have_db && db_id == id;
-		if (present) {
-			int64_t prev = db_id;
-			if (rows)
-				(*rows)++;
-			r = next(src_arg, &db_id);
-			if (r < 0)
-				goto out;
-			have_db = r == 1;
-			if (have_db && db_id <= prev) {
-				lab_error("%s ids do not come in ascending order (%lld after %lld)",
-					  row_table_name(t), (long long)db_id, (long long)prev);
-				goto out;
-			}
-		}
-		gather(e, active, n_active, &g);
-		judge(e, t, id, present, &g, on_phantom, ph_arg);
-		for (size_t i = 0; i < n_active;) {
-			if (active[i]->last <= id)
-				active[i] = active[--n_active];
-			else
-				i++;
-		}
-	}
-	rc = 0;
-out:
-	free(active);
-	return rc;
+	if (r == 0)
+		expect_cursor_end(&c);
+	free(c.active);
+	if (rows)
+		*rows = c.rows;
+	return r < 0 ? -1 : 0;
 }

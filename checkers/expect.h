@@ -112,8 +112,31 @@ void expect_reset_findings(struct expect *e);
 typedef int (*id_source_fn)(void *arg, int64_t *id);
 typedef void (*phantom_fn)(void *arg, enum row_table t, int64_t id);
 
-/* Merge one table's ids with its claims; findings land in e->txns[].f.
- * Returns 0, or -1 if the source failed. Counts rows seen in *rows. */
+/* The merge, pushed one id at a time (ids ascending) as a scan delivers
+ * them; findings land in e->txns[].f, phantoms go to on_phantom. */
+struct expect_cursor {
+	struct expect *e;
+	enum row_table t;
+	size_t ci;                   /* next claim to become active */
+	const struct claim **active; /* claims covering ids from last + 1 on */
+	size_t n_active, cap_active;
+	int64_t last;                /* last id judged */
+	bool started;
+	phantom_fn on_phantom;
+	void *ph_arg;
+	int64_t rows;                /* present ids seen */
+};
+void expect_cursor_begin(struct expect_cursor *c, struct expect *e, enum row_table t,
+			 phantom_fn on_phantom, void *ph_arg);
+/* The next present id; -1 (error reported) if it is not above the last. */
+int expect_cursor_row(struct expect_cursor *c, int64_t id);
+/* The table ended: every claimed id not seen is absent. Frees the cursor's
+ * memory. */
+void expect_cursor_end(struct expect_cursor *c);
+
+/* Merge one table's ids with its claims, pulled from next(); the same
+ * cursor underneath. Returns 0, or -1 if the source failed. Counts rows
+ * seen in *rows. */
 int expect_merge_table(struct expect *e, enum row_table t, id_source_fn next, void *src_arg,
 		       phantom_fn on_phantom, void *ph_arg, int64_t *rows);
 

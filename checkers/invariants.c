@@ -11,17 +11,20 @@
  *      purchase.weight = Σ quantity × product.weight            weight-mismatch
  *      every purchase has an item                               empty-purchase
  *
- * How, without a round trip per customer: the customers (id, credit) and the
- * products are read into sorted arrays — O(customers + products) memory, the
- * only state kept; credits and purchases are streamed in primary-key order
- * and added to their customer's sums (binary search; a miss is an orphan);
- * purchases and their items are two streams merged by purchase id (items
- * ordered by purchase_id only, so that an index on purchase_item
- * (purchase_id, product_id, quantity, price) serves it without a sort), so
- * each purchase's cost and weight are checked as it passes. Both connections read from consistent snapshots taken one
- * after the other: the check expects a quiet cluster (workload stopped).
+ * How, without a round trip per customer: it consumes the node's shared
+ * scan (scan_checks.c: every table once, in primary key order). The
+ * customers (id, credit) and the products are kept in sorted arrays —
+ * O(customers + products) memory, the only state kept; credits and
+ * purchases are added to their customer's sums as they pass (binary
+ * search; a miss is an orphan). While the purchases pass, a second
+ * connection streams the items ordered by purchase_id (an index on
+ * purchase_item (purchase_id, product_id, quantity, price) serves that
+ * without a sort), merged by purchase id, so each purchase's cost and
+ * weight are checked as it passes. Both connections read from consistent
+ * snapshots taken one after the other: the check expects a quiet cluster
+ * (workload stopped).
  */
-#include "checkutil.h"
+#include "scanners.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -76,94 +79,6 @@ static int get_i64(struct row_stream *st, unsigned col, int64_t *v)
 	return 0;
 }
 
-static int load_products(MYSQL *m, struct product_tab *p)
-{
-	struct row_stream st;
-	int r;
-
-	if (stream_open(&st, m, "SELECT id, weight FROM product ORDER BY id") < 0)
-		return -1;
-	while ((r = stream_next(&st)) == 1) {
-		if (p->n == p->cap) {
-			p->cap = p->cap ? p->cap * 2 : 256;
-			p->id = xrealloc(p->id, p->cap * sizeof(*p->id));
-			p->weight = xrealloc(p->weight, p->cap * sizeof(*p->weight));
-		}
-		if (get_i64(&st, 0, &p->id[p->n]) < 0 || get_i64(&st, 1, &p->weight[p->n]) < 0) {
-			r = -1;
-			break;
-		}
-		p->n++;
-	}
-	stream_close(&st);
-	return r;
-}
-
-static int load_customers(MYSQL *m, struct cust_sums *c, const char *node,
-			  struct anomaly_sink *s, int64_t *total)
-{
-	struct row_stream st;
-	int r;
-
-	if (stream_open(&st, m, "SELECT id, credit FROM customer ORDER BY id") < 0)
-		return -1;
-	while ((r = stream_next(&st)) == 1) {
-		int64_t id, credit;
-		if (get_i64(&st, 0, &id) < 0 || get_i64(&st, 1, &credit) < 0) {
-			r = -1;
-			break;
-		}
-		if (c->n == c->cap) {
-			c->cap = c->cap ? c->cap * 2 : 4096;
-			c->id = xrealloc(c->id, c->cap * sizeof(*c->id));
-			c->credit = xrealloc(c->credit, c->cap * sizeof(*c->credit));
-		}
-		c->id[c->n] = id;
-		c->credit[c->n] = credit;
-		c->n++;
-		*total += credit;
-		if (credit < 0)
-			sink_add(s, "negative-balance", "customer", id, -1, node, "credit %" PRId64,
-				 credit);
-	}
-	stream_close(&st);
-	if (r < 0)
-		return -1;
-	c->credits = xcalloc(c->n ? c->n : 1, sizeof(*c->credits));
-	c->costs = xcalloc(c->n ? c->n : 1, sizeof(*c->costs));
-	return 0;
-}
-
-static int scan_credits(MYSQL *m, struct cust_sums *c, const char *node, struct anomaly_sink *s,
-			int64_t *total, int64_t *rows)
-{
-	struct row_stream st;
-	int r;
-
-	if (stream_open(&st, m, "SELECT id, customer_id, amount FROM credit ORDER BY id") < 0)
-		return -1;
-	while ((r = stream_next(&st)) == 1) {
-		int64_t id, cust, amount;
-		ssize_t k;
-		if (get_i64(&st, 0, &id) < 0 || get_i64(&st, 1, &cust) < 0 ||
-		    get_i64(&st, 2, &amount) < 0) {
-			r = -1;
-			break;
-		}
-		(*rows)++;
-		*total += amount;
-		k = find_id(c->id, c->n, cust);
-		if (k < 0)
-			sink_add(s, "orphan-credit", "credit", id, -1, node,
-				 "customer_id=%" PRId64 " does not exist (amount %" PRId64 ")", cust,
-				 amount);
-		else
-			c->credits[k] += amount;
-	}
-	stream_close(&st);
-	return r;
-}
-
 /* Items of one purchase, gathered from the item stream as it passes. */
 struct item_acc {
 	int64_t cost, weight, n;
@@ -216,148 +131,233 @@ static int items_for(struct row_stream *st, int *have, int64_t pid, const struct
 	}
 }
 
-static int scan_purchases(MYSQL *pm, MYSQL *im, struct cust_sums *c, const struct product_tab *pt,
-			  const char *node, struct anomaly_sink *s, int64_t *total,
-			  int64_t *prow, int64_t *irows)
+struct inv_node {
+	const struct check_ctx *ctx;
+	struct anomaly_sink *s;
+	char node[300];
+	MYSQL *im;              /* the items connection */
+	struct row_stream is;   /* items ordered by purchase_id, during the purchase table */
+	int item_have, item_rc; /* is holds an unread item; last items_for() result */
+	struct cust_sums c;
+	struct product_tab pt;
+	int64_t tot_customer, tot_credit, tot_cost;
+	int64_t n_credit, n_purchase, n_item;
+	int col[3];             /* the current table's columns */
+	struct table_consumer tc;
+};
+
+static int inv_open(void *arg, enum row_table t, const struct row_stream *st)
 {
-	struct row_stream ps, is;
-	int r, have = 0, ir = 1;
-	struct item_acc acc;
+	struct inv_node *n = arg;
+	static const char *const cols[TBL_COUNT][3] = {
+		[TBL_CUSTOMER] = { "credit" },
+		[TBL_CREDIT] = { "customer_id", "amount" },
+		[TBL_PURCHASE] = { "customer_id", "cost", "weight" },
+		[TBL_PRODUCT] = { "weight" },
+	};
 
-	if (stream_open(&ps, pm, "SELECT id, customer_id, cost, weight FROM purchase ORDER BY id") < 0)
-		return -1;
-	if (stream_open(&is, im,
-			"SELECT purchase_id, id, product_id, quantity, price FROM purchase_item "
-			"ORDER BY purchase_id") < 0) {
-		stream_close(&ps);
-		return -1;
+	for (int k = 0; k < 3; k++) {
+		n->col[k] = -1;
+		if (cols[t][k] && (n->col[k] = stream_column(st, 1, cols[t][k])) < 0)
+			return -1;
 	}
-	while ((r = stream_next(&ps)) == 1) {
-		int64_t id, cust, cost, weight;
-		ssize_t k;
-
-		if (get_i64(&ps, 0, &id) < 0 || get_i64(&ps, 1, &cust) < 0 ||
-		    get_i64(&ps, 2, &cost) < 0 || get_i64(&ps, 3, &weight) < 0) {
-			r = -1;
-			break;
-		}
-		(*prow)++;
-		*total += cost;
-		k = find_id(c->id, c->n, cust);
-		if (k < 0)
-			sink_add(s, "orphan-purchase", "purchase", id, -1, node,
-				 "customer_id=%" PRId64 " does not exist (cost %" PRId64 ")", cust,
-				 cost);
-		else
-			c->costs[k] += cost;
-		if (ir > 0 || have)
-			ir = items_for(&is, &have, id, pt, node, s, &acc, irows);
-		else
-			memset(&acc, 0, sizeof(acc));
-		if (ir < 0) {
-			r = -1;
-			break;
-		}
-		if (!acc.n) {
-			sink_add(s, "empty-purchase", "purchase", id, -1, node,
-				 "no purchase_item has purchase_id=%" PRId64 " (cost %" PRId64 ")", id,
-				 cost);
-			continue;
-		}
-		if (acc.cost != cost)
-			sink_add(s, "cost-mismatch", "purchase", id, -1, node,
-				 "cost %" PRId64 " but its %" PRId64 " item%s (first purchase_item:%"
-				 PRId64 ") add up to %" PRId64, cost, acc.n, acc.n == 1 ? "" : "s",
-				 acc.first_item, acc.cost);
-		if (acc.weight != weight)
-			sink_add(s, "weight-mismatch", "purchase", id, -1, node,
-				 "weight %" PRId64 " but its %" PRId64 " item%s (first purchase_item:%"
-				 PRId64 ") weigh %" PRId64, weight, acc.n, acc.n == 1 ? "" : "s",
-				 acc.first_item, acc.weight);
+	if (t == TBL_PURCHASE) {
+		if (stream_open(&n->is, n->im,
+				"SELECT purchase_id, id, product_id, quantity, price FROM purchase_item "
+				"ORDER BY purchase_id") < 0)
+			return -1;
+		n->item_have = 0;
+		n->item_rc = 1;
 	}
-	/* Items after the last purchase have no purchase. */
-	if (r == 0 && (ir > 0 || have))
-		ir = items_for(&is, &have, INT64_MAX, pt, node, s, &acc, irows), r = ir < 0 ? -1 : 0;
-	stream_close(&ps);
-	stream_close(&is);
-	return r;
+	return 0;
 }
 
-static int check_node(const struct check_ctx *ctx, size_t i, struct anomaly_sink *s)
+static int inv_row(void *arg, enum row_table t, int64_t id, const struct row_stream *cst)
 {
-	char node[300];
-	MYSQL *m = NULL, *m2 = NULL;
-	struct cust_sums c = { 0 };
-	struct product_tab pt = { 0 };
-	int64_t tot_customer = 0, tot_credit = 0, tot_cost = 0;
-	int64_t n_credit = 0, n_purchase = 0, n_item = 0, drift = 0;
-	int rc = -1;
+	struct inv_node *n = arg;
+	struct row_stream *st = (struct row_stream *)cst;
+	int64_t a = 0, b = 0, w = 0;
+	ssize_t k;
 
-	check_node_name(ctx, i, node, sizeof(node));
-	m = check_connect(ctx, i, s);
-	if (!m)
-		return 1; /* reported as unreachable */
-	m2 = check_connect(ctx, i, s);
-	if (!m2)
-		goto out_unreachable;
-	if (check_snapshot(m) < 0 || check_snapshot(m2) < 0 || load_products(m, &pt) < 0 ||
-	    load_customers(m, &c, node, s, &tot_customer) < 0 ||
-	    scan_credits(m, &c, node, s, &tot_credit, &n_credit) < 0 ||
-	    scan_purchases(m, m2, &c, &pt, node, s, &tot_cost, &n_purchase, &n_item) < 0)
-		goto out_broken;
-
-	for (size_t k = 0; k < c.n; k++) {
-		int64_t want = c.credits[k] - c.costs[k];
-		if (c.credit[k] != want) {
-			drift++;
-			sink_add(s, "balance-drift", "customer", c.id[k], -1, node,
-				 "credit %" PRId64 " but credits %" PRId64 " - purchases %" PRId64
-				 " = %" PRId64 " (off by %" PRId64 ")", c.credit[k], c.credits[k],
-				 c.costs[k], want, c.credit[k] - want);
+	if (n->col[0] >= 0 && get_i64(st, (unsigned)n->col[0], &a) < 0)
+		return -1;
+	if (n->col[1] >= 0 && get_i64(st, (unsigned)n->col[1], &b) < 0)
+		return -1;
+	if (n->col[2] >= 0 && get_i64(st, (unsigned)n->col[2], &w) < 0)
+		return -1;
+	switch (t) {
+	case TBL_PRODUCT: {
+		struct product_tab *p = &n->pt;
+		if (p->n == p->cap) {
+			p->cap = p->cap ? p->cap * 2 : 256;
+			p->id = xrealloc(p->id, p->cap * sizeof(*p->id));
+			p->weight = xrealloc(p->weight, p->cap * sizeof(*p->weight));
 		}
+		p->id[p->n] = id;
+		p->weight[p->n] = a;
+		p->n++;
+		break;
 	}
-	if (tot_customer != tot_credit - tot_cost)
-		sink_add(s, "total-mismatch", "customer", -1, -1, node,
+	case TBL_CUSTOMER: {
+		struct cust_sums *c = &n->c;
+		if (c->n == c->cap) {
+			c->cap = c->cap ? c->cap * 2 : 4096;
+			c->id = xrealloc(c->id, c->cap * sizeof(*c->id));
+			c->credit = xrealloc(c->credit, c->cap * sizeof(*c->credit));
+		}
+		c->id[c->n] = id;
+		c->credit[c->n] = a;
+		c->n++;
+		n->tot_customer += a;
+		if (a < 0)
+			sink_add(n->s, "negative-balance", "customer", id, -1, n->node,
+				 "credit %" PRId64, a);
+		break;
+	}
+	case TBL_CREDIT:
+		n->n_credit++;
+		n->tot_credit += b;
+		k = find_id(n->c.id, n->c.n, a);
+		if (k < 0)
+			sink_add(n->s, "orphan-credit", "credit", id, -1, n->node,
+				 "customer_id=%" PRId64 " does not exist (amount %" PRId64 ")", a, b);
+		else
+			n->c.credits[k] += b;
+		break;
+	case TBL_PURCHASE: {
+		struct item_acc acc;
+		n->n_purchase++;
+		n->tot_cost += b;
+		k = find_id(n->c.id, n->c.n, a);
+		if (k < 0)
+			sink_add(n->s, "orphan-purchase", "purchase", id, -1, n->node,
+				 "customer_id=%" PRId64 " does not exist (cost %" PRId64 ")", a, b);
+		else
+			n->c.costs[k] += b;
+		memset(&acc, 0, sizeof(acc));
+		if (n->item_rc > 0 || n->item_have)
+			n->item_rc = items_for(&n->is, &n->item_have, id, &n->pt, n->node, n->s, &acc,
+					       &n->n_item);
+		if (n->item_rc < 0)
+			return -1;
+		if (!acc.n) {
+			sink_add(n->s, "empty-purchase", "purchase", id, -1, n->node,
+				 "no purchase_item has purchase_id=%" PRId64 " (cost %" PRId64 ")", id, b);
+			break;
+		}
+		if (acc.cost != b)
+			sink_add(n->s, "cost-mismatch", "purchase", id, -1, n->node,
+				 "cost %" PRId64 " but its %" PRId64 " item%s (first purchase_item:%"
+				 PRId64 ") add up to %" PRId64, b, acc.n, acc.n == 1 ? "" : "s",
+				 acc.first_item, acc.cost);
+		if (acc.weight != w)
+			sink_add(n->s, "weight-mismatch", "purchase", id, -1, n->node,
+				 "weight %" PRId64 " but its %" PRId64 " item%s (first purchase_item:%"
+				 PRId64 ") weigh %" PRId64, w, acc.n, acc.n == 1 ? "" : "s",
+				 acc.first_item, acc.weight);
+		break;
+	}
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int inv_close(void *arg, enum row_table t)
+{
+	struct inv_node *n = arg;
+	struct item_acc acc;
+	int rc = 0;
+
+	if (t == TBL_CUSTOMER) {
+		n->c.credits = xcalloc(n->c.n ? n->c.n : 1, sizeof(*n->c.credits));
+		n->c.costs = xcalloc(n->c.n ? n->c.n : 1, sizeof(*n->c.costs));
+	} else if (t == TBL_PURCHASE) {
+		/* Items after the last purchase have no purchase. */
+		if (n->item_rc > 0 || n->item_have)
+			rc = items_for(&n->is, &n->item_have, INT64_MAX, &n->pt, n->node, n->s, &acc,
+				       &n->n_item) < 0 ? -1 : 0;
+		stream_close(&n->is);
+	}
+	return rc;
+}
+
+struct inv_node *inv_node_new(const struct check_ctx *ctx, size_t host, struct anomaly_sink *s)
+{
+	struct inv_node *n = xcalloc(1, sizeof(*n));
+
+	n->ctx = ctx;
+	n->s = s;
+	check_node_name(ctx, host, n->node, sizeof(n->node));
+	n->im = check_connect(ctx, host, s);
+	if (!n->im) {
+		free(n);
+		return NULL;
+	}
+	if (check_snapshot(n->im) < 0) {
+		sink_unreachable(s, n->node, lab_last_error());
+		mysql_close(n->im);
+		free(n);
+		return NULL;
+	}
+	n->tc = (struct table_consumer){ .arg = n, .open = inv_open, .row = inv_row, .close = inv_close };
+	return n;
+}
+
+struct table_consumer *inv_node_consumer(struct inv_node *n)
+{
+	return &n->tc;
+}
+
+void inv_node_finish(struct inv_node *n)
+{
+	struct cust_sums *c = &n->c;
+
+	if (!c->credits) /* no customer table seen: nothing to add up */
+		return;
+	for (size_t k = 0; k < c->n; k++) {
+		int64_t want = c->credits[k] - c->costs[k];
+		if (c->credit[k] != want)
+			sink_add(n->s, "balance-drift", "customer", c->id[k], -1, n->node,
+				 "credit %" PRId64 " but credits %" PRId64 " - purchases %" PRId64
+				 " = %" PRId64 " (off by %" PRId64 ")", c->credit[k], c->credits[k],
+				 c->costs[k], want, c->credit[k] - want);
+	}
+	if (n->tot_customer != n->tot_credit - n->tot_cost)
+		sink_add(n->s, "total-mismatch", "customer", -1, -1, n->node,
 			 "sum of customer.credit %" PRId64 " but sum of credit.amount %" PRId64
 			 " - sum of purchase.cost %" PRId64 " = %" PRId64 " (off by %" PRId64 ")",
-			 tot_customer, tot_credit, tot_cost, tot_credit - tot_cost,
-			 tot_customer - (tot_credit - tot_cost));
-	sink_note(s, "%s: %zu customers, %" PRId64 " credits, %" PRId64 " purchases, %" PRId64
+			 n->tot_customer, n->tot_credit, n->tot_cost, n->tot_credit - n->tot_cost,
+			 n->tot_customer - (n->tot_credit - n->tot_cost));
+	sink_note(n->s, "%s: %zu customers, %" PRId64 " credits, %" PRId64 " purchases, %" PRId64
 		  " items, %zu products; totals credit %" PRId64 " = %" PRId64 " - %" PRId64 "%s",
-		  node, c.n, n_credit, n_purchase, n_item, pt.n, tot_customer, tot_credit, tot_cost,
-		  tot_customer == tot_credit - tot_cost ? "" : " (MISMATCH)");
-	rc = 0;
-	goto out;
-out_broken:
-	sink_unreachable(s, node, lab_last_error());
-out_unreachable:
-	rc = 1;
-out:
-	if (m)
-		mysql_close(m);
-	if (m2)
-		mysql_close(m2);
-	cust_release(&c);
-	free(pt.id);
-	free(pt.weight);
-	return rc;
+		  n->node, c->n, n->n_credit, n->n_purchase, n->n_item, n->pt.n, n->tot_customer,
+		  n->tot_credit, n->tot_cost,
+		  n->tot_customer == n->tot_credit - n->tot_cost ? "" : " (MISMATCH)");
+}
+
+void inv_node_free(struct inv_node *n)
+{
+	if (!n)
+		return;
+	stream_close(&n->is);
+	if (n->im)
+		mysql_close(n->im);
+	cust_release(&n->c);
+	free(n->pt.id);
+	free(n->pt.weight);
+	free(n);
 }
 
 static int invariants_run(const struct check_ctx *ctx, struct check_result *res)
 {
-	struct anomaly_sink *s = sink_new(ctx, "invariants");
-	size_t checked = 0;
+	bool want[SCAN_CHECKERS] = { [SCAN_INVARIANTS] = true };
+	struct check_result r[SCAN_CHECKERS];
 	int rc;
 
-	for (size_t i = 0; i < ctx->n_hosts; i++) {
-		if (check_node(ctx, i, s) == 0) {
-			checked++;
-			if (ctx->first_reachable)
-				break;
-		}
-	}
-	rc = sink_finish(s, checked ? 0 : -1, res);
-	sink_free(s);
+	memset(r, 0, sizeof(r));
+	rc = scan_checks_run(ctx, want, r);
+	*res = r[SCAN_INVARIANTS];
 	return rc;
 }
 

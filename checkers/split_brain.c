@@ -42,6 +42,9 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -120,12 +123,14 @@ struct sb_node {
 	char io_running[8], sql_running[8];
 	unsigned io_errno, sql_errno;
 	char repl_error[512];
+	char *gtid_executed;  /* MySQL / Percona: @@gtid_executed (malloc'd), else NULL */
 	struct binlog_scan scan;
 	bool scanned;
 	char scan_source[32]; /* "server" | "datadir" */
 	/* galera */
 	char cluster_status[32], state_uuid[64], local_state[32];
 	int64_t conf_id, cluster_size, last_committed;
+	char members[1024];   /* wsrep_incoming_addresses */
 	bool have_grastate;
 	char gra_uuid[64];
 	int64_t gra_seqno;
@@ -156,6 +161,13 @@ static void read_async(MYSQL *m, struct sb_node *nd)
 			lab_strlcpy(nd->binlog_pos, row[1] ? row[1] : "", sizeof(nd->binlog_pos));
 			lab_strlcpy(nd->current_pos, row[2] ? row[2] : "", sizeof(nd->current_pos));
 		}
+		mysql_free_result(res);
+	}
+	/* MySQL and Percona Server: the executed set itself (MariaDB has no
+	 * such variable: error 1193, ignored). */
+	if (!mysql_query(m, "SELECT @@global.gtid_executed") && (res = mysql_store_result(m))) {
+		if ((row = mysql_fetch_row(res)) && row[0])
+			nd->gtid_executed = xstrdup(row[0]);
 		mysql_free_result(res);
 	}
 	if (!mysql_query(m, "SHOW SLAVE STATUS") && (res = mysql_store_result(m))) {
@@ -191,6 +203,8 @@ static void read_galera(MYSQL *m, struct sb_node *nd)
 			lab_strlcpy(nd->state_uuid, v, sizeof(nd->state_uuid));
 		else if (!strcmp(k, "wsrep_local_state_comment"))
 			lab_strlcpy(nd->local_state, v, sizeof(nd->local_state));
+		else if (!strcmp(k, "wsrep_incoming_addresses"))
+			lab_strlcpy(nd->members, v, sizeof(nd->members));
 		else if (!strcmp(k, "wsrep_cluster_conf_id"))
 			parse_int64(v, -1, INT64_MAX, &nd->conf_id);
 		else if (!strcmp(k, "wsrep_cluster_size"))
@@ -375,14 +389,17 @@ static int scan_node(const struct check_ctx *ctx, MYSQL *m, struct sb_node *nd)
 struct jrow {
 	uint8_t table;
 	char op;
+	uint8_t outcome;
+	uint16_t node;     /* index into jindex.nodes */
 	int64_t first, last;
 	int64_t txn;
-	uint8_t outcome;
 };
 
 struct jindex {
 	struct jrow *r;
 	size_t n, cap;
+	char **nodes;      /* distinct journal NODE fields */
+	size_t n_nodes;
 	bool loaded;
 };
 
@@ -398,8 +415,31 @@ static int jrow_cmp(const void *x, const void *y)
 	return 0;
 }
 
-/* Index the inserts and deletes of every journal transaction (ids are the
- * client's own and unique, so a row op names its transaction). */
+static uint16_t jindex_node(struct jindex *ji, const char *node)
+{
+	for (size_t i = 0; i < ji->n_nodes; i++)
+		if (!strcmp(ji->nodes[i], node))
+			return (uint16_t)i;
+	if (ji->n_nodes >= UINT16_MAX)
+		return UINT16_MAX;
+	ji->nodes = xrealloc(ji->nodes, (ji->n_nodes + 1) * sizeof(*ji->nodes));
+	ji->nodes[ji->n_nodes] = xstrdup(node);
+	return (uint16_t)ji->n_nodes++;
+}
+
+static void jindex_release(struct jindex *ji)
+{
+	for (size_t i = 0; i < ji->n_nodes; i++)
+		free(ji->nodes[i]);
+	free(ji->nodes);
+	free(ji->r);
+	memset(ji, 0, sizeof(*ji));
+}
+
+/* Index the inserts and deletes of every journal transaction. Ids are the
+ * client's own, so an insert names its transaction; a delete may be claimed
+ * by several attempts (a failed one, then an acknowledged one), which the
+ * caller tells apart by the node and the other rows. */
 static int jindex_load(struct jindex *ji, const char *path)
 {
 	struct journal_reader *jr = journal_open(path);
@@ -409,6 +449,7 @@ static int jindex_load(struct jindex *ji, const char *path)
 	int rc;
 	txn_record_init(&rec);
 	while ((rc = journal_next(jr, &rec)) == 1) {
+		uint16_t node = jindex_node(ji, rec.node);
 		for (size_t i = 0; i < rec.n_rows; i++) {
 			const struct row_ref *rr = &rec.rows[i];
 			if (rr->op != ROW_INSERT && rr->op != ROW_DELETE)
@@ -417,8 +458,8 @@ static int jindex_load(struct jindex *ji, const char *path)
 				ji->cap = ji->cap ? ji->cap * 2 : 1024;
 				ji->r = xrealloc(ji->r, ji->cap * sizeof(*ji->r));
 			}
-			ji->r[ji->n++] = (struct jrow){ rr->table, rr->op, rr->first, rr->last, rec.txn,
-							(uint8_t)rec.outcome };
+			ji->r[ji->n++] = (struct jrow){ rr->table, rr->op, (uint8_t)rec.outcome, node,
+							rr->first, rr->last, rec.txn };
 		}
 	}
 	txn_record_release(&rec);
@@ -430,11 +471,13 @@ static int jindex_load(struct jindex *ji, const char *path)
 	return 0;
 }
 
-static const struct jrow *jindex_find(const struct jindex *ji, uint8_t table, char op, int64_t id)
+/* Every journal row claim covering (table, op, id): calls fn for each. */
+static void jindex_each(const struct jindex *ji, uint8_t table, char op, int64_t id,
+			void (*fn)(const struct jrow *, void *), void *arg)
 {
 	size_t lo = 0, hi = ji->n;
-	struct jrow key = { table, op, id, id, 0, 0 };
-	/* last entry with (table, op, first) <= key */
+	struct jrow key = { .table = table, .op = op, .first = id, .last = id };
+	/* past the last entry with (table, op, first) <= key */
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		if (jrow_cmp(&ji->r[mid], &key) <= 0)
@@ -442,12 +485,40 @@ static const struct jrow *jindex_find(const struct jindex *ji, uint8_t table, ch
 		else
 			hi = mid;
 	}
-	if (lo == 0)
-		return NULL;
-	const struct jrow *r = &ji->r[lo - 1];
-	if (r->table == table && r->op == op && r->first <= id && id <= r->last)
-		return r;
-	return NULL;
+	for (size_t i = lo; i-- > 0;) {
+		const struct jrow *r = &ji->r[i];
+		if (r->table != table || r->op != op)
+			break;
+		if (r->first <= id && id <= r->last)
+			fn(r, arg);
+		if (r->first < id)
+			break; /* single rows and ranges never overlap an earlier start */
+	}
+}
+
+/* Candidates for the journal transaction of one binlog transaction. */
+struct cand {
+	int64_t txn;
+	uint8_t outcome;
+	uint16_t node;
+	int score;
+};
+
+struct cands {
+	struct cand v[16];
+	size_t n;
+};
+
+static void cand_add(const struct jrow *r, void *arg)
+{
+	struct cands *cs = arg;
+	for (size_t i = 0; i < cs->n; i++)
+		if (cs->v[i].txn == r->txn) {
+			cs->v[i].score++;
+			return;
+		}
+	if (cs->n < ARRAY_SIZE(cs->v))
+		cs->v[cs->n++] = (struct cand){ r->txn, r->outcome, r->node, 1 };
 }
 
 /* ---- primary / replica ---- */
@@ -480,10 +551,11 @@ static void report_errant(const struct check_ctx *ctx, struct report *r, struct 
 		const struct binlog_txn *t = &nd->scan.txn[i];
 		if (!gtid_set_contains(&errant, NULL, t->domain, t->server, t->seq))
 			continue;
-		const struct jrow *jr = NULL;
+		struct cands cs = { .n = 0 };
+		const struct cand *jr = NULL;
 		const char *table = "";
 		int64_t row_id = -1;
-		for (size_t k = 0; k < t->n_rows && !jr; k++) {
+		for (size_t k = 0; k < t->n_rows; k++) {
 			const struct binlog_row *br = &nd->scan.row[t->first_row + k];
 			enum row_table tb;
 			if (row_table_parse(br->table, &tb) < 0)
@@ -493,7 +565,22 @@ static void report_errant(const struct check_ctx *ctx, struct report *r, struct 
 				row_id = br->id;
 			}
 			if ((br->op == '+' || br->op == '-') && ji->loaded)
-				jr = jindex_find(ji, (uint8_t)tb, br->op, br->id);
+				jindex_each(ji, (uint8_t)tb, br->op, br->id, cand_add, &cs);
+		}
+		/* The attempt that ran on the node that wrote it (lab's flavors
+		 * use the node number as server_id) and claims the most of its
+		 * rows. */
+		char origin[280];
+		if (t->server >= 1 && t->server <= ctx->n_hosts)
+			hostport_format(&ctx->hosts[t->server - 1], origin, sizeof(origin));
+		else
+			lab_strlcpy(origin, nd->hp, sizeof(origin));
+		for (size_t k = 0; k < cs.n; k++) {
+			const struct cand *cd = &cs.v[k];
+			bool here = cd->node < ji->n_nodes && !strcmp(ji->nodes[cd->node], origin);
+			bool best_here = jr && jr->node < ji->n_nodes && !strcmp(ji->nodes[jr->node], origin);
+			if (!jr || (here && !best_here) || (here == best_here && cd->score > jr->score))
+				jr = cd;
 		}
 		char gtid[80];
 		snprintf(gtid, sizeof(gtid), "%u-%u-%" PRIu64, t->domain, t->server, t->seq);
@@ -588,6 +675,30 @@ static int check_async(const struct check_ctx *ctx, struct report *r, struct sb_
 				best = gtid_set_count(&nd[i].scan.set);
 			}
 	}
+	/* MySQL / Percona: gtid_executed(node) − gtid_executed(primary), as
+	 * gh-mysql-rewind computes it; no binlog scan (mariadb-binlog does not
+	 * read MySQL GTID events), so no journal mapping. */
+	if (!ref && primary && nd[primary - 1].gtid_executed) {
+		struct gtid_set pset;
+		if (gtid_set_parse(&pset, GTID_MYSQL, nd[primary - 1].gtid_executed) == 0) {
+			for (size_t i = 0; i < n; i++) {
+				struct gtid_set xset, errant;
+				if ((int)i + 1 == primary || !nd[i].gtid_executed ||
+				    gtid_set_parse(&xset, GTID_MYSQL, nd[i].gtid_executed) < 0)
+					continue;
+				if (gtid_set_subtract(&errant, &xset, &pset) == 0 && !gtid_set_is_empty(&errant)) {
+					char *txt = gtid_set_format(&errant);
+					add_finding(r, true, "errant-gtid", nd[i].hp, -1,
+						    "%s holds %" PRIu64 " transactions the primary %s lacks: %s",
+						    nd[i].name, gtid_set_count(&errant), nd[primary - 1].name, txt);
+					free(txt);
+				}
+				gtid_set_release(&errant);
+				gtid_set_release(&xset);
+			}
+			gtid_set_release(&pset);
+		}
+	}
 	if (ref) {
 		struct jindex ji = { 0 };
 		note(r, "reference history: %s (%s), %" PRIu64 " transactions in its binlog", nd[ref - 1].name,
@@ -596,7 +707,7 @@ static int check_async(const struct check_ctx *ctx, struct report *r, struct sb_
 		for (size_t i = 0; i < n; i++)
 			if ((int)i + 1 != ref && nd[i].scanned)
 				report_errant(ctx, r, &nd[i], &nd[ref - 1], &ji);
-		free(ji.r);
+		jindex_release(&ji);
 		/* Same seq, different server, by positions (cheap and independent
 		 * of the binlog scan). */
 		for (size_t i = 0; i < n; i++) {
@@ -630,6 +741,22 @@ static int check_async(const struct check_ctx *ctx, struct report *r, struct sb_
 
 /* ---- galera ---- */
 
+/* The time of a MariaDB error-log line ("2026-11-21  7:03:28 0 [ERROR]
+ * ...", local time); 0 when the line has none (it then counts). */
+static time_t log_line_time(const char *line)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(line, "%4d-%2d-%2d %2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+		   &tm.tm_min, &tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	return t < 0 ? 0 : t;
+}
+
 static void galera_offline(const struct check_ctx *ctx, struct sb_node *x)
 {
 	struct cluster *c = ctx->cluster;
@@ -652,12 +779,25 @@ static void galera_offline(const struct check_ctx *ctx, struct sb_node *x)
 	char *text = log && path_exists(log) ? read_file(log, NULL) : NULL;
 	if (!text)
 		return;
+	/* Only this incarnation's lines: the log outlives `cluster down` and a
+	 * cluster of the same name reuses it, so a line older than the node's
+	 * datadir (made afresh by cluster up, wipe and revert) is history. */
+	time_t born = 0;
+	struct statx sx;
+	if (dd && statx(AT_FDCWD, dd, 0, STATX_BTIME, &sx) == 0 && (sx.stx_mask & STATX_BTIME))
+		born = (time_t)sx.stx_btime.tv_sec;
 	static const char *const refused[] = { "Reversing history", "seqno ahead", "more events than the primary" };
 	const char *hit = NULL;
 	for (size_t k = 0; k < ARRAY_SIZE(refused); k++) {
-		for (const char *p = text; (p = strstr(p, refused[k])) != NULL; p++)
+		for (const char *p = text; (p = strstr(p, refused[k])) != NULL; p++) {
+			const char *b = p;
+			while (b > text && b[-1] != '\n')
+				b--;
+			if (born && log_line_time(b) < born)
+				continue;
 			if (!hit || p > hit)
 				hit = p;
+		}
 	}
 	if (hit) {
 		const char *b = hit;
@@ -675,21 +815,33 @@ static void galera_offline(const struct check_ctx *ctx, struct sb_node *x)
 
 static int check_galera(const struct check_ctx *ctx, struct report *r, struct sb_node *nd, size_t n)
 {
-	/* Primary components: (state uuid, configuration id). */
-	char comp_uuid[LAB_MAX_NODES > 16 ? LAB_MAX_NODES : 16][64];
+	/* Primary components. Two Primary nodes are in the same component when
+	 * they share state uuid and configuration id, or when one lists the
+	 * other among its members (a view change may be half seen). */
+	int comp_of[LAB_MAX_NODES > 16 ? LAB_MAX_NODES : 16];
+	char comp_uuid[16][64];
 	int64_t comp_conf[16];
 	size_t n_comp = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && i < ARRAY_SIZE(comp_of); i++) {
 		struct sb_node *x = &nd[i];
+		comp_of[i] = -1;
 		if (!x->reachable || strcmp(x->cluster_status, "Primary"))
 			continue;
-		size_t k;
-		for (k = 0; k < n_comp; k++)
-			if (!strcmp(comp_uuid[k], x->state_uuid) && comp_conf[k] == x->conf_id)
-				break;
-		if (k == n_comp && n_comp < 16) {
+		for (size_t j = 0; j < i && comp_of[i] < 0; j++) {
+			struct sb_node *y = &nd[j];
+			if (comp_of[j] < 0)
+				continue;
+			char xh[300], yh[300];
+			snprintf(xh, sizeof(xh), "%s:", ctx->hosts[i].host);
+			snprintf(yh, sizeof(yh), "%s:", ctx->hosts[j].host);
+			if ((!strcmp(x->state_uuid, y->state_uuid) && x->conf_id == y->conf_id) ||
+			    strstr(x->members, yh) || strstr(y->members, xh))
+				comp_of[i] = comp_of[j];
+		}
+		if (comp_of[i] < 0 && n_comp < ARRAY_SIZE(comp_uuid)) {
 			lab_strlcpy(comp_uuid[n_comp], x->state_uuid, sizeof(comp_uuid[0]));
-			comp_conf[n_comp++] = x->conf_id;
+			comp_conf[n_comp] = x->conf_id;
+			comp_of[i] = (int)n_comp++;
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -711,8 +863,15 @@ static int check_galera(const struct check_ctx *ctx, struct report *r, struct sb
 	}
 	if (n_comp > 1) {
 		struct strbuf sb = { 0 };
-		for (size_t k = 0; k < n_comp; k++)
-			sb_printf(&sb, "%s%s (conf %" PRId64 ")", k ? ", " : "", comp_uuid[k], comp_conf[k]);
+		for (size_t k = 0; k < n_comp; k++) {
+			sb_printf(&sb, "%s[", k ? ", " : "");
+			for (size_t i = 0, first = 1; i < n && i < ARRAY_SIZE(comp_of); i++)
+				if (comp_of[i] == (int)k) {
+					sb_printf(&sb, "%snode %d", first ? "" : " ", nd[i].number);
+					first = 0;
+				}
+			sb_printf(&sb, "] state uuid %s conf %" PRId64, comp_uuid[k], comp_conf[k]);
+		}
 		add_finding(r, true, "multiple-primaries", NULL, -1, "%zu Primary components: %s", n_comp, sb.buf);
 		sb_release(&sb);
 	}
@@ -762,7 +921,7 @@ static int split_brain_run(const struct check_ctx *ctx, struct check_result *res
 			} else {
 				async++;
 				read_async(m, x);
-				if (scan_node(ctx, m, x) < 0)
+				if (!x->gtid_executed && scan_node(ctx, m, x) < 0)
 					note(&r, "%s: binlog not read: %s", x->name, lab_last_error());
 			}
 			mysql_close(m);
@@ -825,9 +984,11 @@ static int split_brain_run(const struct check_ctx *ctx, struct check_result *res
 		fprintf(ctx->out, "%s\n", sum.buf);
 	res->summary = sb_detach(&sum);
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (nd[i].scanned)
 			binlog_scan_release(&nd[i].scan);
+		free(nd[i].gtid_executed);
+	}
 	for (size_t i = 0; i < r.n; i++)
 		free(r.f[i].detail);
 	free(r.f);

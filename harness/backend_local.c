@@ -108,15 +108,25 @@ static int local_create(struct cluster *c)
 {
 	int subnet;
 
-	if (subnet_claim(LAB_SUBNET_DIR, c->state_dir, true, &subnet) < 0)
+	bool busy[LAB_SUBNET_MAX + 1] = { false };
+
+	/* Subnets routed already (a libvirt network, a stray veth) are not
+	 * ours to take, claim or not. */
+	if (net_busy_subnets(busy) < 0 ||
+	    subnet_claim(LAB_SUBNET_DIR, c->state_dir, true, busy, &subnet) < 0)
 		return -1;
 	cluster_state_setf(c, "local.subnet", "%d", subnet);
 	if (cluster_state_save(c) < 0)
 		return -1;
 	fill_paths(c, subnet);
 	for (int i = 1; i <= c->spec.nodes; i++) {
-		if (mkdir_p(ld(c)->node_dir[i - 1], 0755) < 0 || chown_server(ld(c)->node_dir[i - 1]) < 0)
+		/* 0750 mysql:mysql: only root and mysql reach the root socket. */
+		if (mkdir_p(ld(c)->node_dir[i - 1], 0750) < 0 || chown_server(ld(c)->node_dir[i - 1]) < 0)
 			return -1;
+		if (chmod(ld(c)->node_dir[i - 1], 0750) < 0) {
+			lab_error("cannot chmod '%s': %s", ld(c)->node_dir[i - 1], strerror(errno));
+			return -1;
+		}
 	}
 	if (net_create(c->name, subnet, c->spec.nodes) < 0)
 		return -1;
@@ -237,6 +247,11 @@ static const char **server_argv(struct cluster *c, int node, const struct kv *op
 		free(s);
 	}
 	add_opt(buf, "log-error", log_path);
+	{
+		char *t = xasprintf("%s/tmp", d->node_dir[node - 1]);
+		add_opt(buf, "tmpdir", t);
+		free(t);
+	}
 	add_opt(buf, "port", "3306");
 	add_opt(buf, "bind-address", c->hosts[node - 1].host);
 	for (size_t i = 0; i < n_opts; i++)
@@ -640,13 +655,24 @@ static int local_node_init(struct cluster *c, int node, bool with_system_tables)
 {
 	const char *dd = ld(c)->datadir[node - 1];
 
-	if (remove_tree(dd) < 0 || mkdir_p(dd, 0750) < 0 || chown_server(dd) < 0)
+	char *tmp = xasprintf("%s/tmp", ld(c)->node_dir[node - 1]);
+	/* A private tmpdir: /tmp is shared with every other server here. */
+	if (mkdir_p(tmp, 0750) < 0 || chown_server(tmp) < 0) {
+		free(tmp);
 		return -1;
-	if (!with_system_tables)
+	}
+	if (remove_tree(dd) < 0 || mkdir_p(dd, 0750) < 0 || chown_server(dd) < 0) {
+		free(tmp);
+		return -1;
+	}
+	if (!with_system_tables) {
+		free(tmp);
 		return 0;
+	}
 	struct strbuf out = {0};
 	char *arg = xasprintf("--datadir=%s", dd);
-	const char *argv[] = { "mariadb-install-db", "--no-defaults", "--user=" SERVER_USER, arg,
+	char *tmparg = xasprintf("--tmpdir=%s", tmp);
+	const char *argv[] = { "mariadb-install-db", "--no-defaults", "--user=" SERVER_USER, arg, tmparg,
 			       "--auth-root-authentication-method=normal", "--skip-test-db",
 			       "--skip-name-resolve", NULL };
 	struct run_opts o = { .timeout_ms = 300000, .out = &out };
@@ -656,6 +682,8 @@ static int local_node_init(struct cluster *c, int node, bool with_system_tables)
 			  out.buf ? out.buf : "");
 	}
 	free(arg);
+	free(tmparg);
+	free(tmp);
 	sb_release(&out);
 	return rc == 0 ? 0 : -1;
 }

@@ -24,12 +24,13 @@
 #include <unistd.h>
 
 extern const struct backend_ops backend_local;
+extern const struct backend_ops backend_libvirt;
 extern const struct flavor_ops flavor_galera;
 extern const struct flavor_ops flavor_async, flavor_semisync;
 
 /* Add a backend or flavor: one file, one line here. H8: &backend_libvirt;
  * H6: &flavor_async, &flavor_semisync. */
-const struct backend_ops *const lab_backends[] = { &backend_local, NULL };
+const struct backend_ops *const lab_backends[] = { &backend_local, &backend_libvirt, NULL };
 const struct flavor_ops *const lab_flavors[] = { &flavor_galera, &flavor_async, &flavor_semisync, NULL };
 
 const struct backend_ops *backend_find(const char *name)
@@ -294,8 +295,13 @@ int cluster_open(struct cluster *c, const struct cluster_spec *spec)
 	}
 	c->spec.flavor = c->flavor->name;
 	c->spec.backend = c->backend->name;
-	c->spec.libvirt_uri = NULL;
-	c->spec.domains = NULL;
+	/* libvirt_uri and domains are borrowed from the caller's spec, for
+	 * cluster_up (the backend records them in the state file); an
+	 * existing cluster has them in its state. */
+	if (c->n_state) {
+		c->spec.libvirt_uri = NULL;
+		c->spec.domains = NULL;
+	}
 	if (path_exists(c->defaults_file) && init_creds(c) < 0)
 		goto fail;
 	if (c->n_state && c->backend->attach && c->backend->attach(c) < 0)

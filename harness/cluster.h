@@ -242,8 +242,13 @@ int cluster_down(struct cluster *c);
 int cluster_status(struct cluster *c, struct node_status *st);
 
 /* Node life cycle and faults. Each fault is real and observable. */
-int node_start(struct cluster *c, int node);       /* flavor-aware: after a crash, recover the position first */
-int node_start_all(struct cluster *c, struct strbuf *why); /* all down: recover, bootstrap the most advanced, start the rest; why says which and why */
+/* flavor-aware: after a crash, recover the position first (galera:
+ * --wsrep-recover, then --wsrep-start-position so it rejoins by IST).
+ * Returns once the server answers SQL; use node_wait for synced. */
+int node_start(struct cluster *c, int node);
+/* all down: recover, bootstrap the most advanced, start the rest; why says
+ * which and why. Returns when every node is Synced. */
+int node_start_all(struct cluster *c, struct strbuf *why);
 int node_stop(struct cluster *c, int node);        /* clean shutdown */
 int node_kill(struct cluster *c, int node, int sig);
 int node_hard_reset(struct cluster *c, int node);  /* power loss: processes die at once, un-synced writes lost where the backend can */
@@ -259,6 +264,8 @@ int cluster_heal(struct cluster *c);
 int node_snapshot(struct cluster *c, int node, const char *name); /* node must be stopped */
 int node_revert(struct cluster *c, int node, const char *name);   /* node must be stopped */
 int node_set_cache_mode(struct cluster *c, int node, const char *mode);
+/* Node must be stopped. force: safe_to_bootstrap: 1 first. Starts it with
+ * --wsrep-new-cluster and returns when it is Primary. */
 int node_bootstrap(struct cluster *c, int node, bool force);
 /* for: synced | primary | non-primary | down. */
 int node_wait(struct cluster *c, int node, const char *for_state, int64_t timeout_ms);

@@ -328,36 +328,51 @@ static int async_node_status(struct cluster *c, int node, struct node_status *st
 	return 0;
 }
 
+/* Has replica ri applied everything of position target (a primary's
+ * gtid_binlog_pos sampled earlier)? */
+static bool reached(const struct repl_info *ri, const char *target)
+{
+	struct gtid_mpos tpos, rpos;
+	bool ok = false;
+	if (gtid_mpos_parse(&tpos, target, false) == 0) {
+		if (gtid_mpos_parse(&rpos, ri->current_pos, false) == 0) {
+			ok = gtid_mpos_is_subset(&tpos, &rpos);
+			gtid_mpos_release(&rpos);
+		}
+		gtid_mpos_release(&tpos);
+	}
+	return ok;
+}
+
 /* synced: the primary answers and is writable; a replica runs both threads
- * and has applied everything of the primary's binlog position. */
-static bool node_synced(struct cluster *c, int node, const struct repl_info *ri)
+ * and has applied everything the primary had logged when the wait began
+ * (*target, sampled once: under load a replica is always a little behind
+ * the primary's latest position). */
+static bool node_synced(struct cluster *c, int node, const struct repl_info *ri, char *target,
+			size_t tsize)
 {
 	if (!ri->reachable)
 		return false;
 	if (node == primary_of(c))
 		return ri->read_only == 0;
+	if (!target[0]) {
+		struct repl_info pi;
+		repl_info_get(c, primary_of(c), &pi);
+		if (!pi.reachable)
+			return false;
+		snprintf(target, tsize, "%s", pi.binlog_pos[0] ? pi.binlog_pos : " ");
+		return false; /* ri was sampled before the target */
+	}
 	if (!ri->has_master || strcmp(ri->io_running, "Yes") || strcmp(ri->sql_running, "Yes"))
 		return false;
-	struct repl_info pi;
-	repl_info_get(c, primary_of(c), &pi);
-	if (!pi.reachable)
-		return false;
-	struct gtid_mpos ppos, rpos;
-	bool ok = false;
-	if (gtid_mpos_parse(&ppos, pi.binlog_pos, false) == 0) {
-		if (gtid_mpos_parse(&rpos, ri->current_pos, false) == 0) {
-			ok = gtid_mpos_is_subset(&ppos, &rpos);
-			gtid_mpos_release(&rpos);
-		}
-		gtid_mpos_release(&ppos);
-	}
-	return ok;
+	return reached(ri, target);
 }
 
 static int async_node_wait(struct cluster *c, int node, const char *for_state, int64_t timeout_ms)
 {
 	int64_t deadline = mono_ns() + timeout_ms * 1000000;
 	struct repl_info ri;
+	char target[512] = "";
 
 	for (;;) {
 		if (c->backend->node_pid(c, node) <= 0) {
@@ -365,7 +380,7 @@ static int async_node_wait(struct cluster *c, int node, const char *for_state, i
 			return -1;
 		}
 		repl_info_get(c, node, &ri);
-		if (!strcmp(for_state, "synced") && node_synced(c, node, &ri))
+		if (!strcmp(for_state, "synced") && node_synced(c, node, &ri, target, sizeof(target)))
 			return 0;
 		if (!strcmp(for_state, "primary") && ri.reachable && ri.read_only == 0)
 			return 0;
@@ -381,9 +396,9 @@ static int async_node_wait(struct cluster *c, int node, const char *for_state, i
 			break;
 		sleep_ms(250);
 	}
-	lab_error("node %d is not %s after %lld ms (role '%s', binlog '%s', slave '%s', io %s, sql %s)",
+	lab_error("node %d is not %s after %lld ms (role '%s', at '%s', primary node %d was at '%s', io %s, sql %s)",
 		  node, for_state, (long long)timeout_ms, ri.reachable ? role_of(&ri) : "not answering",
-		  ri.binlog_pos, ri.slave_pos, ri.io_running[0] ? ri.io_running : "-",
+		  ri.current_pos, primary_of(c), target, ri.io_running[0] ? ri.io_running : "-",
 		  ri.sql_running[0] ? ri.sql_running : "-");
 	return -1;
 }
@@ -627,6 +642,7 @@ static int async_node_rejoin(struct cluster *c, int node)
 	/* The careless operator does not check; lab looks for a few seconds
 	 * and says what happened, for the log. */
 	struct repl_info ri;
+	char target[512] = "";
 	int64_t deadline = mono_ns() + 10000 * 1000000LL;
 	for (;;) {
 		repl_info_get(c, node, &ri);
@@ -637,7 +653,7 @@ static int async_node_rejoin(struct cluster *c, int node)
 				 primary, err);
 			return 0;
 		}
-		if (node_synced(c, node, &ri)) {
+		if (node_synced(c, node, &ri, target, sizeof(target))) {
 			lab_info("node %d rejoined node %d without a rewind and replicates (at %s)", node,
 				 primary, ri.current_pos);
 			return 0;

@@ -161,7 +161,8 @@ static int blackhole(bool add)
 	return 0;
 }
 
-int subnet_claim(const char *dir, const char *owner, bool ensure_blackhole, int *index)
+int subnet_claim(const char *dir, const char *owner, bool ensure_blackhole, const bool *busy,
+		 int *index)
 {
 	int lock = lock_dir(dir);
 	int rc = -1;
@@ -172,6 +173,8 @@ int subnet_claim(const char *dir, const char *owner, bool ensure_blackhole, int 
 		char path[PATH_MAX];
 		int fd;
 
+		if (busy && busy[x])
+			continue;
 		snprintf(path, sizeof(path), "%s/%d", dir, x);
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0 && errno == EEXIST && claim_stale(path)) {
@@ -259,6 +262,53 @@ int subnet_release(const char *dir, int index, const char *owner, bool drop_blac
 		blackhole(false);
 	close(lock);
 	return rc;
+}
+
+void net_busy_subnets_parse(const char *routes, bool *busy)
+{
+	char *copy = xstrdup(routes), *save = NULL, *line;
+	static const char *const types[] = { "blackhole", "unreachable", "prohibit", "throw",
+					     "local", "broadcast", "unicast", "anycast", "multicast" };
+
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *tsave = NULL, *dest = strtok_r(line, " \t", &tsave);
+		for (size_t i = 0; dest && i < ARRAY_SIZE(types); i++)
+			if (!strcmp(dest, types[i])) {
+				dest = strtok_r(NULL, " \t", &tsave);
+				break;
+			}
+		if (!dest || strncmp(dest, LAB_NET_PREFIX ".", strlen(LAB_NET_PREFIX ".")) != 0)
+			continue;
+		if (!strcmp(dest, LAB_NET_PREFIX ".0.0/16"))
+			continue;
+		char octet[8];
+		const char *p = dest + strlen(LAB_NET_PREFIX ".");
+		size_t n = strcspn(p, "./");
+		int64_t x;
+		if (n == 0 || n >= sizeof(octet))
+			continue;
+		memcpy(octet, p, n);
+		octet[n] = '\0';
+		if (parse_int64(octet, 0, 255, &x) == 0 && x <= LAB_SUBNET_MAX)
+			busy[x] = true;
+	}
+	free(copy);
+}
+
+int net_busy_subnets(bool *busy)
+{
+	struct strbuf out = {0};
+	const char *a[] = { "ip", "-o", "-4", "route", "show", NULL };
+	struct run_opts o = { .timeout_ms = 10000, .out = &out };
+
+	if (run_argv(a, &o) != 0) {
+		lab_error("cannot list the routes: %s", out.buf ? out.buf : "");
+		sb_release(&out);
+		return -1;
+	}
+	net_busy_subnets_parse(out.buf ? out.buf : "", busy);
+	sb_release(&out);
+	return 0;
 }
 
 /* ---- the network ---- */

@@ -32,9 +32,18 @@ bool cluster_name_valid(const char *name);
 /* Subnet claims. A claim is the file DIR/X (created with O_EXCL) holding
  * the owner's state directory. A claim whose owner has no "state" file any
  * more is stale and may be taken over. All calls hold DIR/.lock. */
-/* Claim the lowest free X in [LAB_SUBNET_MIN, LAB_SUBNET_MAX]; when
- * ensure_blackhole, also install the blackhole route under the lock. */
-int subnet_claim(const char *dir, const char *owner, bool ensure_blackhole, int *index);
+/* Claim the lowest free X in [LAB_SUBNET_MIN, LAB_SUBNET_MAX] that busy
+ * (NULL, or LAB_SUBNET_MAX + 1 flags) does not mark as used by someone
+ * else; when ensure_blackhole, also install the blackhole route under the
+ * lock. */
+int subnet_claim(const char *dir, const char *owner, bool ensure_blackhole, const bool *busy,
+		 int *index);
+/* Mark in busy[0..LAB_SUBNET_MAX] every 10.213.X.0/24 that already has a
+ * route in the root namespace (another tool's lab network, e.g. a libvirt
+ * bridge); the shared 10.213.0.0/16 blackhole does not count. */
+int net_busy_subnets(bool *busy);
+/* The same from `ip -o route show` output (pure; for tests). */
+void net_busy_subnets_parse(const char *routes, bool *busy);
 /* Release X if owner holds it; when drop_blackhole and no claim remains,
  * remove the blackhole route under the lock. */
 int subnet_release(const char *dir, int index, const char *owner, bool drop_blackhole);

@@ -32,32 +32,71 @@ static const struct verb verbs[] = {
 	  "Lists the scenarios in DIR (default: the shipped scenarios/).\n" },
 	{ "cluster", cmd_cluster, 0, "bring the embedded local cluster up, down, or show it",
 	  "usage: lab cluster up     [--flavor galera|async|semisync] [--nodes N] [--name NAME]\n"
-	  "                          [--state-dir DIR]\n"
+	  "                          [--state-dir DIR] [--mysqld KEY=VALUE]...\n"
 	  "       lab cluster down   [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster status [--name NAME] [--state-dir DIR]\n"
+	  "       lab cluster start|stop|kill|hard-reset|pause|resume|pid|datadir N\n"
+	  "       lab cluster kill N [--signal KILL|TERM|...]\n"
+	  "       lab cluster bootstrap N [--force]     lab cluster start-all\n"
+	  "       lab cluster wait N synced|primary|non-primary|down [--timeout 120s]\n"
+	  "       lab cluster partition 1 2,3           lab cluster heal\n"
+	  "       lab cluster snapshot|revert N NAME    lab cluster delete-file N PATH\n"
+	  "       lab cluster edit-grastate N [--seqno S] [--safe-to-bootstrap 0|1]\n"
+	  "       lab cluster promote|rejoin N          (async, semisync)\n"
+	  "       lab cluster version\n"
 	  "\n"
-	  "Each node is a mariadbd in its own network namespace with its datadir\n"
-	  "under the state directory (default /var/tmp/lab/NAME, NAME default lab).\n" },
+	  "Each node is a mariadbd in its own network namespace lab-NAME-nI with its\n"
+	  "datadir under the state directory (default /var/tmp/lab/NAME, NAME default\n"
+	  "lab). The host reaches node I at 10.213.X.(10+I); the lab user's password\n"
+	  "is in STATE/client.cnf (mode 0600). The fault sub-verbs are the ones the\n"
+	  "scenario runner uses, for experiments by hand.\n" },
+
 	{ "workload", cmd_workload, 0, "run the bank workload against any cluster",
 	  "usage: lab workload --hosts H[:P],... [--threads N] [--duration 60s]\n"
 	  "                    [--journal FILE] [--rate R] [--seed S] [--customers N]\n"
-	  "                    [--products N] [--user U] [--database D] [--defaults-file F]\n"
+	  "                    [--products N] [--mix credit=30,purchase=45,...]\n"
+	  "                    [--update-style relative|read_modify_write]\n"
+	  "                    [--lock none|for_update] [--connect-timeout S]\n"
+	  "                    [--read-timeout S] [--no-load] [--per-second]\n"
+	  "                    [--user U] [--database D] [--defaults-file F]\n"
 	  "\n"
 	  "The password comes from LAB_PASSWORD or the [client] section of\n"
 	  "--defaults-file (mode 0600), never from the command line.\n" },
+
 	{ "check", cmd_check, 0, "run every checker against a live cluster",
 	  "usage: lab check --hosts H[:P],... [--journal FILE] [--checks LIST] [--db FILE]\n"
+	  "                 [--first-reachable] [--examples N]\n"
 	  "                 [--user U] [--database D] [--defaults-file F]\n"
 	  "\n"
-	  "Exit 0 when every check passes, 1 when any fails, 2 when lab could not check.\n" },
+	  "Checkers: invariants, durability (needs --journal), convergence,\n"
+	  "split-brain. Exit 0 when every check passes, 1 when any fails, 2 when\n"
+	  "lab could not check.\n" },
+
 	{ "results", cmd_results, 0, "list, show and compare recorded runs",
-	  "usage: lab results [list] [--db FILE]\n"
-	  "       lab results show RUN [--db FILE]\n"
-	  "       lab results compare RUN RUN [--db FILE]\n" },
+	  "usage: lab results [list] [--scenario NAME] [--limit N] [--db FILE]\n"
+	  "       lab results show RUN|last [--db FILE]\n"
+	  "       lab results compare RUN RUN [--db FILE] [limits]\n"
+	  "       lab results compare --scenario NAME --last N [--db FILE] [limits]\n"
+	  "\n"
+	  "limits (a metric worse than this is a regression, exit 1):\n"
+	  "  --max-tps-drop P%  --max-p99-rise P%  --max-unavailable-rise DUR\n"
+	  "  --max-recovery-rise DUR\n" },
+
 	{ "report", cmd_report, 0, "write a run's report",
-	  "usage: lab report RUN [--html FILE | --junit FILE | --history FILE] [--db FILE]\n" },
+	  "usage: lab report RUN [--html FILE] [--junit FILE] [--history FILE [--journal FILE]]\n"
+	  "                      [--db FILE]\n"
+	  "\n"
+	  "--html: one self-contained page (inline SVG) with the fault timeline;\n"
+	  "--history: the run's journal as a Jepsen-style EDN history.\n" },
+
 	{ "vm", cmd_vm, 0, "define the libvirt domains of a VM lab",
-	  "usage: lab vm define --nodes N [--uri URI]\n" },
+	  "usage: lab vm define --nodes N [--name NAME] [--uri URI] [--type kvm|qemu] ...\n"
+	  "       lab vm undefine [--name NAME] [--uri URI] [--state-dir DIR]\n"
+	  "       lab vm list | xml --node I --nodes N | exec ...\n"
+	  "\n"
+	  "See vm-images/README.md; `lab vm VERB` with a bad argument prints the\n"
+	  "full usage.\n" },
+
 	{ "_powerfs", cmd_powerfs, VERB_HIDDEN, "internal: the power-loss filesystem daemon",
 	  "usage: lab _powerfs BACKING MOUNTPOINT [options]\n" },
 };

@@ -669,6 +669,9 @@ int virt_guest_exec(struct virt_dom *dom, const char *const argv[], const char *
 { (void)dom; (void)argv; (void)in; (void)t; (void)out; NO_LIBVIRT(-1); }
 int virt_list_marked(struct virt_conn *conn, const char *cluster, char ***names, size_t *n)
 { (void)conn; (void)cluster; *names = NULL; *n = 0; NO_LIBVIRT(-1); }
+int virt_guest_exec_quiet(struct virt_dom *dom, const char *const argv[], const char *in, int64_t t, struct strbuf *out)
+{ (void)dom; (void)argv; (void)in; (void)t; (void)out; NO_LIBVIRT(-1); }
+int virt_guest_ipv4(struct virt_dom *dom, char *buf, size_t size) { (void)dom; (void)buf; (void)size; return -1; }
 int virt_network_ensure(struct virt_conn *conn, const char *name, const char *xml) { (void)conn; (void)name; (void)xml; NO_LIBVIRT(-1); }
 int virt_network_remove(struct virt_conn *conn, const char *name) { (void)conn; (void)name; NO_LIBVIRT(-1); }
 
@@ -1146,22 +1149,26 @@ bool virt_agent_ping(struct virt_dom *d, int64_t timeout_ms)
 	return true;
 }
 
-static char *agent(struct virt_dom *d, const char *cmd, int secs)
+static char *agent(struct virt_dom *d, const char *cmd, int secs, bool quiet)
 {
 	char *r = virDomainQemuAgentCommand(d->dom, cmd, secs, 0);
-	if (!r)
-		lab_error("guest agent of domain '%s' failed: %s", d->name, verr());
+	if (!r) {
+		if (quiet)
+			lab_error_quiet("guest agent of domain '%s' failed: %s", d->name, verr());
+		else
+			lab_error("guest agent of domain '%s' failed: %s", d->name, verr());
+	}
 	return r;
 }
 
-int virt_guest_exec(struct virt_dom *d, const char *const argv[], const char *stdin_data,
-		    int64_t timeout_ms, struct strbuf *out)
+static int guest_exec(struct virt_dom *d, const char *const argv[], const char *stdin_data,
+		      int64_t timeout_ms, struct strbuf *out, bool quiet)
 {
 	char *cmd = virt_agent_exec_json(argv, stdin_data), *r;
 	int64_t pid;
 	int status = -1;
 	bool exited = false;
-	r = agent(d, cmd, 30);
+	r = agent(d, cmd, 30, quiet);
 	free(cmd);
 	if (!r)
 		return -1;
@@ -1170,12 +1177,12 @@ int virt_guest_exec(struct virt_dom *d, const char *const argv[], const char *st
 	if (rc < 0)
 		return -1;
 	int64_t deadline = mono_ns() + timeout_ms * 1000000;
-	int64_t wait = 50;
+	int64_t wait = 20;
 	char q[128];
 	snprintf(q, sizeof(q), "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":%lld}}", (long long)pid);
 	for (;;) {
 		/* The status of an exited process can be read once. */
-		if (!(r = agent(d, q, 30)))
+		if (!(r = agent(d, q, 30, quiet)))
 			return -1;
 		rc = virt_agent_parse_status(r, &exited, &status, out);
 		free(r);
@@ -1203,6 +1210,43 @@ int virt_guest_exec(struct virt_dom *d, const char *const argv[], const char *st
 		return -1;
 	}
 	return status;
+}
+
+int virt_guest_exec(struct virt_dom *d, const char *const argv[], const char *stdin_data,
+		    int64_t timeout_ms, struct strbuf *out)
+{
+	return guest_exec(d, argv, stdin_data, timeout_ms, out, false);
+}
+
+int virt_guest_exec_quiet(struct virt_dom *d, const char *const argv[], const char *stdin_data,
+			  int64_t timeout_ms, struct strbuf *out)
+{
+	return guest_exec(d, argv, stdin_data, timeout_ms, out, true);
+}
+
+int virt_guest_ipv4(struct virt_dom *d, char *buf, size_t size)
+{
+	virDomainInterfacePtr *ifs = NULL;
+	int n = virDomainInterfaceAddresses(d->dom, &ifs, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, 0);
+	int rc = -1;
+	if (n < 0) {
+		lab_error_quiet("no interface addresses from the guest agent of '%s': %s", d->name, verr());
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		for (unsigned j = 0; rc < 0 && j < ifs[i]->naddrs; j++) {
+			const virDomainIPAddress *a = &ifs[i]->addrs[j];
+			if (a->type == VIR_IP_ADDR_TYPE_IPV4 && a->addr && strncmp(a->addr, "127.", 4) != 0) {
+				lab_strlcpy(buf, a->addr, size);
+				rc = 0;
+			}
+		}
+		virDomainInterfaceFree(ifs[i]);
+	}
+	free(ifs);
+	if (rc < 0)
+		lab_error_quiet("domain '%s' has no IPv4 address yet", d->name);
+	return rc;
 }
 
 static bool lab_network_name(const char *name)

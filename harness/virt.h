@@ -116,6 +116,14 @@ bool virt_agent_ping(struct virt_dom *dom, int64_t timeout_ms);
 int virt_guest_exec(struct virt_dom *dom, const char *const argv[], const char *stdin_data,
 		    int64_t timeout_ms, struct strbuf *out);
 
+/* The same, but failures of the agent itself (guest down, booting) are
+ * only remembered (lab_error_quiet), for polling. */
+int virt_guest_exec_quiet(struct virt_dom *dom, const char *const argv[], const char *stdin_data,
+			  int64_t timeout_ms, struct strbuf *out);
+/* The guest's first non-loopback IPv4 address as the guest agent reports
+ * it (guest-network-get-interfaces); -1 (quietly) if none yet. */
+int virt_guest_ipv4(struct virt_dom *dom, char *buf, size_t size);
+
 /* Pure helpers, exposed for tests. */
 /* {"execute":"guest-exec","arguments":{"path":..,"arg":[..],"capture-output":true[,"input-data":B64]}}; malloc'd. */
 char *virt_agent_exec_json(const char *const argv[], const char *stdin_data);

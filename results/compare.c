@@ -61,8 +61,9 @@ void run_show(const struct run_data *rd, FILE *out)
 	fmt_time(t1, sizeof(t1), r->started_at);
 	fmt_time(t2, sizeof(t2), r->ended_at);
 	fmt_duration(dur, sizeof(dur), r->started_at, r->ended_at);
-	fprintf(out, "run %lld: %s — %s%s%s\n", (long long)r->id, r->scenario, r->verdict,
-		r->reason ? ": " : "", r->reason ? r->reason : "");
+	fprintf(out, "run %lld: %s — %s\n", (long long)r->id, r->scenario, r->verdict);
+	if (r->reason && *r->reason)
+		fprintf(out, "  reason          %s\n", r->reason);
 	fprintf(out, "  scenario file   %s\n", s_or(r->scenario_file, "-"));
 	fprintf(out, "  scenario hash   %s\n", s_or(r->scenario_hash, "-"));
 	fprintf(out, "  seed            %lld\n", (long long)r->seed);
@@ -159,9 +160,15 @@ void run_show(const struct run_data *rd, FILE *out)
 			a, b);
 	}
 	if (rd->n_states) {
-		fprintf(out, "\nnode states (%zu changes):\n", rd->n_states);
+		/* the runner records every node after each step: print the changes */
+		const char *last[65] = { 0 };
+		fprintf(out, "\nnode states (changes; %zu records):\n", rd->n_states);
 		for (size_t i = 0; i < rd->n_states; i++) {
 			const struct state_row *s = &rd->states[i];
+			int n = s->node >= 1 && s->node <= 64 ? s->node : 0;
+			if (n && last[n] && !strcmp(last[n], s->state))
+				continue;
+			last[n] = s->state;
 			fprintf(out, "  +%6.1fs  node %d  %s%s%s\n", s->t - st.t_begin, s->node, s->state,
 				s->detail ? " — " : "", s_or(s->detail, ""));
 		}

@@ -86,7 +86,7 @@ static const char css[] =
 	".verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;font-size:15px;vertical-align:middle;margin-left:8px}"
 	".verdict-pass{background:#2a9d4b}.verdict-fail{background:#c62828}.verdict-broken,.verdict-aborted,.verdict-running{background:#6c757d}"
 	".verdict-skip{background:#8a8f94}"
-	".reason{margin:6px 0;color:#8a1c1c}"
+	".reason{margin:6px 0;color:#8a1c1c}details.reason summary{cursor:pointer}"
 	".figures{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}"
 	".figure{border:1px solid #d8dde3;border-radius:6px;padding:6px 12px;min-width:120px}"
 	".figure .v{font-size:16px;font-weight:600}.figure .k{color:#5b6670;font-size:12px}"
@@ -136,15 +136,22 @@ static const char *state_colour(const char *state)
 
 /* Chart geometry: one x scale for every chart. */
 struct xscale {
-	double t0, t1;  /* Unix seconds */
+	double t0, t1;  /* the visible span, Unix seconds */
+	double origin;  /* labels are seconds since this (the run's start) */
 	double left, width;
 };
 
 static double xpos(const struct xscale *x, double t)
 {
 	double span = x->t1 - x->t0;
-	return x->left + (span > 0 ? (t - x->t0) / span * x->width : 0);
+	double px = x->left + (span > 0 ? (t - x->t0) / span * x->width : 0);
+
+	/* things before the view (cluster set-up) start at its left edge */
+	return px < x->left ? x->left : px > x->left + x->width ? x->left + x->width : px;
 }
+
+/* A run with a mass loss can have 10^5 anomalies: the page lists the first. */
+#define MAX_ANOMALY_ROWS 2000
 
 #define CHART_W 1280
 #define MARGIN_L 70
@@ -174,24 +181,26 @@ static double nice_max(double v)
 /* Time axis with grid lines through a plot of height h starting at y top. */
 static void time_axis(struct strbuf *sb, const struct xscale *x, double top, double h, bool label)
 {
-	double span = x->t1 - x->t0, step = nice_step(span, 14);
+	double step = nice_step(x->t1 - x->t0, 14);
+	double first = ceil((x->t0 - x->origin) / step - 1e-9) * step; /* first tick, since origin */
 
 	sb_puts(sb, "<g class=\"grid\">");
-	for (double s = 0; s <= span + 1e-9; s += step)
-		sb_printf(sb, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", xpos(x, x->t0 + s), top,
-			  xpos(x, x->t0 + s), top + h);
+	for (double s = first; x->origin + s <= x->t1 + 1e-9; s += step)
+		sb_printf(sb, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", xpos(x, x->origin + s),
+			  top, xpos(x, x->origin + s), top + h);
 	sb_puts(sb, "</g><g class=\"axis x\">");
 	sb_printf(sb, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x->left, top + h,
 		  x->left + x->width, top + h);
-	for (double s = 0; s <= span + 1e-9; s += step) {
-		double px = xpos(x, x->t0 + s);
+	for (double s = first; x->origin + s <= x->t1 + 1e-9; s += step) {
+		double px = xpos(x, x->origin + s);
 		sb_printf(sb, "<g class=\"tick\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
 			      "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.0fs</text></g>",
 			  px, top + h, px, top + h + 4, px, top + h + 16, s);
 	}
 	if (label)
-		sb_printf(sb, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">seconds since the run started</text>",
-			  x->left + x->width / 2, top + h + 32);
+		sb_printf(sb, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">seconds since the run started%s</text>",
+			  x->left + x->width / 2, top + h + 32,
+			  x->t0 > x->origin + 0.5 ? " (cluster set-up before the first step not shown)" : "");
 	sb_puts(sb, "</g>");
 }
 
@@ -212,7 +221,7 @@ static void fault_bands(struct strbuf *sb, const struct run_stats *st, const str
 		esc(sb, w->step->action);
 		sb_puts(sb, " node ");
 		esc_or(sb, w->step->node, "all");
-		sb_printf(sb, ", +%.1fs to +%.1fs", w->start - x->t0, w->end - x->t0);
+		sb_printf(sb, ", +%.1fs to +%.1fs", w->start - x->origin, w->end - x->origin);
 		if (w->step->detail) {
 			sb_puts(sb, " — ");
 			esc(sb, w->step->detail);
@@ -262,7 +271,8 @@ static void rate_chart(struct strbuf *sb, const struct run_data *rd, const struc
 {
 	static const char *const names[] = { "ok", "failed", "unknown" };
 	const double top = 62, h = 210, height = top + h + 44;
-	double ymax = 1;
+	double ymax = 1, ystep;
+	int nticks;
 
 	for (size_t i = 0; i < rd->n_seconds; i++) {
 		const struct second_row *w = &rd->seconds[i];
@@ -271,15 +281,22 @@ static void rate_chart(struct strbuf *sb, const struct run_data *rd, const struc
 		if (m > ymax)
 			ymax = m;
 	}
-	ymax = nice_max(ymax * 1.05);
+	/* ticks every 1, 2 or 5 × 10^k, at most 6 of them, the top one above the data */
+	ystep = nice_max(ymax / 6.0);
+	if (ystep < 1)
+		ystep = 1;
+	nticks = (int)ceil(ymax * 1.02 / ystep);
+	if (nticks < 1)
+		nticks = 1;
+	ymax = ystep * nticks;
 	sb_printf(sb, "<svg id=\"rate-chart\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\""
 		      " height=\"%.0f\" viewBox=\"0 0 %d %.0f\" role=\"img\" aria-label=\"transactions per second\">",
 		  CHART_W, height, CHART_W, height);
 	sb_printf(sb, "<text class=\"title\" x=\"%d\" y=\"16\">Transactions per second</text>", MARGIN_L);
 	/* y grid and axis */
 	sb_puts(sb, "<g class=\"grid\">");
-	for (int k = 0; k <= 5; k++) {
-		double y = top + h - h * k / 5.0;
+	for (int k = 0; k <= nticks; k++) {
+		double y = top + h - h * k / nticks;
 		sb_printf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>", MARGIN_L, y, MARGIN_L + PLOT_W, y);
 	}
 	sb_puts(sb, "</g>");
@@ -287,10 +304,10 @@ static void rate_chart(struct strbuf *sb, const struct run_data *rd, const struc
 	time_axis(sb, x, top, h, true);
 	sb_printf(sb, "<g class=\"axis y\"><line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>", MARGIN_L, top,
 		  MARGIN_L, top + h);
-	for (int k = 0; k <= 5; k++) {
-		double y = top + h - h * k / 5.0;
+	for (int k = 0; k <= nticks; k++) {
+		double y = top + h - h * k / nticks;
 		sb_printf(sb, "<g class=\"tick\"><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.0f</text></g>",
-			  MARGIN_L - 6, y + 4, ymax * k / 5.0);
+			  MARGIN_L - 6, y + 4, ystep * k);
 	}
 	sb_printf(sb, "<text transform=\"translate(16 %.1f) rotate(-90)\" text-anchor=\"middle\">txn / s</text></g>",
 		  top + h / 2);
@@ -302,7 +319,7 @@ static void rate_chart(struct strbuf *sb, const struct run_data *rd, const struc
 		sb_printf(sb, "<rect class=\"unavail\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"5\">"
 			      "<title>no ok transaction for %lld s from +%.0fs</title></rect>",
 			  x0, top + h - 5, x1 - x0, (long long)st->unavail[i].seconds,
-			  (double)st->unavail[i].start - x->t0);
+			  (double)st->unavail[i].start - x->origin);
 	}
 	sb_puts(sb, "</g>");
 	/* the series: a line and a point per second, at the middle of the second */
@@ -322,7 +339,7 @@ static void rate_chart(struct strbuf *sb, const struct run_data *rd, const struc
 			int64_t v = s == 0 ? w->ok : s == 1 ? w->failed : w->unknown;
 			sb_printf(sb, "<circle class=\"point %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\"><title>+%.0fs %s %lld</title></circle>",
 				  names[s], xpos(x, (double)w->t + 0.5), top + h - h * (double)v / ymax,
-				  s == 0 ? "2.2" : "1.8", (double)w->t - x->t0, names[s], (long long)v);
+				  s == 0 ? "2.2" : "1.8", (double)w->t - x->origin, names[s], (long long)v);
 		}
 		sb_puts(sb, "</g>");
 	}
@@ -410,7 +427,7 @@ static void latency_chart(struct strbuf *sb, const struct run_data *rd, const st
 			if (w->ok <= 0 || isnan(v))
 				continue;
 			sb_printf(sb, "<circle class=\"point %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"1.8\"><title>+%.0fs %s %.2f ms</title></circle>",
-				  names[s], xpos(x, (double)w->t + 0.5), LY(v), (double)w->t - x->t0, names[s], v);
+				  names[s], xpos(x, (double)w->t + 0.5), LY(v), (double)w->t - x->origin, names[s], v);
 		}
 		sb_puts(sb, "</g>");
 	}
@@ -442,13 +459,19 @@ static void node_chart(struct strbuf *sb, const struct run_data *rd, const struc
 		double y = top + lane * (n - 1);
 		sb_printf(sb, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">node %d</text>", MARGIN_L - 6,
 			  y + lane / 2 + 4, n);
+		const char *prev = NULL;
 		for (size_t i = 0; i < rd->n_states; i++) {
 			const struct state_row *s = &rd->states[i];
 			double t_next = st->t_end, x0, x1;
 			if (s->node != n)
 				continue;
+			/* one segment per state change: the runner records every node
+			 * after each step, mostly unchanged */
+			if (prev && !strcmp(prev, s->state))
+				continue;
+			prev = s->state;
 			for (size_t j = i + 1; j < rd->n_states; j++)
-				if (rd->states[j].node == n) {
+				if (rd->states[j].node == n && strcmp(rd->states[j].state, s->state)) {
 					t_next = rd->states[j].t;
 					break;
 				}
@@ -463,7 +486,7 @@ static void node_chart(struct strbuf *sb, const struct run_data *rd, const struc
 			sb_printf(sb, "\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>node %d ",
 				  x0, y + 2, x1 - x0, lane - 4, state_colour(s->state), n);
 			esc(sb, s->state);
-			sb_printf(sb, " from +%.1fs", s->t - x->t0);
+			sb_printf(sb, " from +%.1fs", s->t - x->origin);
 			if (s->detail) {
 				sb_puts(sb, " — ");
 				esc(sb, s->detail);
@@ -504,8 +527,17 @@ static char *html_page(const struct run_data *rd)
 	char t1[32], t2[32];
 
 	run_stats_compute(rd, &st);
-	x.t0 = st.t_begin;
-	x.t1 = st.t_end > st.t_begin ? st.t_end : st.t_begin + 1;
+	/* the view: from the first scenario step or workload second (cluster
+	 * set-up before them is long and says nothing) to the end */
+	x.origin = st.t_begin;
+	x.t0 = st.t_end;
+	for (size_t i = 0; i < rd->n_steps; i++)
+		if (rd->steps[i].seq > 0 && rd->steps[i].started_at < x.t0)
+			x.t0 = rd->steps[i].started_at;
+	if (rd->n_seconds && (double)rd->seconds[0].t < x.t0)
+		x.t0 = (double)rd->seconds[0].t;
+	x.t0 = x.t0 - 2 > st.t_begin ? x.t0 - 2 : st.t_begin;
+	x.t1 = st.t_end > x.t0 ? st.t_end : x.t0 + 1;
 	x.left = MARGIN_L;
 	x.width = PLOT_W;
 	format_utc(r->started_at, t1, sizeof(t1));
@@ -560,7 +592,18 @@ static char *html_page(const struct run_data *rd)
 		esc(&sb, r->tags);
 		sb_puts(&sb, "</p>\n");
 	}
-	if (r->reason && *r->reason) {
+	if (r->reason && strlen(r->reason) > 240) {
+		/* long reasons (several checkers' summaries) fold away, no script needed */
+		sb_puts(&sb, "<details class=\"reason\"><summary>");
+				{
+			char *head = xasprintf("%.200s", r->reason);
+			esc(&sb, head);
+			free(head);
+		}
+		sb_puts(&sb, "…</summary>");
+		esc(&sb, r->reason);
+		sb_puts(&sb, "</details>\n");
+	} else if (r->reason && *r->reason) {
 		sb_puts(&sb, "<p class=\"reason\">");
 		esc(&sb, r->reason);
 		sb_puts(&sb, "</p>\n");
@@ -611,7 +654,7 @@ static char *html_page(const struct run_data *rd)
 		esc(&sb, s->action);
 		sb_puts(&sb, "</td><td>");
 		esc_or(&sb, s->node, "");
-		sb_printf(&sb, "</td><td class=\"num\">+%.1fs</td><td class=\"num\">", s->started_at - x.t0);
+		sb_printf(&sb, "</td><td class=\"num\">+%.1fs</td><td class=\"num\">", s->started_at - x.origin);
 		num_or_dash(&sb, s->ended_at - s->started_at, "%.1fs");
 		sb_puts(&sb, "</td><td>");
 		esc(&sb, s->outcome);
@@ -630,7 +673,7 @@ static char *html_page(const struct run_data *rd)
 			sb_puts(&sb, " node ");
 			esc_or(&sb, rc->fault->step->node, "all");
 			sb_printf(&sb, "</td><td class=\"num\">+%.1fs … +%.1fs</td><td class=\"num\">",
-				  rc->fault->start - x.t0, rc->fault->end - x.t0);
+				  rc->fault->start - x.origin, rc->fault->end - x.origin);
 			num_or_dash(&sb, rc->to_first_ok, "%.1f s");
 			sb_puts(&sb, "</td><td class=\"num\">");
 			num_or_dash(&sb, rc->to_synced, "%.1f s");
@@ -670,7 +713,7 @@ static char *html_page(const struct run_data *rd)
 	}
 	sb_puts(&sb, "<table id=\"anomalies-table\"><tr><th>id</th><th>checker</th><th>kind</th><th>table</th>"
 		     "<th>row</th><th>txn</th><th>node</th><th>detail</th></tr>\n");
-	for (size_t i = 0; i < rd->n_anomalies; i++) {
+	for (size_t i = 0; i < rd->n_anomalies && i < MAX_ANOMALY_ROWS; i++) {
 		const struct anomaly_row *a = &rd->anomalies[i];
 		sb_printf(&sb, "<tr class=\"anomaly\" id=\"anomaly-%lld\"><td class=\"num\">%lld</td><td>", (long long)a->id,
 			  (long long)a->id);
@@ -692,6 +735,9 @@ static char *html_page(const struct run_data *rd)
 		sb_puts(&sb, "</td></tr>\n");
 	}
 	sb_puts(&sb, "</table>\n");
+	if (rd->n_anomalies > MAX_ANOMALY_ROWS)
+		sb_printf(&sb, "<p class=\"note\">the first %d of %zu anomalies are listed; all are in the results"
+			       " database (lab results show %lld)</p>\n", MAX_ANOMALY_ROWS, rd->n_anomalies, (long long)r->id);
 	if (!rd->n_anomalies)
 		sb_puts(&sb, "<p class=\"note\">no anomaly was recorded</p>\n");
 	sb_puts(&sb, "</section>\n");

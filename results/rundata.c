@@ -360,17 +360,20 @@ bool step_is_fault(const struct step_row *s)
 	return s->seq > 0 && fault_kind(s->action) != UNDO_NONE;
 }
 
+/* The action ends a fault of kind k: one of its undo actions, as a step or
+ * as the runner's cleanup ("undo:heal", "undo:start", ...). */
 static bool undoes(enum undo_kind k, const char *action)
 {
 	static const char *const net[] = { "heal", NULL };
-	static const char *const node[] = { "start", "bootstrap", "wait", "resume", "unfreeze", NULL };
+	/* not "wait": a scenario waits for the node to be down as well as Synced */
+	static const char *const node[] = { "start", "bootstrap", "resume", "unfreeze", NULL };
 	static const char *const cache[] = { "disk-cache", NULL };
 	const char *const *list = k == UNDO_NET ? net : k == UNDO_NODE ? node : cache;
 
 	if (!action)
 		return false;
 	if (!strncmp(action, "undo:", 5))
-		return true;
+		action += 5;
 	for (; *list; list++)
 		if (!strcmp(action, *list))
 			return true;

@@ -9,7 +9,7 @@
  *   partition, disk-cache, delete-file, revert, stop, pause, ...).
  * - Its window runs from the step's start to the end of the first later
  *   step that undoes it on an overlapping node set (heal for a partition;
- *   start, bootstrap or wait for a killed / reset / stopped node; another
+ *   start, bootstrap or resume for a killed / reset / stopped node; another
  *   disk-cache for a cache mode; any undo:* cleanup step), or to the end of
  *   the timeline when nothing undoes it.
  * - Seconds "during" faults are those whose [t, t+1) overlaps a window;

@@ -30,8 +30,13 @@ install -m 0644 "$here/lab-node-setup.service" "$root/etc/systemd/system/lab-nod
 systemctl --root="$root" enable lab-node-setup.service systemd-networkd.service
 systemctl --root="$root" mask mariadb.socket
 systemctl --root="$root" disable mariadb.service
-# Nothing in the lab needs DNS or time from outside.
-systemctl --root="$root" mask systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer 2>/dev/null || true
+# Nothing in the lab needs time from outside or housekeeping timers, and
+# e2scrub_reap holds the boot for minutes under TCG.
+systemctl --root="$root" mask systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer \
+	e2scrub_reap.service e2scrub_all.timer fstrim.timer man-db.timer logrotate.timer 2>/dev/null || true
+# The server's log directory (the harness logs there with --log-error).
+install -d -m 2750 "$root/var/log/mysql"
+chroot "$root" chown mysql:adm /var/log/mysql
 
 rm -f "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*_Packages
 echo "customize.sh: '$root' ready"

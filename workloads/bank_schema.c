@@ -3,6 +3,7 @@
  * initial load: N customers, each with one opening credit row, and M
  * products, inserted with multi-row INSERTs in batches of LOAD_BATCH rows,
  * each batch one transaction journaled as a `load` record with id ranges.
+ * The load goes to the first host that answers and is not read-only.
  * Also attaching to an existing schema (--no-load): products, live
  * customers and the largest id in use, from which the run's id prefix is
  * chosen (workload.h).
@@ -75,6 +76,16 @@ MYSQL *bank_admin_connect(struct workload *w, bool create_db, char *node, size_t
 		}
 		hostport_format(&o->hosts[i], node, node_size);
 		if (create_db) {
+			/* The load writes: a read-only node (an async replica)
+			 * is not the place, even for a user it would let write. */
+			char *ro = db_query_value(db, "SELECT @@global.read_only", NULL);
+			bool read_only = ro && strcmp(ro, "0") != 0;
+			free(ro);
+			if (read_only) {
+				sb_printf(&why, "%s%s is read-only", why.len ? "; " : "", node);
+				mysql_close(db);
+				continue;
+			}
 			snprintf(sql, sizeof(sql), "CREATE DATABASE IF NOT EXISTS `%s`", o->creds->database);
 			if (db_exec(db, sql) < 0 && mysql_errno(db) != 1044 && mysql_errno(db) != 1007) {
 				sb_printf(&why, "%s%s", why.len ? "; " : "", lab_last_error());

@@ -32,6 +32,10 @@
  *            its credits, purchases and purchase items, as read inside the
  *            transaction). "-" for no rows.
  *
+ * What the bank workload writes in the edge cases (refused purchases,
+ * errors in reply to COMMIT, the rows of failed transactions, the id
+ * scheme) is documented at the top of workload.h.
+ *
  * Lines are appended by one writer and flushed in blocks (never a system
  * call per transaction); a journal cut short by a crash ends at a whole
  * line or has one partial last line, which the reader ignores.

@@ -450,11 +450,12 @@ struct workload *workload_start(const struct workload_opts *o)
 	sigaddset(&block, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 
-	w->journal = journal_create(o->journal_path, o->seed, 100);
-	if (!w->journal)
-		goto fail;
+	/* Connect first: a run that cannot reach any host leaves no journal. */
 	db = bank_admin_connect(w, o->load, node, sizeof(node));
 	if (!db)
+		goto fail;
+	w->journal = journal_create(o->journal_path, o->seed, 100);
+	if (!w->journal)
 		goto fail;
 	if (o->load) {
 		w->prefix = workload_choose_prefix(wall_seconds(), 0);

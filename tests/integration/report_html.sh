@@ -119,6 +119,11 @@ check "a process is retired after :info (its last line)" bash -c '
 "$LAB" report --journal "$tmp/journal" --history "$tmp/h2.edn" >/dev/null
 check "--journal without a RUN gives the same history" cmp -s "$tmp/history.edn" "$tmp/h2.edn"
 
+# --- the JUnit report through the same verb (report_junit is results/junit.c) ---
+"$LAB" report 2 --db "$db" --junit "$tmp/junit.xml" >/dev/null
+is "report --junit exits 0" "$?" 0
+check "junit: the run is a failed testcase" grep -q '<testsuites name="lab" tests="1" failures="1"' "$tmp/junit.xml"
+
 # --- bad input: exit 2, nothing written ---
 "$LAB" report 7 --db "$db" --html "$tmp/no.html" >/dev/null 2>&1; is "unknown run exits 2" "$?" 2
 check "nothing written for an unknown run" test ! -e "$tmp/no.html"

@@ -10,8 +10,11 @@ export LAB_PASSWORD=${LAB_PASSWORD:-labpass}
 
 solo_start() {
 	local dir=$1 port=$2
-	mkdir -p "$dir"
-	chown mysql:mysql "$dir"
+	mkdir -p "$dir" "$dir/tmp"
+	chown mysql:mysql "$dir" "$dir/tmp"
+	# A private temporary directory: mariadb-install-db and the server
+	# otherwise collide with other servers' files in the shared /tmp.
+	export TMPDIR="$dir/tmp"
 	if [ ! -d "$dir/data/mysql" ]; then
 		mariadb-install-db --no-defaults --user=mysql --datadir="$dir/data" \
 			--auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 || {
@@ -19,7 +22,7 @@ solo_start() {
 	fi
 	mariadbd --no-defaults --user=mysql --datadir="$dir/data" --socket="$dir/mysqld.sock" \
 		--pid-file="$dir/mysqld.pid" --port="$port" --bind-address=127.0.0.1 \
-		--log-error="$dir/error.log" --innodb-buffer-pool-size=128M \
+		--log-error="$dir/error.log" --tmpdir="$dir/tmp" --innodb-buffer-pool-size=128M \
 		--innodb-log-file-size=64M --max-connections=500 --skip-name-resolve \
 		${SOLO_EXTRA_ARGS:-} &
 	SOLO_PID=$!

@@ -120,9 +120,9 @@ static void test_subnet_claims(void **state)
 	f = fopen(path, "w"); assert_non_null(f); fclose(f);
 	snprintf(path, sizeof(path), "%s/state", owner2);
 	f = fopen(path, "w"); assert_non_null(f); fclose(f);
-	assert_int_equal(subnet_claim(dir, owner1, false, &a), 0);
+	assert_int_equal(subnet_claim(dir, owner1, false, NULL, &a), 0);
 	assert_int_equal(a, 1);
-	assert_int_equal(subnet_claim(dir, owner2, false, &b), 0);
+	assert_int_equal(subnet_claim(dir, owner2, false, NULL, &b), 0);
 	assert_int_equal(b, 2);
 	assert_int_equal(subnet_count(dir), 2);
 	/* someone else's claim is left alone */
@@ -131,7 +131,7 @@ static void test_subnet_claims(void **state)
 	assert_int_equal(subnet_release(dir, a, owner1, false), 0);
 	assert_int_equal(subnet_count(dir), 1);
 	/* the lowest free one is reused */
-	assert_int_equal(subnet_claim(dir, owner1, false, &c2), 0);
+	assert_int_equal(subnet_claim(dir, owner1, false, NULL, &c2), 0);
 	assert_int_equal(c2, 1);
 	/* a claim whose owner has no state file any more is stale */
 	snprintf(path, sizeof(path), "%s/state", owner2);
@@ -140,8 +140,15 @@ static void test_subnet_claims(void **state)
 	assert_non_null(mkdtemp(owner3));
 	snprintf(path, sizeof(path), "%s/state", owner3);
 	f = fopen(path, "w"); assert_non_null(f); fclose(f);
-	assert_int_equal(subnet_claim(dir, owner3, false, &b), 0);
+	assert_int_equal(subnet_claim(dir, owner3, false, NULL, &b), 0);
 	assert_int_equal(b, 2);
+	/* a busy subnet (routed by someone else) is skipped */
+	bool busy[LAB_SUBNET_MAX + 1] = { false };
+	int d;
+	busy[3] = true;
+	assert_int_equal(subnet_claim(dir, owner3, false, busy, &d), 0);
+	assert_int_equal(d, 4);
+	assert_int_equal(subnet_release(dir, 4, owner3, false), 0);
 	assert_int_equal(subnet_release(dir, 1, owner1, false), 0);
 	assert_int_equal(subnet_release(dir, 2, owner3, false), 0);
 	assert_int_equal(subnet_count(dir), 0);
@@ -149,6 +156,25 @@ static void test_subnet_claims(void **state)
 	remove_tree(owner1);
 	remove_tree(owner2);
 	remove_tree(owner3);
+}
+
+static void test_busy_subnets(void **state)
+{
+	bool busy[LAB_SUBNET_MAX + 1] = { false };
+	(void)state;
+	net_busy_subnets_parse("default via 192.0.2.1 dev eth0 \n"
+			       "blackhole 10.213.0.0/16 \n"
+			       "10.213.1.0/24 dev lb1 proto kernel scope link src 10.213.1.1 \n"
+			       "10.213.200.0/24 dev labvm200 proto kernel scope link src 10.213.200.1 linkdown \n"
+			       "blackhole 10.213.201.0/24 metric 4000 \n"
+			       "192.0.2.0/24 dev eth0 proto kernel scope link src 192.0.2.2 \n",
+			       busy);
+	assert_true(busy[1]);
+	assert_true(busy[200]);
+	assert_true(busy[201]);
+	assert_false(busy[0]);
+	assert_false(busy[2]);
+	assert_false(busy[213]);
 }
 
 static void test_names(void **state)
@@ -200,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_recovered_position),
 		cmocka_unit_test(test_state_parse),
 		cmocka_unit_test(test_subnet_claims),
+		cmocka_unit_test(test_busy_subnets),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_partition_script),
 	};

@@ -72,6 +72,7 @@ static int64_t record_run(struct resultsdb *db, const char *scenario, const char
 	assert_true(run > 0);
 	step(db, run, 1, "workload", NULL, 0.5, 0.6);
 	step(db, run, 2, "kill", "2", 9.5, 9.7);
+	step(db, run, 3, "wait", "2", 9.7, 10.0); /* for: down — does not end the kill */
 	step(db, run, 3, "start", "2", 14.0, 15.0);
 	step(db, run, 4, "partition", "1", 19.2, 19.4);
 	step(db, run, 5, "heal", NULL, 22.0, 22.1);
@@ -87,6 +88,8 @@ static int64_t record_run(struct resultsdb *db, const char *scenario, const char
 	}
 	for (int n = 1; n <= 3; n++)
 		assert_int_equal(resultsdb_node_state(db, run, T0 + 0.2, n, "Synced", NULL), 0);
+	/* the runner records every node after each step: unchanged states repeat */
+	assert_int_equal(resultsdb_node_state(db, run, T0 + 5.0, 1, "Synced", "again"), 0);
 	assert_int_equal(resultsdb_node_state(db, run, T0 + 9.6, 2, "down", NULL), 0);
 	assert_int_equal(resultsdb_node_state(db, run, T0 + (slow ? 25 : 18), 2, "Synced", NULL), 0);
 	assert_int_equal(resultsdb_check(db, run, "durability", "pass", strcmp(verdict, "pass") ? "fail" : "pass",
@@ -142,7 +145,7 @@ static void test_stats(void **state)
 
 	assert_non_null(rd);
 	assert_int_equal(rd->n_seconds, 30);
-	assert_int_equal(rd->n_steps, 7);
+	assert_int_equal(rd->n_steps, 8);
 	run_stats_compute(rd, &st);
 	/* two fault steps; the undo step at seq 0 is not one */
 	assert_int_equal(st.n_faults, 2);
@@ -270,7 +273,7 @@ static void test_html(void **state)
 	assert_int_equal(count(html, "class=\"fault-label\""), 2);
 	assert_int_equal(count(html, "class=\"point ok\""), 30);
 	assert_int_equal(count(html, "class=\"point p99\""), 30 - 7); /* seconds with ok > 0 */
-	assert_int_equal(count(html, "class=\"state-seg "), 5);
+	assert_int_equal(count(html, "class=\"state-seg "), 5); /* 6 rows, one repeats */
 	assert_int_equal(count(html, "class=\"anomaly\""), 2);
 	assert_non_null(strstr(html, "&lt;x&amp;y&gt;"));
 	assert_null(strstr(html, "<x&y>"));

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# repl_async_lifecycle.sh — the async flavor's node life cycle on a real
+# 3-node cluster: a replica that was down while node 2 was promoted is
+# repointed to node 2 when it starts; a replica killed with SIGKILL resumes
+# replication by itself when started; wait synced holds under writes; with
+# every node stopped, start-all starts the primary first and the topology
+# comes back (node 2 writable, the others read-only replicas of it).
+. "$(dirname "$0")/../lib/tap.sh"
+need_root "async cluster"
+NAME=h6l
+STATE=/var/tmp/lab/$NAME
+CNF=$STATE/client.cnf
+cleanup() { "$LAB" cluster down --name "$NAME" >/dev/null 2>&1; }
+trap cleanup EXIT
+if [ -e "$STATE/state" ]; then cleanup; fi
+
+out=$("$LAB" cluster up --name "$NAME" --flavor async --nodes 3 2>&1)
+is "cluster up --flavor async exits 0" "$?" 0
+note "$out"
+status=$("$LAB" cluster status --name "$NAME")
+h() { echo "$status" | awk -v n="$1" '$1 == n && $3 ~ /:/ {print $3; exit}' | cut -d: -f1; }
+h1=$(h 1) h2=$(h 2) h3=$(h 3)
+sql() { local host=$1; shift; mariadb --defaults-file="$CNF" -h "$host" -N -B "$@"; }
+slave_field() { mariadb --defaults-file="$CNF" -h "$1" -e 'SHOW SLAVE STATUS\G' | awk -v f="$2:" '$1 == f {print $2}'; }
+lc() { "$LAB" cluster "$@" --name "$NAME"; }
+
+check "write on node 1" sql "$h1" bank -e "CREATE TABLE t_life (id INT PRIMARY KEY, v INT); INSERT INTO t_life VALUES (1, 1)"
+check "stop node 3" lc stop 3
+check "promote node 2 while node 3 is down" lc promote 2
+check "write on node 2" sql "$h2" bank -e "INSERT INTO t_life VALUES (2, 2)"
+out=$(lc start 3 2>&1)
+is "start node 3 exits 0" "$?" 0
+note "$out"
+check "start says it repoints node 3" bash -c "echo \"\$1\" | grep -q 'repointing it to node 2'" _ "$out"
+is "node 3 follows node 2" "$(slave_field "$h3" Master_Host)" "$h2"
+check "wait node 3 synced" lc wait 3 synced --timeout 60s
+is "node 3 has node 2's write" "$(sql "$h3" bank -e 'SELECT v FROM t_life WHERE id = 2')" 2
+
+check "kill -9 node 3" lc kill 3
+is "node 3 is down" "$(lc pid 3)" 0
+check "write on node 2 while node 3 is down" sql "$h2" bank -e "INSERT INTO t_life VALUES (3, 3)"
+check "start node 3 after the crash" lc start 3
+check "wait node 3 synced (it resumed replication by itself)" lc wait 3 synced --timeout 60s
+is "node 3 caught up" "$(sql "$h3" bank -e 'SELECT v FROM t_life WHERE id = 3')" 3
+
+for i in 1 2 3; do lc stop "$i" >/dev/null 2>&1; done
+is "every node is down" "$(for i in 1 2 3; do lc pid "$i"; done | sort -u)" 0
+out=$(lc start-all 2>&1)
+is "start-all exits 0" "$?" 0
+note "$out"
+check "start-all starts the primary, node 2, first" bash -c "echo \"\$1\" | grep -q 'primary, node 2, first'" _ "$out"
+is "node 2 is writable" "$(sql "$h2" -e 'SELECT @@read_only')" 0
+is "node 3 is read-only" "$(sql "$h3" -e 'SELECT @@read_only')" 1
+is "node 1 (the old primary, never rejoined) is read-only" "$(sql "$h1" -e 'SELECT @@read_only')" 1
+check "wait node 3 synced" lc wait 3 synced --timeout 60s
+status=$(lc status)
+note "$status"
