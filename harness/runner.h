@@ -105,6 +105,7 @@ struct runner {
 	uint64_t seed;
 	char *run_dir;                 /* RUNS_DIR/RUN_ID */
 	struct cluster cluster;
+	char *secret;                  /* the lab password: scrubbed from all we store or print */
 	bool cluster_opened, cluster_made, cluster_was_up;
 	struct undo_stack undo;
 	char cache_mode[LAB_MAX_NODES + 1][16];
@@ -143,6 +144,10 @@ int action_run(struct runner *r, const struct sc_step *st, size_t seq, struct st
 int action_undo(void *runner, struct undo_entry *e);
 /* Sleep ms in slices, returning -1 as soon as lab_interrupted is set. */
 int runner_sleep(int64_t ms);
+/* A copy of text with secret and anything quoted after "IDENTIFIED BY"
+ * replaced by ***: lower layers' error messages may quote SQL, and
+ * passwords are never printed or stored (DESIGN.md "Safety"). malloc'd. */
+char *runner_scrub(const char *secret, const char *text);
 /* A finding (verdict fail) or broken condition, with its reason. */
 void runner_finding(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void runner_broken(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

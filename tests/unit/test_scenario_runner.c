@@ -126,6 +126,20 @@ static void test_sleep_interruptible(void **state)
 	lab_interrupted = 0;
 }
 
+static void test_scrub(void **state)
+{
+	(void)state;
+	char *s = runner_scrub("s3cr3t", "CREATE USER 'lab'@'%' IDENTIFIED BY 's3cr3t' -- ERROR 1047; pw s3cr3t again");
+	assert_string_equal(s, "CREATE USER 'lab'@'%' IDENTIFIED BY '***' -- ERROR 1047; pw *** again");
+	free(s);
+	s = runner_scrub(NULL, "identified by 'other' and more");
+	assert_string_equal(s, "IDENTIFIED BY '***' and more");
+	free(s);
+	s = runner_scrub("", NULL);
+	assert_string_equal(s, "");
+	free(s);
+}
+
 static void test_junit(void **state)
 {
 	(void)state;
@@ -187,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_undo_cancel_any_node),
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_sleep_interruptible),
+		cmocka_unit_test(test_scrub),
 		cmocka_unit_test(test_junit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
