@@ -642,6 +642,8 @@ void binlog_scan_release(struct binlog_scan *bs)
 	if (!bs)
 		return;
 	gtid_set_release(&bs->set);
+	gtid_mpos_release(&bs->start);
+	free(bs->list_text);
 	free(bs->txn);
 	free(bs->row);
 	char db[64];
@@ -712,6 +714,33 @@ int binlog_scan_line(struct binlog_scan *bs, const char *line)
 	}
 	if (line[0] != '#')
 		return 0;
+	/* "#261121  6:34:36 server id 1  end_log_pos 285 CRC32 0x... \tGtid list [0-1-9,"
+	 * then "# 1-2-3]": one entry per line after the first. */
+	if (bs->list_text || (!bs->have_start && (p = strstr(line, "\tGtid list [")) != NULL)) {
+		const char *b = bs->list_text ? line + 1 : p + 12;
+		while (*b == ' ')
+			b++;
+		const char *e = strchr(b, ']');
+		struct strbuf sb = { 0 };
+		sb_puts(&sb, bs->list_text ? bs->list_text : "");
+		sb_add(&sb, b, e ? (size_t)(e - b) : strlen(b));
+		free(bs->list_text);
+		bs->list_text = sb_detach(&sb);
+		if (!e) {
+			if (strlen(bs->list_text) > 1000000) {
+				lab_error("binlog gtid list longer than 1 MB");
+				return -1;
+			}
+			return 0;
+		}
+		int rc = gtid_mpos_parse(&bs->start, bs->list_text, true);
+		free(bs->list_text);
+		bs->list_text = NULL;
+		if (rc < 0)
+			return -1;
+		bs->have_start = true;
+		return 0;
+	}
 	/* "#261121  6:36:42 server id 1  end_log_pos 1335 CRC32 0x... \tGTID 0-1-7 trans" */
 	p = strstr(line, "\tGTID ");
 	if (!p || !strstr(line, "server id"))

@@ -182,6 +182,12 @@ struct binlog_scan {
 	size_t n_txn, cap_txn;
 	struct binlog_row *row;
 	size_t n_row, cap_row;
+	/* The Gtid_list event of the first binlog read: the GTID state before
+	 * the oldest binlog (purged history: gtid_set members at or below it
+	 * were never seen by this scan). */
+	struct gtid_mpos start;
+	bool have_start;
+	char *list_text;        /* a Gtid list being read (it spans lines "# ...") */
 	/* parser state */
 	char pending_op;
 	char pending_table[32];

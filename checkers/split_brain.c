@@ -21,8 +21,13 @@
  *     ids of the rows it inserted or deleted) and what the client was told:
  *     ok (an acknowledged commit the primary lost), failed or unknown
  *     (reference 003: the crashed primary kept commits the client saw fail);
+ *   - transactions at or below the GTID state the primary's oldest binlog
+ *     starts from (its Gtid_list event: purged binlogs, a restore from a
+ *     backup) cannot be compared and are only counted in the summary;
  *   - positions are compared per domain too (gtid.h): equal seqs written by
- *     different servers are `diverged-history`.
+ *     different servers are `diverged-history`;
+ *   - MySQL / Percona nodes (@@gtid_executed exists) are compared by their
+ *     executed sets, without a binlog scan or journal mapping.
  *
  * Galera: every node's wsrep_cluster_state_uuid, wsrep_cluster_status,
  * wsrep_cluster_conf_id and wsrep_last_committed; for a node that is down,
@@ -535,6 +540,31 @@ static void report_errant(const struct check_ctx *ctx, struct report *r, struct 
 	struct gtid_set errant;
 	if (gtid_set_subtract(&errant, &nd->scan.set, &ref->scan.set) < 0)
 		return;
+	/* Transactions the reference's binlogs cannot show any more (at or
+	 * below the state its oldest binlog starts from: purged, or a server
+	 * set up from a backup) are not compared. */
+	if (ref->scan.have_start && ref->scan.start.n && !gtid_set_is_empty(&errant)) {
+		struct gtid_set hidden, kept;
+		gtid_set_init(&hidden, GTID_MARIADB);
+		for (size_t i = 0; i < errant.n; i++) {
+			uint32_t server;
+			uint64_t seq;
+			if (gtid_mpos_get(&ref->scan.start, errant.src[i].domain, &server, &seq) && seq > 0)
+				gtid_set_add(&hidden, NULL, errant.src[i].domain, errant.src[i].server, 1, seq);
+		}
+		if (gtid_set_subtract(&kept, &errant, &hidden) == 0) {
+			uint64_t skipped = gtid_set_count(&errant) - gtid_set_count(&kept);
+			if (skipped) {
+				char *from = gtid_mpos_format(&ref->scan.start);
+				note(r, "%s: %" PRIu64 " transactions at or below %s, where the oldest binlog of %s starts, were not compared",
+				     nd->name, skipped, from, ref->name);
+				free(from);
+			}
+			gtid_set_release(&errant);
+			errant = kept;
+		}
+		gtid_set_release(&hidden);
+	}
 	if (gtid_set_is_empty(&errant)) {
 		gtid_set_release(&errant);
 		return;
@@ -660,9 +690,10 @@ static int check_async(const struct check_ctx *ctx, struct report *r, struct sb_
 			     x->has_master ? " sql " : "", x->has_master ? x->sql_running : "");
 		if (x->reachable && x->has_master && (x->io_errno || x->sql_errno) &&
 		    (strcmp(x->io_running, "Yes") || strcmp(x->sql_running, "Yes")))
-			add_finding(r, false, "replication-error", x->hp, -1, "%s: %s thread stopped, error %u: %s",
-				    x->name, x->sql_errno ? "sql" : "io", x->sql_errno ? x->sql_errno : x->io_errno,
-				    x->repl_error);
+			add_finding(r, false, "replication-error", x->hp, -1,
+				    "%s: io thread %s, sql thread %s, %s error %u: %s", x->name, x->io_running,
+				    x->sql_running, x->sql_errno ? "sql" : "io",
+				    x->sql_errno ? x->sql_errno : x->io_errno, x->repl_error);
 	}
 	/* The reference history: the primary's, else (no primary) the longest. */
 	int ref = primary;
@@ -904,12 +935,13 @@ static int split_brain_run(const struct check_ctx *ctx, struct check_result *res
 	int64_t t0 = mono_ns();
 
 	memset(res, 0, sizeof(*res));
+	MYSQL **conn = xcalloc(n ? n : 1, sizeof(*conn));
 	for (size_t i = 0; i < n; i++) {
 		struct sb_node *x = &nd[i];
 		x->number = (int)i + 1;
 		hostport_format(&ctx->hosts[i], x->hp, sizeof(x->hp));
 		snprintf(x->name, sizeof(x->name), "node %d (%s)", x->number, x->hp);
-		MYSQL *m = db_connect(&ctx->hosts[i], ctx->creds, 5, 60, 0);
+		MYSQL *m = conn[i] = db_connect(&ctx->hosts[i], ctx->creds, 5, 60, 0);
 		if (m) {
 			x->reachable = true;
 			char *w = db_variable(m, "wsrep_on");
@@ -921,14 +953,34 @@ static int split_brain_run(const struct check_ctx *ctx, struct check_result *res
 			} else {
 				async++;
 				read_async(m, x);
-				if (!x->gtid_executed && scan_node(ctx, m, x) < 0)
-					note(&r, "%s: binlog not read: %s", x->name, lab_last_error());
 			}
-			mysql_close(m);
 		} else {
 			add_finding(&r, false, "node-unreachable", x->hp, -1, "%s: %s", x->name, lab_last_error());
 		}
 	}
+	/* Binlogs: read-only nodes first, writable ones last (the designated
+	 * primary at the very end). Under a running workload a replica read
+	 * after the primary would hold the primary's newest transactions,
+	 * which would then look errant; read in this order, everything a
+	 * replica received is already in the primary's binlog. */
+	int designated = 0;
+	int64_t dv;
+	if (ctx->cluster && cluster_state_get_int(ctx->cluster, "async.primary", &dv) == 0 && dv >= 1 &&
+	    dv <= (int64_t)n)
+		designated = (int)dv;
+	for (int pass = 0; pass < 3; pass++)
+		for (size_t i = 0; i < n; i++) {
+			struct sb_node *x = &nd[i];
+			int rank = x->read_only != 0 ? 0 : x->number == designated ? 2 : 1;
+			if (rank != pass || !conn[i] || x->galera || x->gtid_executed)
+				continue;
+			if (scan_node(ctx, conn[i], x) < 0)
+				note(&r, "%s: binlog not read: %s", x->name, lab_last_error());
+		}
+	for (size_t i = 0; i < n; i++)
+		if (conn[i])
+			mysql_close(conn[i]);
+	free(conn);
 	/* A stopped node of a replication cluster lab runs: its binlog files. */
 	bool cluster_galera = ctx->cluster && ctx->cluster->flavor &&
 			      !strcmp(flavor_name(ctx->cluster->flavor), "galera");
