@@ -6,5 +6,5 @@
 # in build/test-logs/ for inspection.
 . "$(dirname "$0")/../lib/tap.sh"
 need_root "lab run scenarios"
-. "$(dirname "$0")/run_lib.sh"
+. "$(dirname "$0")/run_lib.bash"
 run_shipped_scenarios short

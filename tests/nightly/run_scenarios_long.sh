@@ -4,5 +4,5 @@
 # its expect: (exit 0).
 . "$(dirname "$0")/../lib/tap.sh"
 need_root "lab run long scenarios"
-. "$(dirname "$0")/../integration/run_lib.sh"
+. "$(dirname "$0")/../integration/run_lib.bash"
 run_shipped_scenarios long

@@ -1,6 +1,6 @@
-# run_lib.sh — shared by run_scenarios.sh (short) and the nightly
-# run_scenarios_long.sh (sourced, not a test by itself: tests/run.sh runs
-# only *.sh files that it finds, so this one guards against being run).
+# run_lib.bash — shared by run_scenarios.sh (short) and the nightly
+# run_scenarios_long.sh (sourced; named .bash so that tests/run.sh, which
+# runs *.sh, does not take it for a test).
 [ "${BASH_SOURCE[0]}" = "$0" ] && { echo "1..0 # SKIP library, not a test"; exit 0; }
 NAME=${LAB_RUN_NAME:-h4r}
 OUT=$LAB_TOP/build/test-logs/run_scenarios
