@@ -263,8 +263,8 @@ static off_t log_size(struct runner *r, int n)
 }
 
 /* How the node caught up, from what its error log says after offset:
- * "ist" (Galera's "Receiving IST"), "sst" (a full state snapshot) or
- * "none". Returns NULL when the backend has no log to read. */
+ * "sst" (a completed full state snapshot), "ist" (Galera's "Receiving
+ * IST: N writesets") or "none". Returns NULL when the backend has no log to read. */
 static const char *transfer_kind(struct runner *r, int n, off_t from, struct strbuf *what)
 {
 	const char *path = r->cluster.backend && r->cluster.backend->node_log_path
@@ -276,20 +276,45 @@ static const char *transfer_kind(struct runner *r, int n, off_t from, struct str
 	if (!path || !(text = read_file(path, &len)))
 		return NULL;
 	tail = (size_t)from <= len ? text + from : text;
-	if ((p = strstr(tail, "Receiving IST: "))) {
+	/* The rsync joiner script always starts (it listens for either kind)
+	 * and "SST received" / "SST succeeded for position" are logged after
+	 * an IST too (measured): a full SST is one whose script completed a
+	 * transfer on the joiner; an IST of the writesets committed meanwhile
+	 * may follow it. */
+	if (strstr(tail, "SST completed on joiner")) {
+		kind = "sst";
+		sb_puts(what, "full state transfer (SST)");
+		if ((p = strstr(tail, "Receiving IST: ")))
+			sb_puts(what, " then IST");
+	} else if ((p = strstr(tail, "Receiving IST: "))) {
 		char *eol = strchr(p, '\n');
 		kind = "ist";
 		sb_printf(what, "%.*s", eol ? (int)(eol - p) : (int)strlen(p), p);
-	} else if ((p = strstr(tail, "IST received"))) {
-		kind = "ist";
-		sb_puts(what, "IST received");
-	} else if (strstr(tail, "SST received") || strstr(tail, "SST succeeded") ||
-		   strstr(tail, "--role 'joiner'") || strstr(tail, "State transfer required")) {
-		kind = "sst";
-		sb_puts(what, "full state transfer (SST)");
 	}
 	free(text);
 	return kind;
+}
+
+/* Why a start failed, in the server's own words: the first WSREP or
+ * InnoDB [ERROR] it logged after offset (e.g. "Reversing history"). */
+static void log_reason(struct runner *r, int n, off_t from, struct strbuf *d)
+{
+	const char *path = r->cluster.backend && r->cluster.backend->node_log_path
+				   ? r->cluster.backend->node_log_path(&r->cluster, n) : NULL;
+	size_t len;
+	char *text, *line, *save = NULL;
+
+	if (!path || !(text = read_file(path, &len)))
+		return;
+	for (line = strtok_r((size_t)from <= len ? text + from : text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *e = strstr(line, "[ERROR] ");
+		if (e && (strstr(e, "WSREP") || strstr(e, "InnoDB"))) {
+			sb_printf(d, "%snode %d log: %.300s", d->len ? "; " : "", n, e + 8);
+			break;
+		}
+	}
+	free(text);
 }
 
 static int act_start(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *d)
@@ -309,8 +334,10 @@ static int act_start(struct runner *r, const struct sc_step *st, size_t seq, str
 		undo_cancel(&r->undo, UNDO_START, -1);
 	} else {
 		FOR_NODES(r, st, n) {
-			if (node_start(&r->cluster, n) < 0)
+			if (node_start(&r->cluster, n) < 0) {
+				log_reason(r, n, logpos[n], d);
 				return -1;
+			}
 			undo_cancel(&r->undo, UNDO_START, n);
 		}
 	}
@@ -613,10 +640,15 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 	};
 	int rc = 0;
 
-	if (r->wl_segments && !journal) {
-		free(journal);
+	if (r->wl_segments && !journal)
 		return -1;
-	}
+	/* The checkers print their summaries on stdout: no progress redraw
+	 * over them. */
+	pthread_mutex_lock(&r->lock);
+	r->hold_progress = true;
+	if (r->o->progress)
+		fputs("\r\033[K", stderr);
+	pthread_mutex_unlock(&r->lock);
 	for (size_t c = 0; c < st->checks.n; c++) {
 		const char *name = st->checks.v[c];
 		const struct checker_ops *ops = checker_find(name);
@@ -659,6 +691,10 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 		free(res.summary);
 	}
 	free(journal);
+	fflush(stdout);
+	pthread_mutex_lock(&r->lock);
+	r->hold_progress = false;
+	pthread_mutex_unlock(&r->lock);
 	return rc;
 }
 

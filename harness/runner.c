@@ -118,17 +118,24 @@ size_t undo_pending(const struct undo_stack *s)
 	return n;
 }
 
+/* Undo order: stop the workload first (it only adds noise now), then
+ * thaw paused nodes and reconnect the network (a node started while a
+ * donor is frozen or unreachable would wait for it), restore cache modes,
+ * and start stopped nodes last. Within one kind: newest first. */
+static const enum undo_kind undo_order[] = { UNDO_WORKLOAD, UNDO_RESUME, UNDO_HEAL, UNDO_CACHE, UNDO_START };
+
 int undo_run_all(struct undo_stack *s, int (*fn)(void *ctx, struct undo_entry *e), void *ctx)
 {
 	int rc = 0;
 
-	for (size_t i = s->n; i-- > 0;) {
-		if (!s->v[i].active)
-			continue;
-		s->v[i].active = false; /* exactly once, even if it fails */
-		if (fn(ctx, &s->v[i]) < 0)
-			rc = -1;
-	}
+	for (size_t k = 0; k < ARRAY_SIZE(undo_order); k++)
+		for (size_t i = s->n; i-- > 0;) {
+			if (!s->v[i].active || s->v[i].kind != undo_order[k])
+				continue;
+			s->v[i].active = false; /* exactly once, even if it fails */
+			if (fn(ctx, &s->v[i]) < 0)
+				rc = -1;
+		}
 	return rc;
 }
 
@@ -146,28 +153,76 @@ void undo_release(struct undo_stack *s)
 /* ------------------------------------------------------------------ */
 /* Output and verdict bookkeeping */
 
+
+static char *scrubbed(const struct runner *r, const char *text);
+
 void runner_say(struct runner *r, const char *fmt, ...)
 {
 	va_list ap;
+	struct strbuf msg = { 0 };
+	char *clean;
 
 	if (lab_quiet)
 		return;
+	va_start(ap, fmt);
+	sb_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	clean = scrubbed(r, msg.buf);
 	pthread_mutex_lock(&r->lock);
 	if (r->o->progress)
 		fputs("\r\033[K", stderr);
-	fputs("lab: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "lab: %s\n", clean);
 	pthread_mutex_unlock(&r->lock);
+	free(clean);
+	sb_release(&msg);
+}
+
+char *runner_scrub(const char *secret, const char *text)
+{
+	struct strbuf out = { 0 };
+	const char *p = text ? text : "";
+	size_t slen = secret ? strlen(secret) : 0;
+
+	while (*p) {
+		if (slen && !strncmp(p, secret, slen)) {
+			sb_puts(&out, "***");
+			p += slen;
+		} else if (!strncasecmp(p, "IDENTIFIED BY '", 15)) {
+			const char *end = strchr(p + 15, '\'');
+			sb_puts(&out, "IDENTIFIED BY '***'");
+			p = end ? end + 1 : p + strlen(p);
+		} else {
+			sb_add(&out, p, 1);
+			p++;
+		}
+	}
+	return sb_detach(&out);
+}
+
+static char *scrubbed(const struct runner *r, const char *text)
+{
+	return runner_scrub(r->secret, text);
+}
+
+/* resultsdb_step_end with the detail scrubbed. */
+static void step_end(struct runner *r, int64_t sid, const char *outcome, const char *detail)
+{
+	char *clean = detail ? scrubbed(r, detail) : NULL;
+
+	resultsdb_step_end(r->db, sid, outcome, clean);
+	free(clean);
 }
 
 static void note(struct runner *r, bool broken, const char *fmt, va_list ap)
 {
 	struct strbuf msg = { 0 };
+	char *clean;
 
 	sb_vprintf(&msg, fmt, ap);
+	clean = scrubbed(r, msg.buf);
+	sb_reset(&msg);
+	sb_puts(&msg, clean);
+	free(clean);
 	for (char *c = msg.buf; c && *c; c++)
 		if (*c == '\n')
 			*c = ' ';
@@ -216,6 +271,11 @@ static void *progress_main(void *arg)
 			fputs("\r\033[K", stderr);
 			pthread_mutex_unlock(&r->lock);
 			return NULL;
+		}
+		if (r->hold_progress) {
+			pthread_mutex_unlock(&r->lock);
+			sleep_ms(500);
+			continue;
 		}
 		el = (mono_ns() - r->t0_ns) / 1000000000;
 		snprintf(line, sizeof(line), "[%s] step %zu/%zu %s | %lld:%02lld | tps ok %lld failed %lld unknown %lld",
@@ -340,14 +400,14 @@ static int undo_recorded(void *ctx, struct undo_entry *e)
 		snprintf(node, sizeof(node), "%d", e->node);
 	sid = resultsdb_step_begin(r->db, r->run_id, 0, action, e->node ? node : NULL, e->arg);
 	if (e->kind == UNDO_START && (!r->o->keep || !strcmp(r->sc->cleanup.nodes, "leave"))) {
-		resultsdb_step_end(r->db, sid, "skipped",
+		step_end(r, sid, "skipped",
 				   r->o->keep ? "cleanup: nodes: leave" : "the cluster is torn down");
 		return 0;
 	}
 	runner_say(r, "undo: %s%s%s", undo_kind_name(e->kind), e->node ? " node " : "", node);
 	lab_clear_error();
 	rc = action_undo(r, e);
-	resultsdb_step_end(r->db, sid, rc == 0 ? "ok" : "error", rc == 0 ? NULL : lab_last_error());
+	step_end(r, sid, rc == 0 ? "ok" : "error", rc == 0 ? NULL : lab_last_error());
 	if (rc < 0)
 		runner_say(r, "undo %s failed: %s", action, lab_last_error());
 	return rc;
@@ -409,17 +469,19 @@ static void run_steps(struct runner *r)
 		if (rc < 0) {
 			const char *why = lab_last_error()[0] ? lab_last_error() : "failed";
 			sb_printf(&detail, "%s%s", detail.len ? "; " : "", why);
-			resultsdb_step_end(r->db, sid, "error", detail.buf);
+			step_end(r, sid, "error", detail.buf);
 			if (lab_interrupted) {
 				sb_release(&detail);
 				break;
 			}
 			if (!strcmp(want, "ok"))
 				runner_broken(r, "step %zu (%s, line %d) failed: %s", seq, st->action->name, st->line, why);
+			else if (!strcmp(want, "error"))
+				runner_say(r, "step %zu refused, as the scenario expects: %s", seq, why);
 			else
-				runner_say(r, "step %zu failed as the scenario allows: %s", seq, why);
+				runner_say(r, "step %zu failed, which the scenario allows: %s", seq, why);
 		} else {
-			resultsdb_step_end(r->db, sid, "ok", detail.buf);
+			step_end(r, sid, "ok", detail.buf);
 			if (!strcmp(want, "error"))
 				runner_finding(r, "step %zu (%s%s%s, line %d) succeeded, but the scenario expects it to be refused",
 					       seq, st->action->name, nodes[0] ? " node " : "", nodes, st->line);
@@ -442,6 +504,7 @@ int runner_run(const struct scenario *sc, const struct runner_opts *o, struct re
 	const char *domains[LAB_MAX_NODES + 1] = { 0 };
 	const char *name = o->name ? o->name : "run";
 	bool was_interrupted;
+	int rc_up;
 	enum verdict v;
 	int64_t sid;
 	char *runs_dir;
@@ -518,22 +581,25 @@ int runner_run(const struct scenario *sc, const struct runner_opts *o, struct re
 	sid = resultsdb_step_begin(db, r.run_id, 0, "cluster-up", "all", NULL);
 	lab_clear_error();
 	if (cluster_open(&r.cluster, &spec) < 0) {
-		resultsdb_step_end(db, sid, "error", lab_last_error());
+		step_end(&r, sid, "error", lab_last_error());
 		runner_broken(&r, "cannot open cluster '%s': %s", name, lab_last_error());
 		goto cleanup;
 	}
 	r.cluster_opened = true;
 	if (cluster_is_up(&r.cluster)) {
 		/* Not ours to reuse or tear down: a scenario starts fresh. */
-		resultsdb_step_end(db, sid, "error", "already up");
+		step_end(&r, sid, "error", "already up");
 		runner_broken(&r, "cluster '%s' is already up; take it down with 'lab cluster down --name %s' or run with another --name",
 			      name, name);
 		goto cleanup;
 	}
 	r.cluster_made = true;
 	runner_say(&r, "bringing up %lld-node %s cluster '%s'", (long long)sc->cluster.nodes, sc->cluster.flavor, name);
-	if (cluster_up(&r.cluster) < 0) {
-		resultsdb_step_end(db, sid, "error", lab_last_error());
+	rc_up = cluster_up(&r.cluster);
+	if (r.cluster.defaults_file && path_exists(r.cluster.defaults_file))
+		r.secret = cluster_lab_password(&r.cluster);
+	if (rc_up < 0) {
+		step_end(&r, sid, "error", lab_last_error());
 		if (!lab_interrupted)
 			runner_broken(&r, "cluster '%s' did not come up: %s", name, lab_last_error());
 		goto cleanup;
@@ -543,10 +609,21 @@ int runner_run(const struct scenario *sc, const struct runner_opts *o, struct re
 		char detail[256];
 		snprintf(detail, sizeof(detail), "up in %.1f s%s%s", (double)(mono_ns() - r.t0_ns) / 1e9,
 			 ver ? ", " : "", ver ? ver : "");
-		resultsdb_step_end(db, sid, "ok", detail);
-		resultsdb_run_update(db, r.run_id, ver, NULL, sc->cluster.cache_mode);
+		step_end(&r, sid, "ok", detail);
+		{
+			/* "10.11.19-MariaDB...; galera 4.23(r...)": two columns */
+			char *galera = ver ? strstr(ver, "; galera ") : NULL;
+			if (galera) {
+				*galera = '\0';
+				galera += strlen("; galera ");
+			}
+			resultsdb_run_update(db, r.run_id, ver, galera, sc->cluster.cache_mode);
+			if (galera)
+				galera[-(int)strlen("; galera ")] = ';';
+		}
 		free(ver);
 	}
+	r.cluster_was_up = true;
 	record_node_states(&r);
 
 	run_steps(&r);
@@ -581,15 +658,16 @@ cleanup:
 			runner_broken(&r, "a fault could not be undone and --keep leaves the cluster up");
 	}
 	flush_seconds(&r);
-	if (r.cluster_made && !o->keep) {
+	/* --keep keeps a cluster that came up; a half-built one goes. */
+	if (r.cluster_made && (!o->keep || !r.cluster_was_up)) {
 		sid = resultsdb_step_begin(db, r.run_id, 0, "cluster-down", "all", NULL);
 		runner_say(&r, "tearing down cluster '%s'", name);
 		lab_clear_error();
 		if (cluster_down(&r.cluster) < 0) {
-			resultsdb_step_end(db, sid, "error", lab_last_error());
+			step_end(&r, sid, "error", lab_last_error());
 			runner_broken(&r, "cluster '%s' could not be torn down: %s", name, lab_last_error());
 		} else {
-			resultsdb_step_end(db, sid, "ok", NULL);
+			step_end(&r, sid, "ok", NULL);
 		}
 	} else if (r.cluster_made) {
 		runner_say(&r, "--keep: cluster '%s' left up (lab cluster status --name %s)", name, name);
@@ -615,6 +693,10 @@ cleanup:
 	resultsdb_run_end(db, r.run_id, verdict_name(v), res->reason);
 
 	undo_release(&r.undo);
+	if (r.secret) {
+		memset(r.secret, 0, strlen(r.secret));
+		free(r.secret);
+	}
 	for (int i = 0; i < r.wl_segments; i++)
 		free(r.journals[i]);
 	free(r.journals);

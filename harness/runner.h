@@ -5,7 +5,8 @@
  * aborted (interrupted). Everything lands in the results database.
  *
  * Every fault registers its undo on the undo stack BEFORE it is applied;
- * the stack is unwound (last in, first out) however the run ends: pass,
+ * the stack is unwound (in a fixed order of kinds, newest first within a
+ * kind: see undo_run_all) however the run ends: pass,
  * fail, broken, SIGINT, SIGTERM or the watchdog.
  */
 #ifndef LAB_RUNNER_H
@@ -82,8 +83,9 @@ struct undo_entry *undo_find(struct undo_stack *s, enum undo_kind kind, int node
 int undo_cancel(struct undo_stack *s, enum undo_kind kind, int node);
 /* Number of active entries. */
 size_t undo_pending(const struct undo_stack *s);
-/* Run every active entry, newest first, each exactly once even when one
- * fails; fn returns 0 or -1. Returns -1 when any failed. */
+/* Run every active entry exactly once even when one fails: workload stop,
+ * resume, heal, cache modes, then starts; newest first within a kind. fn
+ * returns 0 or -1. Returns -1 when any failed. */
 int undo_run_all(struct undo_stack *s, int (*fn)(void *ctx, struct undo_entry *e), void *ctx);
 void undo_release(struct undo_stack *s);
 
@@ -103,7 +105,8 @@ struct runner {
 	uint64_t seed;
 	char *run_dir;                 /* RUNS_DIR/RUN_ID */
 	struct cluster cluster;
-	bool cluster_opened, cluster_made;
+	char *secret;                  /* the lab password: scrubbed from all we store or print */
+	bool cluster_opened, cluster_made, cluster_was_up;
 	struct undo_stack undo;
 	char cache_mode[LAB_MAX_NODES + 1][16];
 
@@ -128,6 +131,7 @@ struct runner {
 	char step_text[128];
 	int64_t t0_ns;
 	bool threads_stop;
+	bool hold_progress;            /* a checker prints to stdout: no redraw */
 	bool watchdog_fired;
 	pthread_t progress_thread, watchdog_thread;
 	bool progress_started, watchdog_started;
@@ -140,6 +144,10 @@ int action_run(struct runner *r, const struct sc_step *st, size_t seq, struct st
 int action_undo(void *runner, struct undo_entry *e);
 /* Sleep ms in slices, returning -1 as soon as lab_interrupted is set. */
 int runner_sleep(int64_t ms);
+/* A copy of text with secret and anything quoted after "IDENTIFIED BY"
+ * replaced by ***: lower layers' error messages may quote SQL, and
+ * passwords are never printed or stored (DESIGN.md "Safety"). malloc'd. */
+char *runner_scrub(const char *secret, const char *text);
 /* A finding (verdict fail) or broken condition, with its reason. */
 void runner_finding(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void runner_broken(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

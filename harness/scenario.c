@@ -1355,7 +1355,7 @@ void scenario_describe(FILE *f)
 	fputs("\nActions (each step is '- ACTION: {key: value, ...}'; a scalar or list stands for the key in [ ]):\n", f);
 	for (size_t i = 0; i < sc_n_actions; i++) {
 		const struct sc_action_desc *a = &sc_actions[i];
-		fprintf(f, "  %s%s%s%s  %s", a->name, a->shorthand ? " [" : "", a->shorthand ? a->shorthand : "",
+		fprintf(f, "  - %s%s%s%s: %s", a->name, a->shorthand ? " [" : "", a->shorthand ? a->shorthand : "",
 			a->shorthand ? "]" : "", a->help);
 		if (a->flavors) {
 			struct strbuf sb = { 0 };

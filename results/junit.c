@@ -104,6 +104,30 @@ fail:
 	return -1;
 }
 
+/* Every check of a run, one line each, into the XML (escaped): a pass
+ * that expected a failure (a reproduced bug) still shows what was found. */
+static int checks_text(sqlite3 *db, int64_t run, struct strbuf *xml)
+{
+	sqlite3_stmt *st;
+	struct strbuf line = { 0 };
+
+	if (sqlite3_prepare_v2(db, "SELECT checker, actual, expected, anomalies FROM checks WHERE run_id = ?1 ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK) {
+		lab_error("cannot read the results database: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, run);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		sb_reset(&line);
+		sb_printf(&line, "\ncheck %s: %s (expected %s, %lld anomalies)", col(st, 0), col(st, 1),
+			  *col(st, 2) ? col(st, 2) : "-", (long long)sqlite3_column_int64(st, 3));
+		xml_escape(xml, line.buf);
+	}
+	sqlite3_finalize(st);
+	sb_release(&line);
+	return 0;
+}
+
 int report_junit(struct resultsdb *rdb, const int64_t *runs, size_t n_runs, const char *path)
 {
 	sqlite3 *db = resultsdb_handle(rdb);
@@ -180,7 +204,13 @@ int report_junit(struct resultsdb *rdb, const int64_t *runs, size_t n_runs, cons
 		sb_printf(&cases, "      <system-out>run %lld, seed %lld, backend ", (long long)runs[i],
 			  (long long)sqlite3_column_int64(st, 7));
 		xml_escape(&cases, col(st, 8));
-		sb_printf(&cases, ", verdict %s (lab results show %lld)</system-out>\n", verdict, (long long)runs[i]);
+		sb_printf(&cases, ", verdict %s (lab results show %lld)", verdict, (long long)runs[i]);
+		if (checks_text(db, runs[i], &cases) < 0) {
+			sqlite3_finalize(st);
+			sb_release(&text);
+			goto out;
+		}
+		sb_puts(&cases, "</system-out>\n");
 		sb_puts(&cases, "    </testcase>\n");
 		sqlite3_finalize(st);
 		sb_release(&text);

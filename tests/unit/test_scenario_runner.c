@@ -51,7 +51,8 @@ static void test_undo_lifo_and_cancel(void **state)
 	assert_int_equal(undo_cancel(&s, UNDO_RESUME, 3), 0);
 	assert_int_equal(undo_pending(&s), 4);
 	assert_int_equal(undo_run_all(&s, record_undo, &t), 0);
-	assert_string_equal(t.log, "disk-cache1 start2 heal0 workload-stop0");
+	/* workload first, then (resume cancelled) heal, cache modes, starts */
+	assert_string_equal(t.log, "workload-stop0 heal0 disk-cache1 start2");
 	assert_int_equal(undo_pending(&s), 0);
 	/* a second unwind does nothing */
 	t.log[0] = '\0';
@@ -72,6 +73,16 @@ static void test_undo_failure_runs_the_rest(void **state)
 	undo_push(&s, UNDO_RESUME, 2, NULL);
 	assert_int_equal(undo_run_all(&s, record_undo, &t), -1);
 	assert_string_equal(t.log, "resume2 heal0 start1");
+	undo_release(&s);
+
+	/* newest first within a kind; resume before start whatever the push order */
+	struct trace t2 = { .fail_kind = -1 };
+	undo_push(&s, UNDO_START, 3, NULL);
+	undo_push(&s, UNDO_RESUME, 2, NULL);
+	undo_push(&s, UNDO_START, 1, NULL);
+	undo_push(&s, UNDO_RESUME, 1, NULL);
+	assert_int_equal(undo_run_all(&s, record_undo, &t2), 0);
+	assert_string_equal(t2.log, "resume1 resume2 start1 start3");
 	assert_int_equal(undo_pending(&s), 0);
 	undo_release(&s);
 }
@@ -115,6 +126,20 @@ static void test_sleep_interruptible(void **state)
 	lab_interrupted = 0;
 }
 
+static void test_scrub(void **state)
+{
+	(void)state;
+	char *s = runner_scrub("s3cr3t", "CREATE USER 'lab'@'%' IDENTIFIED BY 's3cr3t' -- ERROR 1047; pw s3cr3t again");
+	assert_string_equal(s, "CREATE USER 'lab'@'%' IDENTIFIED BY '***' -- ERROR 1047; pw *** again");
+	free(s);
+	s = runner_scrub(NULL, "identified by 'other' and more");
+	assert_string_equal(s, "IDENTIFIED BY '***' and more");
+	free(s);
+	s = runner_scrub("", NULL);
+	assert_string_equal(s, "");
+	free(s);
+}
+
 static void test_junit(void **state)
 {
 	(void)state;
@@ -150,7 +175,8 @@ static void test_junit(void **state)
 	assert_non_null(strstr(text, "<testcase classname=\"lab.galera\" name=\"lost-write\""));
 	assert_non_null(strstr(text, "<failure type=\"fail\" message=\"durability: expected pass, got fail\">tags: MDEV-1&lt;2&gt;"));
 	assert_non_null(strstr(text, "check durability: expected pass, got fail (1 anomalies)"));
-	assert_null(strstr(text, "check invariants"));
+	assert_null(strstr(text, "check invariants: expected"));   /* it met its expectation */
+	assert_non_null(strstr(text, "check invariants: pass (expected pass, 0 anomalies)")); /* system-out */
 	assert_non_null(strstr(text, "durability lost-ok purchase row 42 txn 9001 node 10.213.1.2:3306: txn &amp; co"));
 	assert_non_null(strstr(text, "<error type=\"broken\" message=\"cluster &apos;run&apos; did not come up\">step 0 cluster-up node all failed: galera did not start"));
 	assert_non_null(strstr(text, "name=\"fine\""));
@@ -175,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_undo_cancel_any_node),
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_sleep_interruptible),
+		cmocka_unit_test(test_scrub),
 		cmocka_unit_test(test_junit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

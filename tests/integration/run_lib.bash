@@ -1,0 +1,51 @@
+# run_lib.bash — shared by run_scenarios.sh (short) and the nightly
+# run_scenarios_long.sh (sourced; named .bash so that tests/run.sh, which
+# runs *.sh, does not take it for a test).
+[ "${BASH_SOURCE[0]}" = "$0" ] && { echo "1..0 # SKIP library, not a test"; exit 0; }
+NAME=${LAB_RUN_NAME:-h4r}
+OUT=$LAB_TOP/build/test-logs/run_scenarios
+mkdir -p "$OUT"
+
+# timeout: of a scenario in seconds (default 30m).
+scenario_timeout() {
+	local t
+	t=$(awk '/^timeout:/ { print $2 }' "$1")
+	case "$t" in
+		"") echo 1800 ;;
+		*ms) echo 1 ;;
+		*s) echo "${t%s}" ;;
+		*m) echo $(( ${t%m} * 60 )) ;;
+		*h) echo $(( ${t%h} * 3600 )) ;;
+		*) echo "$t" ;;
+	esac
+}
+
+run_shipped_scenarios() { # short | long
+	local kind=$1 f name t rc start secs ran=0
+	trap '"$LAB" cluster down --name "$NAME" >/dev/null 2>&1' EXIT
+	[ -e "/var/tmp/lab/$NAME/state" ] && "$LAB" cluster down --name "$NAME" >/dev/null 2>&1
+	for f in "$LAB_TOP"/scenarios/*.yaml; do
+		name=$(basename "$f" .yaml)
+		t=$(scenario_timeout "$f")
+		if [ "$kind" = short ] && [ "$t" -gt 600 ]; then continue; fi
+		if [ "$kind" = long ] && [ "$t" -le 600 ]; then continue; fi
+		if grep -q "^  flavor: *\(async\|semisync\)" "$f" && ! "$LAB" validate "$f" >/dev/null 2>&1; then
+			skip "$name" "does not validate here"
+			continue
+		fi
+		ran=$((ran + 1))
+		start=$(date +%s)
+		LAB_NO_PROGRESS=1 "$LAB" run "$f" --name "$NAME" --db "$OUT/lab.db" --junit "$OUT/$name.xml" \
+			>"$OUT/$name.log" 2>&1
+		rc=$?
+		secs=$(( $(date +%s) - start ))
+		note "$(grep -E '^(pass|fail|broken|aborted|skip) ' "$OUT/$name.log")"
+		if [ $rc -eq 0 ]; then
+			ok "$name meets its expect: ($secs s)"
+		else
+			not_ok "$name meets its expect: ($secs s, exit $rc)" "$(grep -E '^(fail|broken|aborted) |FINDING|BROKEN' "$OUT/$name.log" | head -3 | tr '\n' ' ')"
+		fi
+		"$LAB" cluster down --name "$NAME" >/dev/null 2>&1
+	done
+	[ $ran -gt 0 ] || skip "$kind scenarios" "no shipped scenario has such a timeout:"
+}

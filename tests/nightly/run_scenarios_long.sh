@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# run_scenarios_long.sh — the shipped scenarios whose `timeout:` is over 10
+# minutes, each through `lab run`, each must meet
+# its expect: (exit 0).
+. "$(dirname "$0")/../lib/tap.sh"
+need_root "lab run long scenarios"
+. "$(dirname "$0")/../integration/run_lib.bash"
+run_shipped_scenarios long
