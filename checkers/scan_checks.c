@@ -13,6 +13,7 @@
  * convergence at every node. A node that cannot be reached, or that breaks
  * off during its scan, is reported to every checker that wanted it.
  */
+#include "dbconn.h"
 #include "scanners.h"
 #include "util.h"
 
@@ -98,13 +99,28 @@ int scan_checks_run(const struct check_ctx *ctx, const bool want_in[SCAN_CHECKER
 			mysql_close(m);
 			continue;
 		}
+		/* The invariants read the items on a second connection. Both
+		 * snapshots must see the same state, or a replica still applying
+		 * (or a late client) makes orphans and cost mismatches out of
+		 * nothing: take them under a brief global read lock, as
+		 * mysqldump --single-transaction --master-data does. */
+		bool locked = false;
+		if (m && on[SCAN_INVARIANTS]) {
+			if (db_exec(m, "SET SESSION lock_wait_timeout = 10") == 0 &&
+			    db_exec(m, "FLUSH TABLES WITH READ LOCK") == 0)
+				locked = true;
+			else
+				sink_note(s[SCAN_INVARIANTS],
+					  "%s: the two snapshots were taken one after the other (%s)", node,
+					  lab_last_error());
+		}
 		if (!m || check_snapshot(m) < 0) {
 			const char *why = lab_last_error();
 			for (int c = 0; c < SCAN_CHECKERS; c++)
 				if (on[c])
 					sink_unreachable(s[c], node, why);
 			if (m)
-				mysql_close(m);
+				mysql_close(m); /* closing releases the lock */
 			continue;
 		}
 		if (on[SCAN_INVARIANTS]) {
@@ -113,6 +129,15 @@ int scan_checks_run(const struct check_ctx *ctx, const bool want_in[SCAN_CHECKER
 				tc[k++] = inv_node_consumer(in);
 			else
 				on[SCAN_INVARIANTS] = false;
+		}
+		if (locked && db_exec(m, "UNLOCK TABLES") < 0) {
+			const char *why = lab_last_error();
+			for (int c = 0; c < SCAN_CHECKERS; c++)
+				if (on[c])
+					sink_unreachable(s[c], node, why);
+			inv_node_free(in);
+			mysql_close(m);
+			continue;
 		}
 		if (on[SCAN_DURABILITY]) {
 			dn = dur_node_new(&e, node, s[SCAN_DURABILITY]);

@@ -534,8 +534,18 @@ static int lv_node_admin_sql(struct cluster *c, int node, const char *sql, bool 
 	if (rc != 0 && !quiet) {
 		while (out.len && out.buf[out.len - 1] == '\n')
 			out.buf[--out.len] = '\0';
-		if (rc > 0)
-			lab_error("node %d: administrative SQL failed: %s", node, out.len ? out.buf : "no output");
+		if (rc > 0) {
+			/* The client quotes the statement in its errors: the lab
+			 * password must not reach the terminal or the results. */
+			char *pw = cluster_lab_password(c);
+			char *clean = scrub_secrets(pw, out.len ? out.buf : "no output");
+			lab_error("node %d: administrative SQL failed: %s", node, clean);
+			free(clean);
+			if (pw) {
+				memset(pw, 0, strlen(pw));
+				free(pw);
+			}
+		}
 	}
 	sb_release(&out);
 	return rc == 0 ? 0 : -1;

@@ -676,7 +676,16 @@ static int local_node_admin_sql(struct cluster *c, int node, const char *sql, bo
 	if (rc != 0 && !quiet) {
 		while (out.len && out.buf[out.len - 1] == '\n')
 			out.buf[--out.len] = '\0';
-		lab_error("node %d: administrative SQL failed: %s", node, out.len ? out.buf : "no output");
+		/* The client quotes the statement in its errors: the lab
+		 * password must not reach the terminal or the results. */
+		char *pw = cluster_lab_password(c);
+		char *clean = scrub_secrets(pw, out.len ? out.buf : "no output");
+		lab_error("node %d: administrative SQL failed: %s", node, clean);
+		free(clean);
+		if (pw) {
+			memset(pw, 0, strlen(pw));
+			free(pw);
+		}
 	}
 	free(sock);
 	sb_release(&out);

@@ -179,24 +179,7 @@ void runner_say(struct runner *r, const char *fmt, ...)
 
 char *runner_scrub(const char *secret, const char *text)
 {
-	struct strbuf out = { 0 };
-	const char *p = text ? text : "";
-	size_t slen = secret ? strlen(secret) : 0;
-
-	while (*p) {
-		if (slen && !strncmp(p, secret, slen)) {
-			sb_puts(&out, "***");
-			p += slen;
-		} else if (!strncasecmp(p, "IDENTIFIED BY '", 15)) {
-			const char *end = strchr(p + 15, '\'');
-			sb_puts(&out, "IDENTIFIED BY '***'");
-			p = end ? end + 1 : p + strlen(p);
-		} else {
-			sb_add(&out, p, 1);
-			p++;
-		}
-	}
-	return sb_detach(&out);
+	return scrub_secrets(secret, text);
 }
 
 static char *scrubbed(const struct runner *r, const char *text)

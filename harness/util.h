@@ -67,6 +67,12 @@ void sb_release(struct strbuf *sb);
 /* Hands the buffer to the caller (never NULL) and resets sb. */
 char *sb_detach(struct strbuf *sb);
 
+/* A copy of text with secrets masked as "***": every occurrence of secret
+ * (if non-NULL and non-empty) and the quoted value after IDENTIFIED BY and
+ * MASTER_PASSWORD=. For anything printed or stored that may quote SQL or a
+ * server's answer to it. Returns malloc'd. */
+char *scrub_secrets(const char *secret, const char *text);
+
 /* Copy with truncation, always NUL-terminated; returns strlen(src). */
 size_t lab_strlcpy(char *dst, const char *src, size_t size);
 

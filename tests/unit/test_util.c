@@ -118,6 +118,25 @@ static void test_stop_pid_refuses_self(void **state)
 	assert_false(pid_alive(p));
 }
 
+static void test_scrub_secrets(void **state)
+{
+	(void)state;
+	char *a = scrub_secrets("s3cret", "ERROR 1064 near 's3cret'; CREATE USER 'lab'@'%' "
+					  "IDENTIFIED BY 'other' x MASTER_PASSWORD=\"p2\" y");
+	assert_null(strstr(a, "s3cret"));
+	assert_null(strstr(a, "other"));
+	assert_null(strstr(a, "p2"));
+	assert_non_null(strstr(a, "IDENTIFIED BY '***'"));
+	assert_non_null(strstr(a, "MASTER_PASSWORD=\"***\""));
+	free(a);
+	char *b = scrub_secrets(NULL, "identified by 'unterminated");
+	assert_string_equal(b, "identified by '***'");
+	free(b);
+	char *c = scrub_secrets("", "nothing to hide");
+	assert_string_equal(c, "nothing to hide");
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +146,7 @@ int main(void)
 		cmocka_unit_test(test_strbuf),
 		cmocka_unit_test(test_run_argv),
 		cmocka_unit_test(test_stop_pid_refuses_self),
+		cmocka_unit_test(test_scrub_secrets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
