@@ -13,7 +13,7 @@
 
 static const struct verb verbs[] = {
 	{ "run", cmd_run, 0, "run scenarios and record their verdicts",
-	  "usage: lab run SCENARIO.yaml... [--backend local|libvirt] [--seed N]\n"
+	  "usage: lab run SCENARIO.yaml... [--backend local|libvirt] [--seed N] [--name NAME]\n"
 	  "               [--db FILE] [--junit FILE] [--html FILE] [--keep]\n"
 	  "\n"
 	  "Runs each scenario: brings its cluster up, runs its steps (faults are\n"
@@ -23,6 +23,7 @@ static const struct verb verbs[] = {
 	  "machine failed, or bad input).\n" },
 	{ "validate", cmd_validate, 0, "parse and lint scenarios",
 	  "usage: lab validate SCENARIO.yaml...\n"
+	  "       lab validate --describe       every key and action, from the parser's tables\n"
 	  "\n"
 	  "Reports every problem as FILE:LINE:COL: message and exits 2 if any;\n"
 	  "touches no node.\n" },
