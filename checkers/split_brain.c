@@ -772,22 +772,6 @@ static int check_async(const struct check_ctx *ctx, struct report *r, struct sb_
 
 /* ---- galera ---- */
 
-/* The time of a MariaDB error-log line ("2026-11-21  7:03:28 0 [ERROR]
- * ...", local time); 0 when the line has none (it then counts). */
-static time_t log_line_time(const char *line)
-{
-	struct tm tm;
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(line, "%4d-%2d-%2d %2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-		   &tm.tm_min, &tm.tm_sec) != 6)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	tm.tm_isdst = -1;
-	time_t t = mktime(&tm);
-	return t < 0 ? 0 : t;
-}
-
 static void galera_offline(const struct check_ctx *ctx, struct sb_node *x)
 {
 	struct cluster *c = ctx->cluster;
@@ -810,22 +794,17 @@ static void galera_offline(const struct check_ctx *ctx, struct sb_node *x)
 	char *text = log && path_exists(log) ? read_file(log, NULL) : NULL;
 	if (!text)
 		return;
-	/* Only this incarnation's lines: the log outlives `cluster down` and a
-	 * cluster of the same name reuses it, so a line older than the node's
-	 * datadir (made afresh by cluster up, wipe and revert) is history. */
-	time_t born = 0;
-	struct statx sx;
-	if (dd && statx(AT_FDCWD, dd, 0, STATX_BTIME, &sx) == 0 && (sx.stx_mask & STATX_BTIME))
-		born = (time_t)sx.stx_btime.tv_sec;
+	/* Only the node's last start attempt counts: the log outlives `cluster
+	 * down`, a cluster of the same name appends to it, and a node refused
+	 * once may have joined since. Each start logs "Starting MariaDB ...";
+	 * a refused join is after the last one. */
+	const char *from = text;
+	for (const char *p = text; (p = strstr(p, "] Starting MariaDB ")) != NULL; p++)
+		from = p;
 	static const char *const refused[] = { "Reversing history", "seqno ahead", "more events than the primary" };
 	const char *hit = NULL;
 	for (size_t k = 0; k < ARRAY_SIZE(refused); k++) {
-		for (const char *p = text; (p = strstr(p, refused[k])) != NULL; p++) {
-			const char *b = p;
-			while (b > text && b[-1] != '\n')
-				b--;
-			if (born && log_line_time(b) < born)
-				continue;
+		for (const char *p = from; (p = strstr(p, refused[k])) != NULL; p++) {
 			if (!hit || p > hit)
 				hit = p;
 		}
