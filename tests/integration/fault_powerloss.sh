@@ -15,24 +15,21 @@
 #     before the cut: acknowledged rows are gone
 #   after each cut nothing is pending; the cut left a trace
 #   down: no daemon, no mount of the cluster in any mount namespace
-# Then scenarios/unsafe-cache-power-loss.yaml through `lab run`: exit 0 means
-# its expectation (durability: fail, lost acknowledged transactions reported)
-# was met. FAULT_POWERLOSS_SCENARIO=0 skips that part.
+# The shipped scenario unsafe-cache-power-loss (every node cut with cache
+# unsafe: lab must report lost acknowledged transactions) runs through
+# `lab run` in run_scenarios.sh, with the other scenarios.
 . "$(dirname "$0")/../lib/tap.sh"
 need_root "power loss on the local backend"
 [ -c /dev/fuse ] || { skip "power loss" "no /dev/fuse"; exit 0; }
 NAME=h9a
 STATE=/var/tmp/lab/$NAME
 CNF=$STATE/client.cnf
-RUNDIR=${LAB_TEST_LOGS:-$LAB_TOP/build/test-logs}/fault_powerloss
 L() { "$LAB" cluster "$@" --name "$NAME"; }
 cleanup() {
 	"$LAB" cluster down --name "$NAME" >/dev/null 2>&1
-	"$LAB" cluster down --name h9s >/dev/null 2>&1
 }
 trap cleanup EXIT
 [ -e "$STATE/state" ] && cleanup
-mkdir -p "$RUNDIR"
 
 sql() { local n=$1; shift; mariadb --defaults-file="$CNF" -h "10.213.$SUBNET.$((10 + n))" --connect-timeout=5 bank -N -B -e "$*"; }
 daemon_of() { awk -v k="node.$1.powerfs_pid" '$1 == k {print $2}' "$STATE/state"; }
@@ -135,15 +132,3 @@ for p in $daemons; do [ -d "/proc/$p" ] && left="$left $p"; done
 is "no powerfs daemon left" "$left" ""
 is "no mount namespace holds a mount of the cluster" "$(grep -l " $STATE/" /proc/[0-9]*/mountinfo 2>/dev/null | wc -l)" 0
 is "no namespace of the cluster left" "$(ip netns list | grep -c "^lab-$NAME-")" 0
-
-# --- the shipped scenario
-if [ "${FAULT_POWERLOSS_SCENARIO:-1}" = 0 ]; then
-	skip "lab run unsafe-cache-power-loss" "FAULT_POWERLOSS_SCENARIO=0"
-	exit 0
-fi
-t0=$(date +%s)
-"$LAB" run "$LAB_TOP/scenarios/unsafe-cache-power-loss.yaml" --name h9s --db "$RUNDIR/lab.db" \
-	--junit "$RUNDIR/junit.xml" >"$RUNDIR/run.log" 2>&1
-rc=$?
-note "$(grep -E 'PASS|FAIL|BROKEN|durability|lost|power cut' "$RUNDIR/run.log" | head -20)"
-is "lab run unsafe-cache-power-loss meets its expectation (lost acknowledged transactions reported) in $(( $(date +%s) - t0 )) s" "$rc" 0
