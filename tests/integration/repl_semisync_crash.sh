@@ -5,22 +5,9 @@
 # and again once it is back) and the journal transactions in them,
 # which the client saw fail or as unknown.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/scenario.sh"
 need_root "scenario semisync-crash-extra-transactions"
-NAME=h6s
-DIR=$(mktemp -d /var/tmp/lab-h6-test.XXXXXX)
-DB=$DIR/lab.db
-cleanup() { "$LAB" cluster down --name "$NAME" >/dev/null 2>&1; rm -rf "$DIR"; }
-trap cleanup EXIT
-"$LAB" cluster down --name "$NAME" >/dev/null 2>&1
-
-start=$(date +%s)
-out=$("$LAB" run "$LAB_TOP/scenarios/semisync-crash-extra-transactions.yaml" --name "$NAME" --db "$DB" 2>&1)
-rc=$?
-echo "$out" | grep -v -e 'diverged-row' -e 'lost-ok ' -e 'lost-delete ' -e 'phantom ' | sed 's/^/# /'
-is "lab run semisync-crash-extra-transactions meets its expect: (exit 0)" "$rc" 0
-note "took $(($(date +%s) - start)) s"
-q() { sqlite3 "$DB" "$1"; }
-run=$(q "SELECT max(id) FROM runs")
+scenario_run semisync-crash-extra-transactions h6s
 is "split-brain verdicts (old primary down, then restarted)" \
 	"$(q "SELECT group_concat(actual, ' ') FROM (SELECT actual FROM checks WHERE run_id = $run AND checker = 'split-brain' ORDER BY id)")" \
 	"split-brain-detected split-brain-detected"
