@@ -23,11 +23,12 @@
  *
  * promote {node} does what an orchestrator does when it judged the primary
  * dead: on the chosen replica stop the IO thread, let the SQL thread apply
- * what was received, stop and forget replication, make it writable (and the
- * semi-sync master); repoint every other running replica to it.  The old
- * primary is NOT touched — it may still be running and writable; fencing is
- * the scenario's business (kill, stop, partition).  That is how seed 001's
- * split brain arises.
+ * what was received; if another running replica got further, let the chosen
+ * one catch up from it first; stop and forget replication, make it writable
+ * (and the semi-sync master); repoint every other running replica to it.
+ * The old primary is NOT touched — it may still be running and writable;
+ * fencing is the scenario's business (kill, stop, partition).  That is how
+ * seed 001's split brain arises.
  *
  * rejoin {node} attaches an old primary to the current primary as a
  * careless operator would: read_only=ON and CHANGE MASTER ...
@@ -179,7 +180,8 @@ struct repl_info {
 	int64_t lag;                   /* Seconds_Behind_Master, -1 NULL */
 	unsigned io_errno, sql_errno;
 	char io_error[512], sql_error[512];
-	bool caught_up;                /* read everything received (Exec == Read) */
+	bool caught_up;                /* applied everything received (Exec == Read) */
+	bool sql_idle;                 /* the SQL thread waits for more relay log */
 	char semisync[16];             /* Rpl_semi_sync_master_status */
 	int64_t semisync_clients;
 };
@@ -227,6 +229,8 @@ static void repl_query(MYSQL *m, struct repl_info *ri)
 				ri->sql_errno = (unsigned)v;
 			lab_strlcpy(ri->io_error, field(r, row, "Last_IO_Error"), sizeof(ri->io_error));
 			lab_strlcpy(ri->sql_error, field(r, row, "Last_SQL_Error"), sizeof(ri->sql_error));
+			ri->sql_idle = !strncmp(field(r, row, "Slave_SQL_Running_State"),
+						"Slave has read all relay log", 28);
 			ri->caught_up = !strcmp(field(r, row, "Master_Log_File"),
 						field(r, row, "Relay_Master_Log_File")) &&
 					!strcmp(field(r, row, "Read_Master_Log_Pos"),
@@ -554,11 +558,14 @@ static int async_node_start_all(struct cluster *c, struct strbuf *why)
 	return 0;
 }
 
-/* Let the SQL thread of `node` apply what the IO thread received. */
+/* Let the SQL thread of `node` apply what the IO thread received (which
+ * may end in a transaction cut in half by the fault: the SQL thread then
+ * waits for the rest, idle, short of the received position). */
 static int apply_relay_log(struct cluster *c, int node)
 {
 	int64_t deadline = mono_ns() + APPLY_TIMEOUT_MS * 1000000LL;
 	struct repl_info ri;
+	char idle_at[512] = "";
 	for (;;) {
 		repl_info_get(c, node, &ri);
 		if (!ri.reachable) {
@@ -567,6 +574,11 @@ static int apply_relay_log(struct cluster *c, int node)
 		}
 		if (!ri.has_master || ri.caught_up)
 			return 0;
+		/* Idle twice at the same position: not a state string that lags
+		 * the last events the IO thread wrote. */
+		if (ri.sql_idle && idle_at[0] && !strcmp(idle_at, ri.current_pos))
+			return 0;
+		lab_strlcpy(idle_at, ri.sql_idle ? ri.current_pos : "", sizeof(idle_at));
 		if (strcmp(ri.sql_running, "Yes") != 0) {
 			char err[600];
 			repl_error_text(&ri, err, sizeof(err));
@@ -582,6 +594,106 @@ static int apply_relay_log(struct cluster *c, int node)
 	}
 }
 
+/* Freeze what every running replica has received from the old primary, all
+ * at once: the relay logs are then applied side by side. */
+static int stop_io_threads(struct cluster *c, int old)
+{
+	for (int i = 1; i <= c->spec.nodes; i++) {
+		struct repl_info ri;
+		if (i == old || c->backend->node_pid(c, i) <= 0)
+			continue;
+		repl_info_get(c, i, &ri);
+		if (!ri.reachable || !ri.has_master)
+			continue;
+		if (c->backend->node_admin_sql(c, i, "STOP SLAVE IO_THREAD;", false) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Is GTID position a contained in b (both gtid_current_pos strings)? */
+static bool pos_subset(const char *a, const char *b)
+{
+	struct gtid_mpos pa, pb;
+	bool ok = false;
+	if (gtid_mpos_parse(&pa, a, false) == 0) {
+		if (gtid_mpos_parse(&pb, b, false) == 0) {
+			ok = gtid_mpos_is_subset(&pa, &pb);
+			gtid_mpos_release(&pb);
+		}
+		gtid_mpos_release(&pa);
+	}
+	return ok;
+}
+
+/* Before `node` becomes the primary, bring it level with the most advanced
+ * running replica, as an orchestrator does with a designated candidate: the
+ * replicas are cut off from the old primary at slightly different points
+ * (each has its own dump thread), and the one a semi-sync primary got its
+ * last acks from may be ahead of the candidate. Promoting the candidate as
+ * it is would lose those acknowledged transactions and leave that replica
+ * unable to replicate from it (error 1236). Every replica's IO thread has
+ * been stopped (stop_io_threads); once its relay log is applied, positions
+ * compare, and the candidate replicates from the best one until it has
+ * everything. */
+static int catch_up_candidate(struct cluster *c, int node, int old)
+{
+	struct repl_info ri;
+	char best_pos[512];
+	int best = node;
+
+	repl_info_get(c, node, &ri);
+	lab_strlcpy(best_pos, ri.current_pos, sizeof(best_pos));
+	for (int i = 1; i <= c->spec.nodes; i++) {
+		if (i == node || i == old || c->backend->node_pid(c, i) <= 0)
+			continue;
+		repl_info_get(c, i, &ri);
+		if (!ri.reachable || !ri.has_master)
+			continue;
+		if (apply_relay_log(c, i) < 0)
+			return -1;
+		repl_info_get(c, i, &ri);
+		if (pos_subset(ri.current_pos, best_pos))
+			continue;
+		if (!pos_subset(best_pos, ri.current_pos)) {
+			lab_info("node %d (at %s) and node %d (at %s) have diverged; not catching up from it",
+				 i, ri.current_pos, best, best_pos);
+			continue;
+		}
+		best = i;
+		lab_strlcpy(best_pos, ri.current_pos, sizeof(best_pos));
+	}
+	if (best == node)
+		return 0;
+
+	repl_info_get(c, node, &ri);
+	lab_info("node %d (at %s) is behind node %d (at %s): catching it up from node %d first", node,
+		 ri.current_pos, best, best_pos, best);
+	char *cm = change_master_sql(c, best, "slave_pos");
+	if (!cm || admin_sql_secret(c, node, cm) < 0)
+		return -1;
+	int64_t deadline = mono_ns() + APPLY_TIMEOUT_MS * 1000000LL;
+	for (;;) {
+		repl_info_get(c, node, &ri);
+		if (ri.reachable && pos_subset(best_pos, ri.current_pos))
+			break;
+		if (repl_broken(&ri)) {
+			char err[600];
+			repl_error_text(&ri, err, sizeof(err));
+			lab_error("node %d cannot catch up from node %d: %s", node, best, err);
+			return -1;
+		}
+		if (mono_ns() > deadline || lab_interrupted) {
+			lab_error("node %d has not caught up from node %d after %d s (at %s, want %s)", node,
+				  best, APPLY_TIMEOUT_MS / 1000, ri.current_pos, best_pos);
+			return -1;
+		}
+		sleep_ms(100);
+	}
+	lab_info("node %d caught up from node %d (at %s)", node, best, ri.current_pos);
+	return 0;
+}
+
 static int async_node_promote(struct cluster *c, int node)
 {
 	int old = primary_of(c);
@@ -594,9 +706,8 @@ static int async_node_promote(struct cluster *c, int node)
 		return -1;
 	}
 	int64_t t0 = mono_ns();
-	if (c->backend->node_admin_sql(c, node, "STOP SLAVE IO_THREAD;", false) < 0)
-		return -1;
-	if (apply_relay_log(c, node) < 0)
+	if (stop_io_threads(c, old) < 0 || apply_relay_log(c, node) < 0 ||
+	    catch_up_candidate(c, node, old) < 0)
 		return -1;
 	const char *sql = is_semisync(c)
 		? "STOP SLAVE;\nRESET SLAVE ALL;\nSET GLOBAL rpl_semi_sync_slave_enabled=OFF;\n"

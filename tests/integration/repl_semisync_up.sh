@@ -3,7 +3,8 @@
 # `lab cluster up --flavor semisync` replicates a row to both replicas, the
 # primary reports semi-sync ON with 2 clients, status shows roles, positions
 # and threads, a replica refuses the lab user's write with 1290, the
-# split-brain checker says "primary"; promote 2 makes node 2 the writable
+# split-brain checker says "primary"; promote 2, with node 2 behind node 3,
+# catches it up from node 3 first and makes node 2 the writable
 # primary that node 3 follows (and node 1, untouched and still writable, is
 # flagged as a second primary); down leaves nothing behind.
 . "$(dirname "$0")/../lib/tap.sh"
@@ -62,10 +63,17 @@ out=$("$LAB" check --hosts "$h1:3306,$h2:3306,$h3:3306" --defaults-file "$CNF" -
 note "$out"
 check "split-brain checker: one primary, nothing errant" bash -c "echo \"\$1\" | grep -q '^split-brain: primary'" _ "$out"
 
+# Node 2 falls behind (its replication stopped) while node 1 commits, acked
+# by node 3: promote 2 must bring node 2 level with node 3 first.
+check "node 2 stops replicating" sql "$h2" -e 'STOP SLAVE'
+check "write on the primary while node 2 is stopped" sql "$h1" bank -e "REPLACE INTO t_repl VALUES (4, '$token')"
 out=$("$LAB" cluster promote 2 --name "$NAME" 2>&1)
 rc=$?
 note "$out"
 is "promote 2 exits 0" "$rc" 0
+check "promote catches node 2 up from node 3, which is ahead" \
+	bash -c "echo \"\$1\" | grep -q 'node 2 caught up from node 3'" _ "$out"
+is "node 2 has the row it missed" "$(sql "$h2" bank -e 'SELECT v FROM t_repl WHERE id = 4')" "$token"
 status=$("$LAB" cluster status --name "$NAME")
 note "$status"
 is "node 2 is writable" "$(sql "$h2" -e 'SELECT @@read_only')" 0
