@@ -61,16 +61,7 @@ static int parse_checks(const char *list, const struct checker_ops **out, size_t
 	return rc;
 }
 
-/* A bad command line: one line naming the option, exit 2. (Not
- * lab_usage_error(): that lives in lab.c, which unit tests do not link.) */
-static int usage_error(const char *fmt, const char *arg)
-{
-	char msg[512];
-
-	snprintf(msg, sizeof(msg), fmt, arg);
-	lab_error("%s (lab help check)", msg);
-	return LAB_EXIT_BROKEN;
-}
+#define usage_error(...) lab_usage_error("check", __VA_ARGS__)
 
 static bool verdict_word(const char *actual)
 {

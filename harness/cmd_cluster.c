@@ -22,48 +22,12 @@
 #include "commands.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char extra_usage[] =
-	"       lab cluster start|stop|kill|hard-reset|pause|resume|pid|datadir NODE\n"
-	"       lab cluster bootstrap NODE [--force]\n"
-	"       lab cluster promote|rejoin NODE   (async, semisync)\n"
-	"       lab cluster wait NODE synced|primary|non-primary|down [--timeout 120s]\n"
-	"       lab cluster delete-file NODE PATH\n"
-	"       lab cluster edit-grastate NODE [--seqno N] [--safe-to-bootstrap 0|1]\n"
-	"       lab cluster snapshot|revert NODE NAME\n"
-	"       lab cluster partition GROUP GROUP...   (GROUP: 1 or 2,3)\n"
-	"       lab cluster disk-cache NODE none|writeback|writethrough|directsync|unsafe\n"
-	"       lab cluster heal | start-all | version\n"
-	"options: --name NAME --state-dir DIR --flavor F --nodes N --mysqld KEY=VALUE\n"
-	"         --signal SIG (kill; default KILL)\n"
-	"up (local backend): --cache-mode MODE (default none: fsync honoured)\n"
-	"         --no-powerfs (datadirs on the plain disk: a hard reset is only a SIGKILL; also LAB_POWERFS=off)\n"
-	"         --powerfs-flush-interval DUR (natural flush, the kernel's writeback; default 30s, 0 = never)\n"
-	"         --powerloss-images (keep each power cut's datadir image; also LAB_POWERLOSS_IMAGES=1)\n";
-
-/* Wrong sub-command or option: one line, the usage, exit code 2. (Not
- * lab_usage_error: that lives in lab.c, which unit tests do not link.) */
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	struct strbuf sb = {0};
-	va_list ap;
-
-	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	lab_error("%s", sb.buf);
-	sb_release(&sb);
-	fputs("usage: lab cluster up|down|status [--flavor galera] [--nodes N] [--name NAME] [--state-dir DIR]\n",
-	      stderr);
-	fputs(extra_usage, stderr);
-	return LAB_EXIT_BROKEN;
-}
+#define usage_error(...) lab_usage_error("cluster", __VA_ARGS__)
 
 struct args {
 	struct cluster_spec spec;
@@ -135,6 +99,16 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->spec.powerloss_images = true;
 			continue;
 		}
+		static const char *const valued[] = {
+			"--name", "--state-dir", "--flavor", "--backend", "--nodes", "--timeout", "--seqno",
+			"--safe-to-bootstrap", "--cache-mode", "--powerfs-flush-interval", "--signal",
+			"--mysqld",
+		};
+		bool known = false;
+		for (size_t k = 0; k < ARRAY_SIZE(valued); k++)
+			known = known || !strcmp(name, valued[k]);
+		if (!known)
+			return usage_error("unknown option '%s'", name);
 		if (eq)
 			val = eq + 1;
 		else if (i + 1 < argc)
@@ -183,8 +157,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 			kv->key = xstrdup(val);
 			kv->key[e - val] = '\0';
 			kv->value = kv->key + (e - val) + 1;
-		} else {
-			return usage_error("unknown option '%s'", name);
 		}
 	}
 	a->spec.mysqld = a->mysqld;

@@ -54,10 +54,11 @@ int cmd_list(int argc, char **argv)
 	int rc = LAB_EXIT_OK;
 
 	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-')
-			{ lab_error("unknown option '%s' (lab help list)", argv[i]); free(dir); return LAB_EXIT_BROKEN; }
-		if (dir)
-			{ lab_error("one directory at most (lab help list)"); free(dir); return LAB_EXIT_BROKEN; }
+		if (argv[i][0] == '-' || dir) {
+			free(dir);
+			return argv[i][0] == '-' ? lab_usage_error("list", "unknown option '%s'", argv[i])
+						 : lab_usage_error("list", "one directory at most, not '%s'", argv[i]);
+		}
 		dir = xstrdup(argv[i]);
 	}
 	if (!dir)

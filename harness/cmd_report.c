@@ -12,25 +12,11 @@
 #include "rundata.h"
 #include "util.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Bad command line: one line naming the problem, a pointer to the usage,
- * exit 2. (lab_usage_error lives in lab.c, which unit tests do not link.) */
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	lab_error("%s (see lab help report)", msg);
-	return LAB_EXIT_BROKEN;
-}
+#define usage_error(...) lab_usage_error("report", __VA_ARGS__)
 
 int cmd_report(int argc, char **argv)
 {

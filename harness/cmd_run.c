@@ -21,14 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int usage_fail(const char *fmt, const char *arg)
-{
-	char msg[256];
-
-	snprintf(msg, sizeof(msg), fmt, arg);
-	lab_error("%s (lab help run)", msg);
-	return LAB_EXIT_BROKEN;
-}
+#define usage_fail(...) lab_usage_error("run", __VA_ARGS__)
 
 /* FILE for one run; FILE with -RUN before the extension for several. */
 static char *html_path(const char *path, int64_t run, size_t n_runs)

@@ -22,7 +22,7 @@ int cmd_validate(int argc, char **argv)
 			return LAB_EXIT_OK;
 		}
 		if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--"))
-			{ lab_error("unknown option '%s' (lab help validate)", argv[i]); return LAB_EXIT_BROKEN; }
+			return lab_usage_error("validate", "unknown option '%s'", argv[i]);
 	}
 	for (int i = 1; i < argc; i++) {
 		struct sc_errors errs = { 0 };
@@ -42,6 +42,6 @@ int cmd_validate(int argc, char **argv)
 		scenario_free(sc);
 	}
 	if (!files)
-		{ lab_error("no scenario file given (lab help validate)"); return LAB_EXIT_BROKEN; }
+		return lab_usage_error("validate", "no scenario file given");
 	return bad ? LAB_EXIT_BROKEN : LAB_EXIT_OK;
 }

@@ -24,22 +24,7 @@
 #include "virt.h"
 #include "virt_lab.h"
 
-static const char usage[] =
-	"usage: lab vm define --nodes N [--name NAME] [--uri URI] [--type kvm|qemu]\n"
-	"                     [--image-dir DIR] [--state-dir DIR] [--cache MODE]\n"
-	"                     [--subnet X] [--memory MIB] [--vcpus N] [--start]\n"
-	"       lab vm undefine [--name NAME] [--uri URI] [--state-dir DIR] [--subnet X]\n"
-	"       lab vm list [--name NAME] [--uri URI]\n"
-	"       lab vm xml --node I --nodes N [define options]\n"
-	"       lab vm exec [--uri URI] [--timeout DURATION] DOMAIN -- PROGRAM [ARG...]\n";
-
-static int bad(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "lab: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", usage);
-	return LAB_EXIT_BROKEN;
-}
+#define bad(...) lab_usage_error("vm", __VA_ARGS__)
 
 static int int_opt(const char *name, const char *arg, int64_t min, int64_t max, int *out)
 {

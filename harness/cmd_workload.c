@@ -22,9 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* lab_usage_error() lives in lab.c, which the unit tests do not link:
- * report the bad option here, one line, exit 2. */
-#define bad_option(...) (lab_error(__VA_ARGS__), LAB_EXIT_BROKEN)
+#define bad_option(...) lab_usage_error("workload", __VA_ARGS__)
 
 struct progress {
 	bool tty;        /* stderr is a terminal: one updating line */

@@ -55,7 +55,13 @@ static const struct verb verbs[] = {
 	  "scenario runner uses, for experiments by hand. Each datadir sits on\n"
 	  "powerfs, which drops un-synced writes at a hard reset (a power cut) in the\n"
 	  "node's cache mode (none = fsync honoured; unsafe = fsync ignored);\n"
-	  "--no-powerfs (or LAB_POWERFS=off) puts it on the plain disk.\n" },
+	  "--no-powerfs (or LAB_POWERFS=off) puts it on the plain disk.\n"
+	  "\n"
+	  "up (local backend): --cache-mode MODE (default none: fsync honoured)\n"
+	  "   --powerfs-flush-interval DUR (natural flush, the kernel's writeback;\n"
+	  "   default 30s, 0 = never)\n"
+	  "   --powerloss-images (keep each power cut's datadir image; also\n"
+	  "   LAB_POWERLOSS_IMAGES=1)\n" },
 
 	{ "workload", cmd_workload, 0, "run the bank workload against any cluster",
 	  "usage: lab workload --hosts H[:P],... [--threads N] [--duration 60s]\n"
@@ -96,12 +102,15 @@ static const struct verb verbs[] = {
 	  "--history: the run's journal as a Jepsen-style EDN history.\n" },
 
 	{ "vm", cmd_vm, 0, "define the libvirt domains of a VM lab",
-	  "usage: lab vm define --nodes N [--name NAME] [--uri URI] [--type kvm|qemu] ...\n"
-	  "       lab vm undefine [--name NAME] [--uri URI] [--state-dir DIR]\n"
-	  "       lab vm list | xml --node I --nodes N | exec ...\n"
+	  "usage: lab vm define --nodes N [--name NAME] [--uri URI] [--type kvm|qemu]\n"
+	  "                     [--image-dir DIR] [--state-dir DIR] [--cache MODE]\n"
+	  "                     [--subnet X] [--memory MIB] [--vcpus N] [--start]\n"
+	  "       lab vm undefine [--name NAME] [--uri URI] [--state-dir DIR] [--subnet X]\n"
+	  "       lab vm list [--name NAME] [--uri URI]\n"
+	  "       lab vm xml --node I --nodes N [define options]\n"
+	  "       lab vm exec [--uri URI] [--timeout DURATION] DOMAIN -- PROGRAM [ARG...]\n"
 	  "\n"
-	  "See vm-images/README.md; `lab vm VERB` with a bad argument prints the\n"
-	  "full usage.\n" },
+	  "See vm-images/README.md.\n" },
 
 	{ "_powerfs", cmd_powerfs, VERB_HIDDEN, "internal: the power-loss filesystem daemon",
 	  "usage: lab _powerfs BACKING MOUNTPOINT [options]\n" },
@@ -129,12 +138,13 @@ int lab_usage_error(const char *verb, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("lab: ", stderr);
+	struct strbuf sb = { 0 };
+
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	sb_vprintf(&sb, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	lab_usage(verb, stderr);
+	lab_error("%s (lab help %s)", sb.buf, verb);
+	sb_release(&sb);
 	return LAB_EXIT_BROKEN;
 }
 
