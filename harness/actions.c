@@ -231,15 +231,39 @@ static int act_stop(struct runner *r, const struct sc_step *st, size_t seq, stru
 	return 0;
 }
 
+/* Several nodes lose power at the same instant: each one's reset (kill, page
+ * cache write-back, power cut) takes a while, so first every running one is
+ * frozen (SIGSTOP), all within a millisecond or so; none of them commits,
+ * acknowledges or writes anything after the first one went dark. */
 static int act_hard_reset(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *d)
 {
+	int frozen = 0, targets = 0;
+	int64_t t0 = mono_ns();
+
 	(void)seq;
+	FOR_NODES(r, st, n)
+		targets++;
+	if (targets > 1) {
+		FOR_NODES(r, st, n) {
+			will_be_down(r, n);
+			if (node_pid(&r->cluster, n) <= 0)
+				continue;
+			undo_push(&r->undo, UNDO_RESUME, n, NULL);
+			if (node_pause(&r->cluster, n) < 0)
+				return -1;
+			frozen++;
+		}
+		if (frozen > 1)
+			sb_printf(d, "%d nodes frozen within %.1f ms, then ", frozen, (mono_ns() - t0) / 1e6);
+	}
 	FOR_NODES(r, st, n) {
 		pid_t pid = node_pid(&r->cluster, n);
 		will_be_down(r, n);
 		if (node_hard_reset(&r->cluster, n) < 0)
 			return -1;
-		sb_printf(d, "%snode %d (pid %d) reset", d->len ? ", " : "", n, (int)pid);
+		undo_cancel(&r->undo, UNDO_RESUME, n);
+		sb_printf(d, "%snode %d (pid %d) reset", d->len && d->buf[d->len - 1] != ' ' ? ", " : "", n,
+			  (int)pid);
 	}
 	return 0;
 }
