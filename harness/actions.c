@@ -15,7 +15,6 @@
 #include "checker.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -564,9 +563,7 @@ static int act_wipe(struct runner *r, const struct sc_step *st, size_t seq, stru
 	(void)seq;
 	FOR_NODES(r, st, n) {
 		const char *dir = node_datadir(&r->cluster, n);
-		DIR *dh;
-		struct dirent *de;
-		int removed = 0;
+		int removed;
 
 		if (node_pid(&r->cluster, n) > 0) {
 			lab_error("cannot wipe node %d: it is running", n);
@@ -577,25 +574,11 @@ static int act_wipe(struct runner *r, const struct sc_step *st, size_t seq, stru
 				  backend_name(r->cluster.backend));
 			return -1;
 		}
-		dh = opendir(dir);
-		if (!dh) {
-			lab_error("cannot wipe node %d: cannot open '%s': %s", n, dir, strerror(errno));
+		removed = empty_dir(dir);
+		if (removed < 0) {
+			lab_error("cannot wipe node %d: %s", n, lab_last_error());
 			return -1;
 		}
-		while ((de = readdir(dh))) {
-			char *p;
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			p = xasprintf("%s/%s", dir, de->d_name);
-			if (remove_tree(p) < 0) {
-				free(p);
-				closedir(dh);
-				return -1;
-			}
-			free(p);
-			removed++;
-		}
-		closedir(dh);
 		sb_printf(d, "%snode %d: %d entries removed from %s", d->len ? ", " : "", n, removed, dir);
 	}
 	return 0;

@@ -1076,30 +1076,6 @@ out:
 	return rc;
 }
 
-/* Remove everything inside dir (not dir: it may be a mount's root). */
-static int empty_dir(const char *dir)
-{
-	DIR *dh = opendir(dir);
-	struct dirent *de;
-	int rc = 0;
-
-	if (!dh) {
-		lab_error("cannot open '%s': %s", dir, strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(dh))) {
-		char *p;
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		p = xasprintf("%s/%s", dir, de->d_name);
-		if (remove_tree(p) < 0)
-			rc = -1;
-		free(p);
-	}
-	closedir(dh);
-	return rc;
-}
-
 static int local_node_init(struct cluster *c, int node, bool with_system_tables)
 {
 	struct local_data *d = ld(c);

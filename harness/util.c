@@ -26,9 +26,14 @@ volatile int lab_interrupted;
 
 static _Thread_local char last_error[1024];
 
+/* Through a copy: the arguments may include lab_last_error() itself
+ * ("cannot do X: %s"), and vsnprintf into its own source is undefined. */
 static void remember(const char *fmt, va_list ap)
 {
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	char buf[sizeof(last_error)];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	memcpy(last_error, buf, sizeof(buf));
 }
 
 void lab_error_at(const char *file, int line, const char *fmt, ...)
@@ -683,12 +688,34 @@ int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+int empty_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int rc = 0, n = 0;
+
+	if (!d) {
+		lab_error("cannot open directory '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char *child = xasprintf("%s/%s", dir, e->d_name);
+		if (remove_tree(child) < 0)
+			rc = -1;
+		else
+			n++;
+		free(child);
+	}
+	closedir(d);
+	return rc < 0 ? -1 : n;
+}
+
 int remove_tree(const char *path)
 {
 	struct stat st;
-	DIR *d;
-	struct dirent *e;
-	int rc = 0;
+	int rc;
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -1;
@@ -699,20 +726,7 @@ int remove_tree(const char *path)
 		}
 		return 0;
 	}
-	d = opendir(path);
-	if (!d) {
-		lab_error("cannot open directory '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		char *child = xasprintf("%s/%s", path, e->d_name);
-		if (remove_tree(child) < 0)
-			rc = -1;
-		free(child);
-	}
-	closedir(d);
+	rc = empty_dir(path) < 0 ? -1 : 0;
 	if (rmdir(path) < 0 && errno != ENOENT) {
 		lab_error("cannot remove directory '%s': %s", path, strerror(errno));
 		return -1;

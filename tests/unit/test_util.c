@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -137,6 +138,32 @@ static void test_scrub_secrets(void **state)
 	free(c);
 }
 
+/* An error wrapped in another ("cannot wipe node 3: %s", lab_last_error())
+ * keeps both; empty_dir removes the contents, not the directory. */
+static void test_errors_and_dirs(void **state)
+{
+	(void)state;
+	lab_error_quiet("cannot open '%s'", "x");
+	lab_error_quiet("cannot wipe node %d: %s", 3, lab_last_error());
+	assert_string_equal(lab_last_error(), "cannot wipe node 3: cannot open 'x'");
+
+	char dir[] = "/tmp/lab-test-util.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *sub = xasprintf("%s/a/b", dir), *file = xasprintf("%s/f", dir);
+	assert_int_equal(mkdir_p(sub, 0700), 0);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(empty_dir(dir), 2);
+	assert_int_equal(empty_dir(dir), 0);
+	assert_int_equal(access(file, F_OK), -1);
+	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(empty_dir(dir), -1);
+	assert_non_null(strstr(lab_last_error(), dir));
+	free(sub);
+	free(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +174,7 @@ int main(void)
 		cmocka_unit_test(test_run_argv),
 		cmocka_unit_test(test_stop_pid_refuses_self),
 		cmocka_unit_test(test_scrub_secrets),
+		cmocka_unit_test(test_errors_and_dirs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
