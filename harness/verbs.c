@@ -136,9 +136,8 @@ int lab_usage(const char *verb, FILE *f)
 
 int lab_usage_error(const char *verb, const char *fmt, ...)
 {
-	va_list ap;
-
 	struct strbuf sb = { 0 };
+	va_list ap;
 
 	va_start(ap, fmt);
 	sb_vprintf(&sb, fmt, ap);
