@@ -21,18 +21,8 @@ trap cleanup EXIT
 cleanup
 rm -rf "$BASE"
 mkdir -p "$BASE"
-# The servers' temporary files go to our own directory (mariadbd takes
-# TMPDIR): something on the shared machine cleans /tmp under running
-# servers. mariadb-install-db still fails now and then: one retry.
-start_server() { # dir port
-	mkdir -p "$1/tmp" && chown mysql:mysql "$1/tmp"
-	TMPDIR=$1/tmp solo_start "$1" "$2" && return 0
-	note "retrying the server in $1 once"
-	solo_stop "$1"; rm -rf "$1/data"
-	TMPDIR=$1/tmp solo_start "$1" "$2"
-}
-start_server "$A" $PA || { not_ok "start mariadbd A"; exit 1; }
-start_server "$B" $PB || { not_ok "start mariadbd B"; exit 1; }
+solo_start "$A" $PA || { not_ok "start mariadbd A"; exit 1; }
+solo_start "$B" $PB || { not_ok "start mariadbd B"; exit 1; }
 export MYSQL_PWD=$LAB_PASSWORD
 sqlb() { mariadb --no-defaults -h127.0.0.1 -P$PB -ulab -N -B bank -e "$1"; }
 for p in $PA $PB; do

@@ -24,17 +24,7 @@ trap cleanup EXIT
 solo_stop "$DIR"
 rm -rf "$DIR"
 mkdir -p "$DIR"
-# The servers' temporary files go to our own directory (mariadbd takes
-# TMPDIR): something on the shared machine cleans /tmp under running
-# servers. mariadb-install-db still fails now and then: one retry.
-start_server() { # dir port
-	mkdir -p "$1/tmp" && chown mysql:mysql "$1/tmp"
-	TMPDIR=$1/tmp solo_start "$1" "$2" && return 0
-	note "retrying the server in $1 once"
-	solo_stop "$1"; rm -rf "$1/data"
-	TMPDIR=$1/tmp solo_start "$1" "$2"
-}
-start_server "$DIR" $PORT || { not_ok "start mariadbd" "see $DIR/error.log"; exit 1; }
+solo_start "$DIR" $PORT || { not_ok "start mariadbd" "see $DIR/error.log"; exit 1; }
 mkdir -p "$DIR"
 export MYSQL_PWD=$LAB_PASSWORD
 sql() { mariadb --no-defaults -h127.0.0.1 -P$PORT -ulab -N -B bank -e "$1"; }

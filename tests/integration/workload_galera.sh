@@ -18,6 +18,7 @@
 # own namespace).
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/journal.sh"
 need_root "workload galera"
 NAME=h2a
 STATE=/var/tmp/lab/$NAME
@@ -121,16 +122,6 @@ n2=$(addr 2)
 after_on_2=$(awk -F'\t' -v n="$n2" '/^#/ { next } $4 == n && $3 == "ok"' "$J" | wc -l)
 note "ok transactions on node 2 before it died: $after_on_2; failed $fail, unknown $unk"
 
-credit_ids() { # FILE OUTCOME OP -> credit ids (63-bit: bash expands ranges, not awk)
-	awk -F'\t' -v want="$2" -v op="$3" '/^#/ { next } $3 == want {
-		n = split($8, r, " ")
-		for (i = 1; i <= n; i++) {
-			if (substr(r[i], 1, 1) != op || substr(r[i], 2, 7) != "credit:") continue
-			v = substr(r[i], 9); d = index(v, "-")
-			if (d) print substr(v, 1, d - 1), substr(v, d + 1); else print v, v
-		}
-	}' "$1" | while read -r a b; do for ((x = a; x <= b; x++)); do echo "$x"; done; done | sort
-}
 credit_ids "$J" ok + >"$OUT/ok_ins"
 { credit_ids "$J" ok -; credit_ids "$J" unknown -; } | sort >"$OUT/ok_del"
 comm -23 "$OUT/ok_ins" "$OUT/ok_del" >"$OUT/expected"

@@ -14,6 +14,7 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/solo-mariadb.sh"
+. "$(dirname "$0")/../lib/journal.sh"
 
 DIR=/var/tmp/lab-H2/solo
 PORT=13300
@@ -45,22 +46,6 @@ journal_counts() {
 # summary_counts FILE -> the same four numbers from the workload's summary line
 summary_counts() {
 	sed -n 's/^summary: attempted=\([0-9]*\) ok=\([0-9]*\) failed=\([0-9]*\) unknown=\([0-9]*\).*/\1 \2 \3 \4/p' "$1"
-}
-# credit_ids FILE OUTCOME OP -> credit ids with that op in lines of that
-# outcome (load lines count as ok), one per line, sorted. Ids are 63-bit:
-# awk only splits the text, bash expands the ranges (awk's doubles would
-# round them).
-credit_ids() {
-	awk -F'\t' -v want="$2" -v op="$3" '/^#/ { next } $3 == want {
-		n = split($8, r, " ")
-		for (i = 1; i <= n; i++) {
-			if (substr(r[i], 1, 1) != op || substr(r[i], 2, 7) != "credit:") continue
-			v = substr(r[i], 9); d = index(v, "-")
-			if (d) print substr(v, 1, d - 1), substr(v, d + 1); else print v, v
-		}
-	}' "$1" | while read -r a b; do
-		for ((x = a; x <= b; x++)); do echo "$x"; done
-	done | sort
 }
 ledger() {
 	solo_sql $PORT "SELECT (SELECT COALESCE(SUM(credit),0) FROM bank.customer) = \

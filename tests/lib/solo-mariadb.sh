@@ -2,13 +2,24 @@
 # that need a real server but not a cluster (sourced).
 #
 #   solo_start DIR PORT     create a datadir in DIR, start mariadbd on PORT,
-#                           create user lab / database bank; sets SOLO_PID
+#                           create user lab / database bank; sets SOLO_PID.
+#                           mariadb-install-db fails now and then on the
+#                           shared machine: a failed start is retried once
+#                           on a fresh datadir.
 #   solo_stop DIR           stop the server started from DIR (by its pid file)
 #   solo_sql PORT SQL       run SQL as the lab user
 # The lab user's password is $LAB_PASSWORD (exported by solo_start).
 export LAB_PASSWORD=${LAB_PASSWORD:-labpass}
 
 solo_start() {
+	solo_start_once "$1" "$2" && return 0
+	echo "# retrying the server in $1 once"
+	solo_stop "$1"
+	rm -rf "$1/data"
+	solo_start_once "$1" "$2"
+}
+
+solo_start_once() {
 	local dir=$1 port=$2
 	mkdir -p "$dir" "$dir/tmp"
 	chown mysql:mysql "$dir" "$dir/tmp"
