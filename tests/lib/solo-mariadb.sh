@@ -5,17 +5,21 @@
 #                           create user lab / database bank; sets SOLO_PID.
 #                           mariadb-install-db fails now and then on the
 #                           shared machine: a failed start is retried once
-#                           on a fresh datadir.
+#                           (on a fresh datadir if this call created it).
 #   solo_stop DIR           stop the server started from DIR (by its pid file)
 #   solo_sql PORT SQL       run SQL as the lab user
 # The lab user's password is $LAB_PASSWORD (exported by solo_start).
 export LAB_PASSWORD=${LAB_PASSWORD:-labpass}
 
 solo_start() {
+	local fresh=1
+	[ -d "$1/data/mysql" ] && fresh=0
 	solo_start_once "$1" "$2" && return 0
 	echo "# retrying the server in $1 once"
 	solo_stop "$1"
-	rm -rf "$1/data"
+	# Only a datadir this call created is thrown away: a restart keeps
+	# the data the test is about.
+	[ $fresh = 1 ] && rm -rf "$1/data"
 	solo_start_once "$1" "$2"
 }
 
