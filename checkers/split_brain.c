@@ -132,6 +132,7 @@ struct sb_node {
 	struct binlog_scan scan;
 	bool scanned;
 	char scan_source[32]; /* "server" | "datadir" */
+	bool scan_partial;    /* the read stopped at a partial event (a crash) */
 	/* galera */
 	char cluster_status[32], state_uuid[64], local_state[32];
 	int64_t conf_id, cluster_size, last_committed;
@@ -255,11 +256,22 @@ static char *creds_file(const struct check_ctx *ctx, bool *temp)
 	return path;
 }
 
-static int run_binlog_tool(const char *const *argv, const char *what)
+/* 0 read, 1 read up to a partial event (what was read is in result_file),
+ * -1 not read. A binlog a crash (kill -9, power cut) cut in the middle of an
+ * event ends there; mariadb-binlog says so and exits non-zero, after
+ * writing out every whole event before it. */
+static int run_binlog_tool(const char *const *argv, const char *what, const char *result_file)
 {
 	struct strbuf out = { 0 };
 	struct run_opts o = { .timeout_ms = 300000, .out = &out };
 	int rc = run_argv(argv, &o);
+	struct stat st;
+	if (rc != 0 && (strstr(out.buf ? out.buf : "", "truncated in the middle of event") ||
+			strstr(out.buf ? out.buf : "", "Error in log format")) &&
+	    stat(result_file, &st) == 0 && st.st_size > 0) {
+		sb_release(&out);
+		return 1;
+	}
 	if (rc != 0) {
 		while (out.len && out.buf[out.len - 1] == '\n')
 			out.buf[--out.len] = '\0';
@@ -304,7 +316,7 @@ static int scan_remote(const struct check_ctx *ctx, MYSQL *m, struct sb_node *nd
 	const char *argv[] = { "mariadb-binlog", a_cnf, "--read-from-remote-server", a_host, a_port,
 			       "--to-last-log", "--base64-output=decode-rows", "--verbose", a_out,
 			       first, NULL };
-	int rc = run_binlog_tool(argv, nd->name);
+	int rc = run_binlog_tool(argv, nd->name, tmp);
 	if (temp)
 		unlink(cnf);
 	free(cnf);
@@ -313,9 +325,10 @@ static int scan_remote(const struct check_ctx *ctx, MYSQL *m, struct sb_node *nd
 	free(a_port);
 	free(a_out);
 	free(first);
-	if (rc == 0)
+	if (rc >= 0)
 		lab_strlcpy(nd->scan_source, "server", sizeof(nd->scan_source));
-	return rc;
+	nd->scan_partial = rc == 1;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Read a stopped local node's binlog files from its datadir. */
@@ -358,16 +371,17 @@ static int scan_datadir(const struct check_ctx *ctx, struct sb_node *nd, const c
 		argv[n++] = owned[n_owned++];
 	}
 	argv[n] = NULL;
-	int rc = n_owned ? run_binlog_tool(argv, nd->name) : -1;
+	int rc = n_owned ? run_binlog_tool(argv, nd->name, tmp) : -1;
 	for (size_t i = 0; i < n_owned; i++)
 		free(owned[i]);
 	free(owned);
 	free(argv);
 	free(a_out);
 	free(index);
-	if (rc == 0)
+	if (rc >= 0)
 		lab_strlcpy(nd->scan_source, "datadir", sizeof(nd->scan_source));
-	return rc;
+	nd->scan_partial = rc == 1;
+	return rc < 0 ? -1 : 0;
 }
 
 static int scan_node(const struct check_ctx *ctx, MYSQL *m, struct sb_node *nd)
@@ -955,6 +969,8 @@ static int split_brain_run(const struct check_ctx *ctx, struct check_result *res
 				continue;
 			if (scan_node(ctx, conn[i], x) < 0)
 				note(&r, "%s: binlog not read: %s", x->name, lab_last_error());
+			else if (x->scan_partial)
+				note(&r, "%s: binlog read up to a partial event a crash left at its end", x->name);
 		}
 	for (size_t i = 0; i < n; i++)
 		if (conn[i])
@@ -967,7 +983,8 @@ static int split_brain_run(const struct check_ctx *ctx, struct check_result *res
 		for (size_t i = 0; i < n; i++)
 			if (!nd[i].reachable && ctx->cluster) {
 				if (scan_node(ctx, NULL, &nd[i]) == 0)
-					note(&r, "%s: down; its binlog was read from the datadir", nd[i].name);
+					note(&r, "%s: down; its binlog was read from the datadir%s", nd[i].name,
+					     nd[i].scan_partial ? ", up to a partial event a crash left at its end" : "");
 			}
 	int verdict; /* 0 no primary, 1 primary, 2 split brain */
 	if (galera || cluster_galera)
