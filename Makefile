@@ -9,7 +9,17 @@
 #
 # Sources are picked up by directory: a new module is a new .c file, no
 # Makefile edit. Unit tests are tests/unit/test_*.c (cmocka), one binary each,
-# linked against every module but harness/lab.c (main).
+# linked against every module but harness/cli/lab.c (main).
+#
+# The rooms (docs/architecture.md):
+#   lib/              the ground floor: errors, strbuf, exec, files, dbconn, GTID sets
+#   harness/cli/      main, the verb table, one cmd_X.c per verb
+#   harness/scenario/ the scenario format: schema tables, YAML parser, lint
+#   harness/run/      the runner, the faults table, the undo stack
+#   harness/cluster/  the cluster API, backends and flavors
+#   harness/local/    network namespaces and powerfs (the local backend's floor)
+#   harness/virt/     libvirt
+#   workloads/ checkers/ results/   what their names say
 
 CC      ?= gcc
 PKGS    := libmariadb yaml-0.1 sqlite3 fuse3
@@ -24,13 +34,15 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-CPPFLAGS += -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ibuild/gen -Iharness -Iworkloads -Icheckers -Iresults $(PKG_CFLAGS) $(DEFS)
+CPPFLAGS += -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ibuild/gen $(addprefix -I,$(SRCDIRS)) $(PKG_CFLAGS) $(DEFS)
 LDLIBS  := $(PKG_LIBS) -lpthread -lm
 
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-SRCS    := $(wildcard harness/*.c workloads/*.c checkers/*.c results/*.c)
-LIBSRCS := $(filter-out harness/lab.c,$(SRCS))
+SRCDIRS := lib harness/cli harness/scenario harness/run harness/cluster harness/local harness/virt \
+	workloads checkers results
+SRCS    := $(foreach d,$(SRCDIRS),$(wildcard $(d)/*.c))
+LIBSRCS := $(filter-out harness/cli/lab.c,$(SRCS))
 OBJS    := $(SRCS:%.c=build/rel/%.o)
 TOBJS   := $(SRCS:%.c=build/test/%.o)
 TLIBOBJS:= $(LIBSRCS:%.c=build/test/%.o)
@@ -38,7 +50,7 @@ UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITBIN := $(UNITSRC:tests/unit/%.c=build/test/%)
 
 # Debian packages: run-time, build-time and test-time.
-DEB_PKGS := build-essential pkg-config mariadb-server mariadb-client galera-4 mariadb-backup \
+DEB_PKGS := build-essential pkg-config libjson-c-dev libcurl4-openssl-dev python3 mariadb-server mariadb-client galera-4 mariadb-backup \
 	default-libmysqlclient-dev libyaml-dev libsqlite3-dev sqlite3 libcmocka-dev \
 	iproute2 nftables rsync socat lsof procps fuse3 libfuse3-dev libvirt-dev \
 	ca-certificates chromium

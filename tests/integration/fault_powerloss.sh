@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fault_powerloss.sh — a hard reset on the local backend is a real power
-# loss: every datadir sits on powerfs (harness/powerfs.h), which keeps the
+# loss: every datadir sits on powerfs (harness/local/powerfs.h), which keeps the
 # writes not yet made durable apart and drops them at the cut.
 #
 # On one real 3-node Galera cluster (h9a), node 3, with rows written on

@@ -1,4 +1,4 @@
-/* Unit tests for checkers/gtid.c: MySQL interval sets (the gh-mysql-rewind
+/* Unit tests for lib/gtid.c: MySQL interval sets (the gh-mysql-rewind
  * example from the field notes), MariaDB exact sets and MariaDB
  * multi-domain positions, strict parse errors. */
 #include <setjmp.h>

@@ -1,6 +1,6 @@
 /*
  * test_powerfs.c — unit tests of the power-loss filesystem's page map
- * (harness/powerfs_map.c) against a real temporary backing file: writes
+ * (harness/local/powerfs_map.c) against a real temporary backing file: writes
  * overlapping each other and page boundaries, truncate down and up, reads
  * overlaying pending pages on the backing file, sync applying exactly what
  * is pending, power cuts that drop everything or keep a seeded fraction

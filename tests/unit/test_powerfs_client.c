@@ -1,6 +1,6 @@
 /*
  * test_powerfs_client.c — the C API the local backend calls
- * (harness/powerfs_client.c) against a real daemon: powerfs_start, running
+ * (harness/local/powerfs_client.c) against a real daemon: powerfs_start, running
  * a program in the daemon's mount namespace through powerfs_wrap_argv,
  * powerfs_set_mode, powerfs_power_cut with a trace, powerfs_save_image and
  * powerfs_stop, then no mount and no daemon left. Needs root, /dev/fuse and

@@ -1,4 +1,4 @@
-/* Unit tests for harness/scenario.c: a valid scenario with every action,
+/* Unit tests for harness/scenario/scenario.c: a valid scenario with every action,
  * defaults from the tables, and many malformed scenarios, each asserting the
  * exact FILE:LINE:COL: message that `lab validate` prints. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Unit tests for harness/util.c: durations, numbers, the RNG, strbuf and
+/* Unit tests for lib/util.c: durations, numbers, the RNG, strbuf and
  * running programs from argv arrays. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests for harness/virt.c: the pure parts (marker, disk cache= XML
+/* Unit tests for harness/virt/virt.c: the pure parts (marker, disk cache= XML
  * edits, domain/network templates, guest agent JSON, base64) and, when
  * built with libvirt, the domain operations against libvirt's own
  * test:///default driver (in-process, no daemon): refusal of unmarked

@@ -1,4 +1,4 @@
-/* Unit tests for the libvirt backend (harness/backend_libvirt.c) through
+/* Unit tests for the libvirt backend (harness/cluster/backend_libvirt.c) through
  * the cluster API, against libvirt's in-process test:///default driver:
  * the backend is registered, a cluster naming an unmarked domain is refused
  * and the domain is left exactly as it was, a marked domain is accepted up

@@ -7,7 +7,7 @@
  * "resume", a cache-mode change "restore the old mode", a stop/kill/reset
  * "start it again", a workload start "stop it"), and the step that undoes
  * a fault itself cancels the pending undo. The faults themselves are the
- * cluster API's (harness/cluster.h); nothing here pretends: when the
+ * cluster API's (harness/cluster/cluster.h); nothing here pretends: when the
  * backend cannot do something, the step fails and says why.
  */
 #include "runner.h"

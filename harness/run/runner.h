@@ -90,7 +90,7 @@ int undo_run_all(struct undo_stack *s, int (*fn)(void *ctx, struct undo_entry *e
 void undo_release(struct undo_stack *s);
 
 /* ------------------------------------------------------------------ */
-/* The runner's state, shared with the actions (harness/actions.c). */
+/* The runner's state, shared with the actions (harness/run/actions.c). */
 
 struct last_check {
 	bool ran;

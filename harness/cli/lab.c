@@ -1,6 +1,6 @@
 /*
  * lab.c — main() of the `lab` command: dispatch through the verb table of
- * harness/verbs.c. Each verb lives in harness/cmd_VERB.c.
+ * harness/cli/verbs.c. Each verb lives in harness/cmd_VERB.c.
  *
  * After a verb returns, stdout is flushed and checked: a report that could
  * not be written is a broken run, not a silent success.

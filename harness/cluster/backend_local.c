@@ -4,7 +4,7 @@
  * (netns.h has the layout), with its files under the state directory:
  *
  *   STATE/nI/data         the datadir (owned by mysql): the mountpoint of
- *                         the node's powerfs (harness/powerfs.h), visible
+ *                         the node's powerfs (harness/local/powerfs.h), visible
  *                         only in the daemon's private mount namespace
  *   STATE/nI/backing      powerfs's backing store on the real disk
  *   STATE/nI/powerfs.sock, powerfs.log   its control socket and log

@@ -104,7 +104,7 @@ struct cluster {
 /*
  * A backend controls nodes: where they run, their processes, files and
  * network. One table per backend, one file per backend
- * (harness/backend_NAME.c), listed in lab_backends[] in cluster.c.
+ * (harness/cluster/backend_NAME.c), listed in lab_backends[] in cluster.c.
  *
  * Required: name, create, destroy, node_init, node_spawn, node_run_once,
  * node_pid, node_signal, node_stop. Optional hooks may be NULL: the
@@ -175,7 +175,7 @@ struct backend_ops {
 
 /*
  * A flavor knows the database topology on top of a backend's nodes. One
- * table per flavor (harness/flavor_NAME.c: galera, and async / semisync by
+ * table per flavor (harness/cluster/flavor_NAME.c: galera, and async / semisync by
  * H6 in flavor_async.c), listed in lab_flavors[] in cluster.c.
  *
  * Required: name, up, node_start, node_status. Optional hooks may be NULL:

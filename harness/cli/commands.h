@@ -1,6 +1,6 @@
 /*
  * commands.h — one function per verb of the `lab` command, each in its own
- * file harness/cmd_VERB.c, dispatched from the table in harness/lab.c.
+ * file harness/cmd_VERB.c, dispatched from the table in harness/cli/lab.c.
  *
  * A verb gets argv with argv[0] = the verb's name and returns the process
  * exit code (LAB_EXIT_*). `lab VERB --help` is answered by lab.c from the
