@@ -587,26 +587,6 @@ static int act_wipe(struct runner *r, const struct sc_step *st, size_t seq, stru
 /* ------------------------------------------------------------------ */
 /* Checks */
 
-static const char *const checker_keys[] = { "invariants", "durability", "convergence", "split-brain", "gtid" };
-
-static int checker_index(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(checker_keys); i++)
-		if (!strcmp(checker_keys[i], name))
-			return (int)i;
-	return -1;
-}
-
-static const char *expect_of(const struct sc_expect *e, const char *checker)
-{
-	if (!strcmp(checker, "invariants")) return e->invariants;
-	if (!strcmp(checker, "durability")) return e->durability;
-	if (!strcmp(checker, "convergence")) return e->convergence;
-	if (!strcmp(checker, "split-brain")) return e->cluster;
-	if (!strcmp(checker, "gtid")) return e->gtid;
-	return NULL;
-}
-
 static bool later_check_runs(const struct scenario *sc, size_t seq, const char *checker)
 {
 	for (size_t i = seq; i < sc->n_steps; i++) /* seq is 1-based: steps after it */
@@ -618,19 +598,44 @@ static bool later_check_runs(const struct scenario *sc, size_t seq, const char *
 }
 
 /* What this run of the checker must find: the step's own expect:, else the
- * scenario's for the last run of that checker, else pass (any for
- * split-brain, which reports a state rather than pass/fail). */
-static const char *expected_for(struct runner *r, const struct sc_step *st, size_t seq, const char *checker)
+ * scenario's for the last run of that checker, else the checker's default
+ * (pass; any for split-brain, which reports a state rather than pass/fail). */
+static const char *expected_for(struct runner *r, const struct sc_step *st, size_t seq,
+				const struct checker_ops *ops)
 {
-	const char *e = expect_of(&st->expect, checker);
+	const char *e = sc_expect_get(&st->expect, ops);
 
 	if (e)
 		return e;
-	if (!later_check_runs(r->sc, seq, checker) && (e = expect_of(&r->sc->expect, checker)))
+	if (!later_check_runs(r->sc, seq, ops->name) && (e = sc_expect_get(&r->sc->expect, ops)))
 		return e;
-	return !strcmp(checker, "split-brain") ? "any" : "pass";
+	return ops->expect_default ? ops->expect_default : "pass";
 }
 
+/* Compare one checker's result with what was expected; record it. */
+static void judge_check(struct runner *r, const struct checker_ops *ops, const char *want,
+			const struct check_result *res, struct strbuf *d)
+{
+	const char *name = ops->name;
+
+	resultsdb_check(r->db, r->run_id, name, want, res->actual, res->anomalies, res->summary);
+	sb_printf(d, "%s%s=%s (expected %s, %lld anomalies)", d->len ? "; " : "", name, res->actual, want,
+		  (long long)res->anomalies);
+	if (!strcmp(res->actual, "broken")) {
+		runner_broken(r, "checker '%s' broke: %s", name, res->summary ? res->summary : "");
+	} else if (strcmp(want, "any") && strcmp(want, res->actual)) {
+		if (!strcmp(res->actual, "skip"))
+			runner_broken(r, "checker '%s' skipped (expected %s): %s", name, want,
+				      res->summary ? res->summary : "");
+		else
+			runner_finding(r, "%s: expected %s, got %s (%lld anomalies)%s%s", name, want, res->actual,
+				       (long long)res->anomalies, res->summary ? ": " : "",
+				       res->summary ? res->summary : "");
+	}
+}
+
+/* The step's checkers in one checkers_run: those that read the bank's
+ * tables share one pass over each node, as `lab check` does. */
 static int act_check(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *d)
 {
 	char *journal = merged_journal(r);
@@ -645,10 +650,23 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 		.out = stdout,
 		.max_examples = 20,
 	};
-	int rc = 0;
+	const struct checker_ops **ops = xcalloc(st->checks.n ? st->checks.n : 1, sizeof(*ops));
+	struct check_result *res = xcalloc(st->checks.n ? st->checks.n : 1, sizeof(*res));
+	size_t n = 0;
 
-	if (r->wl_segments && !journal)
+	if (r->wl_segments && !journal) {
+		free(ops);
+		free(res);
 		return -1;
+	}
+	for (size_t c = 0; c < st->checks.n; c++) {
+		const struct checker_ops *o = checker_find(st->checks.v[c]);
+		if (!o) { /* the parser knows every built checker: cannot happen */
+			runner_broken(r, "checker '%s' is not built into this lab", st->checks.v[c]);
+			continue;
+		}
+		ops[n++] = o;
+	}
 	/* The checkers print their summaries on stdout: no progress redraw
 	 * over them. */
 	pthread_mutex_lock(&r->lock);
@@ -656,53 +674,30 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 	if (r->o->progress)
 		fputs("\r\033[K", stderr);
 	pthread_mutex_unlock(&r->lock);
-	for (size_t c = 0; c < st->checks.n; c++) {
-		const char *name = st->checks.v[c];
-		const struct checker_ops *ops = checker_find(name);
-		const char *want = expected_for(r, st, seq, name);
-		struct check_result res = { .actual = "", .anomalies = 0, .summary = NULL };
-		int idx = checker_index(name);
-
-		if (!ops) {
-			runner_broken(r, "checker '%s' is not built into this lab", name);
-			resultsdb_check(r->db, r->run_id, name, want, "broken", 0, "checker not built");
-			sb_printf(d, "%s%s=broken (not built)", d->len ? "; " : "", name);
-			continue;
-		}
-		runner_say(r, "checking %s", name);
-		if (ops->run(&ctx, &res) < 0) {
-			runner_broken(r, "checker '%s' could not run: %s", name, lab_last_error());
-			resultsdb_check(r->db, r->run_id, name, want, "broken", 0, lab_last_error());
-			sb_printf(d, "%s%s=broken (%s)", d->len ? "; " : "", name, lab_last_error());
-			free(res.summary);
-			continue;
-		}
-		resultsdb_check(r->db, r->run_id, name, want, res.actual, res.anomalies, res.summary);
-		if (idx >= 0) {
-			r->last[idx].ran = true;
-			lab_strlcpy(r->last[idx].actual, res.actual, sizeof(r->last[idx].actual));
-		}
-		sb_printf(d, "%s%s=%s (expected %s, %lld anomalies)", d->len ? "; " : "", name, res.actual, want,
-			  (long long)res.anomalies);
-		if (!strcmp(res.actual, "broken")) {
-			runner_broken(r, "checker '%s' broke: %s", name, res.summary ? res.summary : "");
-		} else if (strcmp(want, "any") && strcmp(want, res.actual)) {
-			if (!strcmp(res.actual, "skip"))
-				runner_broken(r, "checker '%s' skipped (expected %s): %s", name, want,
-					      res.summary ? res.summary : "");
-			else
-				runner_finding(r, "%s: expected %s, got %s (%lld anomalies)%s%s", name, want,
-					       res.actual, (long long)res.anomalies, res.summary ? ": " : "",
-					       res.summary ? res.summary : "");
-		}
-		free(res.summary);
+	{
+		struct strbuf names = { 0 };
+		for (size_t c = 0; c < n; c++)
+			sb_printf(&names, "%s%s", c ? ", " : "", ops[c]->name);
+		runner_say(r, "checking %s", names.buf ? names.buf : "");
+		sb_release(&names);
 	}
+	if (checkers_run(&ctx, ops, n, res) < 0 && !n)
+		runner_broken(r, "the check could not run: %s", lab_last_error());
+	for (size_t c = 0; c < n; c++) {
+		const char *want = expected_for(r, st, seq, ops[c]);
+		if (!strcmp(res[c].actual, "broken") && !res[c].summary)
+			res[c].summary = xstrdup(lab_last_error());
+		judge_check(r, ops[c], want, &res[c], d);
+		free(res[c].summary);
+	}
+	free(ops);
+	free(res);
 	free(journal);
 	fflush(stdout);
 	pthread_mutex_lock(&r->lock);
 	r->hold_progress = false;
 	pthread_mutex_unlock(&r->lock);
-	return rc;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

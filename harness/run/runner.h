@@ -92,11 +92,6 @@ void undo_release(struct undo_stack *s);
 /* ------------------------------------------------------------------ */
 /* The runner's state, shared with the actions (harness/run/actions.c). */
 
-struct last_check {
-	bool ran;
-	char actual[32];
-};
-
 struct runner {
 	const struct scenario *sc;
 	const struct runner_opts *o;
@@ -120,7 +115,6 @@ struct runner {
 	bool broken, failed, aborted;
 	struct strbuf reason;          /* first broken/fail reason */
 	struct strbuf findings;        /* every finding, one per line */
-	struct last_check last[8];     /* per checker of the check table */
 
 	/* progress, per-second figures (written by the workload's reporter thread) */
 	pthread_mutex_t lock;

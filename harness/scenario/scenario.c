@@ -20,6 +20,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -29,22 +30,22 @@
 /* ------------------------------------------------------------------ */
 /* Allowed values */
 
-static const char *const v_flavors[] = { "galera", "async", "semisync", NULL };
-static const char *const v_backends[] = { "local", "libvirt", NULL };
+#define LAB_MAX_PLUGINS 16
+
+/* Filled from the plug-in tables (lab_flavors[], lab_backends[],
+ * lab_checkers[]) before the first parse: no second list of their names. */
+static const char *v_flavors[LAB_MAX_PLUGINS + 1];
+static const char *v_backends[LAB_MAX_PLUGINS + 1];
+static const char *v_checkers[LAB_MAX_CHECKERS + 1];
 static const char *const v_cache[] = { "none", "writethrough", "writeback", "unsafe", "directsync", NULL };
 static const char *const v_workloads[] = { "bank", NULL };
 static const char *const v_update[] = { "relative", "read_modify_write", NULL };
 static const char *const v_lock[] = { "none", "for_update", NULL };
-static const char *const v_passfail[] = { "pass", "fail", "any", NULL };
-static const char *const v_cluster_state[] = { "primary", "no-primary", "split-brain-detected", "any", NULL };
 static const char *const v_wl_op[] = { "start", "stop", NULL };
 static const char *const v_wait_for[] = { "synced", "primary", "non-primary", "down", NULL };
 static const char *const v_outcome[] = { "ok", "error", "any", NULL };
 static const char *const v_transfer[] = { "ist", "sst", "none", "any", NULL };
 static const char *const v_cleanup[] = { "restart", "leave", NULL };
-/* Checkers a check step may name (checkers/checker.h lists the built ones;
- * one not built is reported by the runner as broken, not here). */
-static const char *const v_checkers[] = { "invariants", "durability", "convergence", "split-brain", "gtid", NULL };
 static const char *const f_async[] = { "async", "semisync", NULL };
 static const char *const f_galera[] = { "galera", NULL };
 
@@ -88,15 +89,6 @@ static const struct sc_option t_workload[] = {
 	{ "rate", SC_INT, O(struct sc_workload, rate), "0", 0, 1000000, NULL, 0, NULL, 0, "transactions per second in total, 0 = as fast as possible" },
 };
 
-#define EXPECT_OPTS(T)                                                                                       \
-	{ "invariants", SC_STRING, O(T, invariants), NULL, 0, 0, v_passfail, 0, NULL, 0, "the bank's invariants" }, \
-	{ "durability", SC_STRING, O(T, durability), NULL, 0, 0, v_passfail, 0, NULL, 0, "acknowledged writes present, failed ones absent" }, \
-	{ "convergence", SC_STRING, O(T, convergence), NULL, 0, 0, v_passfail, 0, NULL, 0, "every node holds the same data" }, \
-	{ "gtid", SC_STRING, O(T, gtid), NULL, 0, 0, v_passfail, 0, NULL, 0, "no errant GTIDs (async/semisync)" }, \
-	{ "cluster", SC_STRING, O(T, cluster), NULL, 0, 0, v_cluster_state, 0, NULL, 0, "what the split-brain checker must find" }
-
-static const struct sc_option t_expect[] = { EXPECT_OPTS(struct sc_expect) };
-
 static const struct sc_option t_cleanup[] = {
 	{ "nodes", SC_STRING, O(struct sc_cleanup, nodes), "restart", 0, 0, v_cleanup, 0, NULL, 0, "at the end, restart nodes the scenario left down (only matters with --keep), or leave them" },
 };
@@ -110,7 +102,7 @@ const struct sc_option sc_top[] = {
 	{ "cluster", SC_SECTION, O(struct scenario, cluster), NULL, 0, 0, NULL, SC_F_REQUIRED, SECTION(t_cluster), "what to build" },
 	{ "workload", SC_SECTION, O(struct scenario, workload), NULL, 0, 0, NULL, 0, SECTION(t_workload), "the bank workload's parameters" },
 	{ "steps", SC_STEPS, O(struct scenario, steps), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, "the actions, in order" },
-	{ "expect", SC_SECTION, O(struct scenario, expect), NULL, 0, 0, NULL, 0, SECTION(t_expect), "what the last run of each checker must find" },
+	{ "expect", SC_EXPECT, O(struct scenario, expect), NULL, 0, 0, NULL, 0, NULL, 0, "what the last run of each checker must find: CHECKER-KEY: VALUE" },
 	{ "cleanup", SC_SECTION, O(struct scenario, cleanup), NULL, 0, 0, NULL, 0, SECTION(t_cleanup), "what to do with the nodes at the end" },
 };
 const size_t sc_n_top = ARRAY_SIZE(sc_top);
@@ -165,7 +157,7 @@ static const struct sc_option a_wait[] = {
 	{ "timeout", SC_DURATION, S(timeout_ms), "120s", 100, DAY_MS, NULL, 0, NULL, 0, "give up (the step fails) after this long" }, OUTCOME };
 static const struct sc_option a_check[] = {
 	{ "checks", SC_LIST, S(checks), NULL, 0, 0, v_checkers, SC_F_REQUIRED, NULL, 0, "checkers to run" },
-	{ "expect", SC_SECTION, S(expect), NULL, 0, 0, NULL, 0, SECTION(t_expect), "expectations for this check step (else the scenario's expect:)" }, OUTCOME };
+	{ "expect", SC_EXPECT, S(expect), NULL, 0, 0, NULL, 0, NULL, 0, "expectations for this check step (else the scenario's expect:)" }, OUTCOME };
 static const struct sc_option a_one_node[] = { NODE_ONE("the node"), OUTCOME };
 
 #define ACT(n, k, sh, tbl, fl, h) { n, k, sh, tbl, ARRAY_SIZE(tbl), fl, h }
@@ -754,6 +746,8 @@ static void apply_defaults(struct pctx *p, const struct sc_option *t, size_t n, 
 	}
 }
 
+static void parse_expect(struct pctx *p, const struct sc_option *o, const yaml_node_t *m, struct sc_expect *e);
+
 static void parse_value(struct pctx *p, const struct sc_option *o, const yaml_node_t *v, void *base)
 {
 	void *field = (char *)base + o->offset;
@@ -780,6 +774,9 @@ static void parse_value(struct pctx *p, const struct sc_option *o, const yaml_no
 		return;
 	case SC_STEPS:
 		return; /* handled by the caller */
+	case SC_EXPECT:
+		parse_expect(p, o, v, field);
+		return;
 	default:
 		break;
 	}
@@ -807,6 +804,99 @@ static const yaml_node_t *map_get(struct pctx *p, const yaml_node_t *m, const ch
 		}
 	}
 	return NULL;
+}
+
+/* expect: { KEY: VALUE, ... } where KEY is a checker's expect key and VALUE
+ * one of the values that checker reports (checker.h). */
+static void parse_expect(struct pctx *p, const struct sc_option *o, const yaml_node_t *m, struct sc_expect *e)
+{
+	const char *keys[LAB_MAX_CHECKERS + 1];
+	size_t n = 0;
+
+	if (is_null(m))
+		return;
+	if (m->type != YAML_MAPPING_NODE) {
+		perr(p, m, "'%s' must be a mapping of checker: expected result, found %s", o->name, kind_name(m));
+		return;
+	}
+	for (size_t i = 0; lab_checkers[i] && n < LAB_MAX_CHECKERS; i++)
+		keys[n++] = checker_expect_key(lab_checkers[i]);
+	keys[n] = NULL;
+	for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+		const char *ks = scalar(k), *vs = scalar(v);
+		const struct checker_ops *c = ks ? checker_by_expect_key(ks) : NULL;
+		int idx;
+
+		if (!ks) {
+			perr(p, k, "keys in '%s' must be words, found %s", o->name, kind_name(k));
+			continue;
+		}
+		if (!c) {
+			struct strbuf sb = { 0 };
+			sb_printf(&sb, "unknown key '%s' in '%s'", ks, o->name);
+			did_you_mean(&sb, ks, keys, n);
+			if (!nearest_word(ks, keys, n)) {
+				sb_puts(&sb, " (one of ");
+				list_words(&sb, keys);
+				sb_puts(&sb, ")");
+			}
+			perr(p, k, "%s", sb.buf);
+			sb_release(&sb);
+			continue;
+		}
+		idx = checker_index(c);
+		if (e->v[idx]) {
+			perr(p, k, "duplicate key '%s' in '%s'", ks, o->name);
+			continue;
+		}
+		if (!vs || is_null(v) || !checker_expect_valid(c, vs)) {
+			const char *const *allowed = c->expect_values ? c->expect_values : checker_pass_fail;
+			struct strbuf sb = { 0 };
+			sb_printf(&sb, "'%s' must be ", ks);
+			list_words(&sb, allowed);
+			sb_printf(&sb, ", not '%s'", vs ? vs : kind_name(v));
+			if (vs)
+				did_you_mean(&sb, vs, allowed, SIZE_MAX);
+			perr(p, vs ? v : k, "%s", sb.buf);
+			sb_release(&sb);
+			continue;
+		}
+		e->v[idx] = xstrdup(vs);
+	}
+}
+
+const char *sc_expect_get(const struct sc_expect *e, const struct checker_ops *ops)
+{
+	int i = checker_index(ops);
+
+	return i >= 0 ? e->v[i] : NULL;
+}
+
+/* The name lists that come from the plug-in tables, once. */
+static void fill_names(void)
+{
+	size_t n = 0;
+
+
+	for (size_t i = 0; lab_flavors[i] && n < LAB_MAX_PLUGINS; i++)
+		v_flavors[n++] = flavor_name(lab_flavors[i]);
+	v_flavors[n] = NULL;
+	n = 0;
+	for (size_t i = 0; lab_backends[i] && n < LAB_MAX_PLUGINS; i++)
+		v_backends[n++] = backend_name(lab_backends[i]);
+	v_backends[n] = NULL;
+	n = 0;
+	for (size_t i = 0; lab_checkers[i] && n < LAB_MAX_CHECKERS; i++)
+		v_checkers[n++] = lab_checkers[i]->name;
+	v_checkers[n] = NULL;
+}
+
+static void fill_names_once(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, fill_names);
 }
 
 /* Parse mapping m against table t into base. Keys whose bit is already set
@@ -972,7 +1062,7 @@ static void lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *s
 	struct snap *snaps = NULL;
 	size_t n_snaps = 0;
 	int workload_line = 0;
-	bool ran[8] = { false };
+	bool ran[LAB_MAX_CHECKERS] = { false };
 
 	for (int i = 0; i <= LAB_MAX_NODES; i++)
 		state[i] = N_UP;
@@ -1040,10 +1130,19 @@ static void lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *s
 					state[n] = certain ? N_UP : N_UNKNOWN;
 			break;
 		case ACT_CHECK:
-			for (size_t c = 0; c < st->checks.n; c++)
-				for (size_t k = 0; v_checkers[k]; k++)
-					if (!strcmp(v_checkers[k], st->checks.v[c]))
-						ran[k] = true;
+			for (size_t c = 0; c < st->checks.n; c++) {
+				const struct checker_ops *ops = checker_find(st->checks.v[c]);
+				if (!ops)
+					continue;
+				ran[checker_index(ops)] = true;
+				if (!checker_applies_to(ops, p->flavor)) {
+					struct strbuf sb = { 0 };
+					list_words(&sb, ops->flavors);
+					perr(p, item, "checker '%s' applies to %s clusters, not %s", ops->name, sb.buf,
+					     p->flavor);
+					sb_release(&sb);
+				}
+			}
 			break;
 		default:
 			break;
@@ -1053,16 +1152,11 @@ static void lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *s
 
 	/* Every scenario-wide expectation needs a check step that runs it. */
 	const yaml_node_t *ek, *ex = map_get(p, yaml_document_get_root_node(p->doc), "expect", &ek);
-	static const struct {
-		const char *key, *checker;
-		size_t idx;
-	} need[] = { { "invariants", "invariants", 0 }, { "durability", "durability", 1 },
-		     { "convergence", "convergence", 2 }, { "cluster", "split-brain", 3 },
-		     { "gtid", "gtid", 4 } };
-	for (size_t i = 0; ex && i < ARRAY_SIZE(need); i++) {
+	for (size_t i = 0; ex && lab_checkers[i]; i++) {
 		const yaml_node_t *kn = NULL;
-		if (map_get(p, ex, need[i].key, &kn) && !ran[need[i].idx])
-			perr(p, kn, "expect '%s' but no check step runs '%s'", need[i].key, need[i].checker);
+		const char *key = checker_expect_key(lab_checkers[i]);
+		if (map_get(p, ex, key, &kn) && !ran[i])
+			perr(p, kn, "expect '%s' but no check step runs '%s'", key, lab_checkers[i]->name);
 	}
 }
 
@@ -1188,6 +1282,7 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file, 
 	struct pctx p = { .file = file, .doc = &doc, .errs = errs, .errors_at_start = errs->n, .nodes = 3 };
 	char hash[65];
 
+	fill_names_once();
 	sc->file = xstrdup(file);
 	sha256_hex(text, len, hash);
 	sc->hash = xstrdup(hash);
@@ -1250,11 +1345,8 @@ static void strlist_release(struct strlist *l)
 
 static void expect_release(struct sc_expect *e)
 {
-	free(e->invariants);
-	free(e->durability);
-	free(e->convergence);
-	free(e->gtid);
-	free(e->cluster);
+	for (size_t i = 0; i < LAB_MAX_CHECKERS; i++)
+		free(e->v[i]);
 }
 
 void scenario_free(struct scenario *sc)
@@ -1314,8 +1406,29 @@ static const char *type_text(const struct sc_option *o)
 	case SC_KVMAP: return "map";
 	case SC_SECTION: return "section";
 	case SC_STEPS: return "steps";
+	case SC_EXPECT: return "section";
 	}
 	return "?";
+}
+
+/* One line per checker: its expect key, what it checks, its values. */
+static void describe_expect(FILE *f, int indent)
+{
+	for (size_t i = 0; lab_checkers[i]; i++) {
+		const struct checker_ops *c = lab_checkers[i];
+		struct strbuf sb = { 0 };
+
+		sb_printf(&sb, "%*s%-18s %-8s checker %s: %s; ", indent, "", checker_expect_key(c), "word", c->name,
+			  c->help);
+		list_words(&sb, c->expect_values ? c->expect_values : checker_pass_fail);
+		if (c->flavors) {
+			sb_puts(&sb, "; flavor ");
+			list_words(&sb, c->flavors);
+		}
+		sb_printf(&sb, "; default %s", c->expect_default ? c->expect_default : "pass");
+		fprintf(f, "%s\n", sb.buf);
+		sb_release(&sb);
+	}
 }
 
 static void describe_options(FILE *f, const struct sc_option *t, size_t n, int indent)
@@ -1345,11 +1458,14 @@ static void describe_options(FILE *f, const struct sc_option *t, size_t n, int i
 		sb_release(&sb);
 		if (o->type == SC_SECTION)
 			describe_options(f, o->sub, o->n_sub, indent + 2);
+		if (o->type == SC_EXPECT)
+			describe_expect(f, indent + 2);
 	}
 }
 
 void scenario_describe(FILE *f)
 {
+	fill_names_once();
 	fputs("Scenario keys:\n", f);
 	describe_options(f, sc_top, sc_n_top, 2);
 	fputs("\nActions (each step is '- ACTION: {key: value, ...}'; a scalar or list stands for the key in [ ]):\n", f);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "checker.h"
 #include "cluster.h"
 
 struct strlist {
@@ -52,6 +53,7 @@ enum sc_type {
 	SC_KVMAP,    /* struct kvlist: option: value */
 	SC_SECTION,  /* a nested mapping described by sub[] */
 	SC_STEPS,    /* the steps: list of actions */
+	SC_EXPECT,   /* struct sc_expect: checker expect key: value (checker.h) */
 };
 
 enum sc_flags {
@@ -74,11 +76,13 @@ struct sc_option {
 	const char *help;
 };
 
-/* Expectations: NULL means "not stated". */
+/* Expectations, indexed like lab_checkers[] (each checker's expect key and
+ * values are its own, checker.h); NULL means "not stated". */
 struct sc_expect {
-	char *invariants, *durability, *convergence, *gtid;
-	char *cluster; /* the split-brain checker: primary | no-primary | split-brain-detected | any */
+	char *v[LAB_MAX_CHECKERS];
 };
+/* What e states for that checker, or NULL. */
+const char *sc_expect_get(const struct sc_expect *e, const struct checker_ops *ops);
 
 enum sc_action {
 	ACT_WORKLOAD, ACT_SLEEP, ACT_SNAPSHOT, ACT_KILL, ACT_STOP, ACT_START,
