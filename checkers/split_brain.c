@@ -638,14 +638,17 @@ static void report_errant(const struct check_ctx *ctx, struct report *r, struct 
 	gtid_set_release(&errant);
 }
 
+/* The primary the cluster's flavor holds to (a cluster lab runs), else 0. */
+static int designated_primary(const struct check_ctx *ctx, size_t n)
+{
+	int p = ctx->cluster ? cluster_primary(ctx->cluster) : 0;
+
+	return p >= 1 && (size_t)p <= n ? p : 0;
+}
+
 static int check_async(const struct check_ctx *ctx, struct report *r, struct sb_node *nd, size_t n)
 {
-	int designated = 0;
-	if (ctx->cluster) {
-		int64_t v;
-		if (cluster_state_get_int(ctx->cluster, "async.primary", &v) == 0 && v >= 1 && v <= (int64_t)n)
-			designated = (int)v;
-	}
+	int designated = designated_primary(ctx, n);
 	int writable = 0, primary = 0;
 	for (size_t i = 0; i < n; i++)
 		if (nd[i].reachable && nd[i].read_only == 0)
@@ -937,11 +940,7 @@ static int analyse(const struct check_ctx *ctx, struct check_result *res, bool g
 	 * after the primary would hold the primary's newest transactions,
 	 * which would then look errant; read in this order, everything a
 	 * replica received is already in the primary's binlog. */
-	int designated = 0;
-	int64_t dv;
-	if (ctx->cluster && cluster_state_get_int(ctx->cluster, "async.primary", &dv) == 0 && dv >= 1 &&
-	    dv <= (int64_t)n)
-		designated = (int)dv;
+	int designated = designated_primary(ctx, n);
 	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0; i < n; i++) {
 			struct sb_node *x = &nd[i];

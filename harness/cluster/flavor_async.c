@@ -712,6 +712,37 @@ static char *async_server_version(struct cluster *c)
 	return NULL;
 }
 
+/* The primary the state file names (set at up and by every promote), 0
+ * when it names none. */
+static int async_primary(struct cluster *c)
+{
+	int64_t v;
+
+	if (cluster_state_get_int(c, "async.primary", &v) == 0 && v >= 1 && v <= c->spec.nodes)
+		return (int)v;
+	return 0;
+}
+
+/* A replica catches up by replication, never by a state transfer: the log
+ * can only say "none"; the first [ERROR] of a failed start is its reason. */
+static const char *async_log_caught_up(const char *log, struct strbuf *what)
+{
+	(void)log;
+	(void)what;
+	return "none";
+}
+
+static void async_log_start_failure(const char *log, struct strbuf *why)
+{
+	const char *e = strstr(log, "[ERROR] ");
+
+	if (e) {
+		const char *eol = strchr(e, '\n');
+		size_t len = eol ? (size_t)(eol - e - 8) : strlen(e + 8);
+		sb_printf(why, "%.*s", (int)(len > 300 ? 300 : len), e + 8);
+	}
+}
+
 const struct flavor_ops flavor_async = {
 	.name = "async",
 	.description = "MariaDB GTID replication: node 1 primary, the rest read-only replicas",
@@ -723,6 +754,9 @@ const struct flavor_ops flavor_async = {
 	.node_promote = async_node_promote,
 	.node_rejoin = async_node_rejoin,
 	.server_version = async_server_version,
+	.log_caught_up = async_log_caught_up,
+	.log_start_failure = async_log_start_failure,
+	.primary = async_primary,
 };
 
 const struct flavor_ops flavor_semisync = {
@@ -736,4 +770,7 @@ const struct flavor_ops flavor_semisync = {
 	.node_promote = async_node_promote,
 	.node_rejoin = async_node_rejoin,
 	.server_version = async_server_version,
+	.log_caught_up = async_log_caught_up,
+	.log_start_failure = async_log_start_failure,
+	.primary = async_primary,
 };

@@ -655,6 +655,49 @@ static char *galera_server_version(struct cluster *c)
 	return NULL;
 }
 
+/* How a joiner caught up, from its log since the start: "sst" (a completed
+ * full state snapshot), "ist" (Galera's "Receiving IST: N writesets") or
+ * "none". The rsync joiner script always starts (it listens for either
+ * kind) and "SST received" / "SST succeeded for position" are logged after
+ * an IST too (measured): a full SST is one whose script completed a
+ * transfer on the joiner; an IST of the writesets committed meanwhile may
+ * follow it. */
+static const char *galera_log_caught_up(const char *log, struct strbuf *what)
+{
+	const char *p;
+
+	if (strstr(log, "SST completed on joiner")) {
+		sb_puts(what, "full state transfer (SST)");
+		if (strstr(log, "Receiving IST: "))
+			sb_puts(what, " then IST");
+		return "sst";
+	}
+	if ((p = strstr(log, "Receiving IST: "))) {
+		const char *eol = strchr(p, '\n');
+		sb_printf(what, "%.*s", eol ? (int)(eol - p) : (int)strlen(p), p);
+		return "ist";
+	}
+	return "none";
+}
+
+/* Why a start failed, in the server's own words: the first WSREP or InnoDB
+ * [ERROR] it logged (e.g. "Reversing history"). */
+static void galera_log_start_failure(const char *log, struct strbuf *why)
+{
+	for (const char *line = log; line && *line;) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		const char *e = memmem(line, len, "[ERROR] ", 8);
+		if (e && (memmem(e, len - (size_t)(e - line), "WSREP", 5) ||
+			  memmem(e, len - (size_t)(e - line), "InnoDB", 6))) {
+			size_t rest = len - (size_t)(e + 8 - line);
+			sb_printf(why, "%.*s", (int)(rest > 300 ? 300 : rest), e + 8);
+			return;
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+}
+
 const struct flavor_ops flavor_galera = {
 	.name = "galera",
 	.description = "MariaDB Galera cluster (wsrep, galera-4): every node a writable member",
@@ -668,4 +711,6 @@ const struct flavor_ops flavor_galera = {
 	.node_promote = galera_node_promote,
 	.node_rejoin = galera_node_rejoin,
 	.server_version = galera_server_version,
+	.log_caught_up = galera_log_caught_up,
+	.log_start_failure = galera_log_start_failure,
 };

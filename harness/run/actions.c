@@ -230,41 +230,19 @@ static int act_stop(struct runner *r, const struct sc_step *st, size_t seq, stru
 	return 0;
 }
 
-/* Several nodes lose power at the same instant: each one's reset (kill, page
- * cache write-back, power cut) takes a while, so first every running one is
- * frozen (SIGSTOP), all within a millisecond or so; none of them commits,
- * acknowledges or writes anything after the first one went dark. */
+/* Power loss of the step's nodes, as one instant for several of them
+ * (cluster.c's nodes_hard_reset freezes them all first). */
 static int act_hard_reset(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *d)
 {
-	int frozen = 0, targets = 0;
-	int64_t t0 = mono_ns();
+	int nodes[LAB_MAX_NODES];
+	size_t n_nodes = 0;
 
 	(void)seq;
-	FOR_NODES(r, st, n)
-		targets++;
-	if (targets > 1) {
-		FOR_NODES(r, st, n) {
-			will_be_down(r, n);
-			if (node_pid(&r->cluster, n) <= 0)
-				continue;
-			undo_push(&r->undo, UNDO_RESUME, n, NULL);
-			if (node_pause(&r->cluster, n) < 0)
-				return -1;
-			frozen++;
-		}
-		if (frozen > 1)
-			sb_printf(d, "%d nodes frozen within %.1f ms, then ", frozen, (mono_ns() - t0) / 1e6);
-	}
 	FOR_NODES(r, st, n) {
-		pid_t pid = node_pid(&r->cluster, n);
 		will_be_down(r, n);
-		if (node_hard_reset(&r->cluster, n) < 0)
-			return -1;
-		undo_cancel(&r->undo, UNDO_RESUME, n);
-		sb_printf(d, "%snode %d (pid %d) reset", d->len && d->buf[d->len - 1] != ' ' ? ", " : "", n,
-			  (int)pid);
+		nodes[n_nodes++] = n;
 	}
-	return 0;
+	return nodes_hard_reset(&r->cluster, nodes, n_nodes, d);
 }
 
 static bool all_down(struct runner *r)
@@ -275,79 +253,14 @@ static bool all_down(struct runner *r)
 	return true;
 }
 
-/* Where a node's error log ends now (0 when there is none). */
-static off_t log_size(struct runner *r, int n)
-{
-	const char *path = r->cluster.backend && r->cluster.backend->node_log_path
-				   ? r->cluster.backend->node_log_path(&r->cluster, n) : NULL;
-	struct stat sb;
-
-	return path && stat(path, &sb) == 0 ? sb.st_size : 0;
-}
-
-/* How the node caught up, from what its error log says after offset:
- * "sst" (a completed full state snapshot), "ist" (Galera's "Receiving
- * IST: N writesets") or "none". Returns NULL when the backend has no log to read. */
-static const char *transfer_kind(struct runner *r, int n, off_t from, struct strbuf *what)
-{
-	const char *path = r->cluster.backend && r->cluster.backend->node_log_path
-				   ? r->cluster.backend->node_log_path(&r->cluster, n) : NULL;
-	size_t len;
-	char *text, *tail, *p;
-	const char *kind = "none";
-
-	if (!path || !(text = read_file(path, &len)))
-		return NULL;
-	tail = (size_t)from <= len ? text + from : text;
-	/* The rsync joiner script always starts (it listens for either kind)
-	 * and "SST received" / "SST succeeded for position" are logged after
-	 * an IST too (measured): a full SST is one whose script completed a
-	 * transfer on the joiner; an IST of the writesets committed meanwhile
-	 * may follow it. */
-	if (strstr(tail, "SST completed on joiner")) {
-		kind = "sst";
-		sb_puts(what, "full state transfer (SST)");
-		if ((p = strstr(tail, "Receiving IST: ")))
-			sb_puts(what, " then IST");
-	} else if ((p = strstr(tail, "Receiving IST: "))) {
-		char *eol = strchr(p, '\n');
-		kind = "ist";
-		sb_printf(what, "%.*s", eol ? (int)(eol - p) : (int)strlen(p), p);
-	}
-	free(text);
-	return kind;
-}
-
-/* Why a start failed, in the server's own words: the first WSREP or
- * InnoDB [ERROR] it logged after offset (e.g. "Reversing history"). */
-static void log_reason(struct runner *r, int n, off_t from, struct strbuf *d)
-{
-	const char *path = r->cluster.backend && r->cluster.backend->node_log_path
-				   ? r->cluster.backend->node_log_path(&r->cluster, n) : NULL;
-	size_t len;
-	char *text, *line, *save = NULL;
-
-	if (!path || !(text = read_file(path, &len)))
-		return;
-	for (line = strtok_r((size_t)from <= len ? text + from : text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *e = strstr(line, "[ERROR] ");
-		if (e && (strstr(e, "WSREP") || strstr(e, "InnoDB"))) {
-			sb_printf(d, "%snode %d log: %.300s", d->len ? "; " : "", n, e + 8);
-			break;
-		}
-	}
-	free(text);
-}
-
 static int act_start(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *d)
 {
-	off_t logpos[LAB_MAX_NODES + 1] = { 0 };
+	int64_t logpos[LAB_MAX_NODES + 1] = { 0 };
 	int64_t t0;
 
 	(void)seq;
 	FOR_NODES(r, st, n)
-		logpos[n] = log_size(r, n);
+		logpos[n] = node_log_mark(&r->cluster, n);
 	t0 = mono_ns();
 	if (node_set_count(&st->nodes) == r->sc->cluster.nodes && r->sc->cluster.nodes > 1 && all_down(r)) {
 		/* Every node down (the plug pulled on all of them): recover
@@ -358,7 +271,11 @@ static int act_start(struct runner *r, const struct sc_step *st, size_t seq, str
 	} else {
 		FOR_NODES(r, st, n) {
 			if (node_start(&r->cluster, n) < 0) {
-				log_reason(r, n, logpos[n], d);
+				struct strbuf why = { 0 };
+				node_start_failure(&r->cluster, n, logpos[n], &why);
+				if (why.len)
+					sb_printf(d, "%snode %d log: %s", d->len ? "; " : "", n, why.buf);
+				sb_release(&why);
 				return -1;
 			}
 			undo_cancel(&r->undo, UNDO_START, n);
@@ -367,7 +284,7 @@ static int act_start(struct runner *r, const struct sc_step *st, size_t seq, str
 	sb_printf(d, "%sstarted in %.1f s", d->len ? "; " : "", (double)(mono_ns() - t0) / 1e9);
 	FOR_NODES(r, st, n) {
 		struct strbuf what = { 0 };
-		const char *kind = transfer_kind(r, n, logpos[n], &what);
+		const char *kind = node_caught_up(&r->cluster, n, logpos[n], &what);
 		if (!kind) {
 			if (strcmp(st->transfer, "any"))
 				runner_broken(r, "node %d: no error log to tell how it caught up (transfer: %s)", n,
