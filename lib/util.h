@@ -1,12 +1,8 @@
 /*
- * util.h — small shared helpers for every part of lab: error reporting,
- * growable strings, running programs from argv arrays (never a shell),
- * durations, clocks and the seeded random generator.
- *
- * Error convention (libvirt style): a function that fails reports the error
- * once, where it happens, with lab_error(), and returns -1 (or NULL); callers
- * pass -1 up without printing again. The last message is kept per thread so
- * that the runner can store it with the step that failed.
+ * util.h — the ground floor in one include. Each concept of the shared
+ * helpers lives in its own small file in lib/ (base, error, xalloc, strbuf,
+ * scrub, parse, timeutil, rng, exec, files, interrupt); this header only
+ * gathers them, so that a module needing several includes one name.
  */
 #ifndef LAB_UTIL_H
 #define LAB_UTIL_H
@@ -17,33 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define LAB_VERSION "0.1"
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Exit codes of the contract (DESIGN.md). */
-enum lab_exit {
-	LAB_EXIT_OK = 0,      /* every expectation met */
-	LAB_EXIT_FINDING = 1, /* a verdict differs from what was expected */
-	LAB_EXIT_BROKEN = 2,  /* the harness could not do its job */
-};
-
-/* Report an error: "lab: MESSAGE" on stderr (with the source location when
- * LAB_DEBUG is set) and remember it as this thread's last error. */
-void lab_error_at(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-#define lab_error(...) lab_error_at(__FILE__, __LINE__, __VA_ARGS__)
-/* Like lab_error but the message is only remembered, not printed: for
- * errors that the caller will decide to show or not (probing, retries). */
-void lab_error_quiet(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* This thread's last error message ("" if none). Borrowed. */
-const char *lab_last_error(void);
-void lab_clear_error(void);
-
-/* Informational line on stderr, "lab: MESSAGE", unless lab_quiet is set. */
-extern bool lab_quiet;
-extern bool lab_verbose;
-void lab_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void lab_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include "base.h"
+#include "error.h"
 
 /* Allocation that aborts on out-of-memory: lab cannot do anything sensible
  * without memory, and checking every small allocation hides real errors. */
@@ -143,5 +114,4 @@ extern volatile int lab_interrupted;
 /* Install SIGINT/SIGTERM handlers that set lab_interrupted (no SA_RESTART,
  * so blocking calls return EINTR). */
 void lab_install_interrupt_handlers(void);
-
 #endif
