@@ -15,37 +15,14 @@
 
 #include "base.h"
 #include "error.h"
-
-/* Allocation that aborts on out-of-memory: lab cannot do anything sensible
- * without memory, and checking every small allocation hides real errors. */
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Growable NUL-terminated string. Zero-initialise ({0}) before use. */
-struct strbuf {
-	char *buf;
-	size_t len, cap;
-};
-void sb_add(struct strbuf *sb, const char *s, size_t n);
-void sb_puts(struct strbuf *sb, const char *s);
-void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
-void sb_reset(struct strbuf *sb);
-void sb_release(struct strbuf *sb);
-/* Hands the buffer to the caller (never NULL) and resets sb. */
-char *sb_detach(struct strbuf *sb);
+#include "xalloc.h"
+#include "strbuf.h"
 
 /* A copy of text with secrets masked as "***": every occurrence of secret
  * (if non-NULL and non-empty) and the quoted value after IDENTIFIED BY and
  * MASTER_PASSWORD=. For anything printed or stored that may quote SQL or a
  * server's answer to it. Returns malloc'd. */
 char *scrub_secrets(const char *secret, const char *text);
-
-/* Copy with truncation, always NUL-terminated; returns strlen(src). */
-size_t lab_strlcpy(char *dst, const char *src, size_t size);
 
 /* Parse a duration "250ms", "10s", "2m", "1h" (a bare number is seconds).
  * Returns 0 and *ms, or -1 (no error printed: callers name the field). */
