@@ -22,41 +22,6 @@
 
 volatile int lab_interrupted;
 
-char *scrub_secrets(const char *secret, const char *text)
-{
-	static const char *const keys[] = { "IDENTIFIED BY ", "MASTER_PASSWORD=", "MASTER_PASSWORD =" };
-	struct strbuf out = {0};
-	const char *p = text ? text : "";
-	size_t slen = secret ? strlen(secret) : 0;
-
-	while (*p) {
-		size_t k, klen = 0;
-
-		if (slen && !strncmp(p, secret, slen)) {
-			sb_puts(&out, "***");
-			p += slen;
-			continue;
-		}
-		for (k = 0; k < ARRAY_SIZE(keys); k++) {
-			klen = strlen(keys[k]);
-			if (!strncasecmp(p, keys[k], klen) && (p[klen] == '\'' || p[klen] == '"'))
-				break;
-		}
-		if (k < ARRAY_SIZE(keys)) {
-			char quote = p[klen];
-			const char *end = strchr(p + klen + 1, quote);
-			sb_add(&out, p, klen + 1);
-			sb_puts(&out, "***");
-			sb_add(&out, &quote, 1);
-			p = end ? end + 1 : p + strlen(p);
-			continue;
-		}
-		sb_add(&out, p, 1);
-		p++;
-	}
-	return sb_detach(&out);
-}
-
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
 {
 	char *end;

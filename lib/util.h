@@ -17,12 +17,7 @@
 #include "error.h"
 #include "xalloc.h"
 #include "strbuf.h"
-
-/* A copy of text with secrets masked as "***": every occurrence of secret
- * (if non-NULL and non-empty) and the quoted value after IDENTIFIED BY and
- * MASTER_PASSWORD=. For anything printed or stored that may quote SQL or a
- * server's answer to it. Returns malloc'd. */
-char *scrub_secrets(const char *secret, const char *text);
+#include "scrub.h"
 
 /* Parse a duration "250ms", "10s", "2m", "1h" (a bare number is seconds).
  * Returns 0 and *ms, or -1 (no error printed: callers name the field). */
