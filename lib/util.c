@@ -20,8 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-volatile int lab_interrupted;
-
 int64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -518,24 +516,4 @@ bool path_exists(const char *path)
 	struct stat st;
 
 	return lstat(path, &st) == 0;
-}
-
-static void on_interrupt(int sig)
-{
-	(void)sig;
-	lab_interrupted = 1;
-}
-
-void lab_install_interrupt_handlers(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_interrupt;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: blocking calls return EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 }

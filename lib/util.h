@@ -19,6 +19,7 @@
 #include "strbuf.h"
 #include "scrub.h"
 #include "parse.h"
+#include "interrupt.h"
 
 /* Clocks. */
 int64_t mono_ns(void);      /* CLOCK_MONOTONIC */
@@ -75,10 +76,4 @@ char *read_file(const char *path, size_t *len);
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
 bool path_exists(const char *path);
 
-/* Set by the signal handlers of long-running verbs (run, workload): work
- * loops poll it and wind down, running their undo actions. */
-extern volatile int lab_interrupted;
-/* Install SIGINT/SIGTERM handlers that set lab_interrupted (no SA_RESTART,
- * so blocking calls return EINTR). */
-void lab_install_interrupt_handlers(void);
 #endif
