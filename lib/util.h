@@ -19,14 +19,8 @@
 #include "strbuf.h"
 #include "scrub.h"
 #include "parse.h"
+#include "timeutil.h"
 #include "interrupt.h"
-
-/* Clocks. */
-int64_t mono_ns(void);      /* CLOCK_MONOTONIC */
-double wall_seconds(void);  /* CLOCK_REALTIME, Unix seconds */
-void sleep_ms(int64_t ms);
-/* "2026-11-21T06:40:12Z" for a Unix time. */
-void format_utc(double unix_seconds, char *buf, size_t size);
 
 /* Random numbers: xoshiro256**, seeded by splitmix64 from (seed, stream), so
  * every thread or purpose has its own reproducible stream from one seed. */
