@@ -21,6 +21,7 @@
 #include "parse.h"
 #include "timeutil.h"
 #include "rng.h"
+#include "files.h"
 #include "interrupt.h"
 
 /* Running programs. argv[0] is looked up in PATH; nothing goes through a
@@ -46,18 +47,5 @@ int netns_enter(const char *name);
  * Returns 0 when the process is gone. */
 int stop_pid(pid_t pid, int64_t grace_ms);
 bool pid_alive(pid_t pid);
-
-/* Files. */
-int mkdir_p(const char *path, mode_t mode);
-/* rm -r without following symlinks; ENOENT is success. */
-int remove_tree(const char *path);
-/* Remove everything inside dir, not dir itself (it may be a mount's root):
- * the number of entries removed, or -1 (reported) if any could not be. */
-int empty_dir(const char *dir);
-/* Read a whole file (NUL-terminated); NULL on error (reported). */
-char *read_file(const char *path, size_t *len);
-/* Write atomically (temp file, fsync, rename) with the given mode. */
-int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
-bool path_exists(const char *path);
 
 #endif
