@@ -1,11 +1,15 @@
 /*
- * util.c — shared helpers: error reporting, strings, argv execution,
- * durations, clocks, the seeded RNG and file utilities. See util.h.
+ * exec.c — how lab runs other programs (mysqld, mariadb-backup, ip, nft):
+ * from an argv array, never through a shell, optionally inside a network
+ * namespace, with a timeout that ends in SIGTERM then SIGKILL, output
+ * captured or discarded; background servers are spawned in their own
+ * process group with a log file; stop_pid() ends them (SIGTERM, grace,
+ * SIGKILL, reap) and refuses pid 1 and our own group. See exec.h.
  */
-#include "util.h"
+#include "exec.h"
+#include "error.h"
+#include "timeutil.h"
 
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,8 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
