@@ -51,13 +51,11 @@ static void fmt_duration(char *buf, size_t size, double a, double b)
 
 /* ---- show ---------------------------------------------------------------- */
 
-void run_show(const struct run_data *rd, FILE *out)
+/* The run's identity: scenario, software, where and when it ran. */
+static void show_run(const struct run_row *r, FILE *out)
 {
-	const struct run_row *r = &rd->run;
-	struct run_stats st;
 	char t1[32], t2[32], dur[32];
 
-	run_stats_compute(rd, &st);
 	fmt_time(t1, sizeof(t1), r->started_at);
 	fmt_time(t2, sizeof(t2), r->ended_at);
 	fmt_duration(dur, sizeof(dur), r->started_at, r->ended_at);
@@ -84,7 +82,10 @@ void run_show(const struct run_data *rd, FILE *out)
 	} else {
 		fprintf(out, " (none)\n");
 	}
+}
 
+static void show_steps(const struct run_data *rd, const struct run_stats *st, FILE *out)
+{
 	fprintf(out, "\nsteps (%zu):\n", rd->n_steps);
 	if (rd->n_steps)
 		fprintf(out, "  %4s  %-16s %-6s %8s %8s  %-8s %s\n", "seq", "action", "node", "at", "took",
@@ -92,12 +93,15 @@ void run_show(const struct run_data *rd, FILE *out)
 	for (size_t i = 0; i < rd->n_steps; i++) {
 		const struct step_row *s = &rd->steps[i];
 		char at[32], took[32];
-		fmt_duration(at, sizeof(at), st.t_begin, s->started_at);
+		fmt_duration(at, sizeof(at), st->t_begin, s->started_at);
 		fmt_duration(took, sizeof(took), s->started_at, s->ended_at);
 		fprintf(out, "  %4d  %-16s %-6s %8s %8s  %-8s %s%s\n", s->seq, s->action, s_or(s->node, "-"),
 			at, took, s->outcome, s_or(s->detail, ""), step_is_fault(s) ? "  [fault]" : "");
 	}
+}
 
+static void show_checks(const struct run_data *rd, FILE *out)
+{
 	fprintf(out, "\nchecks (%zu):\n", rd->n_checks);
 	if (rd->n_checks)
 		fprintf(out, "  %-14s %-22s %-22s %9s  %s\n", "checker", "expected", "actual", "anomalies", "");
@@ -107,77 +111,113 @@ void run_show(const struct run_data *rd, FILE *out)
 			c->actual, (long long)c->anomalies, check_met(c) ? "met" : "NOT MET",
 			c->details ? " — " : "", s_or(c->details, ""));
 	}
+}
 
+static void show_anomaly(const struct anomaly_row *a, FILE *out)
+{
+	fprintf(out, "    #%lld %s", (long long)a->id, a->checker);
+	if (a->tbl)
+		fprintf(out, " %s", a->tbl);
+	if (a->row_id >= 0)
+		fprintf(out, ":%lld", (long long)a->row_id);
+	if (a->txn_id >= 0)
+		fprintf(out, " txn %lld", (long long)a->txn_id);
+	if (a->node)
+		fprintf(out, " node %s", a->node);
+	if (a->detail)
+		fprintf(out, " — %s", a->detail);
+	fputc('\n', out);
+}
+
+/* Anomalies by kind, each with its first three examples. */
+static void show_anomalies(const struct run_data *rd, const struct run_stats *st, FILE *out)
+{
 	fprintf(out, "\nanomalies (%zu", rd->n_anomalies);
-	fprintf(out, "; lost %lld, phantom %lld):\n", (long long)st.lost, (long long)st.phantom);
-	for (size_t k = 0; k < st.n_kinds; k++) {
+	fprintf(out, "; lost %lld, phantom %lld):\n", (long long)st->lost, (long long)st->phantom);
+	for (size_t k = 0; k < st->n_kinds; k++) {
 		int shown = 0;
-		fprintf(out, "  %-24s %lld\n", st.kinds[k].kind, (long long)st.kinds[k].count);
+		fprintf(out, "  %-24s %lld\n", st->kinds[k].kind, (long long)st->kinds[k].count);
 		for (size_t i = 0; i < rd->n_anomalies && shown < 3; i++) {
 			const struct anomaly_row *a = &rd->anomalies[i];
-			if (strcmp(a->kind, st.kinds[k].kind) != 0)
+			if (strcmp(a->kind, st->kinds[k].kind) != 0)
 				continue;
 			shown++;
-			fprintf(out, "    #%lld %s", (long long)a->id, a->checker);
-			if (a->tbl)
-				fprintf(out, " %s", a->tbl);
-			if (a->row_id >= 0)
-				fprintf(out, ":%lld", (long long)a->row_id);
-			if (a->txn_id >= 0)
-				fprintf(out, " txn %lld", (long long)a->txn_id);
-			if (a->node)
-				fprintf(out, " node %s", a->node);
-			if (a->detail)
-				fprintf(out, " — %s", a->detail);
-			fputc('\n', out);
+			show_anomaly(a, out);
 		}
-		if (st.kinds[k].count > shown)
-			fprintf(out, "    ... and %lld more\n", (long long)(st.kinds[k].count - shown));
+		if (st->kinds[k].count > shown)
+			fprintf(out, "    ... and %lld more\n", (long long)(st->kinds[k].count - shown));
 	}
+}
 
+/* Workload totals, phases, unavailability windows and recovery per fault. */
+static void show_workload(const struct run_data *rd, const struct run_stats *st, FILE *out)
+{
 	fprintf(out, "\nworkload: %zu seconds, ok %lld, failed %lld, unknown %lld\n", rd->n_seconds,
-		(long long)st.total_ok, (long long)st.total_failed, (long long)st.total_unknown);
+		(long long)st->total_ok, (long long)st->total_failed, (long long)st->total_unknown);
 	if (rd->n_seconds) {
 		for (int p = 0; p < PHASE_COUNT; p++) {
 			char tps[32], p99[32];
-			fmt_num(tps, sizeof(tps), st.phase[p].tps, "");
-			fmt_num(p99, sizeof(p99), st.phase[p].p99, " ms");
+			fmt_num(tps, sizeof(tps), st->phase[p].tps, "");
+			fmt_num(p99, sizeof(p99), st->phase[p].p99, " ms");
 			fprintf(out, "  %-7s %4lld s  tps %8s  p99 %10s\n", phase_names[p],
-				(long long)st.phase[p].seconds, tps, p99);
+				(long long)st->phase[p].seconds, tps, p99);
 		}
-		fprintf(out, "  unavailable %lld s in %zu window(s)", (long long)st.unavail_seconds, st.n_unavail);
-		for (size_t i = 0; i < st.n_unavail; i++)
+		fprintf(out, "  unavailable %lld s in %zu window(s)", (long long)st->unavail_seconds, st->n_unavail);
+		for (size_t i = 0; i < st->n_unavail; i++)
 			fprintf(out, "%sat +%.0fs for %lld s", i ? ", " : ": ",
-				(double)st.unavail[i].start - st.t_begin, (long long)st.unavail[i].seconds);
+				(double)st->unavail[i].start - st->t_begin, (long long)st->unavail[i].seconds);
 		fputc('\n', out);
 	}
-	for (size_t f = 0; f < st.n_faults; f++) {
+	for (size_t f = 0; f < st->n_faults; f++) {
 		char a[32], b[32];
-		fmt_num(a, sizeof(a), st.recoveries[f].to_first_ok, "s");
-		fmt_num(b, sizeof(b), st.recoveries[f].to_synced, "s");
+		fmt_num(a, sizeof(a), st->recoveries[f].to_first_ok, "s");
+		fmt_num(b, sizeof(b), st->recoveries[f].to_synced, "s");
 		fprintf(out, "  recovery after step %d %s node %s: first ok %s, Synced %s\n",
-			st.faults[f].step->seq, st.faults[f].step->action, s_or(st.faults[f].step->node, "all"),
+			st->faults[f].step->seq, st->faults[f].step->action, s_or(st->faults[f].step->node, "all"),
 			a, b);
 	}
-	if (rd->n_states) {
-		/* the runner records every node after each step: print the changes */
-		const char *last[65] = { 0 };
-		fprintf(out, "\nnode states (changes; %zu records):\n", rd->n_states);
-		for (size_t i = 0; i < rd->n_states; i++) {
-			const struct state_row *s = &rd->states[i];
-			int n = s->node >= 1 && s->node <= 64 ? s->node : 0;
-			if (n && last[n] && !strcmp(last[n], s->state))
-				continue;
-			last[n] = s->state;
-			fprintf(out, "  +%6.1fs  node %d  %s%s%s\n", s->t - st.t_begin, s->node, s->state,
-				s->detail ? " — " : "", s_or(s->detail, ""));
-		}
+}
+
+/* The runner records every node after each step: print the changes. */
+static void show_states(const struct run_data *rd, const struct run_stats *st, FILE *out)
+{
+	const char *last[65] = { 0 };
+
+	if (!rd->n_states)
+		return;
+	fprintf(out, "\nnode states (changes; %zu records):\n", rd->n_states);
+	for (size_t i = 0; i < rd->n_states; i++) {
+		const struct state_row *s = &rd->states[i];
+		int n = s->node >= 1 && s->node <= 64 ? s->node : 0;
+		if (n && last[n] && !strcmp(last[n], s->state))
+			continue;
+		last[n] = s->state;
+		fprintf(out, "  +%6.1fs  node %d  %s%s%s\n", s->t - st->t_begin, s->node, s->state,
+			s->detail ? " — " : "", s_or(s->detail, ""));
 	}
-	if (rd->n_artifacts) {
-		fprintf(out, "\nartifacts:\n");
-		for (size_t i = 0; i < rd->n_artifacts; i++)
-			fprintf(out, "  %-20s %s\n", rd->artifacts[i].name, rd->artifacts[i].path);
-	}
+}
+
+static void show_artifacts(const struct run_data *rd, FILE *out)
+{
+	if (!rd->n_artifacts)
+		return;
+	fprintf(out, "\nartifacts:\n");
+	for (size_t i = 0; i < rd->n_artifacts; i++)
+		fprintf(out, "  %-20s %s\n", rd->artifacts[i].name, rd->artifacts[i].path);
+}
+
+void run_show(const struct run_data *rd, FILE *out)
+{
+	struct run_stats st;
+
+	run_stats_compute(rd, &st);
+	show_run(&rd->run, out);
+	show_steps(rd, &st, out);
+	show_checks(rd, out);
+	show_anomalies(rd, &st, out);
+	show_workload(rd, &st, out);
+	show_states(rd, &st, out);
+	show_artifacts(rd, out);
 	run_stats_release(&st);
 }
 
