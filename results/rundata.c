@@ -491,24 +491,21 @@ static int cmp_kind_count(const void *x, const void *y)
 	return strcmp(a->kind, b->kind);
 }
 
-void run_stats_compute(const struct run_data *rd, struct run_stats *st)
+/* The timeline: from the earliest of the run's start, its first workload
+ * second and its first step to the latest of their ends and of the state
+ * records. The first and last workload seconds go to *t_first and *t_last
+ * (0 and -1 when there is none). */
+static void stats_timeline(const struct run_data *rd, struct run_stats *st, int64_t *t_first, int64_t *t_last)
 {
-	int64_t t_first = 0, t_last = -1;
-	int64_t p99_n[PHASE_COUNT] = { 0 };
-	double p99_sum[PHASE_COUNT] = { 0 };
-	double first_fault;
-
-	memset(st, 0, sizeof(*st));
-	/* the timeline */
 	st->t_begin = rd->run.started_at;
 	st->t_end = isnan(rd->run.ended_at) ? rd->run.started_at : rd->run.ended_at;
 	if (rd->n_seconds) {
-		t_first = rd->seconds[0].t;
-		t_last = rd->seconds[rd->n_seconds - 1].t;
-		if ((double)t_first < st->t_begin || isnan(st->t_begin))
-			st->t_begin = (double)t_first;
-		if ((double)(t_last + 1) > st->t_end || isnan(st->t_end))
-			st->t_end = (double)(t_last + 1);
+		*t_first = rd->seconds[0].t;
+		*t_last = rd->seconds[rd->n_seconds - 1].t;
+		if ((double)*t_first < st->t_begin || isnan(st->t_begin))
+			st->t_begin = (double)*t_first;
+		if ((double)(*t_last + 1) > st->t_end || isnan(st->t_end))
+			st->t_end = (double)(*t_last + 1);
 	}
 	for (size_t i = 0; i < rd->n_steps; i++) {
 		if (rd->steps[i].started_at < st->t_begin)
@@ -519,11 +516,16 @@ void run_stats_compute(const struct run_data *rd, struct run_stats *st)
 	for (size_t i = 0; i < rd->n_states; i++)
 		if (rd->states[i].t > st->t_end)
 			st->t_end = rd->states[i].t;
+}
 
-	fault_windows(rd, st);
-	first_fault = st->n_faults ? st->faults[0].start : INFINITY;
+/* Totals, and per phase (before, during, after the faults, and all) the
+ * seconds, ok count, tps and mean per-second p99. Needs the fault windows. */
+static void stats_phases(const struct run_data *rd, struct run_stats *st)
+{
+	int64_t p99_n[PHASE_COUNT] = { 0 };
+	double p99_sum[PHASE_COUNT] = { 0 };
+	double first_fault = st->n_faults ? st->faults[0].start : INFINITY;
 
-	/* phases and totals */
 	for (size_t i = 0; i < rd->n_seconds; i++) {
 		const struct second_row *w = &rd->seconds[i];
 		enum phase ph = (double)(w->t + 1) <= first_fault ? PHASE_BEFORE
@@ -548,33 +550,39 @@ void run_stats_compute(const struct run_data *rd, struct run_stats *st)
 		p->tps = p->seconds ? (double)p->ok / (double)p->seconds : NAN;
 		p->p99 = p99_n[k] ? p99_sum[k] / (double)p99_n[k] : NAN;
 	}
+}
 
-	/* unavailability: seconds with ok = 0 (or no row) between first and last */
-	{
-		size_t i = 0;
-		struct unavail_window *cur = NULL;
-		for (int64_t t = t_first; t <= t_last; t++) {
-			int64_t ok = 0;
-			while (i < rd->n_seconds && rd->seconds[i].t < t)
-				i++;
-			if (i < rd->n_seconds && rd->seconds[i].t == t)
-				ok = rd->seconds[i].ok;
-			if (ok > 0) {
-				cur = NULL;
-				continue;
-			}
-			if (!cur) {
-				cur = push(&st->unavail, &st->n_unavail, sizeof(*cur));
-				cur->start = t;
-			}
-			cur->seconds++;
-			st->unavail_seconds++;
-			if (cur->seconds > st->longest_unavail)
-				st->longest_unavail = cur->seconds;
+/* Unavailability: seconds with ok = 0 (or no row) between the first and the
+ * last workload second, as windows of consecutive seconds. */
+static void stats_unavailability(const struct run_data *rd, struct run_stats *st, int64_t t_first, int64_t t_last)
+{
+	size_t i = 0;
+	struct unavail_window *cur = NULL;
+
+	for (int64_t t = t_first; t <= t_last; t++) {
+		int64_t ok = 0;
+		while (i < rd->n_seconds && rd->seconds[i].t < t)
+			i++;
+		if (i < rd->n_seconds && rd->seconds[i].t == t)
+			ok = rd->seconds[i].ok;
+		if (ok > 0) {
+			cur = NULL;
+			continue;
 		}
+		if (!cur) {
+			cur = push(&st->unavail, &st->n_unavail, sizeof(*cur));
+			cur->start = t;
+		}
+		cur->seconds++;
+		st->unavail_seconds++;
+		if (cur->seconds > st->longest_unavail)
+			st->longest_unavail = cur->seconds;
 	}
+}
 
-	/* recoveries */
+/* For each fault: time to the first second with ok > 0 and to Synced. */
+static void stats_recoveries(const struct run_data *rd, struct run_stats *st)
+{
 	st->worst_first_ok = NAN;
 	st->recoveries = xcalloc(st->n_faults ? st->n_faults : 1, sizeof(*st->recoveries));
 	for (size_t f = 0; f < st->n_faults; f++) {
@@ -592,8 +600,11 @@ void run_stats_compute(const struct run_data *rd, struct run_stats *st)
 		if (!isnan(r->to_first_ok) && (isnan(st->worst_first_ok) || r->to_first_ok > st->worst_first_ok))
 			st->worst_first_ok = r->to_first_ok;
 	}
+}
 
-	/* anomalies by kind */
+/* Anomalies counted by kind (sorted by cmp_kind_count), lost and phantom. */
+static void stats_anomalies(const struct run_data *rd, struct run_stats *st)
+{
 	for (size_t i = 0; i < rd->n_anomalies; i++) {
 		const struct anomaly_row *a = &rd->anomalies[i];
 		struct kind_count *kc = NULL;
@@ -613,6 +624,19 @@ void run_stats_compute(const struct run_data *rd, struct run_stats *st)
 	}
 	if (st->n_kinds > 1)
 		qsort(st->kinds, st->n_kinds, sizeof(*st->kinds), cmp_kind_count);
+}
+
+void run_stats_compute(const struct run_data *rd, struct run_stats *st)
+{
+	int64_t t_first = 0, t_last = -1;
+
+	memset(st, 0, sizeof(*st));
+	stats_timeline(rd, st, &t_first, &t_last);
+	fault_windows(rd, st);
+	stats_phases(rd, st);
+	stats_unavailability(rd, st, t_first, t_last);
+	stats_recoveries(rd, st);
+	stats_anomalies(rd, st);
 	for (size_t i = 0; i < rd->n_checks; i++)
 		if (!check_met(&rd->checks[i]))
 			st->checks_unmet++;
