@@ -936,72 +936,93 @@ static void hist_line(struct strbuf *sb, size_t index, const struct hist_op *op,
 	sb_puts(sb, "}\n");
 }
 
-int report_history(const char *journal_path, const char *out_path)
+/* One journal record as a history operation; its rows become one EDN
+ * vector of strings like "+purchases:12" or "-credits:3-5". */
+static void history_op(struct hist_op *op, const struct txn_record *rec)
+{
+	struct strbuf rows = { 0 };
+
+	memset(op, 0, sizeof(*op));
+	op->txn = rec->txn;
+	op->kind = rec->kind;
+	op->outcome = rec->outcome;
+	op->start = rec->start_ns;
+	op->end = rec->end_ns < rec->start_ns ? rec->start_ns : rec->end_ns;
+	op->err = rec->err;
+	op->node = xstrdup(rec->node);
+	sb_puts(&rows, "[");
+	for (size_t i = 0; i < rec->n_rows; i++) {
+		const struct row_ref *rr = &rec->rows[i];
+		char one[96];
+		if (rr->first == rr->last)
+			snprintf(one, sizeof(one), "%c%s:%lld", rr->op, row_table_name(rr->table),
+				 (long long)rr->first);
+		else
+			snprintf(one, sizeof(one), "%c%s:%lld-%lld", rr->op, row_table_name(rr->table),
+				 (long long)rr->first, (long long)rr->last);
+		if (i)
+			sb_puts(&rows, " ");
+		edn_string(&rows, one);
+	}
+	sb_puts(&rows, "]");
+	op->rows = sb_detach(&rows);
+}
+
+/* Every record of the journal as an operation, into *ops (*n of them, the
+ * caller frees them even on failure) and the earliest start into *t0 (0
+ * when there is none). */
+static int history_read(const char *journal_path, struct hist_op **ops, size_t *n, int64_t *t0)
 {
 	struct journal_reader *jr = journal_open(journal_path);
 	struct txn_record rec;
-	struct hist_op *ops = NULL;
-	struct hist_event *ev = NULL;
-	size_t n = 0, cap = 0;
-	int64_t t0 = INT64_MAX;
-	char *tmp = NULL;
-	FILE *f = NULL;
-	int rc = -1, r;
+	size_t cap = 0;
+	int r;
 
+	*t0 = INT64_MAX;
 	if (!jr)
 		return -1;
 	txn_record_init(&rec);
 	while ((r = journal_next(jr, &rec)) == 1) {
-		struct hist_op *op;
-		struct strbuf rows = { 0 };
-		if (n == cap) {
+		if (*n == cap) {
 			cap = cap ? cap * 2 : 1024;
-			ops = xrealloc(ops, cap * sizeof(*ops));
+			*ops = xrealloc(*ops, cap * sizeof(**ops));
 		}
-		op = &ops[n++];
-		memset(op, 0, sizeof(*op));
-		op->txn = rec.txn;
-		op->kind = rec.kind;
-		op->outcome = rec.outcome;
-		op->start = rec.start_ns;
-		op->end = rec.end_ns < rec.start_ns ? rec.start_ns : rec.end_ns;
-		op->err = rec.err;
-		op->node = xstrdup(rec.node);
-		sb_puts(&rows, "[");
-		for (size_t i = 0; i < rec.n_rows; i++) {
-			const struct row_ref *rr = &rec.rows[i];
-			char one[96];
-			if (rr->first == rr->last)
-				snprintf(one, sizeof(one), "%c%s:%lld", rr->op, row_table_name(rr->table),
-					 (long long)rr->first);
-			else
-				snprintf(one, sizeof(one), "%c%s:%lld-%lld", rr->op, row_table_name(rr->table),
-					 (long long)rr->first, (long long)rr->last);
-			if (i)
-				sb_puts(&rows, " ");
-			edn_string(&rows, one);
-		}
-		sb_puts(&rows, "]");
-		op->rows = sb_detach(&rows);
-		if (op->start < t0)
-			t0 = op->start;
+		history_op(&(*ops)[*n], &rec);
+		if ((*ops)[*n].start < *t0)
+			*t0 = (*ops)[*n].start;
+		(*n)++;
 	}
 	txn_record_release(&rec);
 	journal_reader_free(jr);
 	if (r < 0)
-		goto out;
-	if (!n)
-		t0 = 0;
+		return -1;
+	if (!*n)
+		*t0 = 0;
+	return 0;
+}
 
-	assign_processes(ops, n);
-	ev = xcalloc(n ? 2 * n : 1, sizeof(*ev));
+/* Each operation's invocation and completion, in time order. Returns
+ * malloc'd, 2 * n events. */
+static struct hist_event *history_events(const struct hist_op *ops, size_t n)
+{
+	struct hist_event *ev = xcalloc(n ? 2 * n : 1, sizeof(*ev));
+
 	for (size_t i = 0; i < n; i++) {
 		ev[2 * i] = (struct hist_event){ ops[i].start, 0, i };
 		ev[2 * i + 1] = (struct hist_event){ ops[i].end, 1, i };
 	}
 	qsort(ev, 2 * n, sizeof(*ev), cmp_event);
+	return ev;
+}
 
-	tmp = xasprintf("%s.tmp.%d", out_path, (int)getpid());
+/* Write the history to out_path atomically (temporary file, fsync, rename). */
+static int history_write(const char *out_path, const struct hist_op *ops, const struct hist_event *ev, size_t n,
+			 int64_t t0)
+{
+	char *tmp = xasprintf("%s.tmp.%d", out_path, (int)getpid());
+	FILE *f;
+	int rc = -1;
+
 	if (!(f = fopen(tmp, "w"))) {
 		lab_error("cannot write '%s': %s", tmp, strerror(errno));
 		goto out;
@@ -1037,9 +1058,26 @@ int report_history(const char *journal_path, const char *out_path)
 out:
 	if (f)
 		fclose(f);
-	if (rc < 0 && tmp)
+	if (rc < 0)
 		unlink(tmp);
 	free(tmp);
+	return rc;
+}
+
+int report_history(const char *journal_path, const char *out_path)
+{
+	struct hist_op *ops = NULL;
+	struct hist_event *ev = NULL;
+	size_t n = 0;
+	int64_t t0;
+	int rc = -1;
+
+	if (history_read(journal_path, &ops, &n, &t0) < 0)
+		goto out;
+	assign_processes(ops, n);
+	ev = history_events(ops, n);
+	rc = history_write(out_path, ops, ev, n, t0);
+out:
 	for (size_t i = 0; i < n; i++) {
 		free(ops[i].node);
 		free(ops[i].rows);
