@@ -108,18 +108,15 @@ static int load_run(struct resultsdb *db, int64_t run, struct run_row *r)
 	return 0;
 }
 
-struct run_data *run_data_load(struct resultsdb *db, int64_t run)
+/* The steps, in the order they started. */
+static int load_steps(struct resultsdb *db, int64_t run, struct run_data *rd)
 {
-	struct run_data *rd = xcalloc(1, sizeof(*rd));
 	sqlite3_stmt *st;
 	int rc;
 
-	if (load_run(db, run, &rd->run) < 0)
-		goto fail;
-
 	if (!(st = query(db, "SELECT id, seq, action, node, started_at, ended_at, outcome, detail"
 			     " FROM steps WHERE run_id = ? ORDER BY started_at, id", run)))
-		goto fail;
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct step_row *s = push(&rd->steps, &rd->n_steps, sizeof(*s));
 		s->id = sqlite3_column_int64(st, 0);
@@ -131,12 +128,18 @@ struct run_data *run_data_load(struct resultsdb *db, int64_t run)
 		s->outcome = col_text(st, 6);
 		s->detail = col_text(st, 7);
 	}
-	if (finish(db, st, rc) < 0)
-		goto fail;
+	return finish(db, st, rc);
+}
+
+/* One row per checker that ran. */
+static int load_checks(struct resultsdb *db, int64_t run, struct run_data *rd)
+{
+	sqlite3_stmt *st;
+	int rc;
 
 	if (!(st = query(db, "SELECT checker, expected, actual, anomalies, details FROM checks"
 			     " WHERE run_id = ? ORDER BY id", run)))
-		goto fail;
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct check_row *c = push(&rd->checks, &rd->n_checks, sizeof(*c));
 		c->checker = col_text(st, 0);
@@ -145,12 +148,18 @@ struct run_data *run_data_load(struct resultsdb *db, int64_t run)
 		c->anomalies = sqlite3_column_int64(st, 3);
 		c->details = col_text(st, 4);
 	}
-	if (finish(db, st, rc) < 0)
-		goto fail;
+	return finish(db, st, rc);
+}
+
+/* Every anomaly a checker recorded. */
+static int load_anomalies(struct resultsdb *db, int64_t run, struct run_data *rd)
+{
+	sqlite3_stmt *st;
+	int rc;
 
 	if (!(st = query(db, "SELECT id, checker, kind, tbl, row_id, txn_id, node, detail"
 			     " FROM anomalies WHERE run_id = ? ORDER BY id", run)))
-		goto fail;
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct anomaly_row *a = push(&rd->anomalies, &rd->n_anomalies, sizeof(*a));
 		a->id = sqlite3_column_int64(st, 0);
@@ -162,12 +171,18 @@ struct run_data *run_data_load(struct resultsdb *db, int64_t run)
 		a->node = col_text(st, 6);
 		a->detail = col_text(st, 7);
 	}
-	if (finish(db, st, rc) < 0)
-		goto fail;
+	return finish(db, st, rc);
+}
+
+/* The workload's per-second figures. */
+static int load_seconds(struct resultsdb *db, int64_t run, struct run_data *rd)
+{
+	sqlite3_stmt *st;
+	int rc;
 
 	if (!(st = query(db, "SELECT t, ok, failed, unknown, p50_ms, p95_ms, p99_ms"
 			     " FROM workload_seconds WHERE run_id = ? ORDER BY t", run)))
-		goto fail;
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct second_row *w = push(&rd->seconds, &rd->n_seconds, sizeof(*w));
 		w->t = sqlite3_column_int64(st, 0);
@@ -178,12 +193,18 @@ struct run_data *run_data_load(struct resultsdb *db, int64_t run)
 		w->p95 = col_real(st, 5);
 		w->p99 = col_real(st, 6);
 	}
-	if (finish(db, st, rc) < 0)
-		goto fail;
+	return finish(db, st, rc);
+}
+
+/* The node states the runner recorded after each step. */
+static int load_states(struct resultsdb *db, int64_t run, struct run_data *rd)
+{
+	sqlite3_stmt *st;
+	int rc;
 
 	if (!(st = query(db, "SELECT t, node, state, detail FROM node_states WHERE run_id = ?"
 			     " ORDER BY t, node", run)))
-		goto fail;
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct state_row *s = push(&rd->states, &rd->n_states, sizeof(*s));
 		s->t = sqlite3_column_double(st, 0);
@@ -191,22 +212,37 @@ struct run_data *run_data_load(struct resultsdb *db, int64_t run)
 		s->state = col_text(st, 2);
 		s->detail = col_text(st, 3);
 	}
-	if (finish(db, st, rc) < 0)
-		goto fail;
+	return finish(db, st, rc);
+}
+
+/* Files kept with the run. */
+static int load_artifacts(struct resultsdb *db, int64_t run, struct run_data *rd)
+{
+	sqlite3_stmt *st;
+	int rc;
 
 	if (!(st = query(db, "SELECT name, path FROM artifacts WHERE run_id = ? ORDER BY rowid", run)))
-		goto fail;
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct artifact_row *a = push(&rd->artifacts, &rd->n_artifacts, sizeof(*a));
 		a->name = col_text(st, 0);
 		a->path = col_text(st, 1);
 	}
-	if (finish(db, st, rc) < 0)
-		goto fail;
+	return finish(db, st, rc);
+}
+
+/* The run's row, then each of its tables; NULL (reported) if any query fails. */
+struct run_data *run_data_load(struct resultsdb *db, int64_t run)
+{
+	struct run_data *rd = xcalloc(1, sizeof(*rd));
+
+	if (load_run(db, run, &rd->run) < 0 || load_steps(db, run, rd) < 0 || load_checks(db, run, rd) < 0 ||
+	    load_anomalies(db, run, rd) < 0 || load_seconds(db, run, rd) < 0 || load_states(db, run, rd) < 0 ||
+	    load_artifacts(db, run, rd) < 0) {
+		run_data_free(rd);
+		return NULL;
+	}
 	return rd;
-fail:
-	run_data_free(rd);
-	return NULL;
 }
 
 void run_data_free(struct run_data *rd)
