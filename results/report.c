@@ -347,12 +347,12 @@ static void rate_chart(struct strbuf *sb, const struct run_data *rd, const struc
 	sb_puts(sb, "</svg>\n");
 }
 
-static void latency_chart(struct strbuf *sb, const struct run_data *rd, const struct run_stats *st,
-			  const struct xscale *x)
+/* The powers of ten the latency axis spans: from below the lowest to above
+ * the highest latency of a second with ok transactions (1 ms .. 10 ms when
+ * there is none). */
+static void latency_decades(const struct run_data *rd, double *dlo, double *dhi)
 {
-	static const char *const names[] = { "p50", "p95", "p99" };
-	const double top = 30, h = 170, height = top + h + 30;
-	double lo = 1e9, hi = 0, dlo, dhi;
+	double lo = 1e9, hi = 0;
 
 	for (size_t i = 0; i < rd->n_seconds; i++) {
 		const struct second_row *w = &rd->seconds[i];
@@ -371,10 +371,20 @@ static void latency_chart(struct strbuf *sb, const struct run_data *rd, const st
 		lo = 1;
 		hi = 10;
 	}
-	dlo = floor(log10(lo < 0.01 ? 0.01 : lo));
-	dhi = ceil(log10(hi));
-	if (dhi <= dlo)
-		dhi = dlo + 1;
+	*dlo = floor(log10(lo < 0.01 ? 0.01 : lo));
+	*dhi = ceil(log10(hi));
+	if (*dhi <= *dlo)
+		*dhi = *dlo + 1;
+}
+
+static void latency_chart(struct strbuf *sb, const struct run_data *rd, const struct run_stats *st,
+			  const struct xscale *x)
+{
+	static const char *const names[] = { "p50", "p95", "p99" };
+	const double top = 30, h = 170, height = top + h + 30;
+	double dlo, dhi;
+
+	latency_decades(rd, &dlo, &dhi);
 #define LY(v) (top + h - h * (log10((v) < 0.01 ? 0.01 : (v)) - dlo) / (dhi - dlo))
 	sb_printf(sb, "<svg id=\"latency-chart\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\""
 		      " height=\"%.0f\" viewBox=\"0 0 %d %.0f\" role=\"img\" aria-label=\"latency\">",
