@@ -22,6 +22,9 @@
 
 #include "checker.h"
 #include "cluster.h"
+#include "sha256.h"
+#include "signals.h"
+#include "words.h"
 
 struct strlist {
 	char **v;
@@ -205,17 +208,5 @@ void scenario_purpose(const struct scenario *sc, char *buf, size_t size);
 void node_set_format(const struct node_set *ns, char *buf, size_t size);
 /* Number of nodes in a set and the i-th (0-based) of them. */
 int node_set_count(const struct node_set *ns);
-
-/* Edit distance (Levenshtein), for "did you mean". */
-size_t edit_distance(const char *a, const char *b);
-/* The candidate nearest to word, or NULL when none is near enough. */
-const char *nearest_word(const char *word, const char *const *candidates, size_t n);
-
-/* SHA-256 of a buffer as 64 hex digits + NUL. */
-void sha256_hex(const void *data, size_t len, char out[65]);
-
-/* Signal names: "KILL" -> SIGKILL; -1 if unknown. */
-int signal_from_name(const char *s);
-const char *signal_name(int sig);
 
 #endif
