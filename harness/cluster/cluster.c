@@ -595,6 +595,7 @@ int nodes_hard_reset(struct cluster *c, const int *nodes, size_t n, struct strbu
 	bool frozen[LAB_MAX_NODES + 1] = { false };
 	int n_frozen = 0, rc = 0;
 	int64_t t0 = mono_ns();
+	struct strbuf notes = { 0 };
 
 	for (size_t i = 0; i < n; i++)
 		if (check_node(c, nodes[i]) < 0)
@@ -626,6 +627,8 @@ int nodes_hard_reset(struct cluster *c, const int *nodes, size_t n, struct strbu
 			break;
 		}
 		frozen[nodes[i]] = false;
+		if (c->note[0])
+			sb_printf(&notes, "%s%s", notes.len ? "; " : "", c->note);
 		if (detail)
 			sb_printf(detail, "%snode %d (pid %d) reset",
 				  detail->len && detail->buf[detail->len - 1] != ' ' ? ", " : "", nodes[i], (int)pid);
@@ -634,6 +637,10 @@ int nodes_hard_reset(struct cluster *c, const int *nodes, size_t n, struct strbu
 	for (int k = 1; k <= LAB_MAX_NODES; k++)
 		if (frozen[k] && c->backend->node_pid(c, k) > 0)
 			c->backend->node_signal(c, k, SIGCONT);
+	/* The account of every cut, for the step's detail. */
+	if (notes.len)
+		lab_strlcpy(c->note, notes.buf, sizeof(c->note));
+	sb_release(&notes);
 	return rc;
 }
 

@@ -1,6 +1,8 @@
 /*
- * actions.c — what each scenario action does, as one function per action in
- * a table indexed by enum sc_action, and the executor of the undo stack.
+ * actions.c — the faults table: every scenario action's descriptor (name,
+ * options, flavors, help, effect on its nodes, undo, function) in
+ * sc_actions[], the function that does each, and the executor of the undo
+ * stack.
  *
  * Rule for every fault: its undo is registered on the runner's undo stack
  * BEFORE the fault is applied (a partition registers "heal", a pause
@@ -16,6 +18,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -507,7 +510,7 @@ static int act_wipe(struct runner *r, const struct sc_step *st, size_t seq, stru
 static bool later_check_runs(const struct scenario *sc, size_t seq, const char *checker)
 {
 	for (size_t i = seq; i < sc->n_steps; i++) /* seq is 1-based: steps after it */
-		if (sc->steps[i].action && sc->steps[i].action->kind == ACT_CHECK)
+		if (sc->steps[i].action && (sc->steps[i].action->flags & SC_A_CHECK))
 			for (size_t c = 0; c < sc->steps[i].checks.n; c++)
 				if (!strcmp(sc->steps[i].checks.v[c], checker))
 					return true;
@@ -618,40 +621,126 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 }
 
 /* ------------------------------------------------------------------ */
+/* The faults table: every action's options (each also takes `outcome`)
+ * and its row. Adding an action is a function above, its option table and
+ * one row here. */
 
-typedef int (*action_fn)(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *detail);
+static const char *const f_async[] = { "async", "semisync", NULL };
+static const char *const f_galera[] = { "galera", NULL };
+static const char *const v_transfer[] = { "ist", "sst", "none", "any", NULL };
+static const char *const v_outcome[] = { "ok", "error", "any", NULL };
+static const char *const v_wait_for[] = { "synced", "primary", "non-primary", "down", NULL };
+static const char *const v_wl_op[] = { "start", "stop", NULL };
+#define S(f) offsetof(struct sc_step, f)
+#define OUTCOME { "outcome", SC_STRING, S(outcome), "ok", 0, 0, v_outcome, 0, NULL, 0, "what the step itself must do: ok, error (e.g. a start the database must refuse) or any" }
+#define NODE_REQ(h) { "node", SC_NODES, S(nodes), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, h }
+#define NODE_ONE(h) { "node", SC_NODES, S(nodes), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_SINGLE, NULL, 0, h }
 
-static const action_fn action_table[] = {
-	[ACT_WORKLOAD] = act_workload,
-	[ACT_SLEEP] = act_sleep,
-	[ACT_SNAPSHOT] = act_snapshot,
-	[ACT_KILL] = act_kill,
-	[ACT_STOP] = act_stop,
-	[ACT_START] = act_start,
-	[ACT_HARD_RESET] = act_hard_reset,
-	[ACT_PAUSE] = act_pause,
-	[ACT_RESUME] = act_resume,
-	[ACT_DISK_CACHE] = act_disk_cache,
-	[ACT_DELETE_FILE] = act_delete_file,
-	[ACT_EDIT_GRASTATE] = act_edit_grastate,
-	[ACT_PARTITION] = act_partition,
-	[ACT_HEAL] = act_heal,
-	[ACT_REVERT] = act_revert,
-	[ACT_BOOTSTRAP] = act_bootstrap,
-	[ACT_WAIT] = act_wait,
-	[ACT_CHECK] = act_check,
-	[ACT_PROMOTE] = act_promote,
-	[ACT_REJOIN] = act_rejoin,
-	[ACT_WIPE] = act_wipe,
+static const struct sc_option a_workload[] = {
+	{ "op", SC_STRING, S(op), NULL, 0, 0, v_wl_op, SC_F_REQUIRED, NULL, 0, "start or stop the workload" }, OUTCOME };
+static const struct sc_option a_sleep[] = {
+	{ "duration", SC_DURATION, S(duration_ms), NULL, 0, SC_DAY_MS, NULL, SC_F_REQUIRED, NULL, 0, "how long" }, OUTCOME };
+static const struct sc_option a_snapshot[] = {
+	NODE_REQ("stopped nodes to copy"),
+	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT, NULL, 0, "snapshot name" }, OUTCOME };
+static const struct sc_option a_kill[] = {
+	NODE_REQ("nodes to signal"),
+	{ "signal", SC_SIGNAL, S(signal), "KILL", 0, 0, NULL, 0, NULL, 0, "signal name or number" }, OUTCOME };
+static const struct sc_option a_node_only[] = { NODE_REQ("nodes"), OUTCOME };
+static const struct sc_option a_start[] = {
+	NODE_REQ("nodes to start"),
+	{ "transfer", SC_STRING, S(transfer), "any", 0, 0, v_transfer, 0, NULL, 0, "how each node must catch up (from its error log): ist, sst, none or any; else a finding" }, OUTCOME };
+static const struct sc_option a_pause[] = {
+	NODE_REQ("nodes to freeze (SIGSTOP)"),
+	{ "duration", SC_DURATION, S(duration_ms), "0", 0, SC_DAY_MS, NULL, 0, NULL, 0, "resume after this long; 0 = at a resume step" }, OUTCOME };
+static const struct sc_option a_disk_cache[] = {
+	NODE_REQ("nodes"),
+	{ "mode", SC_STRING, S(mode), NULL, 0, 0, sc_cache_modes, SC_F_REQUIRED, NULL, 0, "disk cache mode" }, OUTCOME };
+static const struct sc_option a_delete_file[] = {
+	NODE_REQ("nodes"),
+	{ "path", SC_STRING, S(path), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_RELPATH, NULL, 0, "file relative to the datadir, e.g. ib_logfile0" }, OUTCOME };
+static const struct sc_option a_edit_grastate[] = {
+	NODE_REQ("nodes"),
+	{ "seqno", SC_INT, S(seqno), NULL, -1, INT64_MAX, NULL, 0, NULL, 0, "seqno to write (-1: unknown, as after a crash)" },
+	{ "safe_to_bootstrap", SC_INT, S(safe_to_bootstrap), NULL, 0, 1, NULL, 0, NULL, 0, "0 or 1" }, OUTCOME };
+static const struct sc_option a_partition[] = {
+	{ "groups", SC_GROUPS, S(group_of), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, "lists of nodes that can still talk, e.g. [[1], [2, 3]]" }, OUTCOME };
+static const struct sc_option a_heal[] = { OUTCOME };
+static const struct sc_option a_revert[] = {
+	NODE_REQ("stopped nodes to roll back"),
+	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT, NULL, 0, "an earlier snapshot of the same node" }, OUTCOME };
+static const struct sc_option a_bootstrap[] = {
+	NODE_ONE("the node that starts a new Primary component"),
+	{ "force", SC_BOOL, S(force), "false", 0, 0, NULL, 0, NULL, 0, "set safe_to_bootstrap: 1 in grastate.dat first" }, OUTCOME };
+static const struct sc_option a_wait[] = {
+	{ "for", SC_STRING, S(for_state), NULL, 0, 0, v_wait_for, SC_F_REQUIRED, NULL, 0, "state to wait for" },
+	{ "node", SC_NODES, S(nodes), "all", 0, 0, NULL, 0, NULL, 0, "nodes that must reach it" },
+	{ "timeout", SC_DURATION, S(timeout_ms), "120s", 100, SC_DAY_MS, NULL, 0, NULL, 0, "give up (the step fails) after this long" }, OUTCOME };
+static const struct sc_option a_check[] = {
+	{ "checks", SC_LIST, S(checks), NULL, 0, 0, sc_checker_names, SC_F_REQUIRED, NULL, 0, "checkers to run" },
+	{ "expect", SC_EXPECT, S(expect), NULL, 0, 0, NULL, 0, NULL, 0, "expectations for this check step (else the scenario's expect:)" }, OUTCOME };
+static const struct sc_option a_one_node[] = { NODE_ONE("the node"), OUTCOME };
+
+
+static const char *edit_grastate_valid(const struct sc_step *st)
+{
+	return st->seqno == SC_SEQNO_KEEP && st->safe_to_bootstrap < 0
+		       ? "'edit-grastate' needs 'seqno' or 'safe_to_bootstrap'" : NULL;
+}
+
+/* One row per action: name, shorthand key, options, flavors, help, what it
+ * does to its nodes, flags, what the runner undoes if the scenario does not,
+ * a cross-key rule, the function. */
+#define ROW(n, sh, tbl, fl, h, eff, flg, un, val, fn) { n, sh, tbl, ARRAY_SIZE(tbl), fl, h, eff, flg, un, val, fn }
+const struct sc_action_desc sc_actions[] = {
+	ROW("workload", "op", a_workload, NULL, "start or stop the workload (workload: start)",
+	    SC_EFFECT_NONE, SC_A_KEEPS_NODES | SC_A_WORKLOAD, "stop the workload", NULL, act_workload),
+	ROW("sleep", "duration", a_sleep, NULL, "wait, interruptibly (sleep: 10s)",
+	    SC_EFFECT_NONE, SC_A_KEEPS_NODES, NULL, NULL, act_sleep),
+	ROW("snapshot", NULL, a_snapshot, NULL, "copy a stopped node's datadir under a name",
+	    SC_EFFECT_NEEDS_DOWN, SC_A_KEEPS_NODES | SC_A_TAKES_SNAPSHOT, NULL, NULL, act_snapshot),
+	ROW("kill", "node", a_kill, NULL, "send a signal to the node's server (default KILL)",
+	    SC_EFFECT_DOWN, 0, "start the node if the cluster is kept (--keep); resume it after STOP", NULL, act_kill),
+	ROW("stop", "node", a_node_only, NULL, "clean shutdown",
+	    SC_EFFECT_DOWN, 0, "start the node if the cluster is kept (--keep)", NULL, act_stop),
+	ROW("start", "node", a_start, NULL, "start; after a crash recover the position first; all: bootstrap the most advanced",
+	    SC_EFFECT_UP, 0, NULL, NULL, act_start),
+	ROW("hard-reset", "node", a_node_only, NULL, "power loss: processes die at once, un-synced writes are lost; several nodes lose power together",
+	    SC_EFFECT_DOWN, 0, "start the node if the cluster is kept (--keep)", NULL, act_hard_reset),
+	ROW("pause", "node", a_pause, NULL, "freeze the server (SIGSTOP)",
+	    SC_EFFECT_NONE, SC_A_KEEPS_NODES, "resume the node", NULL, act_pause),
+	ROW("resume", "node", a_node_only, NULL, "thaw a paused server (SIGCONT)",
+	    SC_EFFECT_NONE, 0, NULL, NULL, act_resume),
+	ROW("disk-cache", NULL, a_disk_cache, NULL, "change the disk cache mode",
+	    SC_EFFECT_NONE, SC_A_KEEPS_NODES, "restore the node's cache mode", NULL, act_disk_cache),
+	ROW("delete-file", NULL, a_delete_file, NULL, "delete a file in the datadir",
+	    SC_EFFECT_NONE, 0, NULL, NULL, act_delete_file),
+	ROW("edit-grastate", NULL, a_edit_grastate, f_galera, "edit grastate.dat of a stopped node",
+	    SC_EFFECT_NONE, 0, NULL, edit_grastate_valid, act_edit_grastate),
+	ROW("partition", "groups", a_partition, NULL, "cut the network between groups of nodes",
+	    SC_EFFECT_NONE, 0, "heal", NULL, act_partition),
+	ROW("heal", NULL, a_heal, NULL, "remove every partition",
+	    SC_EFFECT_NONE, 0, NULL, NULL, act_heal),
+	ROW("revert", NULL, a_revert, NULL, "roll a stopped node back to a snapshot",
+	    SC_EFFECT_NEEDS_DOWN, SC_A_NEEDS_SNAPSHOT, NULL, NULL, act_revert),
+	ROW("bootstrap", "node", a_bootstrap, f_galera, "start a node as a new Primary component",
+	    SC_EFFECT_UP, 0, NULL, NULL, act_bootstrap),
+	ROW("wait", NULL, a_wait, NULL, "wait until nodes reach a state",
+	    SC_EFFECT_NONE, 0, NULL, NULL, act_wait),
+	ROW("check", "checks", a_check, NULL, "run checkers (check: [invariants, durability])",
+	    SC_EFFECT_NONE, SC_A_KEEPS_NODES | SC_A_CHECK, NULL, NULL, act_check),
+	ROW("promote", "node", a_one_node, f_async, "make a replica the primary",
+	    SC_EFFECT_NONE, 0, NULL, NULL, act_promote),
+	ROW("rejoin", "node", a_one_node, f_async, "make an old primary a replica of the current one",
+	    SC_EFFECT_UP, 0, NULL, NULL, act_rejoin),
+	ROW("wipe", "node", a_node_only, NULL, "empty a stopped node's datadir, so its next start takes a full state transfer",
+	    SC_EFFECT_NEEDS_DOWN, 0, NULL, NULL, act_wipe),
 };
+const size_t sc_n_actions = ARRAY_SIZE(sc_actions);
 
 int action_run(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *detail)
 {
-	if ((size_t)st->action->kind >= ARRAY_SIZE(action_table) || !action_table[st->action->kind]) {
-		lab_error("action '%s' has no implementation", st->action->name);
-		return -1;
-	}
-	return action_table[st->action->kind](r, st, seq, detail);
+	return st->action->run(r, st, seq, detail);
 }
 
 /* The undo stack's executor. */

@@ -33,20 +33,14 @@
  * lab_checkers[]) before the first parse: no second list of their names. */
 static const char *v_flavors[LAB_MAX_PLUGINS + 1];
 static const char *v_backends[LAB_MAX_PLUGINS + 1];
-static const char *v_checkers[LAB_MAX_CHECKERS + 1];
-static const char *const v_cache[] = { "none", "writethrough", "writeback", "unsafe", "directsync", NULL };
+const char *sc_checker_names[LAB_MAX_CHECKERS + 1];
+const char *const sc_cache_modes[] = { "none", "writethrough", "writeback", "unsafe", "directsync", NULL };
 static const char *const v_workloads[] = { "bank", NULL };
 static const char *const v_update[] = { "relative", "read_modify_write", NULL };
 static const char *const v_lock[] = { "none", "for_update", NULL };
-static const char *const v_wl_op[] = { "start", "stop", NULL };
-static const char *const v_wait_for[] = { "synced", "primary", "non-primary", "down", NULL };
-static const char *const v_outcome[] = { "ok", "error", "any", NULL };
-static const char *const v_transfer[] = { "ist", "sst", "none", "any", NULL };
 static const char *const v_cleanup[] = { "restart", "leave", NULL };
-static const char *const f_async[] = { "async", "semisync", NULL };
-static const char *const f_galera[] = { "galera", NULL };
 
-#define DAY_MS (24LL * 3600 * 1000)
+#define DAY_MS SC_DAY_MS
 #define O(type, field) offsetof(type, field)
 #define SECTION(tbl) tbl, ARRAY_SIZE(tbl)
 
@@ -72,7 +66,7 @@ static const struct sc_option t_cluster[] = {
 	{ "backend", SC_STRING, O(struct sc_cluster, backend), "local", 0, 0, v_backends, 0, NULL, 0, "what controls the nodes (--backend overrides)" },
 	{ "mysqld", SC_KVMAP, O(struct sc_cluster, mysqld), NULL, 0, 0, NULL, 0, NULL, 0, "extra server options for every node" },
 	{ "libvirt", SC_SECTION, O(struct sc_cluster, libvirt), NULL, 0, 0, NULL, 0, SECTION(t_libvirt), "libvirt connection and domains" },
-	{ "cache_mode", SC_STRING, O(struct sc_cluster, cache_mode), "none", 0, 0, v_cache, 0, NULL, 0, "initial disk cache mode of every node" },
+	{ "cache_mode", SC_STRING, O(struct sc_cluster, cache_mode), "none", 0, 0, sc_cache_modes, 0, NULL, 0, "initial disk cache mode of every node" },
 };
 
 static const struct sc_option t_workload[] = {
@@ -103,85 +97,6 @@ const struct sc_option sc_top[] = {
 	{ "cleanup", SC_SECTION, O(struct scenario, cleanup), NULL, 0, 0, NULL, 0, SECTION(t_cleanup), "what to do with the nodes at the end" },
 };
 const size_t sc_n_top = ARRAY_SIZE(sc_top);
-
-/* ------------------------------------------------------------------ */
-/* Action tables: every one also takes `outcome`. */
-
-#define S(f) O(struct sc_step, f)
-#define OUTCOME { "outcome", SC_STRING, S(outcome), "ok", 0, 0, v_outcome, 0, NULL, 0, "what the step itself must do: ok, error (e.g. a start the database must refuse) or any" }
-#define NODE_REQ(h) { "node", SC_NODES, S(nodes), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, h }
-#define NODE_ONE(h) { "node", SC_NODES, S(nodes), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_SINGLE, NULL, 0, h }
-
-static const struct sc_option a_workload[] = {
-	{ "op", SC_STRING, S(op), NULL, 0, 0, v_wl_op, SC_F_REQUIRED, NULL, 0, "start or stop the workload" }, OUTCOME };
-static const struct sc_option a_sleep[] = {
-	{ "duration", SC_DURATION, S(duration_ms), NULL, 0, DAY_MS, NULL, SC_F_REQUIRED, NULL, 0, "how long" }, OUTCOME };
-static const struct sc_option a_snapshot[] = {
-	NODE_REQ("stopped nodes to copy"),
-	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT, NULL, 0, "snapshot name" }, OUTCOME };
-static const struct sc_option a_kill[] = {
-	NODE_REQ("nodes to signal"),
-	{ "signal", SC_SIGNAL, S(signal), "KILL", 0, 0, NULL, 0, NULL, 0, "signal name or number" }, OUTCOME };
-static const struct sc_option a_node_only[] = { NODE_REQ("nodes"), OUTCOME };
-static const struct sc_option a_start[] = {
-	NODE_REQ("nodes to start"),
-	{ "transfer", SC_STRING, S(transfer), "any", 0, 0, v_transfer, 0, NULL, 0, "how each node must catch up (from its error log): ist, sst, none or any; else a finding" }, OUTCOME };
-static const struct sc_option a_pause[] = {
-	NODE_REQ("nodes to freeze (SIGSTOP)"),
-	{ "duration", SC_DURATION, S(duration_ms), "0", 0, DAY_MS, NULL, 0, NULL, 0, "resume after this long; 0 = at a resume step" }, OUTCOME };
-static const struct sc_option a_disk_cache[] = {
-	NODE_REQ("nodes"),
-	{ "mode", SC_STRING, S(mode), NULL, 0, 0, v_cache, SC_F_REQUIRED, NULL, 0, "disk cache mode" }, OUTCOME };
-static const struct sc_option a_delete_file[] = {
-	NODE_REQ("nodes"),
-	{ "path", SC_STRING, S(path), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_RELPATH, NULL, 0, "file relative to the datadir, e.g. ib_logfile0" }, OUTCOME };
-static const struct sc_option a_edit_grastate[] = {
-	NODE_REQ("nodes"),
-	{ "seqno", SC_INT, S(seqno), NULL, -1, INT64_MAX, NULL, 0, NULL, 0, "seqno to write (-1: unknown, as after a crash)" },
-	{ "safe_to_bootstrap", SC_INT, S(safe_to_bootstrap), NULL, 0, 1, NULL, 0, NULL, 0, "0 or 1" }, OUTCOME };
-static const struct sc_option a_partition[] = {
-	{ "groups", SC_GROUPS, S(group_of), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, "lists of nodes that can still talk, e.g. [[1], [2, 3]]" }, OUTCOME };
-static const struct sc_option a_heal[] = { OUTCOME };
-static const struct sc_option a_revert[] = {
-	NODE_REQ("stopped nodes to roll back"),
-	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT, NULL, 0, "an earlier snapshot of the same node" }, OUTCOME };
-static const struct sc_option a_bootstrap[] = {
-	NODE_ONE("the node that starts a new Primary component"),
-	{ "force", SC_BOOL, S(force), "false", 0, 0, NULL, 0, NULL, 0, "set safe_to_bootstrap: 1 in grastate.dat first" }, OUTCOME };
-static const struct sc_option a_wait[] = {
-	{ "for", SC_STRING, S(for_state), NULL, 0, 0, v_wait_for, SC_F_REQUIRED, NULL, 0, "state to wait for" },
-	{ "node", SC_NODES, S(nodes), "all", 0, 0, NULL, 0, NULL, 0, "nodes that must reach it" },
-	{ "timeout", SC_DURATION, S(timeout_ms), "120s", 100, DAY_MS, NULL, 0, NULL, 0, "give up (the step fails) after this long" }, OUTCOME };
-static const struct sc_option a_check[] = {
-	{ "checks", SC_LIST, S(checks), NULL, 0, 0, v_checkers, SC_F_REQUIRED, NULL, 0, "checkers to run" },
-	{ "expect", SC_EXPECT, S(expect), NULL, 0, 0, NULL, 0, NULL, 0, "expectations for this check step (else the scenario's expect:)" }, OUTCOME };
-static const struct sc_option a_one_node[] = { NODE_ONE("the node"), OUTCOME };
-
-#define ACT(n, k, sh, tbl, fl, h) { n, k, sh, tbl, ARRAY_SIZE(tbl), fl, h }
-const struct sc_action_desc sc_actions[] = {
-	ACT("workload", ACT_WORKLOAD, "op", a_workload, NULL, "start or stop the bank workload (workload: start)"),
-	ACT("sleep", ACT_SLEEP, "duration", a_sleep, NULL, "wait, interruptibly (sleep: 10s)"),
-	ACT("snapshot", ACT_SNAPSHOT, NULL, a_snapshot, NULL, "copy a stopped node's datadir under a name"),
-	ACT("kill", ACT_KILL, "node", a_kill, NULL, "send a signal to the node's server (default KILL)"),
-	ACT("stop", ACT_STOP, "node", a_node_only, NULL, "clean shutdown"),
-	ACT("start", ACT_START, "node", a_start, NULL, "start; after a crash recover the position first; all: bootstrap the most advanced"),
-	ACT("hard-reset", ACT_HARD_RESET, "node", a_node_only, NULL, "power loss: processes die at once, un-synced writes are lost"),
-	ACT("pause", ACT_PAUSE, "node", a_pause, NULL, "freeze the server (SIGSTOP)"),
-	ACT("resume", ACT_RESUME, "node", a_node_only, NULL, "thaw a paused server (SIGCONT)"),
-	ACT("disk-cache", ACT_DISK_CACHE, NULL, a_disk_cache, NULL, "change the disk cache mode"),
-	ACT("delete-file", ACT_DELETE_FILE, NULL, a_delete_file, NULL, "delete a file in the datadir"),
-	ACT("edit-grastate", ACT_EDIT_GRASTATE, NULL, a_edit_grastate, f_galera, "edit grastate.dat of a stopped node"),
-	ACT("partition", ACT_PARTITION, "groups", a_partition, NULL, "cut the network between groups of nodes"),
-	ACT("heal", ACT_HEAL, NULL, a_heal, NULL, "remove every partition"),
-	ACT("revert", ACT_REVERT, NULL, a_revert, NULL, "roll a stopped node back to a snapshot"),
-	ACT("bootstrap", ACT_BOOTSTRAP, "node", a_bootstrap, f_galera, "start a node as a new Primary component"),
-	ACT("wait", ACT_WAIT, NULL, a_wait, NULL, "wait until nodes reach a state"),
-	ACT("check", ACT_CHECK, "checks", a_check, NULL, "run checkers (check: [invariants, durability])"),
-	ACT("promote", ACT_PROMOTE, "node", a_one_node, f_async, "make a replica the primary"),
-	ACT("rejoin", ACT_REJOIN, "node", a_one_node, f_async, "make an old primary a replica of the current one"),
-	ACT("wipe", ACT_WIPE, "node", a_node_only, NULL, "empty a stopped node's datadir, so its next start takes a full state transfer"),
-};
-const size_t sc_n_actions = ARRAY_SIZE(sc_actions);
 
 const struct sc_action_desc *sc_action_find(const char *name)
 {
@@ -807,8 +722,8 @@ static void fill_names(void)
 	v_backends[n] = NULL;
 	n = 0;
 	for (size_t i = 0; lab_checkers[i] && n < LAB_MAX_CHECKERS; i++)
-		v_checkers[n++] = lab_checkers[i]->name;
-	v_checkers[n] = NULL;
+		sc_checker_names[n++] = lab_checkers[i]->name;
+	sc_checker_names[n] = NULL;
 }
 
 static void fill_names_once(void)
@@ -963,8 +878,11 @@ static void parse_step(struct pctx *p, const yaml_node_t *item, struct sc_step *
 		     kind_name(v));
 		return;
 	}
-	if (a->kind == ACT_EDIT_GRASTATE && st->seqno == SC_SEQNO_KEEP && st->safe_to_bootstrap < 0)
-		perr(p, v, "'edit-grastate' needs 'seqno' or 'safe_to_bootstrap'");
+	if (a->validate) {
+		const char *why = a->validate(st);
+		if (why)
+			perr(p, v, "%s", why);
+	}
 }
 
 /* What the pass over the steps knows about each node. */
@@ -992,11 +910,10 @@ static void lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *s
 
 		if (!st->action)
 			continue;
-		switch (st->action->kind) {
-		case ACT_WORKLOAD:
-			if (!st->op)
-				break;
-			if (!strcmp(st->op, "start")) {
+		if (st->action->flags & SC_A_WORKLOAD) {
+			if (!st->op) {
+				/* reported by the parser */
+			} else if (!strcmp(st->op, "start")) {
 				if (workload_line)
 					perr(p, item, "the workload is already running (started at line %d)", workload_line);
 				workload_line = st->line;
@@ -1005,22 +922,20 @@ static void lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *s
 					perr(p, item, "the workload is not running here; 'workload: start' it first");
 				workload_line = 0;
 			}
-			break;
-		case ACT_SNAPSHOT:
-		case ACT_REVERT:
-		case ACT_WIPE:
+		}
+		if (st->action->effect == SC_EFFECT_NEEDS_DOWN)
 			for (int n = 1; n <= p->nodes; n++) {
 				if (!in_set(&st->nodes, n))
 					continue;
 				if (state[n] == N_UP)
 					perr(p, item, "node %d is running here: '%s' needs it stopped (stop, kill or hard-reset it first)",
 					     n, st->action->name);
-				if (st->action->kind == ACT_SNAPSHOT && st->name) {
+				if ((st->action->flags & SC_A_TAKES_SNAPSHOT) && st->name) {
 					snaps = xrealloc(snaps, (n_snaps + 1) * sizeof(*snaps));
 					snaps[n_snaps].node = n;
 					snaps[n_snaps].name = st->name;
 					n_snaps++;
-				} else if (st->action->kind == ACT_REVERT && st->name) {
+				} else if ((st->action->flags & SC_A_NEEDS_SNAPSHOT) && st->name) {
 					size_t k;
 					for (k = 0; k < n_snaps; k++)
 						if (snaps[k].node == n && !strcmp(snaps[k].name, st->name))
@@ -1029,26 +944,13 @@ static void lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *s
 						perr(p, item, "no snapshot '%s' of node %d is taken before this step", st->name, n);
 				}
 			}
-			break;
-		case ACT_KILL:
-			for (int n = 1; n <= p->nodes; n++)
-				if (in_set(&st->nodes, n) && st->signal != SIGSTOP && st->signal != SIGCONT)
-					state[n] = certain ? N_DOWN : N_UNKNOWN;
-			break;
-		case ACT_STOP:
-		case ACT_HARD_RESET:
+		/* A kill with STOP or CONT freezes or thaws: the node stays up. */
+		if ((st->action->effect == SC_EFFECT_DOWN && st->signal != SIGSTOP && st->signal != SIGCONT) ||
+		    st->action->effect == SC_EFFECT_UP)
 			for (int n = 1; n <= p->nodes; n++)
 				if (in_set(&st->nodes, n))
-					state[n] = certain ? N_DOWN : N_UNKNOWN;
-			break;
-		case ACT_START:
-		case ACT_BOOTSTRAP:
-		case ACT_REJOIN:
-			for (int n = 1; n <= p->nodes; n++)
-				if (in_set(&st->nodes, n))
-					state[n] = certain ? N_UP : N_UNKNOWN;
-			break;
-		case ACT_CHECK:
+					state[n] = !certain ? N_UNKNOWN : st->action->effect == SC_EFFECT_UP ? N_UP : N_DOWN;
+		if (st->action->flags & SC_A_CHECK)
 			for (size_t c = 0; c < st->checks.n; c++) {
 				const struct checker_ops *ops = checker_find(st->checks.v[c]);
 				if (!ops)
@@ -1062,10 +964,6 @@ static void lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *s
 					sb_release(&sb);
 				}
 			}
-			break;
-		default:
-			break;
-		}
 	}
 	free(snaps);
 
@@ -1398,6 +1296,8 @@ void scenario_describe(FILE *f)
 			fprintf(f, " (flavor %s)", sb.buf);
 			sb_release(&sb);
 		}
+		if (a->undo)
+			fprintf(f, "; at the end, unless a later step did: %s", a->undo);
 		fputc('\n', f);
 		describe_options(f, a->opts, a->n_opts, 4);
 	}

@@ -131,7 +131,7 @@ static void test_full_scenario(void **state)
 	assert_int_equal(sc->steps[1].duration_ms, 250);
 	assert_int_equal(sc->steps[2].signal, SIGTERM);
 	assert_int_equal(sc->steps[2].nodes.mask, 1u << 2);
-	assert_int_equal(sc->steps[3].action->kind, ACT_HARD_RESET);
+	assert_string_equal(sc->steps[3].action->name, "hard-reset");
 	assert_int_equal(sc->steps[3].nodes.mask, 1u << 1);
 	assert_true(sc->steps[5].nodes.all);
 	assert_int_equal(sc->steps[5].nodes.mask, 0xe);
@@ -142,7 +142,7 @@ static void test_full_scenario(void **state)
 	assert_int_equal(sc->steps[13].group_of[1], 2);
 	assert_int_equal(sc->steps[13].group_of[2], 2);
 	assert_int_equal(sc->steps[14].duration_ms, 2000);
-	assert_int_equal(sc->steps[16].action->kind, ACT_HEAL);
+	assert_string_equal(sc->steps[16].action->name, "heal");
 	assert_int_equal(sc->steps[17].timeout_ms, 120000);  /* default */
 	assert_true(sc->steps[17].nodes.all);                /* default all */
 	assert_string_equal(sc->steps[17].outcome, "ok");
