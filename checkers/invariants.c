@@ -1,6 +1,6 @@
 /*
  * invariants.c — the `invariants` checker: the four business invariants of
- * DESIGN.md, on every node given (or the first reachable one).
+ * docs/bank-workload.md, on every node given (or the first reachable one).
  *
  *   1. Σ customer.credit = Σ credit.amount − Σ purchase.cost     total-mismatch
  *   2. per customer: credit = its Σ amount − its Σ cost         balance-drift

@@ -8,7 +8,7 @@
 #define LAB_VERSION "0.1"
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Exit codes of the contract (DESIGN.md). */
+/* Exit codes of the contract (docs/exit-codes.md). */
 enum lab_exit {
 	LAB_EXIT_OK = 0,      /* every expectation met */
 	LAB_EXIT_FINDING = 1, /* a verdict differs from what was expected */

@@ -1,5 +1,5 @@
 /*
- * bank_schema.c — the bank's tables (DESIGN.md "The bank workload") and the
+ * bank_schema.c — the bank's tables (docs/bank-workload.md) and the
  * initial load: N customers, each with one opening credit row, and M
  * products, inserted with multi-row INSERTs in batches of LOAD_BATCH rows,
  * each batch one transaction journaled as a `load` record with id ranges.

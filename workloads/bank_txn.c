@@ -1,5 +1,5 @@
 /*
- * bank_txn.c — the bodies of the five bank transactions (DESIGN.md), run by
+ * bank_txn.c — the bodies of the five bank transactions (docs/bank-workload.md), run by
  * a client thread between its first statement and COMMIT, and the
  * lock-free pool of customer ids they pick from.
  *

@@ -1,5 +1,5 @@
 /*
- * workload.h — the bank workload (DESIGN.md "The bank workload"): the API
+ * workload.h — the bank workload (docs/bank-workload.md): the API
  * used by `lab workload` and by the scenario runner's `workload:` steps.
  *
  * Accounting identity, per second and in total:
@@ -95,7 +95,7 @@ struct workload_opts {
 	void *arg;
 };
 
-/* Defaults: 8 threads, 2000 customers, 200 products, the DESIGN.md mix
+/* Defaults: 8 threads, 2000 customers, 200 products, the documented mix
  * (30/45/10/10/5), relative updates, no lock, timeouts 2 s / 5 s, load. */
 void workload_opts_defaults(struct workload_opts *o);
 

@@ -188,7 +188,7 @@ static void print_status(struct cluster *c)
 		       st[i].last_committed >= 0 ? seq : "-", st[i].cache_mode[0] ? st[i].cache_mode : "-",
 		       st[i].pending_bytes >= 0 ? pend : "-");
 	}
-	/* async / semisync (H6): role, positions, replication threads. */
+	/* async / semisync: role, positions, replication threads. */
 	bool repl = false;
 	for (int i = 0; i < c->spec.nodes; i++)
 		repl |= st[i].role[0] != '\0';

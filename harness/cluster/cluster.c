@@ -29,8 +29,8 @@ extern const struct backend_ops backend_libvirt;
 extern const struct flavor_ops flavor_galera;
 extern const struct flavor_ops flavor_async, flavor_semisync;
 
-/* Add a backend or flavor: one file, one line here. H8: &backend_libvirt;
- * H6: &flavor_async, &flavor_semisync. */
+/* Add a backend or flavor: one file, one row here. The scenario parser's
+ * allowed values and `lab validate --describe` come from these lists. */
 const struct backend_ops *const lab_backends[] = { &backend_local, &backend_libvirt, NULL };
 const struct flavor_ops *const lab_flavors[] = { &flavor_galera, &flavor_async, &flavor_semisync, NULL };
 

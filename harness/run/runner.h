@@ -140,7 +140,7 @@ int action_undo(void *runner, struct undo_entry *e);
 int runner_sleep(int64_t ms);
 /* A copy of text with secret and anything quoted after "IDENTIFIED BY"
  * replaced by ***: lower layers' error messages may quote SQL, and
- * passwords are never printed or stored (DESIGN.md "Safety"). malloc'd. */
+ * passwords are never printed or stored (docs/safety.md). malloc'd. */
 char *runner_scrub(const char *secret, const char *text);
 /* A finding (verdict fail) or broken condition, with its reason. */
 void runner_finding(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

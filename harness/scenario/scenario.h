@@ -1,5 +1,5 @@
 /*
- * scenario.h — a scenario file (DESIGN.md "Scenario format") as parsed and
+ * scenario.h — a scenario file (docs/scenario-format.md) as parsed and
  * validated data, and the tables that describe it.
  *
  * Every section (top level, cluster, workload, expect, ...) and every step
