@@ -6,6 +6,7 @@
  * --quiet and --verbose switch off and on. See error.h.
  */
 #include "error.h"
+#include "strbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,9 @@
 bool lab_quiet;
 bool lab_verbose;
 static _Thread_local char last_error[1024];
+/* The database's own failure (lab_error_finding), as long as every later
+ * error only wraps it ("cannot start node 2: <it>"). */
+static _Thread_local char finding[1024];
 
 /* Through a copy: the arguments may include lab_last_error() itself
  * ("cannot do X: %s"), and vsnprintf into its own source is undefined. */
@@ -24,6 +28,24 @@ static void remember(const char *fmt, va_list ap)
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	memcpy(last_error, buf, sizeof(buf));
+	if (finding[0] && !strstr(last_error, finding))
+		finding[0] = '\0';
+}
+
+void lab_error_finding(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	remember(fmt, ap);
+	va_end(ap);
+	lab_strlcpy(finding, last_error, sizeof(finding));
+	fprintf(stderr, "lab: %s\n", last_error);
+}
+
+bool lab_last_error_is_finding(void)
+{
+	return finding[0] && last_error[0];
 }
 
 void lab_error_at(const char *file, int line, const char *fmt, ...)
@@ -56,6 +78,7 @@ const char *lab_last_error(void)
 void lab_clear_error(void)
 {
 	last_error[0] = '\0';
+	finding[0] = '\0';
 }
 
 void lab_info(const char *fmt, ...)

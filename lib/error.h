@@ -19,6 +19,13 @@ void lab_error_at(const char *file, int line, const char *fmt, ...)
 /* Like lab_error but the message is only remembered, not printed: for
  * errors that the caller will decide to show or not (probing, retries). */
 void lab_error_quiet(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An error that is the database's doing, not lab's (a node that cannot
+ * join because no Primary component exists, a replica that cannot reach
+ * its primary): reported like lab_error, and remembered as a finding for as
+ * long as later errors only wrap its message. The runner makes such a
+ * failed step a finding with this diagnosis, never "broken". */
+void lab_error_finding(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool lab_last_error_is_finding(void);
 /* This thread's last error message ("" if none). Borrowed. */
 const char *lab_last_error(void);
 void lab_clear_error(void);

@@ -430,7 +430,7 @@ static void run_steps(struct runner *r)
 		int rc;
 		const char *want = st->outcome ? st->outcome : "ok";
 
-		if (lab_interrupted || r->broken)
+		if (lab_interrupted || r->broken || r->outage)
 			break;
 		if (st->nodes.mask)
 			node_set_format(&st->nodes, nodes, sizeof(nodes));
@@ -456,7 +456,15 @@ static void run_steps(struct runner *r)
 				sb_release(&detail);
 				break;
 			}
-			if (!strcmp(want, "ok"))
+			if (!strcmp(want, "ok") && lab_last_error_is_finding()) {
+				/* The database's doing (no Primary component, a
+				 * refused join): a finding with its diagnosis; the
+				 * steps after it would only fail the same way. */
+				runner_finding(r, "step %zu (%s, line %d): %s", seq, st->action->name, st->line, why);
+				resultsdb_anomaly(r->db, r->run_id, "cluster", "cluster-unavailable", NULL, -1, -1,
+						  nodes[0] ? nodes : NULL, why);
+				r->outage = true;
+			} else if (!strcmp(want, "ok"))
 				runner_broken(r, "step %zu (%s, line %d) failed: %s", seq, st->action->name, st->line, why);
 			else if (!strcmp(want, "error"))
 				runner_say(r, "step %zu refused, as the scenario expects: %s", seq, why);

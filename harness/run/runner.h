@@ -113,6 +113,7 @@ struct runner {
 
 	/* verdict so far */
 	bool broken, failed, aborted;
+	bool outage;                   /* a step failed by the database's doing: no further steps */
 	struct strbuf reason;          /* first broken/fail reason */
 	struct strbuf findings;        /* every finding, one per line */
 
