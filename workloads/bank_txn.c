@@ -459,3 +459,73 @@ void bank_after_commit(struct wl_client *c)
 	else if (c->kind == TXN_DELETE_CUSTOMER && c->txn_customer)
 		pool_remove(&c->w->pool, c->pool_index, c->txn_customer);
 }
+
+/* ---- the bank's table of operations ---- */
+
+int bank_begin(struct wl_client *c)
+{
+	struct workload *w = c->w;
+
+	txn_record_reset(&c->rec);
+	c->kind = workload_mix_pick(&w->opts.mix, (int)rng_range(&c->rng, 0, w->mix_total - 1));
+	c->rec.kind = c->kind;
+	c->rec.txn = c->txn_id;
+	return 0;
+}
+
+void bank_journal(struct wl_client *c)
+{
+	lab_strlcpy(c->rec.node, c->node, sizeof(c->rec.node));
+	c->rec.start_ns = c->start_ns;
+	c->rec.end_ns = c->end_ns;
+	c->rec.outcome = c->outcome;
+	c->rec.err = c->outcome == TXN_OK ? 0 : c->err;
+	journal_append(c->w->journal, &c->rec);
+}
+
+static int bank_check_opts(const struct workload_opts *o)
+{
+	if (o->customers < 2 || o->customers > 10000000)
+		return lab_error("workload: customers %" PRId64 " out of range 2..10000000", o->customers), -1;
+	if (o->products < 1 || o->products > 1000000)
+		return lab_error("workload: products %" PRId64 " out of range 1..1000000", o->products), -1;
+	if (workload_mix_total(&o->mix) <= 0 || o->mix.credit < 0 || o->mix.purchase < 0 ||
+	    o->mix.transfer < 0 || o->mix.new_customer < 0 || o->mix.delete_customer < 0)
+		return lab_error("workload: the mix weights must be >= 0 and add up to more than 0"), -1;
+	return 0;
+}
+
+static void bank_journal_header(const struct workload_opts *o, struct strbuf *sb)
+{
+	/* The bank's header names no workload (journal.h). */
+	sb_printf(sb, "# lab-journal 1 seed=%" PRIu64 " started=%.3f\n", o->seed, wall_seconds());
+}
+
+static const char *bank_kind_name(int kind)
+{
+	return txn_kind_name((enum txn_kind)kind);
+}
+
+static void bank_release(struct workload *w)
+{
+	free(w->products);
+	w->products = NULL;
+	free(w->pool.slot);
+	w->pool.slot = NULL;
+}
+
+const struct workload_ops bank_ops = {
+	.name = "bank",
+	.host_per_txn = false,
+	.first_kind = TXN_CREDIT,
+	.n_kinds = TXN_KIND_COUNT,
+	.kind_name = bank_kind_name,
+	.check_opts = bank_check_opts,
+	.journal_header = bank_journal_header,
+	.setup = bank_setup,
+	.begin = bank_begin,
+	.body = bank_body,
+	.journal = bank_journal,
+	.after_commit = bank_after_commit,
+	.release = bank_release,
+};

@@ -36,6 +36,12 @@
  * errors in reply to COMMIT, the rows of failed transactions, the id
  * scheme) is documented at the top of workload.h.
  *
+ * This is the bank's journal. Other workloads write their own line format
+ * through the same writer (journal_create_with_header, journal_append_line)
+ * and name themselves in the header ("# lab-journal 1 workload=append ...",
+ * append.h); the reader below refuses them ("an append journal, not a bank
+ * journal") rather than misparse them. The bank's header names no workload.
+ *
  * Lines are appended by one writer and flushed in blocks (never a system
  * call per transaction); a journal cut short by a crash ends at a whole
  * line or has one partial last line, which the reader ignores.
@@ -112,8 +118,12 @@ void txn_add_row(struct txn_record *r, char op, enum row_table t, int64_t first,
 /* Writer: thread-safe, buffered; a background flush every flush_ms. */
 struct journal_writer;
 struct journal_writer *journal_create(const char *path, uint64_t seed, int flush_ms);
+/* The same with a header line of the caller's (with its '\n'). */
+struct journal_writer *journal_create_with_header(const char *path, const char *header, int flush_ms);
 /* Append one record (copied into the buffer). */
 void journal_append(struct journal_writer *w, const struct txn_record *r);
+/* Append one formatted line (with its '\n'), copied into the buffer. */
+void journal_append_line(struct journal_writer *w, const char *line, size_t len);
 int journal_flush(struct journal_writer *w);
 /* Flush, stop the flusher, close. Returns -1 if any write failed. NULL ok. */
 int journal_close(struct journal_writer *w);

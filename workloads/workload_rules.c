@@ -190,3 +190,43 @@ uint32_t workload_choose_prefix(double unix_now, int64_t max_id_in_db)
 
 	return p > limit ? limit : p;
 }
+
+/* ---- isolation ---- */
+
+static const struct {
+	const char *name, *sql;
+} isolation_names[] = {
+	[WL_ISO_SERVER] = { "server", NULL },
+	[WL_ISO_SERIALIZABLE] = { "serializable", "SERIALIZABLE" },
+	[WL_ISO_REPEATABLE_READ] = { "repeatable-read", "REPEATABLE READ" },
+	[WL_ISO_READ_COMMITTED] = { "read-committed", "READ COMMITTED" },
+	[WL_ISO_READ_UNCOMMITTED] = { "read-uncommitted", "READ UNCOMMITTED" },
+};
+
+int workload_isolation_parse(const char *s, enum wl_isolation *out)
+{
+	char norm[32];
+	size_t n = strlen(s);
+
+	if (!n || n >= sizeof(norm))
+		return -1;
+	for (size_t i = 0; i <= n; i++) {
+		char ch = s[i];
+		if (ch == '_' || ch == ' ')
+			ch = '-';
+		else if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		norm[i] = ch;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(isolation_names); i++)
+		if (!strcmp(norm, isolation_names[i].name)) {
+			*out = (enum wl_isolation)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *workload_isolation_sql(enum wl_isolation i)
+{
+	return (unsigned)i < ARRAY_SIZE(isolation_names) ? isolation_names[i].sql : NULL;
+}
