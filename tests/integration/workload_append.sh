@@ -2,7 +2,7 @@
 # workload_append.sh — issue 13's list-append workload against a real
 # 3-node MariaDB Galera cluster on the local backend (`lab cluster up --name
 # apnd`): 20 s of `lab workload --workload append` on 6 threads, each
-# transaction on a host picked at random, SERIALIZABLE (wsrep_sync_wait 0);
+# transaction on a host picked at random, REPEATABLE READ, wsrep_sync_wait 0;
 # node 2 is SIGKILLed half way (`lab cluster kill 2`). Then, from the
 # journal and the survivors' tables:
 #   - the journal is well formed (append.h's format, every line);
@@ -16,23 +16,25 @@
 #   - every ok read is a prefix of the key's final list on the survivors
 #     (a row's versions are linear);
 #   - the survivors hold every ok-appended value and no failed one;
-#   - the session settings were applied (read back: SERIALIZABLE, 0), and a
+#   - the session settings were applied (read back: REPEATABLE-READ, 0), and a
 #     second short run (read-only) with read-committed / sync_wait 1 reads
 #     those back;
 #   - the bank's journal reader (lab check --journal) refuses the journal as
 #     "an append journal, not a bank journal".
 # Values are 63-bit: awk only compares them as strings.
 #
-# Why wsrep_sync_wait 0 in the main run: with sync_wait 3 (reads and
-# updates wait for the node to catch up) MariaDB 10.11 + galera-4 stalls
-# here: whole seconds without a commit on any node while the cluster is
-# healthy, and after the kill one survivor stopped applying (it never
-# processed the new view; its table fell behind the other's). A local
-# transaction that holds a row lock and waits in the causal read for the
-# applier that needs that lock looks like the cause (the applier's BF abort
-# does not reach it). That is a finding for a scenario, not something this
-# test of the workload's machinery should trip on; WORKLOAD_APPEND_SYNC_WAIT=3
-# reproduces it.
+# Why REPEATABLE READ (the server's default) in the main run: under
+# SERIALIZABLE this workload stalls MariaDB 10.11 + galera-4 here. Every
+# read takes shared (and, on a key not yet written, gap) locks; a replicated
+# write set that needs them waits, the applier's BF abort does not free
+# it, flow control stops every node (wsrep_flow_control_paused_ns grew by
+# 9.5 s in 36 s of load), and the stall lasts until the local transaction's
+# innodb_lock_wait_timeout (1205): 3-5 s without a commit anywhere on a
+# healthy cluster; after the kill one survivor stopped applying and the two
+# survivors' tables differed. READ COMMITTED and REPEATABLE READ run without
+# a gap. That is a finding for a scenario, not something this test of the
+# workload's machinery should trip on: WORKLOAD_APPEND_ISOLATION=serializable
+# (and WORKLOAD_APPEND_SYNC_WAIT=3) reproduce it.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 need_root "workload append"
@@ -41,7 +43,7 @@ STATE=/var/tmp/lab/$NAME
 CNF=$STATE/client.cnf
 OUT=/var/tmp/lab-apnd/galera
 DURATION=${WORKLOAD_APPEND_SECONDS:-20}
-ISOLATION=${WORKLOAD_APPEND_ISOLATION:-serializable}
+ISOLATION=${WORKLOAD_APPEND_ISOLATION:-repeatable-read}
 SYNC_WAIT=${WORKLOAD_APPEND_SYNC_WAIT:-0}
 KILL_AT=$((DURATION / 2))
 PROVIDER_OPTIONS=${WORKLOAD_GALERA_PROVIDER_OPTIONS-gcache.size=64M;evs.suspect_timeout=PT3S}
