@@ -419,6 +419,37 @@ out:
 	return r;
 }
 
+/* One statement, so one read view at any isolation level: the sums and the
+ * negative balances. c->audit_skew when they do not add up (journal.h). */
+static enum body_result body_audit(struct wl_client *c)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	int64_t v[4] = { 0, 0, 0, 0 };
+
+	c->audit_skew = false;
+	sql(c, "SELECT (SELECT COALESCE(SUM(credit),0) FROM customer),"
+	       " (SELECT COALESCE(SUM(amount),0) FROM credit),"
+	       " (SELECT COALESCE(SUM(cost),0) FROM purchase),"
+	       " (SELECT COUNT(*) FROM customer WHERE credit < 0)");
+	if (run_select(c, &res) < 0)
+		return BODY_ERROR;
+	row = mysql_fetch_row(res);
+	for (int i = 0; row && i < 4; i++)
+		if (!row[i] || parse_int64(row[i], INT64_MIN, INT64_MAX, &v[i]) < 0)
+			row = NULL;
+	mysql_free_result(res);
+	if (!row) {
+		c->err = ERR_CHANGED;
+		return BODY_ERROR;
+	}
+	c->audit_customer = v[0];
+	c->audit_ledger = v[1] - v[2];
+	c->audit_negative = v[3];
+	c->audit_skew = c->audit_customer != c->audit_ledger || c->audit_negative != 0;
+	return BODY_READY;
+}
+
 enum body_result bank_body(struct wl_client *c)
 {
 	struct workload *w = c->w;
@@ -427,6 +458,8 @@ enum body_result bank_body(struct wl_client *c)
 
 	c->txn_customer = 0;
 	c->pool_index = 0;
+	if (c->kind == TXN_AUDIT)
+		return body_audit(c);
 	if (c->kind != TXN_NEW_CUSTOMER) {
 		cust = pool_pick(&w->pool, &c->rng, &slot);
 		if (cust && c->kind == TXN_TRANSFER) {
@@ -454,7 +487,11 @@ enum body_result bank_body(struct wl_client *c)
 
 void bank_after_commit(struct wl_client *c)
 {
-	if (c->kind == TXN_NEW_CUSTOMER && c->txn_customer)
+	if (c->kind == TXN_AUDIT) {
+		atomic_fetch_add_explicit(&c->stats->audits, 1, memory_order_relaxed);
+		if (c->audit_skew)
+			atomic_fetch_add_explicit(&c->stats->read_skew, 1, memory_order_relaxed);
+	} else if (c->kind == TXN_NEW_CUSTOMER && c->txn_customer)
 		pool_add(&c->w->pool, &c->rng, c->txn_customer);
 	else if (c->kind == TXN_DELETE_CUSTOMER && c->txn_customer)
 		pool_remove(&c->w->pool, c->pool_index, c->txn_customer);
@@ -480,6 +517,15 @@ void bank_journal(struct wl_client *c)
 	c->rec.end_ns = c->end_ns;
 	c->rec.outcome = c->outcome;
 	c->rec.err = c->outcome == TXN_OK ? 0 : c->err;
+	if (c->kind == TXN_AUDIT && c->outcome == TXN_OK && c->audit_skew) {
+		char line[192];
+		int n = snprintf(line, sizeof(line), "# read-skew %" PRId64 " customer=%" PRId64
+				 " ledger=%" PRId64 " diff=%" PRId64 " negative=%" PRId64 "\n",
+				 c->txn_id, c->audit_customer, c->audit_ledger,
+				 c->audit_customer - c->audit_ledger, c->audit_negative);
+		if (n > 0 && (size_t)n < sizeof(line))
+			journal_append_line(c->w->journal, line, (size_t)n);
+	}
 	journal_append(c->w->journal, &c->rec);
 }
 
@@ -490,7 +536,8 @@ static int bank_check_opts(const struct workload_opts *o)
 	if (o->products < 1 || o->products > 1000000)
 		return lab_error("workload: products %" PRId64 " out of range 1..1000000", o->products), -1;
 	if (workload_mix_total(&o->mix) <= 0 || o->mix.credit < 0 || o->mix.purchase < 0 ||
-	    o->mix.transfer < 0 || o->mix.new_customer < 0 || o->mix.delete_customer < 0)
+	    o->mix.transfer < 0 || o->mix.new_customer < 0 || o->mix.delete_customer < 0 ||
+	    o->mix.audit < 0)
 		return lab_error("workload: the mix weights must be >= 0 and add up to more than 0"), -1;
 	return 0;
 }

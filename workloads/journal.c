@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 static const char *const kind_names[TXN_KIND_COUNT] = {
-	"load", "credit", "purchase", "transfer", "new_customer", "delete_customer",
+	"load", "credit", "purchase", "transfer", "new_customer", "delete_customer", "audit",
 };
 static const char *const outcome_names[TXN_OUTCOME_COUNT] = { "ok", "failed", "unknown" };
 static const char *const table_names[TBL_COUNT] = {

@@ -15,6 +15,7 @@
  *
  *   TXN      transaction id (int64, unique in the journal)
  *   KIND     load | credit | purchase | transfer | new_customer | delete_customer
+ *            | audit
  *   OUTCOME  ok | failed | unknown
  *              ok       COMMIT was acknowledged
  *              failed   rolled back before COMMIT was sent (or COMMIT got an
@@ -30,7 +31,20 @@
  *            Tables: customer credit purchase purchase_item product.
  *            A delete_customer lists every row it deleted (the customer and
  *            its credits, purchases and purchase items, as read inside the
- *            transaction). "-" for no rows.
+ *            transaction). "-" for no rows (an audit's ROWS is always "-").
+ *
+ * An audit (bank mix weight `audit`, 0 by default) reads, in ONE statement
+ * (so one read view at any isolation level), Σ customer.credit, Σ
+ * credit.amount, Σ purchase.cost and the number of negative balances. A
+ * snapshot that does not add up (Σ credit ≠ Σ amount − Σ cost, or a
+ * negative balance) is read skew — or a ledger already broken, e.g. by
+ * read_modify_write's lost updates; the invariants checker on the quiet
+ * database tells which. It is journaled as a comment line just before the
+ * audit's own line, so readers that do not know it skip it:
+ *
+ *   # read-skew TXN customer=SUM ledger=SUM diff=CUSTOMER-LEDGER negative=N
+ *
+ * (ledger = Σ amount − Σ cost) and counted in the summary ("audits: ...").
  *
  * What the bank workload writes in the edge cases (refused purchases,
  * errors in reply to COMMIT, the rows of failed transactions, the id
@@ -61,6 +75,7 @@ enum txn_kind {
 	TXN_TRANSFER,
 	TXN_NEW_CUSTOMER,
 	TXN_DELETE_CUSTOMER,
+	TXN_AUDIT,
 	TXN_KIND_COUNT
 };
 

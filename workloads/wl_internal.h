@@ -30,6 +30,7 @@ struct wl_stats {
 	_Alignas(64) _Atomic uint64_t outcome[TXN_OUTCOME_COUNT];
 	_Atomic uint64_t by_kind[TXN_KIND_COUNT][TXN_OUTCOME_COUNT];
 	_Atomic uint64_t reconnects;
+	_Atomic uint64_t audits, read_skew; /* ok audits; those that did not add up */
 	_Atomic uint64_t hist[HIST_BUCKETS]; /* cumulative latency, microseconds */
 	/* Only read after the thread has stopped: */
 	struct {
@@ -141,6 +142,9 @@ struct wl_client {
 	int64_t next_start_ns; /* --rate schedule */
 	int64_t txn_customer;  /* new_customer: the new id; delete_customer: the victim */
 	size_t pool_index;     /* the victim's pool slot */
+	/* audit: the snapshot's sums, and whether they failed to add up */
+	int64_t audit_customer, audit_ledger, audit_negative;
+	bool audit_skew;
 	struct strbuf sql;
 	struct wl_stats *stats;
 };

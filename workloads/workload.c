@@ -716,6 +716,8 @@ static void sum_totals(struct workload *w, struct workload_totals *t, uint64_t *
 		t->failed += (int64_t)atomic_load_explicit(&s->outcome[TXN_FAILED], memory_order_relaxed);
 		t->unknown += (int64_t)atomic_load_explicit(&s->outcome[TXN_UNKNOWN], memory_order_relaxed);
 		t->reconnects += (int64_t)atomic_load_explicit(&s->reconnects, memory_order_relaxed);
+		t->audits += (int64_t)atomic_load_explicit(&s->audits, memory_order_relaxed);
+		t->read_skew += (int64_t)atomic_load_explicit(&s->read_skew, memory_order_relaxed);
 		for (unsigned b = 0; b < HIST_BUCKETS; b++)
 			hist[b] += atomic_load_explicit(&s->hist[b], memory_order_relaxed);
 	}
@@ -755,6 +757,9 @@ static void print_summary(struct workload *w, const struct workload_totals *t, F
 		fprintf(f, "session: %s\n", w->session_readback);
 	fprintf(f, "summary: attempted=%" PRId64 " ok=%" PRId64 " failed=%" PRId64 " unknown=%" PRId64
 		   " reconnects=%" PRId64 "\n", t->attempted, t->ok, t->failed, t->unknown, t->reconnects);
+	if (t->audits)
+		fprintf(f, "audits: %" PRId64 " ok, read skew in %" PRId64 " (journal: # read-skew)\n",
+			t->audits, t->read_skew);
 	fprintf(f, "rate: %.1f ok/s, %.1f attempted/s\n", (double)t->ok / secs,
 		(double)t->attempted / secs);
 	fprintf(f, "latency of ok transactions (ms): p50 %.2f  p95 %.2f  p99 %.2f\n", t->p50_ms,

@@ -60,6 +60,7 @@
 
 struct workload_mix {
 	int credit, purchase, transfer, new_customer, delete_customer; /* weights */
+	int audit; /* read every sum in one snapshot (journal.h); 0 by default */
 };
 
 enum update_style { UPDATE_RELATIVE, UPDATE_READ_MODIFY_WRITE };
@@ -73,7 +74,9 @@ struct workload_second {
 
 struct workload_totals {
 	int64_t attempted, ok, failed, unknown;
-	int64_t reconnects;             /* connections made after each thread's first */
+	int64_t reconnects;             /* connections made after each thread's first (append:
+					   to a host whose connection had failed) */
+	int64_t audits, read_skew;      /* bank: ok audits, and those whose snapshot did not add up */
 	double p50_ms, p95_ms, p99_ms;  /* latency of ok transactions, whole run */
 	double seconds;                 /* from start to now / to the stop */
 };

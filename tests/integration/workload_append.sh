@@ -20,7 +20,9 @@
 #     second short run (read-only) with read-committed / sync_wait 1 reads
 #     those back;
 #   - the bank's journal reader (lab check --journal) refuses the journal as
-#     "an append journal, not a bank journal".
+#     "an append journal, not a bank journal";
+#   - the bank with audits in its mix (the sums read in one snapshot while
+#     the load runs) on the survivors: audits commit, none shows read skew.
 # Values are 63-bit: awk only compares them as strings.
 #
 # Why REPEATABLE READ (the server's default) in the main run: under
@@ -228,3 +230,15 @@ rc=$?
 sed 's/^/# /' "$OUT/check.out" | head -3
 check "lab check --journal says: an append journal, not a bank journal (exit $rc)" \
 	grep -q 'an append journal, not a bank journal' "$OUT/check.out"
+
+# ---- the bank's audit on the survivors ---------------------------------------------
+"$LAB" workload --hosts "$survivors" --defaults-file "$CNF" --threads 4 --duration 4s \
+	--journal "$OUT/bank.journal" --customers 200 \
+	--mix credit=30,purchase=45,transfer=10,new_customer=10,delete_customer=5,audit=10 \
+	>"$OUT/bank.out" 2>&1
+is "the bank with audits exits 0" "$?" 0
+grep -E '^(summary|audits):' "$OUT/bank.out" | sed 's/^/# /'
+read -r audits skew <<<"$(sed -n 's/^audits: \([0-9]*\) ok, read skew in \([0-9]*\).*/\1 \2/p' "$OUT/bank.out")"
+check "audits committed (${audits:-0})" test "${audits:-0}" -gt 0
+is "no audit saw read skew" "${skew:-x}" 0
+is "no read-skew line in the bank journal" "$(grep -c '^# read-skew' "$OUT/bank.journal")" 0

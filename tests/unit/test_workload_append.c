@@ -334,6 +334,59 @@ static void test_bank_reader_refuses(void **state)
 	unlink(path);
 }
 
+static void test_bank_audit(void **state)
+{
+	struct workload_mix m;
+	struct txn_record r;
+	enum txn_kind k;
+	char line[256];
+	char path[] = "/tmp/lab-audit-journal-test-XXXXXX";
+	int fd = mkstemp(path);
+	(void)state;
+	assert_int_equal(workload_mix_parse("credit=1,audit=2", &m), 0);
+	assert_int_equal(m.audit, 2);
+	assert_int_equal(workload_mix_total(&m), 3);
+	assert_int_equal(workload_mix_pick(&m, 0), TXN_CREDIT);
+	assert_int_equal(workload_mix_pick(&m, 1), TXN_AUDIT);
+	assert_int_equal(workload_mix_pick(&m, 2), TXN_AUDIT);
+	assert_int_equal(workload_mix_parse("audit=1", &m), 0);
+	assert_int_equal(workload_mix_pick(&m, 0), TXN_AUDIT);
+	assert_int_equal(txn_kind_parse("audit", &k), 0);
+	assert_int_equal(k, TXN_AUDIT);
+	assert_string_equal(txn_kind_name(TXN_AUDIT), "audit");
+	/* the default mix has no audits */
+	struct workload_opts o;
+	workload_opts_defaults(&o);
+	assert_int_equal(o.mix.audit, 0);
+	/* an audit line, with its read-skew comment before it, reads back */
+	txn_record_init(&r);
+	r.txn = 9;
+	r.kind = TXN_AUDIT;
+	r.outcome = TXN_OK;
+	lab_strlcpy(r.node, "h:1", sizeof(r.node));
+	r.start_ns = 1;
+	r.end_ns = 2;
+	assert_true(journal_format(&r, line, sizeof(line)) > 0);
+	assert_string_equal(line, "9\taudit\tok\th:1\t1\t2\t0\t-\n");
+	assert_true(fd >= 0);
+	const char *head = "# lab-journal 1 seed=1 started=1796416143.000\n"
+			   "# read-skew 9 customer=10 ledger=7 diff=3 negative=0\n";
+	assert_int_equal(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+	assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
+	close(fd);
+	struct journal_reader *jr = journal_open(path);
+	assert_non_null(jr);
+	txn_record_reset(&r);
+	assert_int_equal(journal_next(jr, &r), 1);
+	assert_int_equal(r.txn, 9);
+	assert_int_equal(r.kind, TXN_AUDIT);
+	assert_int_equal(r.n_rows, 0);
+	assert_int_equal(journal_next(jr, &r), 0);
+	journal_reader_free(jr);
+	txn_record_release(&r);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_key_rotation),
 		cmocka_unit_test(test_key_rotation_threads),
 		cmocka_unit_test(test_bank_reader_refuses),
+		cmocka_unit_test(test_bank_audit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
