@@ -74,9 +74,27 @@ bool workload_known(const char *name)
 	return find_ops(name) != NULL;
 }
 
+static char workload_names_buf[128];
+
+static void build_workload_names(void)
+{
+	size_t off = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(lab_workloads); i++) {
+		int n = snprintf(workload_names_buf + off, sizeof(workload_names_buf) - off, "%s%s",
+				 i ? "|" : "", lab_workloads[i]->name);
+		if (n < 0 || (size_t)n >= sizeof(workload_names_buf) - off)
+			break;
+		off += (size_t)n;
+	}
+}
+
 const char *workload_names(void)
 {
-	return "bank|append"; /* the names of lab_workloads[], in order */
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, build_workload_names); /* from lab_workloads[], in order */
+	return workload_names_buf;
 }
 
 /* A table with a hook missing is refused at start (fio's check_engine_ops). */
