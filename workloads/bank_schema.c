@@ -283,3 +283,20 @@ int bank_attach(struct workload *w, MYSQL *db, int64_t *max_id)
 	mysql_free_result(res);
 	return 0;
 }
+
+int bank_setup(struct workload *w, MYSQL *db, const char *node)
+{
+	const struct workload_opts *o = &w->opts;
+	int64_t max_id = 0;
+
+	if (o->load) {
+		w->prefix = workload_choose_prefix(wall_seconds(), 0);
+		lab_info("loading %" PRId64 " customers and %" PRId64 " products on %s", o->customers,
+			 o->products, node);
+		return bank_load(w, db, node);
+	}
+	if (bank_attach(w, db, &max_id) < 0)
+		return -1;
+	w->prefix = workload_choose_prefix(wall_seconds(), max_id);
+	return 0;
+}
