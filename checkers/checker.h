@@ -98,6 +98,9 @@ struct checker_ops {
 	const char *expect_default;
 	/* Cluster flavors it applies to, NULL-terminated; NULL: every flavor. */
 	const char *const *flavors;
+	/* The workloads whose data or journal it reads, NULL-terminated;
+	 * NULL: any workload (or none). */
+	const char *const *workloads;
 	/* Either run (0 when the check ran, whatever it found, -1 when it
 	 * could not run) or scan (a consumer of the shared table scan). */
 	int (*run)(const struct check_ctx *ctx, struct check_result *res);
@@ -106,6 +109,8 @@ struct checker_ops {
 
 /* Values for expect_values: what most checkers report. */
 extern const char *const checker_pass_fail[];
+/* For workloads: the checkers of the bank's tables and journal. */
+extern const char *const checker_bank_only[];
 
 extern const struct checker_ops *const lab_checkers[]; /* NULL-terminated */
 #define LAB_MAX_CHECKERS 16
@@ -118,6 +123,8 @@ const struct checker_ops *checker_by_expect_key(const char *key);
 const char *checker_expect_key(const struct checker_ops *ops);
 /* True when the checker applies to clusters of that flavor. */
 bool checker_applies_to(const struct checker_ops *ops, const char *flavor);
+/* True when the checker can judge a run of that workload. */
+bool checker_reads_workload(const struct checker_ops *ops, const char *workload);
 /* True when value is one the checker can report ("any" too). */
 bool checker_expect_valid(const struct checker_ops *ops, const char *value);
 

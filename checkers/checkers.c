@@ -24,6 +24,7 @@ const struct checker_ops *const lab_checkers[] = {
 };
 
 const char *const checker_pass_fail[] = { "pass", "fail", "any", NULL };
+const char *const checker_bank_only[] = { "bank", NULL };
 
 size_t checker_count(void)
 {
@@ -69,6 +70,16 @@ bool checker_applies_to(const struct checker_ops *ops, const char *flavor)
 		return true;
 	for (size_t i = 0; ops->flavors[i]; i++)
 		if (!strcmp(ops->flavors[i], flavor))
+			return true;
+	return false;
+}
+
+bool checker_reads_workload(const struct checker_ops *ops, const char *workload)
+{
+	if (!ops->workloads || !workload)
+		return true;
+	for (size_t i = 0; ops->workloads[i]; i++)
+		if (!strcmp(ops->workloads[i], workload))
 			return true;
 	return false;
 }

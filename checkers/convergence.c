@@ -290,5 +290,6 @@ const struct checker_ops checker_convergence = {
 	.help = "every node holds the same rows: per-table checksums in key order, "
 		"the first differing keys named",
 	.expect_default = "pass",
+	.workloads = checker_bank_only,
 	.scan = &convergence_scan,
 };

@@ -239,5 +239,6 @@ const struct checker_ops checker_durability = {
 	.help = "the client journal against the data: acknowledged transactions present, "
 		"failed ones absent, unknown ones all-or-nothing, no phantom rows",
 	.expect_default = "pass",
+	.workloads = checker_bank_only,
 	.scan = &durability_scan,
 };

@@ -378,5 +378,6 @@ const struct checker_ops checker_invariants = {
 	.help = "the ledger reconciles: totals, every customer's balance, no orphans, "
 		"every purchase's cost and weight",
 	.expect_default = "pass",
+	.workloads = checker_bank_only,
 	.scan = &invariants_scan,
 };

@@ -1,5 +1,5 @@
 /*
- * append.h — the list-append workload (issue 13; Jepsen's "append"): keys
+ * append.h — the list-append workload (Jepsen's "append"): keys
  * are rows whose text column is a comma-separated list that transactions
  * grow by appending unique values and read whole, so that a history
  * checker can infer the order of every transaction on every key and find
@@ -120,10 +120,10 @@ int append_journal_parse_line(const char *line, struct append_record *r);
  * of decimal int64 values (nothing printed). */
 int append_list_parse(const char *text, size_t len, int64_t **vals, size_t *n);
 
-/* "MIN..MAX" or "N" with 1 <= MIN <= MAX <= APPEND_MAX_OPS. -1 (reported,
- * naming the option) if not. */
+/* "MIN..MAX" or "N" with 1 <= MIN <= MAX <= APPEND_MAX_OPS. -1 if not, the
+ * reason (naming the option) remembered, not printed (lab_last_error). */
 int append_ops_range_parse(const char *s, int *min, int *max);
-/* A fraction in [0, 1]. -1 (reported) if not. */
+/* A fraction in [0, 1] (no NaN). -1 if not, the reason remembered. */
 int append_ratio_parse(const char *s, double *out);
 
 /* Key rotation (Jepsen's append workload): `n` active slots; each slot

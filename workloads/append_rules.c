@@ -229,7 +229,7 @@ int append_ops_range_parse(const char *s, int *min, int *max)
 	*max = (int)hi;
 	return 0;
 bad:
-	lab_error("ops per transaction: '%s' is not N or MIN..MAX with 1 <= MIN <= MAX <= %d", s,
+	lab_error_quiet("ops per transaction: '%s' is not N or MIN..MAX with 1 <= MIN <= MAX <= %d", s,
 		  APPEND_MAX_OPS);
 	return -1;
 }
@@ -242,7 +242,7 @@ int append_ratio_parse(const char *s, double *out)
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end || errno || !(v >= 0 && v <= 1)) {
-		lab_error("read ratio: '%s' is not a fraction in 0..1", s);
+		lab_error_quiet("read ratio: '%s' is not a fraction in 0..1", s);
 		return -1;
 	}
 	*out = v;

@@ -69,6 +69,11 @@ static const struct workload_ops *find_ops(const char *name)
 	return NULL;
 }
 
+const char *workload_name_at(size_t i)
+{
+	return i < ARRAY_SIZE(lab_workloads) ? lab_workloads[i]->name : NULL;
+}
+
 bool workload_known(const char *name)
 {
 	return find_ops(name) != NULL;

@@ -135,6 +135,8 @@ void workload_opts_defaults(struct workload_opts *o);
 
 /* Whether name is a workload ("bank", "append"); the names as "bank|append". */
 bool workload_known(const char *name);
+/* The i-th workload's name (lab_workloads[] order), NULL past the end. */
+const char *workload_name_at(size_t i);
 const char *workload_names(void);
 /* "serializable", "repeatable-read", "read-committed", "read-uncommitted"
  * (also with '_' or ' ' for '-', any case), "server" (leave it). -1 if not

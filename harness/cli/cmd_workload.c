@@ -205,12 +205,12 @@ int cmd_workload(int argc, char **argv)
 			break;
 		case OPT_OPS_PER_TXN:
 			if (append_ops_range_parse(optarg, &o.append.ops_min, &o.append.ops_max) < 0)
-				return LAB_EXIT_BROKEN;
+				return lab_usage_error("workload", "%s", lab_last_error());
 			append_given = true;
 			break;
 		case OPT_READ_RATIO:
 			if (append_ratio_parse(optarg, &o.append.read_ratio) < 0)
-				return LAB_EXIT_BROKEN;
+				return lab_usage_error("workload", "%s", lab_last_error());
 			append_given = true;
 			break;
 		case OPT_APPENDS_PER_KEY:

@@ -14,6 +14,7 @@
  */
 #include "runner.h"
 
+#include "append.h"
 #include "checker.h"
 #include "util.h"
 
@@ -95,6 +96,18 @@ static int workload_begin(struct runner *r, struct strbuf *detail)
 	o.update_style = !strcmp(w->update_style, "read_modify_write") ? UPDATE_READ_MODIFY_WRITE : UPDATE_RELATIVE;
 	o.lock = !strcmp(w->lock, "for_update") ? LOCK_FOR_UPDATE : LOCK_NONE;
 	o.rate = (double)w->rate;
+	o.workload = w->name;
+	o.mix.audit = (int)w->mix.audit;
+	o.sync_wait = (int)w->sync_wait;
+	o.append.keys = w->keys;
+	o.append.appends_per_key = (int)w->appends_per_key;
+	/* Validated by the parser: these cannot fail here. */
+	if (workload_isolation_parse(w->isolation, &o.isolation) < 0 ||
+	    append_ops_range_parse(w->ops_per_txn, &o.append.ops_min, &o.append.ops_max) < 0 ||
+	    append_ratio_parse(w->read_ratio, &o.append.read_ratio) < 0) {
+		lab_error("workload: %s", lab_last_error());
+		return -1;
+	}
 	/* Each start is a journal segment with its own random stream, derived
 	 * from the run's seed, so that restarts never replay the same ids. */
 	o.seed = r->seed + (uint64_t)r->wl_segments * 0x9e3779b97f4a7c15ULL;

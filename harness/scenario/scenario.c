@@ -13,7 +13,9 @@
  * the scenario has stopped, that the workload is started before it is
  * stopped, and that every expectation has a check step that can meet it.
  */
+#include "append.h"
 #include "scenario.h"
+#include "workload.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -35,7 +37,8 @@ static const char *v_flavors[LAB_MAX_PLUGINS + 1];
 static const char *v_backends[LAB_MAX_PLUGINS + 1];
 const char *sc_checker_names[LAB_MAX_CHECKERS + 1];
 const char *const sc_cache_modes[] = { "none", "writethrough", "writeback", "unsafe", "directsync", NULL };
-static const char *const v_workloads[] = { "bank", NULL };
+static const char *v_workloads[LAB_MAX_PLUGINS + 1];
+static const char *const v_isolation[] = { "server", "serializable", "repeatable-read", "read-committed", "read-uncommitted", NULL };
 static const char *const v_update[] = { "relative", "read_modify_write", NULL };
 static const char *const v_lock[] = { "none", "for_update", NULL };
 static const char *const v_cleanup[] = { "restart", "leave", NULL };
@@ -53,6 +56,7 @@ static const struct sc_option t_mix[] = {
 	{ "transfer", SC_INT, O(struct sc_mix, transfer), "10", 0, 1000, NULL, 0, NULL, 0, "weight of transfers between customers" },
 	{ "new_customer", SC_INT, O(struct sc_mix, new_customer), "10", 0, 1000, NULL, 0, NULL, 0, "weight of new customers" },
 	{ "delete_customer", SC_INT, O(struct sc_mix, delete_customer), "5", 0, 1000, NULL, 0, NULL, 0, "weight of customer deletions (with all their rows)" },
+	{ "audit", SC_INT, O(struct sc_mix, audit), "0", 0, 1000, NULL, 0, NULL, 0, "weight of audits: every balance and the ledger sums read in one snapshot (a total that does not add up is read skew)" },
 };
 
 static const struct sc_option t_libvirt[] = {
@@ -78,6 +82,12 @@ static const struct sc_option t_workload[] = {
 	{ "update_style", SC_STRING, O(struct sc_workload, update_style), "relative", 0, 0, v_update, 0, NULL, 0, "credit = credit + x, or read then write" },
 	{ "lock", SC_STRING, O(struct sc_workload, lock), "none", 0, 0, v_lock, 0, NULL, 0, "SELECT ... FOR UPDATE before a read_modify_write" },
 	{ "rate", SC_INT, O(struct sc_workload, rate), "0", 0, 1000000, NULL, 0, NULL, 0, "transactions per second in total, 0 = as fast as possible" },
+	{ "isolation", SC_STRING, O(struct sc_workload, isolation), "server", 0, 0, v_isolation, 0, NULL, 0, "the session's transaction isolation level (server: leave the server's default)" },
+	{ "sync_wait", SC_INT, O(struct sc_workload, sync_wait), "-1", -1, 15, NULL, 0, NULL, 0, "Galera's wsrep_sync_wait for every session (-1: leave the server's)" },
+	{ "keys", SC_INT, O(struct sc_workload, keys), "8", 1, 100000, NULL, 0, NULL, 0, "append: keys in use at once (each retired after appends_per_key appends)" },
+	{ "appends_per_key", SC_INT, O(struct sc_workload, appends_per_key), "32", 1, 65535, NULL, 0, NULL, 0, "append: appends before a key is replaced by a fresh one" },
+	{ "ops_per_txn", SC_STRING, O(struct sc_workload, ops_per_txn), "1..4", 0, 0, NULL, 0, NULL, 0, "append: micro-operations per transaction, N or MIN..MAX within 1..16" },
+	{ "read_ratio", SC_STRING, O(struct sc_workload, read_ratio), "0.5", 0, 0, NULL, 0, NULL, 0, "append: chance that a micro-operation is a read of a whole list, 0..1" },
 };
 
 static const struct sc_option t_cleanup[] = {
@@ -91,7 +101,7 @@ const struct sc_option sc_top[] = {
 	{ "tags", SC_LIST, O(struct scenario, tags), NULL, 0, 0, NULL, 0, NULL, 0, "bug ids etc., printed when the scenario fails" },
 	{ "timeout", SC_DURATION, O(struct scenario, timeout_ms), "30m", 1000, DAY_MS, NULL, 0, NULL, 0, "watchdog: the run is broken when it takes longer" },
 	{ "cluster", SC_SECTION, O(struct scenario, cluster), NULL, 0, 0, NULL, SC_F_REQUIRED, SECTION(t_cluster), "what to build" },
-	{ "workload", SC_SECTION, O(struct scenario, workload), NULL, 0, 0, NULL, 0, SECTION(t_workload), "the bank workload's parameters" },
+	{ "workload", SC_SECTION, O(struct scenario, workload), NULL, 0, 0, NULL, 0, SECTION(t_workload), "the workload's parameters (bank, or append for the history checker)" },
 	{ "steps", SC_STEPS, O(struct scenario, steps), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, "the actions, in order" },
 	{ "expect", SC_EXPECT, O(struct scenario, expect), NULL, 0, 0, NULL, 0, NULL, 0, "what the last run of each checker must find: CHECKER-KEY: VALUE" },
 	{ "cleanup", SC_SECTION, O(struct scenario, cleanup), NULL, 0, 0, NULL, 0, SECTION(t_cleanup), "what to do with the nodes at the end" },
@@ -721,6 +731,10 @@ static void fill_names(void)
 		v_backends[n++] = backend_name(lab_backends[i]);
 	v_backends[n] = NULL;
 	n = 0;
+	for (const char *w; (w = workload_name_at(n)) && n < LAB_MAX_PLUGINS;)
+		v_workloads[n++] = w;
+	v_workloads[n] = NULL;
+	n = 0;
 	for (size_t i = 0; lab_checkers[i] && n < LAB_MAX_CHECKERS; i++)
 		sc_checker_names[n++] = lab_checkers[i]->name;
 	sc_checker_names[n] = NULL;
@@ -956,6 +970,13 @@ static void lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *s
 				if (!ops)
 					continue;
 				ran[checker_index(ops)] = true;
+				if (!checker_reads_workload(ops, sc->workload.name)) {
+					struct strbuf sb = { 0 };
+					list_words(&sb, ops->workloads);
+					perr(p, item, "checker '%s' reads the %s workload's data, not the %s workload's",
+					     ops->name, sb.buf, sc->workload.name);
+					sb_release(&sb);
+				}
 				if (!checker_applies_to(ops, p->flavor)) {
 					struct strbuf sb = { 0 };
 					list_words(&sb, ops->flavors);
@@ -1048,8 +1069,21 @@ static void parse_document(struct pctx *p, struct scenario *sc)
 		perr(p, lk ? lk : wk, "'lock: for_update' needs 'update_style: read_modify_write'");
 	}
 	{
+		const yaml_node_t *wk = map_get(p, root, "workload", NULL), *at;
+		int lo, hi;
+		double ratio;
+		if (append_ops_range_parse(sc->workload.ops_per_txn, &lo, &hi) < 0) {
+			at = map_get(p, wk, "ops_per_txn", NULL);
+			perr(p, at ? at : wk, "%s", lab_last_error());
+		}
+		if (append_ratio_parse(sc->workload.read_ratio, &ratio) < 0) {
+			at = map_get(p, wk, "read_ratio", NULL);
+			perr(p, at ? at : wk, "%s", lab_last_error());
+		}
+	}
+	{
 		const struct sc_mix *m = &sc->workload.mix;
-		if (m->credit + m->purchase + m->transfer + m->new_customer + m->delete_customer == 0)
+		if (m->credit + m->purchase + m->transfer + m->new_customer + m->delete_customer + m->audit == 0)
 			perr(p, map_get(p, map_get(p, root, "workload", NULL), "mix", NULL), "'mix' has no transaction with a weight above 0");
 	}
 	if (cl && !strcmp(sc->cluster.backend, "libvirt")) {
@@ -1188,6 +1222,9 @@ void scenario_free(struct scenario *sc)
 	free(sc->workload.name);
 	free(sc->workload.update_style);
 	free(sc->workload.lock);
+	free(sc->workload.isolation);
+	free(sc->workload.ops_per_txn);
+	free(sc->workload.read_ratio);
 	for (size_t i = 0; i < sc->n_steps; i++) {
 		struct sc_step *st = &sc->steps[i];
 		free(st->op);
@@ -1241,6 +1278,10 @@ static void describe_expect(FILE *f, int indent)
 		if (c->flavors) {
 			sb_puts(&sb, "; flavor ");
 			list_words(&sb, c->flavors);
+		}
+		if (c->workloads) {
+			sb_puts(&sb, "; workload ");
+			list_words(&sb, c->workloads);
 		}
 		sb_printf(&sb, "; default %s", c->expect_default ? c->expect_default : "pass");
 		fprintf(f, "%s\n", sb.buf);

@@ -158,7 +158,7 @@ struct sc_action_desc {
 
 
 struct sc_mix {
-	int64_t credit, purchase, transfer, new_customer, delete_customer;
+	int64_t credit, purchase, transfer, new_customer, delete_customer, audit;
 };
 
 struct sc_libvirt {
@@ -181,6 +181,13 @@ struct sc_workload {
 	struct sc_mix mix;
 	char *update_style, *lock;
 	int64_t rate;
+	/* both workloads */
+	char *isolation;          /* server | serializable | repeatable-read | read-committed | read-uncommitted */
+	int64_t sync_wait;        /* -1: leave the server's */
+	/* append */
+	int64_t keys, appends_per_key;
+	char *ops_per_txn;        /* "1..4" or "N" */
+	char *read_ratio;         /* 0..1 */
 };
 
 struct sc_cleanup {
