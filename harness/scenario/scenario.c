@@ -150,7 +150,7 @@ struct pctx {
 	struct sc_errors *errs;
 	size_t errors_at_start;
 	int nodes;          /* cluster.nodes, for node numbers */
-	const char *flavor; /* cluster.flavor */
+	char *flavor;       /* a copy of cluster.flavor: the defaults pass may free the original */
 };
 
 static void perr(struct pctx *p, const yaml_node_t *at, const char *fmt, ...)
@@ -1054,7 +1054,7 @@ static void parse_document(struct pctx *p, struct scenario *sc)
 			sc->cluster.nodes = 3;
 	}
 	p->nodes = (int)sc->cluster.nodes;
-	p->flavor = sc->cluster.flavor;
+	p->flavor = xstrdup(sc->cluster.flavor ? sc->cluster.flavor : "galera");
 	steps = map_get(p, root, "steps", &k);
 	parse_map(p, root, sc_top, sc_n_top, sc, "scenario", &given);
 	if (steps)
@@ -1155,6 +1155,8 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file, 
 		return NULL;
 	}
 	parse_document(&p, sc);
+	free(p.flavor);
+	p.flavor = NULL;
 	yaml_document_delete(&doc);
 	/* One document per file. */
 	if (yaml_parser_load(&parser, &doc)) {

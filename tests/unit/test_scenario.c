@@ -399,6 +399,11 @@ static void test_checker_table(void **state)
 	}
 	free(buf);
 	assert_true(checker_count() <= LAB_MAX_CHECKERS);
+	/* No cluster: section and a flavor-bound action: the defaults pass
+	 * once freed the flavor the action check then read (found by
+	 * fuzzing). */
+	expect_error("steps:\n- promote:\n",
+		     "t.yaml:2:3: 'promote' needs a cluster of flavor async or semisync, this one is galera");
 	/* gtid: async and semisync only. */
 	struct scenario *sc = must_parse("name: t\ncluster: {flavor: async, nodes: 3}\n"
 					 "steps:\n  - check: [gtid, split-brain]\nexpect: {gtid: fail, cluster: any}\n");
