@@ -31,6 +31,9 @@ struct check_ctx {
 	 * reported when they cannot be reached before it). Checkers whose scan
 	 * hooks say every_node (convergence) always look at every node. */
 	int first_reachable;
+	/* The consistency model whose violations the history checker reports
+	 * (NULL: strict-serializable). */
+	const char *model;
 };
 
 struct check_result {

@@ -582,6 +582,7 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 		.cluster = &r->cluster,
 		.out = stdout,
 		.max_examples = 20,
+		.model = st->model,
 	};
 	const struct checker_ops **ops = xcalloc(st->checks.n ? st->checks.n : 1, sizeof(*ops));
 	struct check_result *res = xcalloc(st->checks.n ? st->checks.n : 1, sizeof(*res));
@@ -691,6 +692,7 @@ static const struct sc_option a_wait[] = {
 	{ "timeout", SC_DURATION, S(timeout_ms), "120s", 100, SC_DAY_MS, NULL, 0, NULL, 0, "give up (the step fails) after this long" }, OUTCOME };
 static const struct sc_option a_check[] = {
 	{ "checks", SC_LIST, S(checks), NULL, 0, 0, sc_checker_names, SC_F_REQUIRED, NULL, 0, "checkers to run" },
+	{ "model", SC_STRING, S(model), "strict-serializable", 0, 0, NULL, 0, NULL, 0, "history: the consistency model whose violations are findings (Elle's names: serializable, snapshot-isolation, repeatable-read, read-committed, ...)" },
 	{ "expect", SC_EXPECT, S(expect), NULL, 0, 0, NULL, 0, NULL, 0, "expectations for this check step (else the scenario's expect:)" }, OUTCOME };
 static const struct sc_option a_one_node[] = { NODE_ONE("the node"), OUTCOME };
 

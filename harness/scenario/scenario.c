@@ -1237,6 +1237,7 @@ void scenario_free(struct scenario *sc)
 		free(st->outcome);
 		free(st->transfer);
 		strlist_release(&st->checks);
+		free(st->model);
 		expect_release(&st->expect);
 	}
 	free(sc->steps);

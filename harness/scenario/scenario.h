@@ -110,6 +110,7 @@ struct sc_step {
 	int64_t safe_to_bootstrap;/* edit-grastate; -1 keeps it */
 	int group_of[LAB_MAX_NODES]; /* partition: node i+1's group (1-based) */
 	struct strlist checks;    /* check */
+	char *model;              /* check: the history checker's consistency model */
 	struct sc_expect expect;  /* check: expectations for this step only */
 };
 
