@@ -488,6 +488,39 @@ cleanup:
 	return rc;
 }
 
+int pve_parse_guest_ipv4(const char *body, char *buf, size_t size)
+{
+	json_object *root, *data = reply_data(body, &root), *result, *addrs;
+	int rc = -1;
+	if (!data)
+		goto cleanup;
+	if (!json_object_is_type(data, json_type_object) || !json_object_object_get_ex(data, "result", &result) ||
+	    !json_object_is_type(result, json_type_array)) {
+		lab_error("Proxmox agent network-get-interfaces reply has no result list: %.200s", body);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < json_object_array_length(result); i++) {
+		json_object *ifc = json_object_array_get_idx(result, i);
+		const char *name = obj_string(ifc, "name");
+		if (!name || !strcmp(name, "lo") || !json_object_object_get_ex(ifc, "ip-addresses", &addrs) ||
+		    !json_object_is_type(addrs, json_type_array))
+			continue;
+		for (size_t j = 0; j < json_object_array_length(addrs); j++) {
+			json_object *a = json_object_array_get_idx(addrs, j);
+			const char *type = obj_string(a, "ip-address-type"), *ip = obj_string(a, "ip-address");
+			if (type && ip && !strcmp(type, "ipv4") && strlen(ip) < size) {
+				lab_strlcpy(buf, ip, size);
+				rc = 0;
+				goto cleanup;
+			}
+		}
+	}
+	lab_error_quiet("the guest reports no IPv4 address yet");
+cleanup:
+	json_object_put(root);
+	return rc;
+}
+
 bool pve_tags_has(const char *tags, const char *tag)
 {
 	size_t n = strlen(tag);
@@ -693,6 +726,11 @@ static void conn_error(struct pve_conn *conn, const char *fmt, ...)
 		lab_error("%s", msg);
 }
 
+void pve_set_quiet(struct pve_conn *conn, bool quiet)
+{
+	conn->quiet = quiet;
+}
+
 static void hex_colon(const unsigned char *md, char *buf, size_t size)
 {
 	size_t at = 0;
@@ -818,7 +856,8 @@ int pve_agent_exec(struct pve_conn *conn, const char *node, int vmid, const char
 	struct pve_exec_status st;
 	int rc = -1;
 
-	conn->quiet = quiet;
+	bool was_quiet = conn->quiet;
+	conn->quiet = quiet || was_quiet;
 	pve_exec_form(&form, argv, in);
 	if (pve_call(conn, "POST", path, form.buf, &body) < 0 || pve_parse_exec_pid(body, &pid) < 0)
 		goto cleanup;
@@ -845,7 +884,7 @@ int pve_agent_exec(struct pve_conn *conn, const char *node, int vmid, const char
 		sb_add(out, err.buf, err.len);
 	rc = st.status;
 cleanup:
-	conn->quiet = false;
+	conn->quiet = was_quiet;
 	sb_release(&form);
 	sb_release(&err);
 	free(body);

@@ -36,6 +36,9 @@ struct pve_conn;
  * header wiped, by pve_close (NULL is fine). */
 struct pve_conn *pve_open(const struct pve_opts *o);
 void pve_close(struct pve_conn *conn);
+/* While quiet, request errors are only remembered (lab_error_quiet), not
+ * printed: for probes (is the agent up yet?). */
+void pve_set_quiet(struct pve_conn *conn, bool quiet);
 
 /* ---- pure helpers (no I/O) ---- */
 
@@ -108,6 +111,12 @@ int pve_config_disk_key(const char *body, char **key);
  * "pending": P, "delete": 0|1|2}, ...]}: *pending the pending value of key
  * (malloc'd) or NULL when nothing is pending for it. */
 int pve_pending_get(const char *body, const char *key, char **pending);
+
+/* POST agent/network-get-interfaces (Agent.pm, the agent's reply in
+ * "result"): {"data": {"result": [{"name": "eth0", "ip-addresses":
+ * [{"ip-address-type": "ipv4", "ip-address": "10.0.0.5", "prefix": 24}]}]}}:
+ * the first IPv4 address of an interface other than "lo", into buf. */
+int pve_parse_guest_ipv4(const char *body, char *buf, size_t size);
 
 /* Tags as the config stores them: separated by ';' ',' or white space. */
 bool pve_tags_has(const char *tags, const char *tag);
