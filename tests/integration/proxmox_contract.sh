@@ -254,6 +254,12 @@ cluster:
 steps:
   - sleep: 1s
 YAML
+run validate pve.yaml
+is "a scenario with a cluster.proxmox section validates" "$rc" 0
+sed 's/vmids: \[101, 102, 103\]/vmids: [101, 102]/' pve.yaml >short.yaml
+run validate short.yaml
+is "vmids shorter than the cluster: validate exits 2" "$rc" 2
+check "vmids shorter than the cluster: says one entry per node" grep -q "'vmids' (and 'nodes', if given) must list one entry per node" <<<"$out"
 run_name=pvect$$ # its own cluster name: never another engineer's 'run'
 unset LAB_PROXMOX_TOKEN
 t0=$(date +%s.%N)

@@ -291,6 +291,26 @@ static void test_pending(void **state)
 	assert_int_equal(pve_pending_get("{\"data\":{}}", "scsi0", &p), -1);
 }
 
+static void test_guest_ipv4(void **state)
+{
+	char ip[64];
+	(void)state;
+	/* GET agent/network-get-interfaces: the agent's reply under "result" */
+	const char *reply = "{\"data\":{\"result\":["
+			    "{\"name\":\"lo\",\"hardware-address\":\"00:00:00:00:00:00\",\"ip-addresses\":["
+			    "{\"ip-address-type\":\"ipv4\",\"ip-address\":\"127.0.0.1\",\"prefix\":8}]},"
+			    "{\"name\":\"eth0\",\"hardware-address\":\"bc:24:11:00:00:01\",\"ip-addresses\":["
+			    "{\"ip-address-type\":\"ipv6\",\"ip-address\":\"fe80::be24:11ff:fe00:1\",\"prefix\":64},"
+			    "{\"ip-address-type\":\"ipv4\",\"ip-address\":\"192.0.2.11\",\"prefix\":24}]}]}}";
+	assert_int_equal(pve_parse_guest_ipv4(reply, ip, sizeof(ip)), 0);
+	assert_string_equal(ip, "192.0.2.11");
+	/* only loopback / only IPv6 yet: not an address */
+	assert_int_equal(pve_parse_guest_ipv4("{\"data\":{\"result\":[{\"name\":\"lo\",\"ip-addresses\":"
+					      "[{\"ip-address-type\":\"ipv4\",\"ip-address\":\"127.0.0.1\"}]}]}}", ip, sizeof(ip)), -1);
+	assert_int_equal(pve_parse_guest_ipv4("{\"data\":{\"result\":[{\"name\":\"eth0\"}]}}", ip, sizeof(ip)), -1);
+	assert_int_equal(pve_parse_guest_ipv4("{\"data\":{}}", ip, sizeof(ip)), -1);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -341,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_disk_cache),
 		cmocka_unit_test(test_pending),
+		cmocka_unit_test(test_guest_ipv4),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_open_refuses),
 	};
