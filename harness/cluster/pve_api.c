@@ -858,6 +858,11 @@ int pve_agent_exec(struct pve_conn *conn, const char *node, int vmid, const char
 
 	bool was_quiet = conn->quiet;
 	conn->quiet = quiet || was_quiet;
+	if (in && strlen(in) > 65536) { /* Agent.pm exec: input-data maxLength 64 KiB */
+		conn_error(conn, "VM %d: '%s': %zu bytes of input is more than the guest agent's input-data takes (64 KiB)",
+			   vmid, argv[0], strlen(in));
+		goto cleanup;
+	}
 	pve_exec_form(&form, argv, in);
 	if (pve_call(conn, "POST", path, form.buf, &body) < 0 || pve_parse_exec_pid(body, &pid) < 0)
 		goto cleanup;

@@ -56,8 +56,10 @@ char *pve_vm_path(const char *node, int vmid, const char *suffix);
 char *pve_task_path(const char *node, const char *upid);
 /* Append KEY=VALUE to an application/x-www-form-urlencoded body. */
 void pve_form_add(struct strbuf *form, const char *key, const char *value);
-/* Names of an agent exec request: command=ARGV0&command=ARGV1... (the API
- * takes an array parameter as the key repeated) and input-data when in. */
+/* The body of an agent exec request (Agent.pm exec: command is an array,
+ * "the command as a list of program + arguments", since Proxmox VE 7; the
+ * API takes an array parameter as its key repeated): command=ARGV0&
+ * command=ARGV1... and input-data (stdin, at most 64 KiB) when in. */
 void pve_exec_form(struct strbuf *form, const char *const argv[], const char *in);
 
 /* The token from LAB_PROXMOX_TOKEN, else from the file (which must not be
@@ -89,8 +91,9 @@ int pve_parse_task_status(const char *body, struct pve_task_status *st);
 int pve_parse_exec_pid(const char *body, int64_t *pid);
 /* GET agent/exec-status (same file): {"data": {"exited": 0|1, "exitcode": N,
  * "signal": N, "out-data": "...", "err-data": "...", ...}}; out-data and
- * err-data are already decoded by the API (Agent.pm qemu_exec_status decodes
- * the agent's base64). *status is the exit code, or 128 + signal. */
+ * err-data are already decoded by the API (qemu-server PVE/QemuServer/Agent.pm
+ * qemu_exec_status decodes the agent's base64 and turns booleans into 1/0).
+ * *status is the exit code, or 128 + signal. */
 struct pve_exec_status {
 	bool exited;
 	int status;

@@ -416,6 +416,8 @@ def handle(method, path, params):
         check_params(params, ("command", "input-data"), ("command",))
         agent_ready(vmid)
         stdin = one(params, "input-data")
+        if stdin is not None and len(stdin) > 65536:
+            raise ApiError(400, "Parameter verification failed.", {"input-data": "value may only be 65536 characters long"})
         with LOCK:
             pid = NEXT["pid"]
             NEXT["pid"] += 1
