@@ -46,6 +46,9 @@ struct pve_data {
 	int vmid[LAB_MAX_NODES];
 	bool marked[LAB_MAX_NODES];    /* marker checked in this process */
 	bool said_cache[LAB_MAX_NODES];
+	/* the VM was running and its agent answered since the last power
+	 * operation of this process: commands go straight to the agent */
+	bool agent_up[LAB_MAX_NODES];
 	char desc[160];
 };
 
@@ -295,6 +298,7 @@ static int vm_task(struct cluster *c, int node, const char *method, const char *
 	char *path = vm_path(c, node, suffix), *upid;
 	char tnode[64];
 	int rc = -1;
+	pv(c)->agent_up[node - 1] = false; /* every task here powers or rolls back the VM */
 	if (!(upid = pve_call_task(pv(c)->conn, method, path, form)))
 		goto cleanup;
 	if (pve_upid_node(upid, tnode, sizeof(tnode)) < 0)
@@ -350,6 +354,10 @@ static int ensure_guest(struct cluster *c, int node, int64_t timeout_ms)
 	char status[32], *ping = vm_path(c, node, "agent/ping");
 	int64_t deadline = mono_ns() + timeout_ms * 1000000;
 	int rc = -1;
+	if (pv(c)->agent_up[node - 1]) {
+		free(ping);
+		return 0;
+	}
 	if (vm_status(c, node, status, sizeof(status)) < 0)
 		goto cleanup;
 	if (strcmp(status, "running")) {
@@ -372,6 +380,7 @@ static int ensure_guest(struct cluster *c, int node, int64_t timeout_ms)
 		}
 		sleep_ms(500);
 	}
+	pv(c)->agent_up[node - 1] = true;
 	rc = 0;
 cleanup:
 	free(ping);

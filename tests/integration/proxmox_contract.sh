@@ -162,6 +162,10 @@ check "state records the original cache modes, not the token" \
 	grep -qzE "proxmox.cache.1 writeback.*proxmox.cache.2 -" "$STATE/state"
 check_fails "the state holds no token" grep -q "$SECRET" "$STATE/state"
 
+run cluster status --name pc --state-dir "$STATE"
+is "status: exit 0" "$rc" 0
+is "status: each node's disk cache mode from the VM config, no server running" \
+	"$(awk '$1 ~ /^[123]$/ {print $1, $2, $8}' <<<"$out" | tr '\n' ' ')" "1 - unsafe 2 - unsafe 3 - unsafe "
 run cluster disk-cache 1 directsync --name pc --state-dir "$STATE"
 is "disk-cache 1 directsync: exit 0" "$rc" 0
 is "VM 101: cache=directsync, nothing pending" "$(vm 101 "vm['config']['scsi0'], vm['pending']")" \
