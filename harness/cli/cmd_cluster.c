@@ -46,7 +46,29 @@ struct args {
 	int64_t seqno;
 	int safe_to_bootstrap;
 	int sig;
+	/* --proxmox vmids=/nodes=: the comma-separated values, split (owned) */
+	char *pve_lists[2];
+	char *pve_vmids[LAB_MAX_NODES + 1], *pve_nodes[LAB_MAX_NODES + 1];
 };
+
+/* Split a comma-separated --proxmox list into v (at most LAB_MAX_NODES
+ * items); *copy owns the strings. Returns the count, or -1. */
+static int split_list(const char *val, char **copy, char **v)
+{
+	int n = 0;
+	free(*copy);
+	*copy = xstrdup(val);
+	for (char *p = *copy; p;) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		if (!*p || n == LAB_MAX_NODES)
+			return -1;
+		v[n++] = p;
+		p = comma ? comma + 1 : NULL;
+	}
+	return n;
+}
 
 static int parse_signal(const char *s, int *sig)
 {
@@ -159,8 +181,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 			static const struct { const char *key; size_t off; } keys[] = {
 				{ "url", offsetof(struct cluster_spec, proxmox_url) },
 				{ "node", offsetof(struct cluster_spec, proxmox_node) },
-				{ "nodes", offsetof(struct cluster_spec, proxmox_nodes) },
-				{ "vmids", offsetof(struct cluster_spec, proxmox_vmids) },
+				{ "nodes", 0 },
+				{ "vmids", 0 },
 				{ "token_file", offsetof(struct cluster_spec, proxmox_token_file) },
 				{ "ca_file", offsetof(struct cluster_spec, proxmox_ca_file) },
 				{ "fingerprint", offsetof(struct cluster_spec, proxmox_fingerprint) },
@@ -172,7 +194,22 @@ static int parse_args(int argc, char **argv, struct args *a)
 				k++;
 			if (!e || k == ARRAY_SIZE(keys))
 				return usage_error("--proxmox: want url|node|nodes|vmids|token_file|ca_file|fingerprint=VALUE, not '%s'", val);
-			*(const char **)((char *)&a->spec + keys[k].off) = e + 1;
+			if (!strcmp(keys[k].key, "vmids") || !strcmp(keys[k].key, "nodes")) {
+				bool vm = keys[k].key[0] == 'v';
+				int n = split_list(e + 1, &a->pve_lists[vm], vm ? a->pve_vmids : a->pve_nodes);
+				if (n < 0)
+					return usage_error("--proxmox %s: want 1..%d comma-separated values, not '%s'", keys[k].key,
+							   LAB_MAX_NODES, e + 1);
+				if (vm) {
+					a->spec.proxmox_vmids = a->pve_vmids;
+					a->spec.n_proxmox_vmids = (size_t)n;
+				} else {
+					a->spec.proxmox_nodes = a->pve_nodes;
+					a->spec.n_proxmox_nodes = (size_t)n;
+				}
+			} else {
+				*(const char **)((char *)&a->spec + keys[k].off) = e + 1;
+			}
 		} else if (!strcmp(name, "--mysqld")) {
 			const char *e = strchr(val, '=');
 			if (!e || e == val || a->spec.n_mysqld >= ARRAY_SIZE(a->mysqld))
@@ -474,6 +511,8 @@ int cmd_cluster(int argc, char **argv)
 out:
 	for (size_t i = 0; i < a.spec.n_mysqld; i++)
 		free(a.mysqld[i].key);
+	free(a.pve_lists[0]);
+	free(a.pve_lists[1]);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		lab_error("cannot write to stdout");
 		rc = LAB_EXIT_BROKEN;

@@ -133,57 +133,28 @@ static int pv_connect(struct cluster *c)
 	return 0;
 }
 
-/* The n-th comma-separated item of list into buf. */
-static int list_item(const char *list, int n, char *buf, size_t size)
-{
-	const char *p = list;
-	for (int i = 0; p && i < n; i++) {
-		p = strchr(p, ',');
-		if (p)
-			p++;
-	}
-	if (!p)
-		return -1;
-	p += strspn(p, " ");
-	size_t len = strcspn(p, ", ");
-	if (!len || len >= size)
-		return -1;
-	memcpy(buf, p, len);
-	buf[len] = '\0';
-	return 0;
-}
-
-static int list_count(const char *list)
-{
-	int n = 1;
-	for (const char *p = list; *p; p++)
-		n += *p == ',';
-	return n;
-}
-
 /* Which VM is node i: from the spec at create, from the state after. */
 static int pv_load_vms(struct cluster *c)
 {
 	struct pve_data *d = pv(c);
-	const char *vmids = c->spec.proxmox_vmids, *nodes = c->spec.proxmox_nodes, *node = c->spec.proxmox_node;
+	const struct cluster_spec *sp = &c->spec;
 	bool from_state = cluster_state_get(c, "proxmox.vmid.1") != NULL;
 
 	if (!from_state) {
-		if (!vmids || !*vmids) {
+		if (!sp->n_proxmox_vmids) {
 			lab_error("backend proxmox needs the VMs' ids (cluster.proxmox.vmids, or --proxmox vmids=101,102,103)");
 			return -1;
 		}
-		if (list_count(vmids) != c->spec.nodes) {
-			lab_error("proxmox vmids '%s' lists %d VMs but the cluster has %d nodes", vmids, list_count(vmids),
-				  c->spec.nodes);
+		if (sp->n_proxmox_vmids != (size_t)sp->nodes) {
+			lab_error("proxmox vmids lists %zu VMs but the cluster has %d nodes", sp->n_proxmox_vmids, sp->nodes);
 			return -1;
 		}
-		if (nodes && *nodes && list_count(nodes) != c->spec.nodes) {
-			lab_error("proxmox nodes '%s' lists %d Proxmox nodes but the cluster has %d nodes", nodes,
-				  list_count(nodes), c->spec.nodes);
+		if (sp->n_proxmox_nodes && sp->n_proxmox_nodes != (size_t)sp->nodes) {
+			lab_error("proxmox nodes lists %zu Proxmox nodes but the cluster has %d nodes", sp->n_proxmox_nodes,
+				  sp->nodes);
 			return -1;
 		}
-		if ((!nodes || !*nodes) && (!node || !*node)) {
+		if (!sp->n_proxmox_nodes && (!sp->proxmox_node || !*sp->proxmox_node)) {
 			lab_error("backend proxmox needs the Proxmox node of the VMs (cluster.proxmox.node, or nodes: one per VM)");
 			return -1;
 		}
@@ -199,14 +170,9 @@ static int pv_load_vms(struct cluster *c)
 			s = cluster_state_get(c, key);
 			lab_strlcpy(d->pnode[i - 1], s ? s : "", sizeof(d->pnode[i - 1]));
 		} else {
-			if (list_item(vmids, i - 1, id, sizeof(id)) < 0)
-				id[0] = '\0';
-			if (nodes && *nodes) {
-				if (list_item(nodes, i - 1, d->pnode[i - 1], sizeof(d->pnode[i - 1])) < 0)
-					d->pnode[i - 1][0] = '\0';
-			} else {
-				lab_strlcpy(d->pnode[i - 1], node, sizeof(d->pnode[i - 1]));
-			}
+			lab_strlcpy(id, sp->proxmox_vmids[i - 1], sizeof(id));
+			lab_strlcpy(d->pnode[i - 1], sp->n_proxmox_nodes ? sp->proxmox_nodes[i - 1] : sp->proxmox_node,
+				    sizeof(d->pnode[i - 1]));
 		}
 		/* pve-vmid: 100 .. 999999999 (PVE/JSONSchema.pm) */
 		if (parse_int64(id, 100, 999999999, &v) < 0) {

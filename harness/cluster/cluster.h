@@ -42,12 +42,13 @@ struct cluster_spec {
 	const char *const *domains; /* libvirt domain names, nodes entries */
 	const char *cache_mode;     /* initial disk cache mode, NULL = backend default */
 	/* proxmox backend (scenario cluster.proxmox, or --proxmox KEY=VALUE).
-	 * Lists are comma separated, one entry per lab node. The token is
-	 * never here: LAB_PROXMOX_TOKEN or the 0600 token file. */
+	 * The token is never here: LAB_PROXMOX_TOKEN or the 0600 token file. */
 	const char *proxmox_url;         /* https://HOST:8006 */
 	const char *proxmox_node;        /* the Proxmox node every VM is on */
-	const char *proxmox_nodes;       /* or one Proxmox node per VM */
-	const char *proxmox_vmids;       /* VM ids */
+	char *const *proxmox_nodes;      /* or one Proxmox node per VM */
+	size_t n_proxmox_nodes;
+	char *const *proxmox_vmids;      /* VM ids, one per node */
+	size_t n_proxmox_vmids;
 	const char *proxmox_token_file;
 	const char *proxmox_ca_file;     /* PEM CA of the API's certificate */
 	const char *proxmox_fingerprint; /* or its SHA-256, AA:BB:... */

@@ -38,13 +38,14 @@ FP=$(openssl x509 -in server.pem -noout -fingerprint -sha256 | sed 's/.*=//')
 OTHER_FP=$(openssl x509 -in other.pem -noout -fingerprint -sha256 | sed 's/.*=//')
 
 mkdir pve
-cat >pve/vms.json <<'JSON'
+run_name=pvect$$ # lab run's cluster: its own name, never another engineer's
+cat >pve/vms.json <<JSON
 {
  "101": {"node": "pve1", "status": "stopped", "config": {"name": "db1", "agent": "1", "boot": "order=scsi0;ide2",
    "ide2": "local:iso/debian-12.iso,media=cdrom", "scsi0": "local-lvm:vm-101-disk-0,cache=writeback,discard=on,size=8G",
-   "tags": "db;lab-pc-1"}},
+   "tags": "db;lab-pc-1;lab-$run_name-1"}},
  "102": {"node": "pve2", "status": "running", "config": {"name": "db2", "agent": "enabled=1",
-   "virtio0": "ceph:vm-102-disk-0,size=8G", "tags": "lab-pc-2"}},
+   "virtio0": "ceph:vm-102-disk-0,size=8G", "tags": "lab-pc-2;lab-$run_name-2"}},
  "103": {"node": "pve1", "status": "stopped", "config": {"name": "db3", "agent": "1",
    "scsi0": "local-lvm:vm-103-disk-0,size=8G", "tags": "lab-pc-3,other"}},
  "104": {"node": "pve1", "status": "running", "config": {"name": "somebodys-db", "agent": "1",
@@ -264,7 +265,6 @@ sed 's/vmids: \[101, 102, 103\]/vmids: [101, 102]/' pve.yaml >short.yaml
 run validate short.yaml
 is "vmids shorter than the cluster: validate exits 2" "$rc" 2
 check "vmids shorter than the cluster: says one entry per node" grep -q "'vmids' (and 'nodes', if given) must list one entry per node" <<<"$out"
-run_name=pvect$$ # its own cluster name: never another engineer's 'run'
 unset LAB_PROXMOX_TOKEN
 t0=$(date +%s%N)
 out=$("$LAB" run pve.yaml --name "$run_name" --db "$tmp/results.db" 2>&1)
@@ -281,6 +281,17 @@ rc=$?
 printf '%s\n' "$out" >>"$all_out"
 is "lab run with an unreachable URL: exit 2" "$rc" 2
 check "lab run with an unreachable URL: says so" grep -q "is unreachable" <<<"$out"
+sed -e "s|https://127.0.0.1:$dead_port|$URL|" -e 's/node: pve1, vmids: \[101, 102, 103\]/nodes: [pve1, pve2, pve1], vmids: [101, 102, 104]/' \
+	pve.yaml >untagged.yaml
+: >pve/requests.log
+out=$("$LAB" run untagged.yaml --name "$run_name" --db "$tmp/results.db" 2>&1)
+rc=$?
+printf '%s\n' "$out" >>"$all_out"
+note "$out"
+is "lab run naming an untagged VM in cluster.proxmox: exit 2" "$rc" 2
+check "lab run: the scenario's nodes and vmids reached the backend (VM 104 refused)" \
+	grep -q "node 3: VM 104 on 'pve1' does not carry lab's marker tag 'lab-$run_name-3'" <<<"$out"
+is "lab run: nothing was changed on any VM" "$(changes)" 0
 
 check_fails "the token's secret was never printed" grep -q "$SECRET" "$all_out"
 echo "1..$tap_n"
