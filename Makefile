@@ -23,7 +23,7 @@
 #   workloads/ checkers/ results/   what their names say
 
 CC      ?= gcc
-PKGS    := libmariadb yaml-0.1 sqlite3 fuse3
+PKGS    := libmariadb yaml-0.1 sqlite3 fuse3 libcurl json-c openssl
 HAVE_LIBVIRT := $(shell pkg-config --exists libvirt 2>/dev/null && echo 1)
 ifeq ($(HAVE_LIBVIRT),1)
 PKGS    += libvirt libvirt-qemu
@@ -54,7 +54,7 @@ UNITBIN := $(UNITSRC:tests/unit/%.c=build/test/%)
 DEB_PKGS := build-essential pkg-config libjson-c-dev libcurl4-openssl-dev python3 mariadb-server mariadb-client galera-4 mariadb-backup \
 	default-libmysqlclient-dev libyaml-dev libsqlite3-dev sqlite3 libcmocka-dev \
 	iproute2 nftables rsync socat lsof procps fuse3 libfuse3-dev libvirt-dev \
-	ca-certificates chromium
+	ca-certificates chromium openssl libssl-dev
 BENCH_PKGS := sysbench
 # The VM backend's host side (vm-images/, tests/nightly/vm_*.sh) only.
 VM_PKGS := libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils debootstrap e2fsprogs

@@ -17,12 +17,18 @@
  *          --mysqld KEY=VALUE (repeatable, up only) --signal SIG (kill)
  *          up only: --cache-mode MODE --no-powerfs --powerfs-flush-interval DUR
  *                   --powerloss-images
+ *                   --proxmox KEY=VALUE (repeatable; url, node, nodes, vmids,
+ *                   token_file, ca_file, fingerprint: as in a scenario's
+ *                   cluster.proxmox, lists comma separated)
+ *   lab cluster backend-up [options]   (hidden, for backend contract tests:
+ *                   the backend's part of up, no flavor, no database)
  */
 #include "cluster.h"
 #include "commands.h"
 
 #include <inttypes.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +46,29 @@ struct args {
 	int64_t seqno;
 	int safe_to_bootstrap;
 	int sig;
+	/* --proxmox vmids=/nodes=: the comma-separated values, split (owned) */
+	char *pve_lists[2];
+	char *pve_vmids[LAB_MAX_NODES + 1], *pve_nodes[LAB_MAX_NODES + 1];
 };
+
+/* Split a comma-separated --proxmox list into v (at most LAB_MAX_NODES
+ * items); *copy owns the strings. Returns the count, or -1. */
+static int split_list(const char *val, char **copy, char **v)
+{
+	int n = 0;
+	free(*copy);
+	*copy = xstrdup(val);
+	for (char *p = *copy; p;) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		if (!*p || n == LAB_MAX_NODES)
+			return -1;
+		v[n++] = p;
+		p = comma ? comma + 1 : NULL;
+	}
+	return n;
+}
 
 static int parse_signal(const char *s, int *sig)
 {
@@ -102,7 +130,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		static const char *const valued[] = {
 			"--name", "--state-dir", "--flavor", "--backend", "--nodes", "--timeout", "--seqno",
 			"--safe-to-bootstrap", "--cache-mode", "--powerfs-flush-interval", "--signal",
-			"--mysqld",
+			"--mysqld", "--proxmox",
 		};
 		bool known = false;
 		for (size_t k = 0; k < ARRAY_SIZE(valued); k++)
@@ -149,6 +177,39 @@ static int parse_args(int argc, char **argv, struct args *a)
 		} else if (!strcmp(name, "--signal")) {
 			if (parse_signal(val, &a->sig) < 0)
 				return usage_error("--signal: unknown signal '%s'", val);
+		} else if (!strcmp(name, "--proxmox")) {
+			static const struct { const char *key; size_t off; } keys[] = {
+				{ "url", offsetof(struct cluster_spec, proxmox_url) },
+				{ "node", offsetof(struct cluster_spec, proxmox_node) },
+				{ "nodes", 0 },
+				{ "vmids", 0 },
+				{ "token_file", offsetof(struct cluster_spec, proxmox_token_file) },
+				{ "ca_file", offsetof(struct cluster_spec, proxmox_ca_file) },
+				{ "fingerprint", offsetof(struct cluster_spec, proxmox_fingerprint) },
+			};
+			const char *e = strchr(val, '=');
+			size_t k = 0;
+			while (e && k < ARRAY_SIZE(keys) &&
+			       (strlen(keys[k].key) != (size_t)(e - val) || strncmp(val, keys[k].key, (size_t)(e - val))))
+				k++;
+			if (!e || k == ARRAY_SIZE(keys))
+				return usage_error("--proxmox: want url|node|nodes|vmids|token_file|ca_file|fingerprint=VALUE, not '%s'", val);
+			if (!strcmp(keys[k].key, "vmids") || !strcmp(keys[k].key, "nodes")) {
+				bool vm = keys[k].key[0] == 'v';
+				int n = split_list(e + 1, &a->pve_lists[vm], vm ? a->pve_vmids : a->pve_nodes);
+				if (n < 0)
+					return usage_error("--proxmox %s: want 1..%d comma-separated values, not '%s'", keys[k].key,
+							   LAB_MAX_NODES, e + 1);
+				if (vm) {
+					a->spec.proxmox_vmids = a->pve_vmids;
+					a->spec.n_proxmox_vmids = (size_t)n;
+				} else {
+					a->spec.proxmox_nodes = a->pve_nodes;
+					a->spec.n_proxmox_nodes = (size_t)n;
+				}
+			} else {
+				*(const char **)((char *)&a->spec + keys[k].off) = e + 1;
+			}
 		} else if (!strcmp(name, "--mysqld")) {
 			const char *e = strchr(val, '=');
 			if (!e || e == val || a->spec.n_mysqld >= ARRAY_SIZE(a->mysqld))
@@ -260,6 +321,34 @@ static int hard_reset_sub(struct cluster *c, struct args *a)
 	return rc;
 }
 
+/* Hidden, for backend contract tests (tests/integration/proxmox_contract.sh):
+ * the backend's create without a flavor, so that a fake API's guests need no
+ * database server; `lab cluster down` undoes it as usual. */
+static int backend_up(struct cluster *c)
+{
+	if (c->n_state) {
+		lab_error("cluster '%s' exists already (state in '%s')", c->name, c->state_dir);
+		return -1;
+	}
+	if (mkdir_p(c->state_dir, 0755) < 0)
+		return -1;
+	cluster_state_set(c, "version", "1");
+	cluster_state_set(c, "name", c->name);
+	cluster_state_set(c, "flavor", c->flavor->name);
+	cluster_state_set(c, "backend", c->backend->name);
+	cluster_state_setf(c, "nodes", "%d", c->spec.nodes);
+	cluster_state_set(c, "state_dir", c->state_dir);
+	cluster_state_set(c, "status", "up");
+	if (cluster_state_save(c) < 0)
+		return -1;
+	if (c->backend->create(c) < 0) {
+		cluster_down(c); /* the backend's destroy undoes what create recorded */
+		return -1;
+	}
+	printf("cluster %s: backend %s up, %d nodes, no flavor started\n", c->name, c->backend->name, c->spec.nodes);
+	return 0;
+}
+
 static int run_sub(struct cluster *c, const char *sub, struct args *a)
 {
 	int node = 0;
@@ -278,6 +367,8 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 		}
 		return 0;
 	}
+	if (!strcmp(sub, "backend-up"))
+		return backend_up(c);
 	if (!strcmp(sub, "down")) {
 		bool was = c->n_state > 0;
 		if (cluster_down(c) < 0)
@@ -420,6 +511,8 @@ int cmd_cluster(int argc, char **argv)
 out:
 	for (size_t i = 0; i < a.spec.n_mysqld; i++)
 		free(a.mysqld[i].key);
+	free(a.pve_lists[0]);
+	free(a.pve_lists[1]);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		lab_error("cannot write to stdout");
 		rc = LAB_EXIT_BROKEN;

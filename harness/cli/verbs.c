@@ -35,6 +35,7 @@ static const struct verb verbs[] = {
 	  "usage: lab cluster up     [--flavor galera|async|semisync] [--nodes N] [--name NAME]\n"
 	  "                          [--state-dir DIR] [--mysqld KEY=VALUE]... [--cache-mode MODE]\n"
 	  "                          [--no-powerfs] [--powerfs-flush-interval 30s] [--powerloss-images]\n"
+	  "                          [--backend local|libvirt|proxmox] [--proxmox KEY=VALUE]...\n"
 	  "       lab cluster down   [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster status [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster start|stop|kill|pause|resume|pid|datadir N\n"

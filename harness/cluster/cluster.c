@@ -26,12 +26,13 @@
 
 extern const struct backend_ops backend_local;
 extern const struct backend_ops backend_libvirt;
+extern const struct backend_ops backend_proxmox;
 extern const struct flavor_ops flavor_galera;
 extern const struct flavor_ops flavor_async, flavor_semisync;
 
 /* Add a backend or flavor: one file, one row here. The scenario parser's
  * allowed values and `lab validate --describe` come from these lists. */
-const struct backend_ops *const lab_backends[] = { &backend_local, &backend_libvirt, NULL };
+const struct backend_ops *const lab_backends[] = { &backend_local, &backend_libvirt, &backend_proxmox, NULL };
 const struct flavor_ops *const lab_flavors[] = { &flavor_galera, &flavor_async, &flavor_semisync, NULL };
 
 const struct backend_ops *backend_find(const char *name)

@@ -34,13 +34,24 @@ struct cluster_spec {
 	const char *name;      /* cluster name, default "lab" */
 	const char *state_dir; /* default /var/tmp/lab/NAME */
 	const char *flavor;    /* galera | async | semisync */
-	const char *backend;   /* local | libvirt */
+	const char *backend;   /* local | libvirt | proxmox */
 	int nodes;             /* 1..LAB_MAX_NODES */
 	const struct kv *mysqld; /* extra server options for every node */
 	size_t n_mysqld;
 	const char *libvirt_uri;
 	const char *const *domains; /* libvirt domain names, nodes entries */
 	const char *cache_mode;     /* initial disk cache mode, NULL = backend default */
+	/* proxmox backend (scenario cluster.proxmox, or --proxmox KEY=VALUE).
+	 * The token is never here: LAB_PROXMOX_TOKEN or the 0600 token file. */
+	const char *proxmox_url;         /* https://HOST:8006 */
+	const char *proxmox_node;        /* the Proxmox node every VM is on */
+	char *const *proxmox_nodes;      /* or one Proxmox node per VM */
+	size_t n_proxmox_nodes;
+	char *const *proxmox_vmids;      /* VM ids, one per node */
+	size_t n_proxmox_vmids;
+	const char *proxmox_token_file;
+	const char *proxmox_ca_file;     /* PEM CA of the API's certificate */
+	const char *proxmox_fingerprint; /* or its SHA-256, AA:BB:... */
 	uint64_t seed;
 	/* local backend: the power-loss layer (powerfs) under each datadir.
 	 * On unless no_powerfs (or LAB_POWERFS=off in the environment). */

@@ -539,6 +539,15 @@ static void cluster_spec_from(struct runner *r, struct cluster_spec *spec, const
 		domains[i] = sc->cluster.libvirt.domains.v[i];
 	spec->domains = sc->cluster.libvirt.domains.n ? domains : NULL;
 	spec->cache_mode = sc->cluster.cache_mode;
+	spec->proxmox_url = sc->cluster.proxmox.url;
+	spec->proxmox_node = sc->cluster.proxmox.node;
+	spec->proxmox_nodes = sc->cluster.proxmox.nodes.v;
+	spec->n_proxmox_nodes = sc->cluster.proxmox.nodes.n;
+	spec->proxmox_vmids = sc->cluster.proxmox.vmids.v;
+	spec->n_proxmox_vmids = sc->cluster.proxmox.vmids.n;
+	spec->proxmox_token_file = sc->cluster.proxmox.token_file;
+	spec->proxmox_ca_file = sc->cluster.proxmox.ca_file;
+	spec->proxmox_fingerprint = sc->cluster.proxmox.fingerprint;
 	spec->seed = r->seed;
 }
 

@@ -64,12 +64,23 @@ static const struct sc_option t_libvirt[] = {
 	{ "domains", SC_LIST, O(struct sc_libvirt, domains), NULL, 0, 0, NULL, 0, NULL, 0, "domain names, one per node, each carrying the lab marker" },
 };
 
+static const struct sc_option t_proxmox[] = {
+	{ "url", SC_STRING, O(struct sc_proxmox, url), NULL, 0, 0, NULL, 0, NULL, 0, "the API, https://HOST:8006" },
+	{ "node", SC_STRING, O(struct sc_proxmox, node), NULL, 0, 0, NULL, 0, NULL, 0, "the Proxmox node every VM is on" },
+	{ "nodes", SC_LIST, O(struct sc_proxmox, nodes), NULL, 0, 0, NULL, 0, NULL, 0, "or the Proxmox node of each VM, one per node" },
+	{ "vmids", SC_LIST, O(struct sc_proxmox, vmids), NULL, 0, 0, NULL, 0, NULL, 0, "VM ids, one per node, each tagged lab-CLUSTER-N" },
+	{ "token_file", SC_STRING, O(struct sc_proxmox, token_file), NULL, 0, 0, NULL, 0, NULL, 0, "0600 file with USER@REALM!TOKENID=SECRET (else LAB_PROXMOX_TOKEN)" },
+	{ "ca_file", SC_STRING, O(struct sc_proxmox, ca_file), NULL, 0, 0, NULL, 0, NULL, 0, "PEM CA of the API's certificate" },
+	{ "fingerprint", SC_STRING, O(struct sc_proxmox, fingerprint), NULL, 0, 0, NULL, 0, NULL, 0, "or the certificate's SHA-256 fingerprint, AA:BB:..." },
+};
+
 static const struct sc_option t_cluster[] = {
 	{ "flavor", SC_STRING, O(struct sc_cluster, flavor), "galera", 0, 0, v_flavors, 0, NULL, 0, "database topology" },
 	{ "nodes", SC_INT, O(struct sc_cluster, nodes), "3", 1, LAB_MAX_NODES, NULL, 0, NULL, 0, "number of nodes" },
 	{ "backend", SC_STRING, O(struct sc_cluster, backend), "local", 0, 0, v_backends, 0, NULL, 0, "what controls the nodes (--backend overrides)" },
 	{ "mysqld", SC_KVMAP, O(struct sc_cluster, mysqld), NULL, 0, 0, NULL, 0, NULL, 0, "extra server options for every node" },
 	{ "libvirt", SC_SECTION, O(struct sc_cluster, libvirt), NULL, 0, 0, NULL, 0, SECTION(t_libvirt), "libvirt connection and domains" },
+	{ "proxmox", SC_SECTION, O(struct sc_cluster, proxmox), NULL, 0, 0, NULL, 0, SECTION(t_proxmox), "Proxmox VE API and VMs" },
 	{ "cache_mode", SC_STRING, O(struct sc_cluster, cache_mode), "none", 0, 0, sc_cache_modes, 0, NULL, 0, "initial disk cache mode of every node" },
 };
 
@@ -1095,6 +1106,17 @@ static void parse_document(struct pctx *p, struct scenario *sc)
 			     sc->cluster.libvirt.domains.n, sc->cluster.libvirt.domains.n == 1 ? "" : "s",
 			     (long long)sc->cluster.nodes);
 	}
+	if (cl && !strcmp(sc->cluster.backend, "proxmox")) {
+		const yaml_node_t *px = map_get(p, cl, "proxmox", NULL);
+		const struct sc_proxmox *x = &sc->cluster.proxmox;
+		if (!px || !x->url)
+			perr(p, px ? px : cl, "backend proxmox needs 'proxmox: {url: ..., node: ..., vmids: [...]}' in 'cluster'");
+		else if ((int64_t)x->vmids.n != sc->cluster.nodes || (x->nodes.n && (int64_t)x->nodes.n != sc->cluster.nodes))
+			perr(p, px, "'vmids' (and 'nodes', if given) must list one entry per node: the cluster has %lld nodes",
+			     (long long)sc->cluster.nodes);
+		else if (!x->node && !x->nodes.n)
+			perr(p, px, "'proxmox' needs 'node' (or 'nodes', one per VM)");
+	}
 }
 
 /* Where an error message points: line and column after "FILE:". */
@@ -1220,6 +1242,13 @@ void scenario_free(struct scenario *sc)
 	free(sc->cluster.mysqld.v);
 	free(sc->cluster.libvirt.uri);
 	strlist_release(&sc->cluster.libvirt.domains);
+	free(sc->cluster.proxmox.url);
+	free(sc->cluster.proxmox.node);
+	free(sc->cluster.proxmox.token_file);
+	free(sc->cluster.proxmox.ca_file);
+	free(sc->cluster.proxmox.fingerprint);
+	strlist_release(&sc->cluster.proxmox.nodes);
+	strlist_release(&sc->cluster.proxmox.vmids);
 	free(sc->cluster.cache_mode);
 	free(sc->workload.name);
 	free(sc->workload.update_style);

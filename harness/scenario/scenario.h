@@ -167,12 +167,18 @@ struct sc_libvirt {
 	struct strlist domains;
 };
 
+struct sc_proxmox {
+	char *url, *node, *token_file, *ca_file, *fingerprint;
+	struct strlist nodes, vmids;
+};
+
 struct sc_cluster {
 	char *flavor;
 	int64_t nodes;
 	char *backend;
 	struct kvlist mysqld;
 	struct sc_libvirt libvirt;
+	struct sc_proxmox proxmox;
 	char *cache_mode;
 };
 
