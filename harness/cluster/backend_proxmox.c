@@ -502,13 +502,10 @@ cleanup:
 	return rc;
 }
 
-static int pv_create(struct cluster *c)
+/* Nothing is made, here or on Proxmox, until the API answered, the token
+ * was accepted and every VM carries lab's marker. */
+static int pv_precheck(struct cluster *c)
 {
-	int64_t t0 = mono_ns();
-	char key[32];
-
-	/* Nothing is recorded, nothing changed, until the API answered, the
-	 * token was accepted and every VM carries lab's marker. */
 	if (pv_connect(c) < 0 || pv_load_vms(c) < 0)
 		return -1;
 	for (int i = 1; i <= c->spec.nodes; i++)
@@ -519,6 +516,16 @@ static int pv_create(struct cluster *c)
 			  c->spec.cache_mode);
 		return -1;
 	}
+	return 0;
+}
+
+static int pv_create(struct cluster *c)
+{
+	int64_t t0 = mono_ns();
+	char key[32];
+
+	if (pv_precheck(c) < 0)
+		return -1;
 	cluster_state_set(c, "proxmox.url", c->spec.proxmox_url);
 	cluster_state_set(c, "proxmox.ca_file", c->spec.proxmox_ca_file ? c->spec.proxmox_ca_file : "-");
 	cluster_state_set(c, "proxmox.fingerprint", c->spec.proxmox_fingerprint ? c->spec.proxmox_fingerprint : "-");
@@ -762,6 +769,7 @@ const struct backend_ops backend_proxmox = {
 	.name = "proxmox",
 	.description = "Proxmox VE VMs tagged lab-CLUSTER-N, over the REST API with a token, commands through the guest agent",
 	.unavailable = NULL,
+	.precheck = pv_precheck,
 	.create = pv_create,
 	.destroy = pv_destroy,
 	.attach = pv_attach,

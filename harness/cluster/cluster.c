@@ -433,6 +433,8 @@ int cluster_up(struct cluster *c)
 		lab_error("backend '%s' is unavailable: %s", c->backend->name, why);
 		return -1;
 	}
+	if (c->backend->precheck && c->backend->precheck(c) < 0)
+		return -1;
 	if (mkdir_p(c->state_dir, 0755) < 0)
 		return -1;
 	chmod(c->state_dir, 0755);

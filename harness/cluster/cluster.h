@@ -129,6 +129,11 @@ struct backend_ops {
 	const char *description;
 	/* NULL when usable here, else why not ("built without libvirt"). */
 	const char *(*unavailable)(void);
+	/* Optional: before anything is made, local or remote: can the backend
+	 * reach what it controls, and may it touch it (markers, credentials)?
+	 * 0, or -1 with one line saying which (cluster_up then creates
+	 * nothing). */
+	int (*precheck)(struct cluster *c);
 	/* Make the places the nodes live in (network, directories) and fill
 	 * c->hosts[]. Called once by cluster_up after the state file exists. */
 	int (*create)(struct cluster *c);

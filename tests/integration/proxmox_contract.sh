@@ -89,7 +89,8 @@ is "no token: exit 2" "$rc" 2
 check "no token: says so (LAB_PROXMOX_TOKEN or token_file)" grep -q "no Proxmox API token" <<<"$out"
 check "no token: within seconds" fast
 is "no token: no request reached the API" "$(wc -l <pve/requests.log)" 0
-check_fails "no token: no state left" test -e "$STATE/state"
+check_fails "no token: no state directory made" test -e "$STATE"
+is "no token: one line, the reason" "$(grep -c . <<<"$out")" 1
 
 printf '%s\n' "$TOKEN" >token
 chmod 0644 token
@@ -118,7 +119,8 @@ run cluster up --backend proxmox --nodes 3 --name pc --state-dir "$STATE" --prox
 is "unreachable URL: exit 2" "$rc" 2
 check "unreachable URL: says unreachable" grep -q "Proxmox API at 'https://127.0.0.1:$dead_port' is unreachable" <<<"$out"
 check "unreachable URL: within seconds" fast
-check_fails "unreachable URL: no state left" test -e "$STATE/state"
+check_fails "unreachable URL: no state directory made" test -e "$STATE"
+is "unreachable URL: one line, the reason" "$(grep -c . <<<"$out")" 1
 
 run cluster up "${P[@]}"
 is "self-signed certificate, no ca_file/fingerprint: exit 2 (no silent -k)" "$rc" 2
@@ -140,6 +142,7 @@ is "untagged VM: exit 2" "$rc" 2
 check "untagged VM: names the VM, the tag and why" \
 	grep -q "node 3: VM 104 on 'pve1' does not carry lab's marker tag 'lab-pc-3' (its tags: 'db'); refusing to touch it" <<<"$out"
 is "untagged VM: nothing was changed on any VM (GETs only)" "$(changes)" 0
+check_fails "untagged VM: no state directory made" test -e "$STATE"
 check_fails "untagged VM: no VIOLATION at the API" grep -q VIOLATION pve/requests.log
 run cluster up --backend proxmox --nodes 3 --name pc --state-dir "$STATE" --proxmox "url=$URL" \
 	--proxmox node=pve1 --proxmox vmids=101,102,103 --proxmox "ca_file=$tmp/server.pem"
