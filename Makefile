@@ -22,7 +22,7 @@
 #   workloads/ checkers/ results/   what their names say
 
 CC      ?= gcc
-PKGS    := libmariadb yaml-0.1 sqlite3 fuse3
+PKGS    := libmariadb yaml-0.1 sqlite3 fuse3 json-c
 HAVE_LIBVIRT := $(shell pkg-config --exists libvirt 2>/dev/null && echo 1)
 ifeq ($(HAVE_LIBVIRT),1)
 PKGS    += libvirt libvirt-qemu
@@ -40,7 +40,7 @@ LDLIBS  := $(PKG_LIBS) -lpthread -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 SRCDIRS := lib harness/cli harness/scenario harness/run harness/cluster harness/local harness/virt \
-	workloads checkers results
+	workloads checkers results history
 SRCS    := $(foreach d,$(SRCDIRS),$(wildcard $(d)/*.c))
 LIBSRCS := $(filter-out harness/cli/lab.c,$(SRCS))
 OBJS    := $(SRCS:%.c=build/rel/%.o)
