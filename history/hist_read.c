@@ -89,7 +89,7 @@ static int parse_mops(struct hist *h, json_object *value, uint32_t line, struct 
 			continue;
 		}
 		if (!v) {
-			o->flags = HM_UNKNOWN | HM_NIL;
+			o->flags = HM_NIL; /* nil: unknown in an invocation (see hist_finish), the initial state in an ok read */
 		} else if (json_object_is_type(v, json_type_array)) {
 			size_t len = json_object_array_length(v);
 			int64_t off;

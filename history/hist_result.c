@@ -83,6 +83,13 @@ static void build_result(struct checker *c, struct history_result *res)
 		if (keep[i])
 			res->types[res->n_types++] = xstrdup(as->tnames[i]);
 	qsort(res->types, res->n_types, sizeof(char *), cmp_str);
+	res->note_types = xcalloc(as->n_types + 1, sizeof(char *));
+	res->note_counts = xcalloc(as->n_types + 1, sizeof(size_t));
+	for (size_t i = 0; i < as->n_types; i++)
+		if (!anomaly_reportable(o, as->tnames[i]) && !ends_with(as->tnames[i], "-cycle-exists")) {
+			res->note_types[res->n_notes] = xstrdup(as->tnames[i]);
+			res->note_counts[res->n_notes++] = as->tcounts[i];
+		}
 	for (size_t i = 0; i < res->n_types; i++)
 		res->type_counts[i] = anoms_count(as, res->types[i]);
 	res->anomalies = xcalloc(as->n + 1, sizeof(*res->anomalies));
@@ -90,6 +97,8 @@ static void build_result(struct checker *c, struct history_result *res)
 		bool kept = false;
 		for (size_t j = 0; j < res->n_types && !kept; j++)
 			kept = strcmp(res->types[j], as->a[i].type) == 0;
+		for (size_t j = 0; j < res->n_notes && !kept; j++)
+			kept = strcmp(res->note_types[j], as->a[i].type) == 0;
 		if (!kept)
 			continue;
 		struct history_anomaly *a = &res->anomalies[res->n_anomalies++];
@@ -207,6 +216,10 @@ void history_result_release(struct history_result *res)
 		free(res->types[i]);
 	free(res->types);
 	free(res->type_counts);
+	for (size_t i = 0; i < res->n_notes; i++)
+		free(res->note_types[i]);
+	free(res->note_types);
+	free(res->note_counts);
 	for (size_t i = 0; i < res->n_not; i++)
 		free(res->not_models[i]);
 	for (size_t i = 0; i < res->n_also_not; i++)
@@ -232,6 +245,12 @@ void history_result_print(FILE *out, const char *name, const struct history_resu
 			fprintf(out, "%s %s (%zu)", i ? "," : "", r->types[i], r->type_counts[i]);
 		fprintf(out, "\n");
 	}
+	if (r->n_notes) {
+		fprintf(out, "  also seen (allowed by the expected models, not a finding):");
+		for (size_t i = 0; i < r->n_notes; i++)
+			fprintf(out, "%s %s (%zu)", i ? "," : "", r->note_types[i], r->note_counts[i]);
+		fprintf(out, "\n");
+	}
 	if (r->n_not) {
 		fprintf(out, "  rules out:");
 		for (size_t i = 0; i < r->n_not; i++)
@@ -246,12 +265,14 @@ void history_result_print(FILE *out, const char *name, const struct history_resu
 	}
 	for (size_t i = 0; i < r->n_anomalies; i++)
 		fprintf(out, "\n%s\n", r->anomalies[i].explanation);
-	for (size_t i = 0; i < r->n_types; i++) {
+	for (size_t i = 0; i < r->n_types + r->n_notes; i++) {
+		const char *t = i < r->n_types ? r->types[i] : r->note_types[i - r->n_types];
+		size_t cnt = i < r->n_types ? r->type_counts[i] : r->note_counts[i - r->n_types];
 		size_t shown = 0;
 		for (size_t j = 0; j < r->n_anomalies; j++)
-			shown += strcmp(r->anomalies[j].type, r->types[i]) == 0;
-		if (shown < r->type_counts[i])
-			fprintf(out, "\n(%zu more %s not shown)\n", r->type_counts[i] - shown, r->types[i]);
+			shown += strcmp(r->anomalies[j].type, t) == 0;
+		if (shown < cnt)
+			fprintf(out, "\n(%zu more %s not shown; --max-per-type raises the limit)\n", cnt - shown, t);
 	}
 }
 

@@ -98,12 +98,16 @@ struct history_result {
 	enum history_validity valid;
 	enum history_workload workload;
 	size_t n_txns, n_ok, n_fail, n_info, n_keys;
-	size_t n_anomalies;            /* kept anomalies, grouped by type */
+	size_t n_anomalies;            /* kept anomalies (of types and note_types), grouped by type */
 	struct history_anomaly *anomalies;
 	/* anomaly types found (sorted, reportable ones), with exact counts */
 	size_t n_types;
 	char **types;
 	size_t *type_counts;
+	/* anomaly types found that the expected models allow (shown, no finding) */
+	size_t n_notes;
+	char **note_types;
+	size_t *note_counts;
 	/* models ruled out: the weakest (not) and the rest (also_not), sorted */
 	size_t n_not, n_also_not;
 	char **not_models, **also_not_models;
