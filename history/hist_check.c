@@ -486,6 +486,8 @@ static int cmp_lu(const void *a, const void *b)
 static void report_lost_updates(struct checker *c, struct lu *v, size_t n)
 {
 	struct hist *h = c->h;
+	if (!n)
+		return;
 	qsort(v, n, sizeof(*v), cmp_lu);
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
@@ -1190,14 +1192,16 @@ int check_rw_register(struct checker *c)
 		}
 		free(ts);
 	}
-	qsort(rr->ve, rr->n_ve, sizeof(*rr->ve), cmp_ve);
+	if (rr->n_ve)
+		qsort(rr->ve, rr->n_ve, sizeof(*rr->ve), cmp_ve);
 	/* dedupe */
 	size_t w = 0;
 	for (size_t i = 0; i < rr->n_ve; i++)
 		if (!w || cmp_ve(&rr->ve[w - 1], &rr->ve[i]) != 0)
 			rr->ve[w++] = rr->ve[i];
 	rr->n_ve = w;
-	qsort(rr->rd, rr->n_rd, sizeof(*rr->rd), cmp_rd);
+	if (rr->n_rd)
+		qsort(rr->rd, rr->n_rd, sizeof(*rr->rd), cmp_rd);
 	rr->cyclic = xcalloc(h->n_keys ? h->n_keys : 1, sizeof(bool));
 	for (size_t lo = 0; lo < rr->n_ve;) {
 		size_t hi = lo;
@@ -1259,7 +1263,7 @@ int check_rw_register(struct checker *c)
 static bool has_version_edge(struct rr *rr, uint32_t key, int64_t from, int64_t to)
 {
 	struct vedge k = { key, from, to };
-	return bsearch(&k, rr->ve, rr->n_ve, sizeof(k), cmp_ve) != NULL;
+	return rr->n_ve && bsearch(&k, rr->ve, rr->n_ve, sizeof(k), cmp_ve) != NULL;
 }
 
 static void rr_explain(struct checker *c, uint32_t a, uint32_t b, uint8_t kind, struct strbuf *tx,
