@@ -223,6 +223,20 @@ static void la_check_reads(struct checker *c, struct la *la)
 {
 	struct hist *h = c->h;
 	bool *incompat = xcalloc(h->n_keys ? h->n_keys : 1, sizeof(bool));
+	/* First position of each key's order whose element was appended by a
+	 * failed transaction or by nobody: a read that is a prefix of the order
+	 * and shorter than that needs no per-element look-up. */
+	uint32_t *first_bad = xmalloc((h->n_keys ? h->n_keys : 1) * sizeof(*first_bad));
+	for (uint32_t k = 0; k < h->n_keys; k++) {
+		first_bad[k] = UINT32_MAX;
+		for (uint32_t i = 0; i < la->len[k]; i++) {
+			uint32_t w = w_txn(pm_get(&c->writer, k, h->vals[la->off[k] + i]));
+			if (w == NO_TXN || h->txns[w].type == HT_FAIL) {
+				first_bad[k] = i;
+				break;
+			}
+		}
+	}
 	for (uint32_t t = 0; t < h->n_txns; t++) {
 		if (h->txns[t].type != HT_OK)
 			continue;
@@ -283,7 +297,7 @@ static void la_check_reads(struct checker *c, struct la *la)
 					sb_release(&js);
 				}
 			}
-			for (uint32_t j = 0; j < m->len; j++) {
+			for (uint32_t j = 0; j < m->len && !(prefix && first_bad[k] >= m->len); j++) {
 				int64_t wv = pm_get(&c->writer, k, r[j]);
 				uint32_t w = w_txn(wv);
 				struct strbuf tx = { 0 }, js = { 0 };
@@ -347,6 +361,7 @@ static void la_check_reads(struct checker *c, struct la *la)
 		}
 	}
 	free(incompat);
+	free(first_bad);
 }
 
 /* internal and future-read, per committed transaction. */

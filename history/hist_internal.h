@@ -92,9 +92,6 @@ struct hist_txn *hist_new_txn(struct hist *h);
 struct hist_mop *hist_new_mops(struct hist *h, size_t n, uint32_t *off);
 int64_t *hist_new_vals(struct hist *h, size_t n, int64_t *off);
 
-/* Readers: turn one op (a json-c tree, from JSON or EDN) into the store.
- * Returns 0, or -1 with the error reported as "NAME:LINE: ...". */
-int hist_add_json_op(struct hist *h, json_object *op, uint32_t line);
 /* Finish: ops still invoked become info. */
 void hist_finish(struct hist *h);
 /* Read a whole stream in any supported format. */

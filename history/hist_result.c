@@ -168,8 +168,14 @@ int history_check_stream(FILE *f, const char *name, const struct history_opts *o
 	c.want_process = any_reportable(opts, "-process");
 	if ((wl == HISTORY_WL_LIST_APPEND ? check_list_append(&c) : check_rw_register(&c)) < 0)
 		goto cleanup;
+	int64_t t2 = mono_ns();
 	add_order_edges(&c);
+	int64_t t3 = mono_ns();
 	find_cycles(&c);
+	lab_debug("history %s: read %.2f s, inference %.2f s, order edges %.2f s, graph and cycles %.2f s "
+		  "(%zu txns, %zu mops, %zu values, %zu keys)",
+		  name, (double)(t1 - t0) / 1e9, (double)(t2 - t1) / 1e9, (double)(t3 - t2) / 1e9,
+		  (double)(mono_ns() - t3) / 1e9, h.n_txns, h.n_mops, h.n_vals, h.n_keys);
 	if (c.empty_graph)
 		anoms_add(&as, "empty-transaction-graph",
 			  xstrdup("empty-transaction-graph: no transaction depends on another, so there is nothing "
