@@ -11,7 +11,7 @@
  * list per key, so every read is the true state and the history is strict
  * serializable by construction. About 1% of transactions fail (nothing is
  * applied) and 0.5% end :info (applied or not, at random; the process then
- * continues under a new number, as Jepsen does). A key that holds 24
+ * continues under a new number, as Jepsen does). A key that holds 16
  * elements is retired at the next invocation that picks it and replaced
  * with a fresh one, which keeps reads short, as Elle's generator does.
  * Output is written through one big buffer.
@@ -22,7 +22,7 @@
 #include <string.h>
 
 #define ACTIVE_KEYS 32
-#define MAX_APPENDS 24
+#define MAX_APPENDS 16
 
 static uint64_t rng_state;
 
