@@ -84,7 +84,22 @@ struct la {
 	int64_t *single;     /* the value, when n_appends == 1 */
 	uint64_t *ua_off;    /* unobserved possible appenders, CSR by key */
 	uint32_t *ua_txn;
+	uint64_t *ow_off;    /* writer of each order position (NO_TXN: none), by key */
+	uint32_t *ow;
 };
+
+/* The writer of each position of each key's order, looked up once. */
+static void la_order_writers(struct checker *c, struct la *la)
+{
+	struct hist *h = c->h;
+	la->ow_off = xcalloc((size_t)h->n_keys + 1, sizeof(*la->ow_off));
+	for (uint32_t k = 0; k < h->n_keys; k++)
+		la->ow_off[k + 1] = la->ow_off[k] + la->len[k];
+	la->ow = xmalloc((la->ow_off[h->n_keys] ? la->ow_off[h->n_keys] : 1) * sizeof(*la->ow));
+	for (uint32_t k = 0; k < h->n_keys; k++)
+		for (uint32_t i = 0; i < la->len[k]; i++)
+			la->ow[la->ow_off[k] + i] = w_txn(pm_get(&c->writer, k, h->vals[la->off[k] + i]));
+}
 
 static struct la *la_of(struct checker *c)
 {
@@ -230,7 +245,7 @@ static void la_check_reads(struct checker *c, struct la *la)
 	for (uint32_t k = 0; k < h->n_keys; k++) {
 		first_bad[k] = UINT32_MAX;
 		for (uint32_t i = 0; i < la->len[k]; i++) {
-			uint32_t w = w_txn(pm_get(&c->writer, k, h->vals[la->off[k] + i]));
+			uint32_t w = la->ow[la->ow_off[k] + i];
 			if (w == NO_TXN || h->txns[w].type == HT_FAIL) {
 				first_bad[k] = i;
 				break;
@@ -250,6 +265,8 @@ static void la_check_reads(struct checker *c, struct la *la)
 			bool prefix = m->len <= la->len[k];
 			for (uint32_t j = 0; prefix && j < m->len; j++)
 				prefix = r[j] == o[j];
+			if (prefix)
+				m->flags |= HM_PREFIX;
 			if (!prefix) {
 				/* duplicates? */
 				int64_t *cp = xmalloc(m->len * sizeof(*cp));
@@ -588,8 +605,7 @@ static void la_dirty_update(struct checker *c, struct la *la)
 		uint32_t t1 = NO_TXN;
 		uint32_t vs_start = 0;
 		for (uint32_t i = 0; i < la->len[k]; i++) {
-			int64_t e = h->vals[la->off[k] + i];
-			uint32_t t2 = w_txn(pm_get(&c->writer, k, e));
+			uint32_t t2 = la->ow[la->ow_off[k] + i];
 			if (t2 == NO_TXN)
 				continue;
 			int t2type = h->txns[t2].type;
@@ -631,7 +647,7 @@ static void la_edges(struct checker *c, struct la *la)
 	for (uint32_t k = 0; k < h->n_keys; k++) {
 		uint32_t prev = NO_TXN;
 		for (uint32_t i = 0; i < la->len[k]; i++) {
-			uint32_t w = w_txn(pm_get(&c->writer, k, h->vals[la->off[k] + i]));
+			uint32_t w = la->ow[la->ow_off[k] + i];
 			if (!possible(h, w)) {
 				prev = NO_TXN;
 				continue;
@@ -654,7 +670,13 @@ static void la_edges(struct checker *c, struct la *la)
 				continue;
 			uint32_t k = m->key;
 			int64_t next_pos;
-			if (m->len) {
+			if (m->len && (m->flags & HM_PREFIX)) {
+				/* the last element is at position len - 1 of the order */
+				uint32_t w = la->ow[la->ow_off[k] + m->len - 1];
+				if (possible(h, w))
+					edges_add(&c->edges, w, t, EK_WR);
+				next_pos = m->len;
+			} else if (m->len) {
 				int64_t e = h->vals[m->v + m->len - 1];
 				int64_t wv = pm_get(&c->writer, k, e);
 				uint32_t w = w_txn(wv);
@@ -667,7 +689,7 @@ static void la_edges(struct checker *c, struct la *la)
 			} else
 				next_pos = 0;
 			if (next_pos < la->len[k]) {
-				uint32_t w = w_txn(pm_get(&c->writer, k, h->vals[la->off[k] + next_pos]));
+				uint32_t w = la->ow[la->ow_off[k] + next_pos];
 				if (possible(h, w))
 					edges_add(&c->edges, t, w, EK_RW);
 			} else {
@@ -731,6 +753,8 @@ static void la_free(struct la *la)
 	free(la->single);
 	free(la->ua_off);
 	free(la->ua_txn);
+	free(la->ow_off);
+	free(la->ow);
 	free(la);
 }
 
@@ -741,6 +765,7 @@ int check_list_append(struct checker *c)
 	if (la_index_writes(c, la) < 0)
 		return -1;
 	la_orders(c, la);
+	la_order_writers(c, la);
 	la_unobserved(c, la);
 	la_check_reads(c, la);
 	la_check_internal(c);

@@ -20,7 +20,7 @@
 enum hist_f { HF_APPEND = 0, HF_READ = 1, HF_WRITE = 2 };
 /* Read flags: the read's value is unknown (invoke, failed or info read), or
  * it is a list (list-append) rather than one register value. */
-enum { HM_UNKNOWN = 1, HM_LIST = 2, HM_NIL = 4 };
+enum { HM_UNKNOWN = 1, HM_LIST = 2, HM_NIL = 4, HM_PREFIX = 8 /* list read: a prefix of its key's order */ };
 
 struct hist_mop {
 	uint32_t key;    /* interned key id */
