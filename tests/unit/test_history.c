@@ -263,6 +263,28 @@ static void test_duplicates_incompatible(void **state)
 	history_result_release(&r);
 }
 
+static void test_process_variant_and_edn_forms(void **state)
+{
+	(void)state;
+	struct history_result r;
+	struct history_opts o;
+	history_opts_init(&o);
+	/* under strong-session-serializable lab uses process order (not real
+	 * time): a process that does not read its own append */
+	o.models[o.n_models++] = "strong-session-serializable";
+	expect_types("{:type :invoke, :f :txn, :process 0, :value [[:append 1 1]], :time 10}\n"
+		     "{:type :ok, :f :txn, :process 0, :value [[:append 1 1] #_ [:r 2 nil]], :time 20}\n"
+		     "{:type :invoke, :f :txn, :process 0, :value #{[:r 1 nil]}, :meta #inst \"2026-01-01\"}\n"
+		     "{:type :ok, :f :txn, :process 0, :value ([:r 1 []])}\n"
+		     "{:type :info, :f :kill, :process :nemesis, :value nil}\n",
+		     &o, "G-single-item-process", HISTORY_INVALID, &r);
+	const char *e = explanation_of(&r, "G-single-item-process");
+	expect_contains(e, "(process): T1 and T3 ran on process 0, T1 first");
+	assert_int_equal(r.n_not, 1);
+	assert_string_equal(r.not_models[0], "strong-session-snapshot-isolation");
+	history_result_release(&r);
+}
+
 /* ---- rw-register ---- */
 
 static void test_register(void **state)
@@ -405,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_g2_item_and_models),
 		cmocka_unit_test(test_lost_update_internal_future),
 		cmocka_unit_test(test_duplicates_incompatible),
+		cmocka_unit_test(test_process_variant_and_edn_forms),
 		cmocka_unit_test(test_register),
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_bad_input),
