@@ -46,12 +46,25 @@ static void edn_ws(struct edn *e)
 
 static json_object *edn_value(struct edn *e, int depth);
 
+/* Skip whitespace and any `#_ form` discards. */
+static void edn_skip(struct edn *e, int depth)
+{
+	edn_ws(e);
+	while (!e->err && e->i + 1 < e->n && e->s[e->i] == '#' && e->s[e->i + 1] == '_') {
+		e->i += 2;
+		json_object_put(edn_value(e, depth + 1));
+		edn_ws(e);
+	}
+}
+
 static json_object *edn_seq(struct edn *e, char close, int depth)
 {
 	json_object *arr = json_object_new_array();
 	e->i++;
 	for (;;) {
-		edn_ws(e);
+		edn_skip(e, depth);
+		if (e->err)
+			break;
 		if (e->i >= e->n) {
 			e->err = "unclosed collection";
 			break;
@@ -74,7 +87,9 @@ static json_object *edn_map(struct edn *e, int depth)
 	json_object *obj = json_object_new_object();
 	e->i++;
 	for (;;) {
-		edn_ws(e);
+		edn_skip(e, depth);
+		if (e->err)
+			break;
 		if (e->i >= e->n) {
 			e->err = "unclosed map";
 			break;
@@ -86,7 +101,7 @@ static json_object *edn_map(struct edn *e, int depth)
 		json_object *k = edn_value(e, depth + 1);
 		if (e->err)
 			break;
-		edn_ws(e);
+		edn_skip(e, depth);
 		if (e->i >= e->n || e->s[e->i] == '}') {
 			json_object_put(k);
 			e->err = "map has a key without a value";
@@ -200,15 +215,6 @@ static json_object *edn_value(struct edn *e, int depth)
 		if (e->i + 1 < e->n && e->s[e->i + 1] == '{') {
 			e->i++;
 			return edn_seq(e, '}', depth);
-		}
-		if (e->i + 1 < e->n && e->s[e->i + 1] == '_') {
-			/* discard the next form */
-			e->i += 2;
-			json_object *skip = edn_value(e, depth + 1);
-			json_object_put(skip);
-			if (e->err)
-				return NULL;
-			return edn_value(e, depth);
 		}
 		/* #tag value: drop the tag */
 		e->i++;
