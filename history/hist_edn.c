@@ -218,7 +218,7 @@ static json_object *edn_value(struct edn *e, int depth)
 		}
 		/* #tag value: drop the tag */
 		e->i++;
-		(void)edn_atom(e);
+		json_object_put(edn_atom(e));
 		if (e->err)
 			return NULL;
 		return edn_value(e, depth + 1);
