@@ -470,11 +470,13 @@ static void la_check_internal(struct checker *c)
 			sb_puts(&tx, " as ");
 			list_text(r, m->len, &tx, false);
 			sb_puts(&tx, " but its own earlier reads and appends say it must be ");
-			if (prev_read < 0)
-				sb_puts(&tx, "[... ");
-			list_text(exp, (uint32_t)n, &tx, false);
-			if (prev_read < 0)
-				sb_puts(&tx, "]");
+			if (prev_read < 0) {
+				sb_puts(&tx, "[...");
+				for (size_t e = 0; e < n; e++)
+					sb_printf(&tx, " %" PRId64, exp[e]);
+				sb_puts(&tx, "] (ending with its own appends)");
+			} else
+				list_text(exp, (uint32_t)n, &tx, false);
 			sb_puts(&js, "{");
 			op_mop_json(c, t, m, &js);
 			sb_puts(&js, ", \"expected\": ");

@@ -267,6 +267,7 @@ struct cspec {
 #define ST_VAR 32
 #define ST_ADJ 64
 #define NSTATES 128
+#define MAX_SEARCH_SCC 50000
 
 static bool accept(const struct cspec *sp, unsigned st)
 {
@@ -577,12 +578,17 @@ static void search_scc(struct scc *s)
 		if (!impossible)
 			possible_models[n_possible++] = exists_specs[i].model;
 	}
-	/* 2. named cycles */
-	s->stamp = xcalloc((size_t)s->n * NSTATES, sizeof(uint32_t));
-	s->parent = xmalloc((size_t)s->n * NSTATES * sizeof(uint32_t));
-	s->plabel = xmalloc((size_t)s->n * NSTATES);
-	s->queue = xmalloc((size_t)s->n * NSTATES * sizeof(uint32_t));
-	uint32_t *cyc = xmalloc(((size_t)s->n * NSTATES + 1) * sizeof(uint32_t));
+	/* 2. named cycles; a component too large for the search's state
+	 * arrays (13 bytes per transaction and path state) goes straight to
+	 * the timeout's fallback */
+	if (s->n > MAX_SEARCH_SCC)
+		s->timed_out = true;
+	size_t ns = s->timed_out ? 1 : (size_t)s->n * NSTATES;
+	s->stamp = xcalloc(ns, sizeof(uint32_t));
+	s->parent = xmalloc(ns * sizeof(uint32_t));
+	s->plabel = xmalloc(ns);
+	s->queue = xmalloc(ns * sizeof(uint32_t));
+	uint32_t *cyc = xmalloc(((ns > s->n ? ns : s->n) + 1) * sizeof(uint32_t));
 	char found_names[16][64];
 	size_t n_found = 0;
 	char *found_types[16];
@@ -625,9 +631,14 @@ static void search_scc(struct scc *s)
 	}
 	if (s->timed_out) {
 		struct strbuf tx = { 0 }, js = { 0 };
-		sb_printf(&tx, "cycle-search-timeout: the search of a component of %u transactions ran out of its "
-			       "%" PRId64 " ms budget; some cycles in it may be unreported",
-			  s->n, c->opts->cycle_search_ms);
+		if (s->n > MAX_SEARCH_SCC)
+			sb_printf(&tx, "cycle-search-timeout: a component of %u transactions is too large to search "
+				       "for named cycles (the limit is %u); one cycle in it is shown",
+				  s->n, MAX_SEARCH_SCC);
+		else
+			sb_printf(&tx, "cycle-search-timeout: the search of a component of %u transactions ran out "
+				       "of its %" PRId64 " ms budget; some cycles in it may be unreported",
+				  s->n, c->opts->cycle_search_ms);
 		sb_printf(&js, "{\"type\": \"cycle-search-timeout\", \"scc-size\": %u}", s->n);
 		anoms_add(c->out, "cycle-search-timeout", sb_detach(&tx), sb_detach(&js));
 		/* a fallback cycle: any cycle through member 0, all edges */

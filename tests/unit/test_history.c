@@ -232,7 +232,7 @@ static void test_lost_update_internal_future(void **state)
 	expect_types("[{\"type\":\"invoke\",\"process\":0,\"value\":[[\"append\",1,1],[\"r\",1,null]]},\n"
 		     " {\"type\":\"ok\",\"process\":0,\"value\":[[\"append\",1,1],[\"r\",1,[2]]]}]\n",
 		     NULL, "empty-transaction-graph,internal", HISTORY_INVALID, &r);
-	expect_contains(explanation_of(&r, "internal"), "read key 1 as [2] but its own earlier reads and appends say it must be [... [1]]");
+	expect_contains(explanation_of(&r, "internal"), "read key 1 as [2] but its own earlier reads and appends say it must be [... 1] (ending with its own appends)");
 	history_result_release(&r);
 	expect_types("[{\"type\":\"invoke\",\"process\":0,\"value\":[[\"r\",1,null],[\"append\",1,1]]},\n"
 		     " {\"type\":\"ok\",\"process\":0,\"value\":[[\"r\",1,[1]],[\"append\",1,1]]}]\n",
