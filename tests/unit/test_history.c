@@ -395,6 +395,37 @@ static void test_bad_input(void **state)
 	free(big);
 }
 
+/* Ops are parsed in batches on worker threads: an error deep in the file
+ * (several batches in) must still be the first one and name its line, in
+ * JSON and in EDN. */
+static void test_bad_op_after_many_batches(void **state)
+{
+	(void)state;
+	for (int edn = 0; edn < 2; edn++) {
+		struct strbuf sb = { 0 };
+		if (!edn)
+			sb_puts(&sb, "[");
+		for (int i = 0; i < 5000; i++) {
+			if (edn)
+				sb_printf(&sb, "{:type :invoke :process %d :value [[:append %d %d]]}\n"
+					       "{:type :ok :process %d :value [[:append %d %d]]}\n",
+					  i % 7, i % 13, i, i % 7, i % 13, i);
+			else
+				sb_printf(&sb, "%s{\"type\":\"invoke\",\"process\":%d,\"value\":[[\"append\",%d,%d]]},\n"
+					       "{\"type\":\"ok\",\"process\":%d,\"value\":[[\"append\",%d,%d]]}",
+					  i ? ",\n" : "", i % 7, i % 13, i, i % 7, i % 13, i);
+		}
+		/* line 10001 (JSON) or 10001 (EDN): an op without a type */
+		sb_puts(&sb, edn ? "{:process 1 :value []}\n" : ",\n{\"process\":1,\"value\":[]}");
+		for (int i = 0; i < 3000; i++)
+			sb_puts(&sb, edn ? "{:type :invoke :process 99 :value }\n" : ",\n{\"type\":\"invoke\",\"process\":99,\"value\":}");
+		if (!edn)
+			sb_puts(&sb, "]\n");
+		expect_bad(sb.buf, "h.json:10001: op has no :type");
+		sb_release(&sb);
+	}
+}
+
 static void test_json_output(void **state)
 {
 	(void)state;
@@ -431,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_register),
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_bad_op_after_many_batches),
 		cmocka_unit_test(test_json_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
