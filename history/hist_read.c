@@ -434,7 +434,7 @@ enum fmt { FMT_UNKNOWN, FMT_JSON, FMT_EDN, FMT_JOURNAL };
 
 struct reader {
 	FILE *f;
-	char buf[65536];
+	char buf[65536 + 1]; /* NUL after the data: strcspn stops there */
 	size_t pos, len;
 	bool eof;
 	uint32_t line;
@@ -446,7 +446,8 @@ static int rd_fill(struct reader *r)
 		return 1;
 	if (r->eof)
 		return 0;
-	r->len = fread(r->buf, 1, sizeof(r->buf), r->f);
+	r->len = fread(r->buf, 1, sizeof(r->buf) - 1, r->f);
+	r->buf[r->len] = '\0';
 	r->pos = 0;
 	if (r->len == 0) {
 		r->eof = true;
@@ -511,6 +512,14 @@ static int read_element(struct hist *h, struct reader *r, struct strbuf *sb, boo
 		const char *q = p;
 		bool done = false;
 		for (; q < end; q++) {
+			/* jump over the bytes that change no state (digits, letters,
+			 * commas...): strcspn is vectorised; a NUL in the data stops
+			 * it early and is then taken as an ordinary byte */
+			if (!edn_char && !esc) {
+				q += strcspn(q, in_str ? "\"\\\n" : "\"{}[]()\n\\");
+				if (q >= end)
+					break;
+			}
 			char c = *q;
 			if (c == '\n') {
 				r->line++;
