@@ -103,7 +103,7 @@ static void la_order_writers(struct checker *c, struct la *la)
 
 static struct la *la_of(struct checker *c)
 {
-	return (struct la *)(void *)c->order_len; /* set in check_list_append */
+	return c->wl_data; /* set in check_list_append */
 }
 
 /* The element before v on key in version order: INIT if v is first (or
@@ -763,7 +763,7 @@ static void la_free(struct la *la)
 int check_list_append(struct checker *c)
 {
 	struct la *la = la_new(c->h->n_keys);
-	c->order_len = (uint32_t *)(void *)la;
+	c->wl_data = la;
 	if (la_index_writes(c, la) < 0)
 		return -1;
 	la_orders(c, la);
@@ -1041,7 +1041,7 @@ int check_rw_register(struct checker *c)
 {
 	struct hist *h = c->h;
 	struct rr *rr = xcalloc(1, sizeof(*rr));
-	c->order_len = (uint32_t *)(void *)rr;
+	c->wl_data = rr;
 	/* writers */
 	for (uint32_t t = 0; t < h->n_txns; t++) {
 		for (uint16_t i = 0; i < h->txns[t].n_mops; i++) {
@@ -1312,7 +1312,7 @@ static void rr_explain(struct checker *c, uint32_t a, uint32_t b, uint8_t kind, 
 		       struct strbuf *js)
 {
 	struct hist *h = c->h;
-	struct rr *rr = (struct rr *)(void *)c->order_len;
+	struct rr *rr = c->wl_data;
 	for (uint16_t i = 0; i < h->txns[b].n_mops; i++) {
 		struct hist_mop *m = mop_at(h, b, i);
 		int64_t v1 = 0, v2 = 0;
@@ -1389,18 +1389,18 @@ void explain_edge(struct checker *c, uint32_t a, uint32_t b, uint8_t kind, struc
 
 void checker_workload_free(struct checker *c)
 {
-	if (!c->order_len)
+	if (!c->wl_data)
 		return;
 	if (c->wl == HISTORY_WL_LIST_APPEND) {
-		la_free((struct la *)(void *)c->order_len);
+		la_free(c->wl_data);
 	} else {
-		struct rr *rr = (struct rr *)(void *)c->order_len;
+		struct rr *rr = c->wl_data;
 		free(rr->ve);
 		free(rr->rd);
 		free(rr->cyclic);
 		free(rr);
 	}
-	c->order_len = NULL;
+	c->wl_data = NULL;
 }
 
 /* ---------------- process and real-time order ---------------- */

@@ -60,7 +60,7 @@ int64_t pm_get(const struct pairmap *m, int64_t a, int64_t b);
 
 struct hist_key {
 	int64_t ival;
-	const char *sval; /* NULL for integer keys; points into the string arena */
+	const char *sval; /* NULL for integer keys; owned by struct hist (strkeys) */
 };
 
 struct hist {
@@ -74,7 +74,6 @@ struct hist {
 	size_t n_keys, cap_keys;
 	struct pairmap key_ids;     /* (0, int key) or (1, string hash) -> key id */
 	struct pairmap pending;     /* process -> txn of its open invocation */
-	struct strbuf arena;        /* string keys (not used in place: offsets) */
 	char **strkeys;             /* string key texts, owned */
 	size_t n_strkeys;
 	bool saw_append, saw_write, saw_list_read, saw_reg_read;
@@ -153,9 +152,9 @@ struct checker {
 	struct edge_list edges;
 	enum history_workload wl;
 	bool want_realtime, want_process;
-	/* list-append: per key the version order (offset/len into h->vals) */
-	int64_t *order_off;
-	uint32_t *order_len;
+	/* the workload's indexes (struct la or struct rr in hist_check.c), kept
+	 * for the explanations; freed by checker_workload_free */
+	void *wl_data;
 	struct pairmap writer;   /* (key, value) -> txn index of the appender/writer */
 	bool empty_graph;
 };

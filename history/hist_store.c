@@ -98,7 +98,6 @@ void hist_release(struct hist *h)
 	free(h->keys);
 	pm_release(&h->key_ids);
 	pm_release(&h->pending);
-	sb_release(&h->arena);
 	for (size_t i = 0; i < h->n_strkeys; i++)
 		free(h->strkeys[i]);
 	free(h->strkeys);
