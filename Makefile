@@ -41,7 +41,7 @@ LDLIBS  := $(PKG_LIBS) -lpthread -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 SRCDIRS := lib harness/cli harness/scenario harness/run harness/cluster harness/local harness/virt \
-	workloads checkers results
+	workloads checkers results history
 SRCS    := $(foreach d,$(SRCDIRS),$(wildcard $(d)/*.c))
 LIBSRCS := $(filter-out harness/cli/lab.c,$(SRCS))
 OBJS    := $(SRCS:%.c=build/rel/%.o)

@@ -117,6 +117,7 @@ static const struct verb verbs[] = {
 	  "\n"
 	  "See vm-images/README.md.\n" },
 
+	{ "history", cmd_history, 0, "check a transaction history for Elle's anomalies (list-append, rw-register)", "usage: lab history FILE... [--workload list-append|rw-register] [--model M]... [--anomaly A]... [--json]\n               [--wfr-keys] [--sequential-keys] [--linearizable-keys] [--cycle-search-timeout MS] [--max-per-type N]\n\nChecks Jepsen histories (JSON array, JSON lines or EDN) or lab's append journal, as Elle does: version orders, ww/wr/rw/process/realtime dependencies, the shortest cycle of each anomaly class per strongly connected component (G0, G1c, G-single-item, G2-item, ... and their -process/-realtime variants) and the non-cycle anomalies (G1a, G1b, internal, dirty-update, lost-update, duplicate-elements, incompatible-order, future-read, cyclic-versions, garbage-versions), and names the consistency models ruled out. --model (default strict-serializable) decides what counts as a finding. --json prints Elle's result shape. Exit 0 valid, 1 anomalies, 2 bad input (FILE:LINE: what is wrong). See docs/history.md.\n" },
 	{ "_powerfs", cmd_powerfs, VERB_HIDDEN, "internal: the power-loss filesystem daemon",
 	  "usage: lab _powerfs BACKING MOUNTPOINT [options]\n" },
 };

@@ -16,6 +16,7 @@
 
 #include "append.h"
 #include "checker.h"
+#include "history.h"
 #include "util.h"
 
 #include <errno.h>
@@ -697,6 +698,13 @@ static const struct sc_option a_check[] = {
 static const struct sc_option a_one_node[] = { NODE_ONE("the node"), OUTCOME };
 
 
+static const char *check_valid(const struct sc_step *st)
+{
+	return st->model && !history_model_known(st->model)
+		       ? "'model' must be a consistency model Elle knows (serializable, strict-serializable, "
+			 "snapshot-isolation, repeatable-read, read-committed, read-uncommitted, ...)" : NULL;
+}
+
 static const char *edit_grastate_valid(const struct sc_step *st)
 {
 	return st->seqno == SC_SEQNO_KEEP && st->safe_to_bootstrap < 0
@@ -743,7 +751,7 @@ const struct sc_action_desc sc_actions[] = {
 	ROW("wait", NULL, a_wait, NULL, "wait until nodes reach a state",
 	    SC_EFFECT_NONE, 0, NULL, NULL, act_wait),
 	ROW("check", "checks", a_check, NULL, "run checkers (check: [invariants, durability])",
-	    SC_EFFECT_NONE, SC_A_KEEPS_NODES | SC_A_CHECK, NULL, NULL, act_check),
+	    SC_EFFECT_NONE, SC_A_KEEPS_NODES | SC_A_CHECK, NULL, check_valid, act_check),
 	ROW("promote", "node", a_one_node, f_async, "make a replica the primary",
 	    SC_EFFECT_NONE, 0, NULL, NULL, act_promote),
 	ROW("rejoin", "node", a_one_node, f_async, "make an old primary a replica of the current one",
