@@ -9,8 +9,15 @@
  * line), '#' starts a comment; written atomically. Keys: version, name,
  * flavor, backend, nodes, state_dir, status (creating | up), mysqld.OPTION,
  * and the backend's and flavor's own keys (local.*, node.I.*, galera.*).
+ *
+ * Lock STATE/lock (cluster_lock.h): cluster_open takes it as the spec
+ * says (the cluster's owner, a short change by hand, or none for reading)
+ * and keeps it until cluster_release; a fresh cluster's directory is made
+ * and locked by cluster_up, and cluster_down never removes anything it
+ * could not lock.
  */
 #include "cluster.h"
+#include "cluster_lock.h"
 #include "netns.h"
 
 #include <errno.h>
@@ -189,6 +196,9 @@ static int state_load(struct cluster *c)
 
 	if (!path_exists(path)) {
 		free(path);
+		kv_free(c->state, c->n_state);
+		c->state = NULL;
+		c->n_state = 0;
 		return 0;
 	}
 	text = read_file(path, NULL);
@@ -202,6 +212,23 @@ static int state_load(struct cluster *c)
 }
 
 /* ---- open / release ---- */
+
+/* Take STATE/lock as c->spec.lock says, unless held already or not wanted.
+ * The state file is read again under the lock: what another process wrote
+ * before it let go is what counts. */
+static int take_lock(struct cluster *c, struct lock_holder *dead)
+{
+	int fd;
+
+	memset(dead, 0, sizeof(*dead));
+	if (c->lock_fd >= 0 || c->spec.lock == CLUSTER_LOCK_NONE)
+		return 0;
+	fd = cluster_lock_take(c->state_dir, c->name, c->spec.lock == CLUSTER_LOCK_OWNER, dead, &c->lock_wrote);
+	if (fd < 0)
+		return -1;
+	c->lock_fd = fd;
+	return state_load(c);
+}
 
 static int init_creds(struct cluster *c)
 {
@@ -223,8 +250,11 @@ int cluster_open(struct cluster *c, const struct cluster_spec *spec)
 	const char *name = spec->name ? spec->name : "lab";
 	const char *flavor, *backend;
 	int64_t nodes;
+	struct lock_holder dead;
 
 	memset(c, 0, sizeof(*c));
+	c->lock_fd = -1;
+	c->spec.lock = spec->lock;
 	if (!cluster_name_valid(name)) {
 		lab_error("bad cluster name '%s': want 1-32 of a-z 0-9 - _, starting with a letter or digit",
 			  name);
@@ -245,6 +275,9 @@ int cluster_open(struct cluster *c, const struct cluster_spec *spec)
 		c->state_dir = abs;
 	}
 	c->defaults_file = xasprintf("%s/client.cnf", c->state_dir);
+	/* A fresh cluster has no directory yet: cluster_up locks it. */
+	if (path_exists(c->state_dir) && take_lock(c, &dead) < 0)
+		goto fail;
 	if (state_load(c) < 0)
 		goto fail;
 
@@ -343,7 +376,9 @@ void cluster_release(struct cluster *c)
 	kv_free(c->state, c->n_state);
 	free(c->backend_data);
 	free(c->flavor_data);
+	cluster_lock_drop(c->lock_fd, c->lock_wrote);
 	memset(c, 0, sizeof(*c));
+	c->lock_fd = -1;
 }
 
 bool cluster_is_up(struct cluster *c)
@@ -415,8 +450,19 @@ static void remove_state_files(struct cluster *c)
 int cluster_up(struct cluster *c)
 {
 	const char *why;
-	const char *status = cluster_state_get(c, "status");
+	const char *status;
+	struct lock_holder dead;
 
+	why = backend_unavailable(c->backend);
+	if (why) {
+		lab_error("backend '%s' is unavailable: %s", c->backend->name, why);
+		return -1;
+	}
+	if (mkdir_p(c->state_dir, 0755) < 0)
+		return -1;
+	if (take_lock(c, &dead) < 0)
+		return -1;
+	status = cluster_state_get(c, "status");
 	if (status && !strcmp(status, "up")) {
 		lab_info("cluster '%s' is already up (%s, %d nodes, state in '%s')", c->name,
 			 c->flavor->name, c->spec.nodes, c->state_dir);
@@ -427,13 +473,6 @@ int cluster_up(struct cluster *c)
 			  c->name, status, c->state_dir, c->name);
 		return -1;
 	}
-	why = backend_unavailable(c->backend);
-	if (why) {
-		lab_error("backend '%s' is unavailable: %s", c->backend->name, why);
-		return -1;
-	}
-	if (mkdir_p(c->state_dir, 0755) < 0)
-		return -1;
 	chmod(c->state_dir, 0755);
 	cluster_state_set(c, "version", "1");
 	cluster_state_set(c, "name", c->name);
@@ -470,6 +509,11 @@ int cluster_up(struct cluster *c)
 
 int cluster_down(struct cluster *c)
 {
+	struct lock_holder dead;
+
+	/* Never remove what another lab process is working on. */
+	if (path_exists(c->state_dir) && c->spec.lock != CLUSTER_LOCK_NONE && take_lock(c, &dead) < 0)
+		return -1;
 	if (!c->n_state) {
 		lab_info("cluster '%s' is not up (no state in '%s'): nothing to do", c->name, c->state_dir);
 		return 0;
