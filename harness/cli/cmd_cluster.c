@@ -238,7 +238,7 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 		return 0;
 	}
 	if (!strcmp(sub, "down")) {
-		bool was = c->n_state > 0;
+		bool was = c->n_state > 0 || c->dead_owner; /* a dead owner's: cleaned up by cluster_open */
 		if (cluster_down(c) < 0)
 			return -1;
 		printf(was ? "cluster %s is down\n" : "cluster %s was not up\n", c->name);

@@ -213,6 +213,34 @@ static int state_load(struct cluster *c)
 
 /* ---- open / release ---- */
 
+static void remove_state_files(struct cluster *c);
+
+/* The owner recorded in STATE/lock died holding the cluster (SIGKILL, a
+ * CI job's timeout): remove what it left, as cluster_down would (paused
+ * servers resumed and stopped, partitions healed, powerfs unmounted,
+ * namespaces removed; the backend says each), before anything else. */
+static int clean_after_dead_owner(struct cluster *c, const struct lock_holder *dead)
+{
+	const char *status = cluster_state_get(c, "status");
+	char when[32];
+
+	format_utc(dead->since, when, sizeof(when));
+	lab_info("cluster '%s' was left %s by lab pid %d ('%s', since %s), which is gone: undoing what it left",
+		 c->name, status ? status : "half built", (int)dead->pid, dead->cmd, when);
+	if (c->backend->destroy(c) < 0) {
+		lab_error("cluster '%s': cannot clean up after lab pid %d; the state stays in '%s/state' for 'lab cluster down --name %s'",
+			  c->name, (int)dead->pid, c->state_dir, c->name);
+		return -1;
+	}
+	remove_state_files(c);
+	kv_free(c->state, c->n_state);
+	c->state = NULL;
+	c->n_state = 0;
+	lab_info("cluster '%s': cleaned up after lab pid %d", c->name, (int)dead->pid);
+	c->dead_owner = dead->pid;
+	return 0;
+}
+
 /* Take STATE/lock as c->spec.lock says, unless held already or not wanted.
  * The state file is read again under the lock: what another process wrote
  * before it let go is what counts. */
@@ -250,7 +278,7 @@ int cluster_open(struct cluster *c, const struct cluster_spec *spec)
 	const char *name = spec->name ? spec->name : "lab";
 	const char *flavor, *backend;
 	int64_t nodes;
-	struct lock_holder dead;
+	struct lock_holder dead = { 0 };
 
 	memset(c, 0, sizeof(*c));
 	c->lock_fd = -1;
@@ -351,6 +379,8 @@ int cluster_open(struct cluster *c, const struct cluster_spec *spec)
 	if (path_exists(c->defaults_file) && init_creds(c) < 0)
 		goto fail;
 	if (c->n_state && c->backend->attach && c->backend->attach(c) < 0)
+		goto fail;
+	if (dead.pid && c->n_state && c->spec.lock == CLUSTER_LOCK_OWNER && clean_after_dead_owner(c, &dead) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -515,7 +545,8 @@ int cluster_down(struct cluster *c)
 	if (path_exists(c->state_dir) && c->spec.lock != CLUSTER_LOCK_NONE && take_lock(c, &dead) < 0)
 		return -1;
 	if (!c->n_state) {
-		lab_info("cluster '%s' is not up (no state in '%s'): nothing to do", c->name, c->state_dir);
+		if (!c->dead_owner)
+			lab_info("cluster '%s' is not up (no state in '%s'): nothing to do", c->name, c->state_dir);
 		return 0;
 	}
 	if (c->backend->destroy(c) < 0) {

@@ -116,6 +116,8 @@ struct cluster {
 	/* STATE/lock while this process holds it (-1: not held). */
 	int lock_fd;
 	bool lock_wrote;
+	/* The dead owner cluster_open cleaned up after (0: none). */
+	pid_t dead_owner;
 };
 
 /*
