@@ -1275,4 +1275,5 @@ const struct backend_ops backend_local = {
 	.node_datadir = local_node_datadir,
 	.partition = local_partition,
 	.heal = local_heal,
+	.server_user = SERVER_USER,
 };

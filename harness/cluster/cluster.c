@@ -22,7 +22,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -477,6 +479,97 @@ static void remove_state_files(struct cluster *c)
 	free(p);
 }
 
+/* Can user (uid, its groups) search directory st (permission bits only)? */
+static bool searchable_by(const struct stat *st, uid_t uid, const gid_t *groups, int n_groups)
+{
+	if (uid == 0)
+		return true;
+	if (st->st_uid == uid)
+		return st->st_mode & S_IXUSR;
+	for (int i = 0; i < n_groups; i++)
+		if (st->st_gid == groups[i])
+			return st->st_mode & S_IXGRP;
+	return st->st_mode & S_IXOTH;
+}
+
+/* The servers run as `user` and open files under the state directory:
+ * every ancestor that exists must be searchable by that user (mktemp -d
+ * makes 0700 directories). Those that do not exist yet are listed in
+ * *missing (malloc'd, NULL-terminated) for make_state_dir to open up. */
+static int check_state_dir_reachable(const char *dir, const char *user, char ***missing)
+{
+	struct passwd *pw = getpwnam(user);
+	gid_t groups[64];
+	int n_groups = ARRAY_SIZE(groups);
+	char *path = xstrdup(dir);
+	size_t n_missing = 0;
+	int rc = 0;
+
+	*missing = xcalloc(1, sizeof(char *));
+	if (!pw) {
+		free(path);
+		lab_error("no user '%s' (install mariadb-server: make deps)", user);
+		return -1;
+	}
+	if (getgrouplist(user, pw->pw_gid, groups, &n_groups) < 0)
+		n_groups = ARRAY_SIZE(groups);
+	for (char *slash = path + 1;; slash++) {
+		bool last = *slash == '\0';
+		struct stat st;
+		if (!last && *slash != '/')
+			continue;
+		*slash = '\0';
+		if (stat(path, &st) < 0) {
+			*missing = xrealloc(*missing, (n_missing + 2) * sizeof(char *));
+			(*missing)[n_missing++] = xstrdup(path);
+			(*missing)[n_missing] = NULL;
+		} else if (!S_ISDIR(st.st_mode)) {
+			lab_error("state directory '%s': '%s' is not a directory", dir, path);
+			rc = -1;
+		} else if (!last && !searchable_by(&st, pw->pw_uid, groups, n_groups)) {
+			/* (the state directory itself is made 0755 by cluster_up) */
+			struct passwd *owner = getpwuid(st.st_uid);
+			lab_error("state directory '%s' is out of reach of the servers' user '%s': '%s' (mode %04o, owner %s) is not searchable by it; chmod o+x '%s', or choose another --state-dir",
+				  dir, user, path, (unsigned)(st.st_mode & 07777), owner ? owner->pw_name : "?", path);
+			rc = -1;
+		}
+		if (last || rc < 0)
+			break;
+		*slash = '/';
+	}
+	free(path);
+	return rc;
+}
+
+static void free_list(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Make the state directory (and its missing ancestors, searchable by the
+ * servers' user whatever the umask) and lock it. */
+static int make_state_dir(struct cluster *c)
+{
+	char **missing = NULL;
+	int rc = -1;
+
+	if (c->backend->server_user && check_state_dir_reachable(c->state_dir, c->backend->server_user, &missing) < 0)
+		goto out;
+	if (mkdir_p(c->state_dir, 0755) < 0)
+		goto out;
+	for (size_t i = 0; missing && missing[i]; i++)
+		if (chmod(missing[i], 0755) < 0) {
+			lab_error("cannot chmod '%s': %s", missing[i], strerror(errno));
+			goto out;
+		}
+	rc = 0;
+out:
+	free_list(missing);
+	return rc;
+}
+
 int cluster_up(struct cluster *c)
 {
 	const char *why;
@@ -488,7 +581,7 @@ int cluster_up(struct cluster *c)
 		lab_error("backend '%s' is unavailable: %s", c->backend->name, why);
 		return -1;
 	}
-	if (mkdir_p(c->state_dir, 0755) < 0)
+	if (make_state_dir(c) < 0)
 		return -1;
 	if (take_lock(c, &dead) < 0)
 		return -1;

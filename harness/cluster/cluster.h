@@ -190,6 +190,10 @@ struct backend_ops {
 	const char *(*node_datadir)(struct cluster *c, int node);
 	int (*partition)(struct cluster *c, const int *group_of);
 	int (*heal)(struct cluster *c);
+	/* The user the servers run as on this machine, who must reach files
+	 * under the state directory (local: mysql), or NULL. cluster_up
+	 * refuses a state directory that user cannot reach. */
+	const char *server_user;
 };
 
 /*
