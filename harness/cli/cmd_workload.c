@@ -5,6 +5,9 @@
  * final summary; Ctrl-C stops it cleanly (the transactions in flight end,
  * the journal is flushed and closed).
  *
+ * The load drops and re-creates the bank's tables only in a database that
+ * is empty or carries lab's mark (lab_meta.h), unless --recreate.
+ *
  * Exit: 0 the workload ran (whatever the cluster answered: failed and
  * unknown transactions are data, not harness errors); 2 bad options, no
  * host reachable for the set-up, the journal could not be written, or not
@@ -63,6 +66,7 @@ static int parse_seconds(const char *opt, const char *v, int *out)
 enum {
 	OPT_CUSTOMERS = 256, OPT_PRODUCTS, OPT_MIX, OPT_UPDATE_STYLE, OPT_LOCK, OPT_CONNECT_TIMEOUT,
 	OPT_READ_TIMEOUT, OPT_NO_LOAD, OPT_USER, OPT_DATABASE, OPT_DEFAULTS_FILE, OPT_PER_SECOND,
+	OPT_RECREATE,
 };
 
 static const struct option long_opts[] = {
@@ -84,6 +88,7 @@ static const struct option long_opts[] = {
 	{ "database", required_argument, NULL, OPT_DATABASE },
 	{ "defaults-file", required_argument, NULL, OPT_DEFAULTS_FILE },
 	{ "per-second", no_argument, NULL, OPT_PER_SECOND },
+	{ "recreate", no_argument, NULL, OPT_RECREATE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -177,6 +182,7 @@ int cmd_workload(int argc, char **argv)
 		case OPT_DATABASE: database = optarg; break;
 		case OPT_DEFAULTS_FILE: defaults_file = optarg; break;
 		case OPT_PER_SECOND: prog.per_second = true; break;
+		case OPT_RECREATE: o.recreate = true; break;
 		default:
 			return bad_option("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -185,6 +191,8 @@ int cmd_workload(int argc, char **argv)
 		return bad_option("unexpected argument '%s'", argv[optind]);
 	if (!hosts_arg)
 		return bad_option("--hosts is required");
+	if (o.recreate && !o.load)
+		return bad_option("--recreate replaces the tables, --no-load keeps them: not both");
 	if (o.lock == LOCK_FOR_UPDATE && o.update_style != UPDATE_READ_MODIFY_WRITE)
 		return bad_option("--lock for_update needs --update-style read_modify_write");
 	if (!seed_given)

@@ -69,7 +69,7 @@ static const struct verb verbs[] = {
 	  "                    [--products N] [--mix credit=30,purchase=45,...]\n"
 	  "                    [--update-style relative|read_modify_write]\n"
 	  "                    [--lock none|for_update] [--connect-timeout S]\n"
-	  "                    [--read-timeout S] [--no-load] [--per-second]\n"
+	  "                    [--read-timeout S] [--no-load] [--recreate] [--per-second]\n"
 	  "                    [--user U] [--database D] [--defaults-file F]\n"
 	  "\n"
 	  "The password comes from LAB_PASSWORD or the [client] section of\n"
