@@ -101,7 +101,8 @@ int64_t rng_range(struct lab_rng *r, int64_t lo, int64_t hi);
 double rng_double(struct lab_rng *r); /* [0, 1) */
 
 /* Running programs. argv[0] is looked up in PATH; nothing goes through a
- * shell. */
+ * shell. Children get lab's environment without its secrets
+ * (LAB_PASSWORD, MYSQL_PWD): this is the one place they are filtered. */
 struct run_opts {
 	const char *netns;      /* enter /run/netns/NAME first, or NULL */
 	int64_t timeout_ms;     /* 0: no limit; on expiry SIGTERM, 2 s, SIGKILL */
