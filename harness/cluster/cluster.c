@@ -384,6 +384,15 @@ int cluster_open(struct cluster *c, const struct cluster_spec *spec)
 		goto fail;
 	if (dead.pid && c->n_state && c->spec.lock == CLUSTER_LOCK_OWNER && clean_after_dead_owner(c, &dead) < 0)
 		goto fail;
+	if (c->spec.lock != CLUSTER_LOCK_OWNER && c->n_state) {
+		/* A reader or a change by hand leaves a dead owner's mess to
+		 * the next owner, but says it is there. */
+		if (c->lock_fd < 0)
+			cluster_lock_peek_dead(c->state_dir, &dead);
+		if (dead.pid)
+			lab_info("cluster '%s' was left by lab pid %d ('%s'), which is gone without cleaning up: 'lab cluster down --name %s' or the next 'lab run' undoes what it left",
+				 c->name, (int)dead.pid, dead.cmd, c->name);
+	}
 	return 0;
 fail:
 	cluster_release(c);

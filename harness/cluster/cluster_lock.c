@@ -237,6 +237,21 @@ int cluster_lock_take(const char *state_dir, const char *name, bool owner, struc
 	return fd;
 }
 
+void cluster_lock_peek_dead(const char *state_dir, struct lock_holder *dead)
+{
+	char *path = xasprintf("%s/lock", state_dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char *text = fd >= 0 ? read_record(fd) : NULL;
+
+	memset(dead, 0, sizeof(*dead));
+	if (text && lock_record_parse(text, dead) == 0 && (!dead->owner || lock_holder_alive(dead)))
+		memset(dead, 0, sizeof(*dead));
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	free(path);
+}
+
 void cluster_lock_drop(int fd, bool wrote)
 {
 	if (fd < 0)

@@ -50,6 +50,9 @@ bool lock_holder_alive(const struct lock_holder *h);
  */
 int cluster_lock_take(const char *state_dir, const char *name, bool owner, struct lock_holder *dead,
 		      bool *wrote);
+/* Without taking the lock (readers): the record of an owner that died
+ * holding the cluster, in *dead (dead->pid 0 when there is none). */
+void cluster_lock_peek_dead(const char *state_dir, struct lock_holder *dead);
 /* Clear this process's record (when it wrote one) and unlock. fd < 0: nothing. */
 void cluster_lock_drop(int fd, bool wrote);
 

@@ -106,6 +106,9 @@ else
 	sleep 0.2
 	check "node 2 stopped again as a dead run under a subreaper leaves it" paused
 fi
+out=$("$LAB" cluster status --name "$NAME" 2>&1)
+check "lab cluster status says the owner is gone and leaves it" grep -q "which is gone without cleaning up: 'lab cluster down --name $NAME'" <<<"$out"
+check "status cleaned nothing up: the state file is still there" test -e "$STATE/state"
 out=$("$LAB" cluster down --name "$NAME" 2>&1)
 is "lab cluster down exits 0" "$?" 0
 note "$out"
