@@ -7,6 +7,7 @@
 #   make bench      side-by-side measurements (workload vs sysbench, checker, powerfs)
 #   make nightly    the long tests (VMs, scenarios over 5 minutes, 10 min of fuzzing each)
 #   make fuzz-smoke each fuzzer (tests/fuzz/) FUZZ_SECONDS (30) from its corpus; fails on a crash
+#   make docs       regenerate the generated parts of docs/ from ./lab (tools/gen-docs)
 #
 # Sources are picked up by directory: a new module is a new .c file, no
 # Makefile edit. Unit tests are tests/unit/test_*.c (cmocka), one binary each,
@@ -59,7 +60,7 @@ BENCH_PKGS := sysbench
 # The VM backend's host side (vm-images/, tests/nightly/vm_*.sh) only.
 VM_PKGS := libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils debootstrap e2fsprogs
 
-.PHONY: all deps deps-vm deps-bench test unit integration demo bench nightly clean fuzz-smoke
+.PHONY: all deps deps-vm deps-bench test unit integration demo bench nightly docs clean fuzz-smoke
 all: lab
 
 lab: $(OBJS)
@@ -156,6 +157,11 @@ bench: deps-bench
 nightly: deps-vm
 	@$(MAKE) --no-print-directory lab build/test/lab
 	@tests/run.sh --nightly
+
+# docs: the usage texts, the scenario reference and the results schema in
+# docs/ rewritten from ./lab (tools/gen-docs --check only compares).
+docs: lab
+	@LAB=./lab tools/gen-docs
 
 clean:
 	rm -rf build lab

@@ -1,5 +1,5 @@
 /*
- * bank_schema.c — the bank's tables (DESIGN.md "The bank workload") and the
+ * bank_schema.c — the bank's tables (docs/bank-workload.md) and the
  * initial load: N customers, each with one opening credit row, and M
  * products, inserted with multi-row INSERTs in batches of LOAD_BATCH rows,
  * each batch one transaction journaled as a `load` record with id ranges.
@@ -290,5 +290,22 @@ int bank_attach(struct workload *w, MYSQL *db, int64_t *max_id)
 	while ((row = mysql_fetch_row(res)) && n < w->pool.n)
 		atomic_store(&w->pool.slot[n++], str_i64(row[0]));
 	mysql_free_result(res);
+	return 0;
+}
+
+int bank_setup(struct workload *w, MYSQL *db, const char *node)
+{
+	const struct workload_opts *o = &w->opts;
+	int64_t max_id = 0;
+
+	if (o->load) {
+		w->prefix = workload_choose_prefix(wall_seconds(), 0);
+		lab_info("loading %" PRId64 " customers and %" PRId64 " products on %s", o->customers,
+			 o->products, node);
+		return bank_load(w, db, node);
+	}
+	if (bank_attach(w, db, &max_id) < 0)
+		return -1;
+	w->prefix = workload_choose_prefix(wall_seconds(), max_id);
 	return 0;
 }

@@ -188,7 +188,7 @@ static void print_status(struct cluster *c)
 		       st[i].last_committed >= 0 ? seq : "-", st[i].cache_mode[0] ? st[i].cache_mode : "-",
 		       st[i].pending_bytes >= 0 ? pend : "-");
 	}
-	/* async / semisync (H6): role, positions, replication threads. */
+	/* async / semisync: role, positions, replication threads. */
 	bool repl = false;
 	for (int i = 0; i < c->spec.nodes; i++)
 		repl |= st[i].role[0] != '\0';
@@ -217,6 +217,47 @@ static int need_node(struct cluster *c, struct args *a, int npos, int *node)
 	}
 	*node = (int)v;
 	return 0;
+}
+
+/* hard-reset N[,N...] | all: one power loss of every node named
+ * (cluster.c's nodes_hard_reset: frozen together, then each cut). */
+static int hard_reset_sub(struct cluster *c, struct args *a)
+{
+	int nodes[LAB_MAX_NODES];
+	size_t n = 0;
+	struct strbuf d = { 0 };
+	char *copy, *save = NULL;
+	int rc;
+
+	if (a->n_pos != 2) {
+		usage_error("'hard-reset' takes one argument: N, N,N,... or all");
+		return -1;
+	}
+	if (!strcmp(a->pos[1], "all")) {
+		for (int i = 1; i <= c->spec.nodes; i++)
+			nodes[n++] = i;
+	} else {
+		copy = xstrdup(a->pos[1]);
+		for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			int64_t v;
+			bool dup = false;
+			if (parse_int64(tok, 1, c->spec.nodes, &v) < 0 || n == LAB_MAX_NODES) {
+				lab_error("bad node '%s' in '%s': want 1..%d", tok, a->pos[1], c->spec.nodes);
+				free(copy);
+				return -1;
+			}
+			for (size_t k = 0; k < n; k++)
+				dup = dup || nodes[k] == (int)v;
+			if (!dup)
+				nodes[n++] = (int)v;
+		}
+		free(copy);
+	}
+	rc = nodes_hard_reset(c, nodes, n, &d);
+	if (d.len)
+		printf("%s\n", d.buf);
+	sb_release(&d);
+	return rc;
 }
 
 static int run_sub(struct cluster *c, const char *sub, struct args *a)
@@ -296,8 +337,10 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 			}
 		return cluster_partition(c, group_of);
 	}
+	if (!strcmp(sub, "hard-reset"))
+		return hard_reset_sub(c, a); /* the backend says what was dropped */
 	if (!strcmp(sub, "start") || !strcmp(sub, "stop") || !strcmp(sub, "kill") ||
-	    !strcmp(sub, "hard-reset") || !strcmp(sub, "pause") || !strcmp(sub, "resume") ||
+	    !strcmp(sub, "pause") || !strcmp(sub, "resume") ||
 	    !strcmp(sub, "pid") || !strcmp(sub, "datadir") || !strcmp(sub, "bootstrap") ||
 	    !strcmp(sub, "edit-grastate") || !strcmp(sub, "promote") || !strcmp(sub, "rejoin")) {
 		if (need_node(c, a, 2, &node) < 0)
@@ -308,9 +351,6 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 			return node_stop(c, node);
 		if (!strcmp(sub, "kill"))
 			return node_kill(c, node, a->sig);
-		if (!strcmp(sub, "hard-reset")) {
-			return node_hard_reset(c, node); /* says what was dropped */
-		}
 		if (!strcmp(sub, "pause"))
 			return node_pause(c, node);
 		if (!strcmp(sub, "resume"))

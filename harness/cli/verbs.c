@@ -37,7 +37,8 @@ static const struct verb verbs[] = {
 	  "                          [--no-powerfs] [--powerfs-flush-interval 30s] [--powerloss-images]\n"
 	  "       lab cluster down   [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster status [--name NAME] [--state-dir DIR]\n"
-	  "       lab cluster start|stop|kill|hard-reset|pause|resume|pid|datadir N\n"
+	  "       lab cluster start|stop|kill|pause|resume|pid|datadir N\n"
+	  "       lab cluster hard-reset N|N,N,...|all   one power loss of every node named\n"
 	  "       lab cluster kill N [--signal KILL|TERM|...]\n"
 	  "       lab cluster bootstrap N [--force]     lab cluster start-all\n"
 	  "       lab cluster wait N synced|primary|non-primary|down [--timeout 120s]\n"
@@ -63,14 +64,17 @@ static const struct verb verbs[] = {
 	  "   --powerloss-images (keep each power cut's datadir image; also\n"
 	  "   LAB_POWERLOSS_IMAGES=1)\n" },
 
-	{ "workload", cmd_workload, 0, "run the bank workload against any cluster",
-	  "usage: lab workload --hosts H[:P],... [--threads N] [--duration 60s]\n"
-	  "                    [--journal FILE] [--rate R] [--seed S] [--customers N]\n"
-	  "                    [--products N] [--mix credit=30,purchase=45,...]\n"
-	  "                    [--update-style relative|read_modify_write]\n"
-	  "                    [--lock none|for_update] [--connect-timeout S]\n"
+	{ "workload", cmd_workload, 0, "run the bank or list-append workload against any cluster",
+	  "usage: lab workload --hosts H[:P],... [--workload bank|append] [--threads N]\n"
+	  "                    [--duration 60s] [--journal FILE] [--rate R] [--seed S]\n"
+	  "                    [--isolation serializable|repeatable-read|read-committed]\n"
+	  "                    [--sync-wait 0..15] [--connect-timeout S]\n"
 	  "                    [--read-timeout S] [--no-load] [--recreate] [--per-second]\n"
 	  "                    [--user U] [--database D] [--defaults-file F]\n"
+	  "  bank:   [--customers N] [--products N] [--mix credit=30,purchase=45,...]\n"
+	  "          [--update-style relative|read_modify_write] [--lock none|for_update]\n"
+	  "  append: [--keys 8] [--ops-per-txn 1..4] [--read-ratio 0.5]\n"
+	  "          [--appends-per-key 32]\n"
 	  "\n"
 	  "The password comes from LAB_PASSWORD or the [client] section of\n"
 	  "--defaults-file (mode 0600), never from the command line.\n" },

@@ -21,7 +21,7 @@
  * mistaken for ours). Only those recorded pids and the processes inside
  * the cluster's own namespaces are ever signalled.
  *
- * Power loss (DESIGN.md, Backends: local). By default every datadir sits on
+ * Power loss (docs/backends.md, local). By default every datadir sits on
  * powerfs: a FUSE layer that keeps the writes not yet made durable apart
  * and drops them at a power cut; its cache mode (none = fsync honoured,
  * unsafe = fsync ignored, ...) is QEMU's. The daemon runs outside the

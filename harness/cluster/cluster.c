@@ -38,8 +38,8 @@ extern const struct backend_ops backend_libvirt;
 extern const struct flavor_ops flavor_galera;
 extern const struct flavor_ops flavor_async, flavor_semisync;
 
-/* Add a backend or flavor: one file, one line here. H8: &backend_libvirt;
- * H6: &flavor_async, &flavor_semisync. */
+/* Add a backend or flavor: one file, one row here. The scenario parser's
+ * allowed values and `lab validate --describe` come from these lists. */
 const struct backend_ops *const lab_backends[] = { &backend_local, &backend_libvirt, NULL };
 const struct flavor_ops *const lab_flavors[] = { &flavor_galera, &flavor_async, &flavor_semisync, NULL };
 
@@ -765,6 +765,112 @@ int node_hard_reset(struct cluster *c, int node)
 		return -1;
 	NEED_B(node_hard_reset, "hard-reset a node");
 	return c->backend->node_hard_reset(c, node);
+}
+
+int nodes_hard_reset(struct cluster *c, const int *nodes, size_t n, struct strbuf *detail)
+{
+	bool frozen[LAB_MAX_NODES + 1] = { false };
+	int n_frozen = 0, rc = 0;
+	int64_t t0 = mono_ns();
+	struct strbuf notes = { 0 };
+
+	for (size_t i = 0; i < n; i++)
+		if (check_node(c, nodes[i]) < 0)
+			return -1;
+	NEED_B(node_hard_reset, "hard-reset a node");
+	/* Several nodes lose power at the same instant: each one's reset (kill,
+	 * page cache write-back, power cut) takes a while, so first every
+	 * running one is frozen, all within a millisecond or so; none of them
+	 * commits, acknowledges or writes anything after the first went dark. */
+	if (n > 1) {
+		for (size_t i = 0; i < n; i++) {
+			if (frozen[nodes[i]] || c->backend->node_pid(c, nodes[i]) <= 0)
+				continue;
+			if (c->backend->node_signal(c, nodes[i], SIGSTOP) < 0) {
+				rc = -1;
+				break;
+			}
+			frozen[nodes[i]] = true;
+			n_frozen++;
+		}
+		if (rc == 0 && n_frozen > 1 && detail)
+			sb_printf(detail, "%d nodes frozen within %.1f ms, then ", n_frozen, (mono_ns() - t0) / 1e6);
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		pid_t pid = c->backend->node_pid(c, nodes[i]);
+		c->note[0] = '\0';
+		if (c->backend->node_hard_reset(c, nodes[i]) < 0) {
+			rc = -1;
+			break;
+		}
+		frozen[nodes[i]] = false;
+		if (c->note[0])
+			sb_printf(&notes, "%s%s", notes.len ? "; " : "", c->note);
+		if (detail)
+			sb_printf(detail, "%snode %d (pid %d) reset",
+				  detail->len && detail->buf[detail->len - 1] != ' ' ? ", " : "", nodes[i], (int)pid);
+	}
+	/* A reset that failed half way leaves no server frozen behind it. */
+	for (int k = 1; k <= LAB_MAX_NODES; k++)
+		if (frozen[k] && c->backend->node_pid(c, k) > 0)
+			c->backend->node_signal(c, k, SIGCONT);
+	/* The account of every cut, for the step's detail. */
+	if (notes.len)
+		lab_strlcpy(c->note, notes.buf, sizeof(c->note));
+	sb_release(&notes);
+	return rc;
+}
+
+int64_t node_log_mark(struct cluster *c, int node)
+{
+	const char *path = c->backend && c->backend->node_log_path ? c->backend->node_log_path(c, node) : NULL;
+	struct stat sb;
+
+	return path && stat(path, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+/* The node's error log from mark on (malloc'd), or NULL when there is none. */
+static char *log_since(struct cluster *c, int node, int64_t mark)
+{
+	const char *path = c->backend && c->backend->node_log_path ? c->backend->node_log_path(c, node) : NULL;
+	size_t len;
+	char *text, *tail;
+
+	if (!path || !(text = read_file(path, &len)))
+		return NULL;
+	if (mark > 0 && (size_t)mark <= len) {
+		tail = xstrdup(text + mark);
+		free(text);
+		return tail;
+	}
+	return text;
+}
+
+const char *node_caught_up(struct cluster *c, int node, int64_t mark, struct strbuf *what)
+{
+	const char *kind;
+	char *tail;
+
+	if (!c->flavor->log_caught_up || !(tail = log_since(c, node, mark)))
+		return NULL;
+	kind = c->flavor->log_caught_up(tail, what);
+	free(tail);
+	return kind;
+}
+
+void node_start_failure(struct cluster *c, int node, int64_t mark, struct strbuf *why)
+{
+	char *tail;
+
+	if (!c->flavor->log_start_failure || !(tail = log_since(c, node, mark)))
+		return;
+	c->flavor->log_start_failure(tail, why);
+	free(tail);
+}
+
+int cluster_primary(struct cluster *c)
+{
+	return c->flavor && c->flavor->primary ? c->flavor->primary(c) : 0;
 }
 
 int node_pause(struct cluster *c, int node)

@@ -198,8 +198,8 @@ struct backend_ops {
 
 /*
  * A flavor knows the database topology on top of a backend's nodes. One
- * table per flavor (harness/cluster/flavor_NAME.c: galera, and async / semisync by
- * H6 in flavor_async.c), listed in lab_flavors[] in cluster.c.
+ * table per flavor (harness/cluster/flavor_NAME.c: galera; async and
+ * semisync share flavor_async.c), listed in lab_flavors[] in cluster.c.
  *
  * Required: name, up, node_start, node_status. Optional hooks may be NULL:
  * the dispatcher answers "flavor 'X' cannot do Y" (a flavor that wants a
@@ -229,6 +229,16 @@ struct flavor_ops {
 	int (*node_promote)(struct cluster *c, int node);
 	int (*node_rejoin)(struct cluster *c, int node);
 	char *(*server_version)(struct cluster *c);
+	/* What the node's error log since its start says (pure: the log text
+	 * from a mark on). log_caught_up: how it caught up, "ist" | "sst" |
+	 * "none", with the server's words in what; NULL when the flavor cannot
+	 * tell. log_start_failure: why a start failed, the server's first
+	 * relevant error, into why. */
+	const char *(*log_caught_up)(const char *log, struct strbuf *what);
+	void (*log_start_failure)(const char *log, struct strbuf *why);
+	/* The node this flavor holds to be the primary (1-based), 0 when none
+	 * or when the topology has no single primary (galera). */
+	int (*primary)(struct cluster *c);
 };
 
 /* The state file. Values are strings; set(NULL) removes a key. save writes
@@ -306,6 +316,11 @@ int node_start_all(struct cluster *c, struct strbuf *why);
 int node_stop(struct cluster *c, int node);        /* clean shutdown */
 int node_kill(struct cluster *c, int node, int sig);
 int node_hard_reset(struct cluster *c, int node);  /* power loss: processes die at once, un-synced writes lost where the backend can */
+/* One power loss of several nodes: every running one frozen (SIGSTOP)
+ * first, then each reset, so none commits after the first went dark.
+ * detail (may be NULL) gets "N nodes frozen within X ms, then node 1 (pid P)
+ * reset, ...". On failure no node is left frozen. */
+int nodes_hard_reset(struct cluster *c, const int *nodes, size_t n, struct strbuf *detail);
 int node_pause(struct cluster *c, int node);       /* SIGSTOP */
 int node_resume(struct cluster *c, int node);      /* SIGCONT */
 pid_t node_pid(struct cluster *c, int node);       /* 0 when not running */
@@ -331,6 +346,16 @@ int node_rejoin(struct cluster *c, int node);      /* async/semisync */
  * backend; with powerfs a /proc/PID/root/... path into the mount's
  * namespace, which changes when the daemon restarts), or NULL. Borrowed. */
 const char *node_datadir(struct cluster *c, int node);
+/* The node's error log: a mark of where it ends now (0 when none); how the
+ * node caught up since the mark ("ist" | "sst" | "none", NULL when the
+ * flavor or the backend cannot tell); why its start failed since the mark
+ * (appended to why; nothing when it cannot tell). Flavor knowledge, through
+ * the flavor's log hooks. */
+int64_t node_log_mark(struct cluster *c, int node);
+const char *node_caught_up(struct cluster *c, int node, int64_t mark, struct strbuf *what);
+void node_start_failure(struct cluster *c, int node, int64_t mark, struct strbuf *why);
+/* The primary the flavor holds to (1-based), 0 when none / not applicable. */
+int cluster_primary(struct cluster *c);
 /* Server and provider versions, for the results database (malloc'd or NULL). */
 char *cluster_server_version(struct cluster *c);
 

@@ -12,14 +12,12 @@
  * earlier snapshot of that name, that snapshot/revert/wipe act on a node
  * the scenario has stopped, that the workload is started before it is
  * stopped, and that every expectation has a check step that can meet it.
- *
- * Also here: a small self-contained SHA-256 (the scenario file's hash is
- * stored with every run) and signal names.
  */
 #include "scenario.h"
 #include "util.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -29,26 +27,20 @@
 /* ------------------------------------------------------------------ */
 /* Allowed values */
 
-static const char *const v_flavors[] = { "galera", "async", "semisync", NULL };
-static const char *const v_backends[] = { "local", "libvirt", NULL };
-static const char *const v_cache[] = { "none", "writethrough", "writeback", "unsafe", "directsync", NULL };
+#define LAB_MAX_PLUGINS 16
+
+/* Filled from the plug-in tables (lab_flavors[], lab_backends[],
+ * lab_checkers[]) before the first parse: no second list of their names. */
+static const char *v_flavors[LAB_MAX_PLUGINS + 1];
+static const char *v_backends[LAB_MAX_PLUGINS + 1];
+const char *sc_checker_names[LAB_MAX_CHECKERS + 1];
+const char *const sc_cache_modes[] = { "none", "writethrough", "writeback", "unsafe", "directsync", NULL };
 static const char *const v_workloads[] = { "bank", NULL };
 static const char *const v_update[] = { "relative", "read_modify_write", NULL };
 static const char *const v_lock[] = { "none", "for_update", NULL };
-static const char *const v_passfail[] = { "pass", "fail", "any", NULL };
-static const char *const v_cluster_state[] = { "primary", "no-primary", "split-brain-detected", "any", NULL };
-static const char *const v_wl_op[] = { "start", "stop", NULL };
-static const char *const v_wait_for[] = { "synced", "primary", "non-primary", "down", NULL };
-static const char *const v_outcome[] = { "ok", "error", "any", NULL };
-static const char *const v_transfer[] = { "ist", "sst", "none", "any", NULL };
 static const char *const v_cleanup[] = { "restart", "leave", NULL };
-/* Checkers a check step may name (checkers/checker.h lists the built ones;
- * one not built is reported by the runner as broken, not here). */
-static const char *const v_checkers[] = { "invariants", "durability", "convergence", "split-brain", "gtid", NULL };
-static const char *const f_async[] = { "async", "semisync", NULL };
-static const char *const f_galera[] = { "galera", NULL };
 
-#define DAY_MS (24LL * 3600 * 1000)
+#define DAY_MS SC_DAY_MS
 #define O(type, field) offsetof(type, field)
 #define SECTION(tbl) tbl, ARRAY_SIZE(tbl)
 
@@ -74,7 +66,7 @@ static const struct sc_option t_cluster[] = {
 	{ "backend", SC_STRING, O(struct sc_cluster, backend), "local", 0, 0, v_backends, 0, NULL, 0, "what controls the nodes (--backend overrides)" },
 	{ "mysqld", SC_KVMAP, O(struct sc_cluster, mysqld), NULL, 0, 0, NULL, 0, NULL, 0, "extra server options for every node" },
 	{ "libvirt", SC_SECTION, O(struct sc_cluster, libvirt), NULL, 0, 0, NULL, 0, SECTION(t_libvirt), "libvirt connection and domains" },
-	{ "cache_mode", SC_STRING, O(struct sc_cluster, cache_mode), "none", 0, 0, v_cache, 0, NULL, 0, "initial disk cache mode of every node" },
+	{ "cache_mode", SC_STRING, O(struct sc_cluster, cache_mode), "none", 0, 0, sc_cache_modes, 0, NULL, 0, "initial disk cache mode of every node" },
 };
 
 static const struct sc_option t_workload[] = {
@@ -87,15 +79,6 @@ static const struct sc_option t_workload[] = {
 	{ "lock", SC_STRING, O(struct sc_workload, lock), "none", 0, 0, v_lock, 0, NULL, 0, "SELECT ... FOR UPDATE before a read_modify_write" },
 	{ "rate", SC_INT, O(struct sc_workload, rate), "0", 0, 1000000, NULL, 0, NULL, 0, "transactions per second in total, 0 = as fast as possible" },
 };
-
-#define EXPECT_OPTS(T)                                                                                       \
-	{ "invariants", SC_STRING, O(T, invariants), NULL, 0, 0, v_passfail, 0, NULL, 0, "the bank's invariants" }, \
-	{ "durability", SC_STRING, O(T, durability), NULL, 0, 0, v_passfail, 0, NULL, 0, "acknowledged writes present, failed ones absent" }, \
-	{ "convergence", SC_STRING, O(T, convergence), NULL, 0, 0, v_passfail, 0, NULL, 0, "every node holds the same data" }, \
-	{ "gtid", SC_STRING, O(T, gtid), NULL, 0, 0, v_passfail, 0, NULL, 0, "no errant GTIDs (async/semisync)" }, \
-	{ "cluster", SC_STRING, O(T, cluster), NULL, 0, 0, v_cluster_state, 0, NULL, 0, "what the split-brain checker must find" }
-
-static const struct sc_option t_expect[] = { EXPECT_OPTS(struct sc_expect) };
 
 static const struct sc_option t_cleanup[] = {
 	{ "nodes", SC_STRING, O(struct sc_cleanup, nodes), "restart", 0, 0, v_cleanup, 0, NULL, 0, "at the end, restart nodes the scenario left down (only matters with --keep), or leave them" },
@@ -110,89 +93,10 @@ const struct sc_option sc_top[] = {
 	{ "cluster", SC_SECTION, O(struct scenario, cluster), NULL, 0, 0, NULL, SC_F_REQUIRED, SECTION(t_cluster), "what to build" },
 	{ "workload", SC_SECTION, O(struct scenario, workload), NULL, 0, 0, NULL, 0, SECTION(t_workload), "the bank workload's parameters" },
 	{ "steps", SC_STEPS, O(struct scenario, steps), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, "the actions, in order" },
-	{ "expect", SC_SECTION, O(struct scenario, expect), NULL, 0, 0, NULL, 0, SECTION(t_expect), "what the last run of each checker must find" },
+	{ "expect", SC_EXPECT, O(struct scenario, expect), NULL, 0, 0, NULL, 0, NULL, 0, "what the last run of each checker must find: CHECKER-KEY: VALUE" },
 	{ "cleanup", SC_SECTION, O(struct scenario, cleanup), NULL, 0, 0, NULL, 0, SECTION(t_cleanup), "what to do with the nodes at the end" },
 };
 const size_t sc_n_top = ARRAY_SIZE(sc_top);
-
-/* ------------------------------------------------------------------ */
-/* Action tables: every one also takes `outcome`. */
-
-#define S(f) O(struct sc_step, f)
-#define OUTCOME { "outcome", SC_STRING, S(outcome), "ok", 0, 0, v_outcome, 0, NULL, 0, "what the step itself must do: ok, error (e.g. a start the database must refuse) or any" }
-#define NODE_REQ(h) { "node", SC_NODES, S(nodes), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, h }
-#define NODE_ONE(h) { "node", SC_NODES, S(nodes), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_SINGLE, NULL, 0, h }
-
-static const struct sc_option a_workload[] = {
-	{ "op", SC_STRING, S(op), NULL, 0, 0, v_wl_op, SC_F_REQUIRED, NULL, 0, "start or stop the workload" }, OUTCOME };
-static const struct sc_option a_sleep[] = {
-	{ "duration", SC_DURATION, S(duration_ms), NULL, 0, DAY_MS, NULL, SC_F_REQUIRED, NULL, 0, "how long" }, OUTCOME };
-static const struct sc_option a_snapshot[] = {
-	NODE_REQ("stopped nodes to copy"),
-	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT, NULL, 0, "snapshot name" }, OUTCOME };
-static const struct sc_option a_kill[] = {
-	NODE_REQ("nodes to signal"),
-	{ "signal", SC_SIGNAL, S(signal), "KILL", 0, 0, NULL, 0, NULL, 0, "signal name or number" }, OUTCOME };
-static const struct sc_option a_node_only[] = { NODE_REQ("nodes"), OUTCOME };
-static const struct sc_option a_start[] = {
-	NODE_REQ("nodes to start"),
-	{ "transfer", SC_STRING, S(transfer), "any", 0, 0, v_transfer, 0, NULL, 0, "how each node must catch up (from its error log): ist, sst, none or any; else a finding" }, OUTCOME };
-static const struct sc_option a_pause[] = {
-	NODE_REQ("nodes to freeze (SIGSTOP)"),
-	{ "duration", SC_DURATION, S(duration_ms), "0", 0, DAY_MS, NULL, 0, NULL, 0, "resume after this long; 0 = at a resume step" }, OUTCOME };
-static const struct sc_option a_disk_cache[] = {
-	NODE_REQ("nodes"),
-	{ "mode", SC_STRING, S(mode), NULL, 0, 0, v_cache, SC_F_REQUIRED, NULL, 0, "disk cache mode" }, OUTCOME };
-static const struct sc_option a_delete_file[] = {
-	NODE_REQ("nodes"),
-	{ "path", SC_STRING, S(path), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_RELPATH, NULL, 0, "file relative to the datadir, e.g. ib_logfile0" }, OUTCOME };
-static const struct sc_option a_edit_grastate[] = {
-	NODE_REQ("nodes"),
-	{ "seqno", SC_INT, S(seqno), NULL, -1, INT64_MAX, NULL, 0, NULL, 0, "seqno to write (-1: unknown, as after a crash)" },
-	{ "safe_to_bootstrap", SC_INT, S(safe_to_bootstrap), NULL, 0, 1, NULL, 0, NULL, 0, "0 or 1" }, OUTCOME };
-static const struct sc_option a_partition[] = {
-	{ "groups", SC_GROUPS, S(group_of), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, "lists of nodes that can still talk, e.g. [[1], [2, 3]]" }, OUTCOME };
-static const struct sc_option a_heal[] = { OUTCOME };
-static const struct sc_option a_revert[] = {
-	NODE_REQ("stopped nodes to roll back"),
-	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT, NULL, 0, "an earlier snapshot of the same node" }, OUTCOME };
-static const struct sc_option a_bootstrap[] = {
-	NODE_ONE("the node that starts a new Primary component"),
-	{ "force", SC_BOOL, S(force), "false", 0, 0, NULL, 0, NULL, 0, "set safe_to_bootstrap: 1 in grastate.dat first" }, OUTCOME };
-static const struct sc_option a_wait[] = {
-	{ "for", SC_STRING, S(for_state), NULL, 0, 0, v_wait_for, SC_F_REQUIRED, NULL, 0, "state to wait for" },
-	{ "node", SC_NODES, S(nodes), "all", 0, 0, NULL, 0, NULL, 0, "nodes that must reach it" },
-	{ "timeout", SC_DURATION, S(timeout_ms), "120s", 100, DAY_MS, NULL, 0, NULL, 0, "give up (the step fails) after this long" }, OUTCOME };
-static const struct sc_option a_check[] = {
-	{ "checks", SC_LIST, S(checks), NULL, 0, 0, v_checkers, SC_F_REQUIRED, NULL, 0, "checkers to run" },
-	{ "expect", SC_SECTION, S(expect), NULL, 0, 0, NULL, 0, SECTION(t_expect), "expectations for this check step (else the scenario's expect:)" }, OUTCOME };
-static const struct sc_option a_one_node[] = { NODE_ONE("the node"), OUTCOME };
-
-#define ACT(n, k, sh, tbl, fl, h) { n, k, sh, tbl, ARRAY_SIZE(tbl), fl, h }
-const struct sc_action_desc sc_actions[] = {
-	ACT("workload", ACT_WORKLOAD, "op", a_workload, NULL, "start or stop the bank workload (workload: start)"),
-	ACT("sleep", ACT_SLEEP, "duration", a_sleep, NULL, "wait, interruptibly (sleep: 10s)"),
-	ACT("snapshot", ACT_SNAPSHOT, NULL, a_snapshot, NULL, "copy a stopped node's datadir under a name"),
-	ACT("kill", ACT_KILL, "node", a_kill, NULL, "send a signal to the node's server (default KILL)"),
-	ACT("stop", ACT_STOP, "node", a_node_only, NULL, "clean shutdown"),
-	ACT("start", ACT_START, "node", a_start, NULL, "start; after a crash recover the position first; all: bootstrap the most advanced"),
-	ACT("hard-reset", ACT_HARD_RESET, "node", a_node_only, NULL, "power loss: processes die at once, un-synced writes are lost"),
-	ACT("pause", ACT_PAUSE, "node", a_pause, NULL, "freeze the server (SIGSTOP)"),
-	ACT("resume", ACT_RESUME, "node", a_node_only, NULL, "thaw a paused server (SIGCONT)"),
-	ACT("disk-cache", ACT_DISK_CACHE, NULL, a_disk_cache, NULL, "change the disk cache mode"),
-	ACT("delete-file", ACT_DELETE_FILE, NULL, a_delete_file, NULL, "delete a file in the datadir"),
-	ACT("edit-grastate", ACT_EDIT_GRASTATE, NULL, a_edit_grastate, f_galera, "edit grastate.dat of a stopped node"),
-	ACT("partition", ACT_PARTITION, "groups", a_partition, NULL, "cut the network between groups of nodes"),
-	ACT("heal", ACT_HEAL, NULL, a_heal, NULL, "remove every partition"),
-	ACT("revert", ACT_REVERT, NULL, a_revert, NULL, "roll a stopped node back to a snapshot"),
-	ACT("bootstrap", ACT_BOOTSTRAP, "node", a_bootstrap, f_galera, "start a node as a new Primary component"),
-	ACT("wait", ACT_WAIT, NULL, a_wait, NULL, "wait until nodes reach a state"),
-	ACT("check", ACT_CHECK, "checks", a_check, NULL, "run checkers (check: [invariants, durability])"),
-	ACT("promote", ACT_PROMOTE, "node", a_one_node, f_async, "make a replica the primary"),
-	ACT("rejoin", ACT_REJOIN, "node", a_one_node, f_async, "make an old primary a replica of the current one"),
-	ACT("wipe", ACT_WIPE, "node", a_node_only, NULL, "empty a stopped node's datadir, so its next start takes a full state transfer"),
-};
-const size_t sc_n_actions = ARRAY_SIZE(sc_actions);
 
 const struct sc_action_desc *sc_action_find(const char *name)
 {
@@ -220,52 +124,6 @@ static void errors_add(struct sc_errors *e, char *msg)
 {
 	e->v = xrealloc(e->v, (e->n + 1) * sizeof(*e->v));
 	e->v[e->n++] = msg;
-}
-
-size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t *row = xcalloc(lb + 1, sizeof(*row));
-	size_t d;
-
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
-			size_t best = diag + cost;
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	d = row[lb];
-	free(row);
-	return d;
-}
-
-const char *nearest_word(const char *word, const char *const *candidates, size_t n)
-{
-	const char *best = NULL;
-	size_t best_d = SIZE_MAX, len = strlen(word);
-
-	for (size_t i = 0; i < n && candidates[i]; i++) {
-		size_t d = edit_distance(word, candidates[i]);
-		if (d < best_d) {
-			best_d = d;
-			best = candidates[i];
-		}
-	}
-	/* One edit, or two in a word of five letters or more. */
-	if (!best || best_d == 0 || best_d > 2 || (best_d == 2 && len < 5))
-		return NULL;
-	return best;
 }
 
 /* ------------------------------------------------------------------ */
@@ -397,38 +255,6 @@ static int parse_bool(const char *s, bool *out)
 		}
 	}
 	return -1;
-}
-
-static const struct {
-	const char *name;
-	int sig;
-} signals[] = {
-	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
-	{ "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE }, { "KILL", SIGKILL },
-	{ "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },
-	{ "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
-};
-
-int signal_from_name(const char *s)
-{
-	int64_t n;
-
-	if (parse_int64(s, 1, 64, &n) == 0)
-		return (int)n;
-	if (!strncasecmp(s, "SIG", 3))
-		s += 3;
-	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
-		if (!strcasecmp(s, signals[i].name))
-			return signals[i].sig;
-	return -1;
-}
-
-const char *signal_name(int sig)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
-		if (signals[i].sig == sig)
-			return signals[i].name;
-	return "?";
 }
 
 static void node_set_add(struct pctx *p, const yaml_node_t *at, const char *key, const char *s,
@@ -754,6 +580,8 @@ static void apply_defaults(struct pctx *p, const struct sc_option *t, size_t n, 
 	}
 }
 
+static void parse_expect(struct pctx *p, const struct sc_option *o, const yaml_node_t *m, struct sc_expect *e);
+
 static void parse_value(struct pctx *p, const struct sc_option *o, const yaml_node_t *v, void *base)
 {
 	void *field = (char *)base + o->offset;
@@ -780,6 +608,9 @@ static void parse_value(struct pctx *p, const struct sc_option *o, const yaml_no
 		return;
 	case SC_STEPS:
 		return; /* handled by the caller */
+	case SC_EXPECT:
+		parse_expect(p, o, v, field);
+		return;
 	default:
 		break;
 	}
@@ -807,6 +638,99 @@ static const yaml_node_t *map_get(struct pctx *p, const yaml_node_t *m, const ch
 		}
 	}
 	return NULL;
+}
+
+/* expect: { KEY: VALUE, ... } where KEY is a checker's expect key and VALUE
+ * one of the values that checker reports (checker.h). */
+static void parse_expect(struct pctx *p, const struct sc_option *o, const yaml_node_t *m, struct sc_expect *e)
+{
+	const char *keys[LAB_MAX_CHECKERS + 1];
+	size_t n = 0;
+
+	if (is_null(m))
+		return;
+	if (m->type != YAML_MAPPING_NODE) {
+		perr(p, m, "'%s' must be a mapping of checker: expected result, found %s", o->name, kind_name(m));
+		return;
+	}
+	for (size_t i = 0; lab_checkers[i] && n < LAB_MAX_CHECKERS; i++)
+		keys[n++] = checker_expect_key(lab_checkers[i]);
+	keys[n] = NULL;
+	for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = node_at(p, pr->key), *v = node_at(p, pr->value);
+		const char *ks = scalar(k), *vs = scalar(v);
+		const struct checker_ops *c = ks ? checker_by_expect_key(ks) : NULL;
+		int idx;
+
+		if (!ks) {
+			perr(p, k, "keys in '%s' must be words, found %s", o->name, kind_name(k));
+			continue;
+		}
+		if (!c) {
+			struct strbuf sb = { 0 };
+			sb_printf(&sb, "unknown key '%s' in '%s'", ks, o->name);
+			did_you_mean(&sb, ks, keys, n);
+			if (!nearest_word(ks, keys, n)) {
+				sb_puts(&sb, " (one of ");
+				list_words(&sb, keys);
+				sb_puts(&sb, ")");
+			}
+			perr(p, k, "%s", sb.buf);
+			sb_release(&sb);
+			continue;
+		}
+		idx = checker_index(c);
+		if (e->v[idx]) {
+			perr(p, k, "duplicate key '%s' in '%s'", ks, o->name);
+			continue;
+		}
+		if (!vs || is_null(v) || !checker_expect_valid(c, vs)) {
+			const char *const *allowed = c->expect_values ? c->expect_values : checker_pass_fail;
+			struct strbuf sb = { 0 };
+			sb_printf(&sb, "'%s' must be ", ks);
+			list_words(&sb, allowed);
+			sb_printf(&sb, ", not '%s'", vs ? vs : kind_name(v));
+			if (vs)
+				did_you_mean(&sb, vs, allowed, SIZE_MAX);
+			perr(p, vs ? v : k, "%s", sb.buf);
+			sb_release(&sb);
+			continue;
+		}
+		e->v[idx] = xstrdup(vs);
+	}
+}
+
+const char *sc_expect_get(const struct sc_expect *e, const struct checker_ops *ops)
+{
+	int i = checker_index(ops);
+
+	return i >= 0 ? e->v[i] : NULL;
+}
+
+/* The name lists that come from the plug-in tables, once. */
+static void fill_names(void)
+{
+	size_t n = 0;
+
+
+	for (size_t i = 0; lab_flavors[i] && n < LAB_MAX_PLUGINS; i++)
+		v_flavors[n++] = flavor_name(lab_flavors[i]);
+	v_flavors[n] = NULL;
+	n = 0;
+	for (size_t i = 0; lab_backends[i] && n < LAB_MAX_PLUGINS; i++)
+		v_backends[n++] = backend_name(lab_backends[i]);
+	v_backends[n] = NULL;
+	n = 0;
+	for (size_t i = 0; lab_checkers[i] && n < LAB_MAX_CHECKERS; i++)
+		sc_checker_names[n++] = lab_checkers[i]->name;
+	sc_checker_names[n] = NULL;
+}
+
+static void fill_names_once(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, fill_names);
 }
 
 /* Parse mapping m against table t into base. Keys whose bit is already set
@@ -954,8 +878,11 @@ static void parse_step(struct pctx *p, const yaml_node_t *item, struct sc_step *
 		     kind_name(v));
 		return;
 	}
-	if (a->kind == ACT_EDIT_GRASTATE && st->seqno == SC_SEQNO_KEEP && st->safe_to_bootstrap < 0)
-		perr(p, v, "'edit-grastate' needs 'seqno' or 'safe_to_bootstrap'");
+	if (a->validate) {
+		const char *why = a->validate(st);
+		if (why)
+			perr(p, v, "%s", why);
+	}
 }
 
 /* What the pass over the steps knows about each node. */
@@ -972,7 +899,7 @@ static void lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *s
 	struct snap *snaps = NULL;
 	size_t n_snaps = 0;
 	int workload_line = 0;
-	bool ran[8] = { false };
+	bool ran[LAB_MAX_CHECKERS] = { false };
 
 	for (int i = 0; i <= LAB_MAX_NODES; i++)
 		state[i] = N_UP;
@@ -983,11 +910,10 @@ static void lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *s
 
 		if (!st->action)
 			continue;
-		switch (st->action->kind) {
-		case ACT_WORKLOAD:
-			if (!st->op)
-				break;
-			if (!strcmp(st->op, "start")) {
+		if (st->action->flags & SC_A_WORKLOAD) {
+			if (!st->op) {
+				/* reported by the parser */
+			} else if (!strcmp(st->op, "start")) {
 				if (workload_line)
 					perr(p, item, "the workload is already running (started at line %d)", workload_line);
 				workload_line = st->line;
@@ -996,22 +922,20 @@ static void lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *s
 					perr(p, item, "the workload is not running here; 'workload: start' it first");
 				workload_line = 0;
 			}
-			break;
-		case ACT_SNAPSHOT:
-		case ACT_REVERT:
-		case ACT_WIPE:
+		}
+		if (st->action->effect == SC_EFFECT_NEEDS_DOWN)
 			for (int n = 1; n <= p->nodes; n++) {
 				if (!in_set(&st->nodes, n))
 					continue;
 				if (state[n] == N_UP)
 					perr(p, item, "node %d is running here: '%s' needs it stopped (stop, kill or hard-reset it first)",
 					     n, st->action->name);
-				if (st->action->kind == ACT_SNAPSHOT && st->name) {
+				if ((st->action->flags & SC_A_TAKES_SNAPSHOT) && st->name) {
 					snaps = xrealloc(snaps, (n_snaps + 1) * sizeof(*snaps));
 					snaps[n_snaps].node = n;
 					snaps[n_snaps].name = st->name;
 					n_snaps++;
-				} else if (st->action->kind == ACT_REVERT && st->name) {
+				} else if ((st->action->flags & SC_A_NEEDS_SNAPSHOT) && st->name) {
 					size_t k;
 					for (k = 0; k < n_snaps; k++)
 						if (snaps[k].node == n && !strcmp(snaps[k].name, st->name))
@@ -1020,49 +944,36 @@ static void lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *s
 						perr(p, item, "no snapshot '%s' of node %d is taken before this step", st->name, n);
 				}
 			}
-			break;
-		case ACT_KILL:
-			for (int n = 1; n <= p->nodes; n++)
-				if (in_set(&st->nodes, n) && st->signal != SIGSTOP && st->signal != SIGCONT)
-					state[n] = certain ? N_DOWN : N_UNKNOWN;
-			break;
-		case ACT_STOP:
-		case ACT_HARD_RESET:
+		/* A kill with STOP or CONT freezes or thaws: the node stays up. */
+		if ((st->action->effect == SC_EFFECT_DOWN && st->signal != SIGSTOP && st->signal != SIGCONT) ||
+		    st->action->effect == SC_EFFECT_UP)
 			for (int n = 1; n <= p->nodes; n++)
 				if (in_set(&st->nodes, n))
-					state[n] = certain ? N_DOWN : N_UNKNOWN;
-			break;
-		case ACT_START:
-		case ACT_BOOTSTRAP:
-		case ACT_REJOIN:
-			for (int n = 1; n <= p->nodes; n++)
-				if (in_set(&st->nodes, n))
-					state[n] = certain ? N_UP : N_UNKNOWN;
-			break;
-		case ACT_CHECK:
-			for (size_t c = 0; c < st->checks.n; c++)
-				for (size_t k = 0; v_checkers[k]; k++)
-					if (!strcmp(v_checkers[k], st->checks.v[c]))
-						ran[k] = true;
-			break;
-		default:
-			break;
-		}
+					state[n] = !certain ? N_UNKNOWN : st->action->effect == SC_EFFECT_UP ? N_UP : N_DOWN;
+		if (st->action->flags & SC_A_CHECK)
+			for (size_t c = 0; c < st->checks.n; c++) {
+				const struct checker_ops *ops = checker_find(st->checks.v[c]);
+				if (!ops)
+					continue;
+				ran[checker_index(ops)] = true;
+				if (!checker_applies_to(ops, p->flavor)) {
+					struct strbuf sb = { 0 };
+					list_words(&sb, ops->flavors);
+					perr(p, item, "checker '%s' applies to %s clusters, not %s", ops->name, sb.buf,
+					     p->flavor);
+					sb_release(&sb);
+				}
+			}
 	}
 	free(snaps);
 
 	/* Every scenario-wide expectation needs a check step that runs it. */
 	const yaml_node_t *ek, *ex = map_get(p, yaml_document_get_root_node(p->doc), "expect", &ek);
-	static const struct {
-		const char *key, *checker;
-		size_t idx;
-	} need[] = { { "invariants", "invariants", 0 }, { "durability", "durability", 1 },
-		     { "convergence", "convergence", 2 }, { "cluster", "split-brain", 3 },
-		     { "gtid", "gtid", 4 } };
-	for (size_t i = 0; ex && i < ARRAY_SIZE(need); i++) {
+	for (size_t i = 0; ex && lab_checkers[i]; i++) {
 		const yaml_node_t *kn = NULL;
-		if (map_get(p, ex, need[i].key, &kn) && !ran[need[i].idx])
-			perr(p, kn, "expect '%s' but no check step runs '%s'", need[i].key, need[i].checker);
+		const char *key = checker_expect_key(lab_checkers[i]);
+		if (map_get(p, ex, key, &kn) && !ran[i])
+			perr(p, kn, "expect '%s' but no check step runs '%s'", key, lab_checkers[i]->name);
 	}
 }
 
@@ -1188,6 +1099,7 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file, 
 	struct pctx p = { .file = file, .doc = &doc, .errs = errs, .errors_at_start = errs->n, .nodes = 3 };
 	char hash[65];
 
+	fill_names_once();
 	sc->file = xstrdup(file);
 	sha256_hex(text, len, hash);
 	sc->hash = xstrdup(hash);
@@ -1250,11 +1162,8 @@ static void strlist_release(struct strlist *l)
 
 static void expect_release(struct sc_expect *e)
 {
-	free(e->invariants);
-	free(e->durability);
-	free(e->convergence);
-	free(e->gtid);
-	free(e->cluster);
+	for (size_t i = 0; i < LAB_MAX_CHECKERS; i++)
+		free(e->v[i]);
 }
 
 void scenario_free(struct scenario *sc)
@@ -1314,8 +1223,29 @@ static const char *type_text(const struct sc_option *o)
 	case SC_KVMAP: return "map";
 	case SC_SECTION: return "section";
 	case SC_STEPS: return "steps";
+	case SC_EXPECT: return "section";
 	}
 	return "?";
+}
+
+/* One line per checker: its expect key, what it checks, its values. */
+static void describe_expect(FILE *f, int indent)
+{
+	for (size_t i = 0; lab_checkers[i]; i++) {
+		const struct checker_ops *c = lab_checkers[i];
+		struct strbuf sb = { 0 };
+
+		sb_printf(&sb, "%*s%-18s %-8s checker %s: %s; ", indent, "", checker_expect_key(c), "word", c->name,
+			  c->help);
+		list_words(&sb, c->expect_values ? c->expect_values : checker_pass_fail);
+		if (c->flavors) {
+			sb_puts(&sb, "; flavor ");
+			list_words(&sb, c->flavors);
+		}
+		sb_printf(&sb, "; default %s", c->expect_default ? c->expect_default : "pass");
+		fprintf(f, "%s\n", sb.buf);
+		sb_release(&sb);
+	}
 }
 
 static void describe_options(FILE *f, const struct sc_option *t, size_t n, int indent)
@@ -1345,11 +1275,14 @@ static void describe_options(FILE *f, const struct sc_option *t, size_t n, int i
 		sb_release(&sb);
 		if (o->type == SC_SECTION)
 			describe_options(f, o->sub, o->n_sub, indent + 2);
+		if (o->type == SC_EXPECT)
+			describe_expect(f, indent + 2);
 	}
 }
 
 void scenario_describe(FILE *f)
 {
+	fill_names_once();
 	fputs("Scenario keys:\n", f);
 	describe_options(f, sc_top, sc_n_top, 2);
 	fputs("\nActions (each step is '- ACTION: {key: value, ...}'; a scalar or list stands for the key in [ ]):\n", f);
@@ -1363,6 +1296,8 @@ void scenario_describe(FILE *f)
 			fprintf(f, " (flavor %s)", sb.buf);
 			sb_release(&sb);
 		}
+		if (a->undo)
+			fprintf(f, "; at the end, unless a later step did: %s", a->undo);
 		fputc('\n', f);
 		describe_options(f, a->opts, a->n_opts, 4);
 	}
@@ -1417,65 +1352,4 @@ void node_set_format(const struct node_set *ns, char *buf, size_t size)
 int node_set_count(const struct node_set *ns)
 {
 	return __builtin_popcount(ns->mask);
-}
-
-/* ------------------------------------------------------------------ */
-/* SHA-256 (FIPS 180-4), small and self-contained. */
-
-static const uint32_t sha_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void sha256_block(uint32_t h[8], const unsigned char *blk)
-{
-	uint32_t w[64], a, b, c, d, e, f, g, hh;
-
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)blk[4 * i] << 24 | (uint32_t)blk[4 * i + 1] << 16 | (uint32_t)blk[4 * i + 2] << 8 |
-		       blk[4 * i + 3];
-	for (int i = 16; i < 64; i++) {
-		uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	a = h[0]; b = h[1]; c = h[2]; d = h[3]; e = h[4]; f = h[5]; g = h[6]; hh = h[7];
-	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = hh + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + sha_k[i] + w[i];
-		uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-		hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
-	}
-	h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
-}
-
-void sha256_hex(const void *data, size_t len, char out[65])
-{
-	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-	const unsigned char *p = data;
-	unsigned char tail[128];
-	size_t full = len / 64 * 64, rest = len - full, tlen;
-	uint64_t bits = (uint64_t)len * 8;
-
-	for (size_t i = 0; i < full; i += 64)
-		sha256_block(h, p + i);
-	memset(tail, 0, sizeof(tail));
-	if (rest)
-		memcpy(tail, p + full, rest);
-	tail[rest] = 0x80;
-	tlen = rest + 1 + 8 <= 64 ? 64 : 128;
-	for (int i = 0; i < 8; i++)
-		tail[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
-	for (size_t i = 0; i < tlen; i += 64)
-		sha256_block(h, tail + i);
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 8 * i, 9, "%08x", h[i]);
 }
