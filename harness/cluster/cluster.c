@@ -238,7 +238,8 @@ static int clean_after_dead_owner(struct cluster *c, const struct lock_holder *d
 	kv_free(c->state, c->n_state);
 	c->state = NULL;
 	c->n_state = 0;
-	lab_info("cluster '%s': cleaned up after lab pid %d", c->name, (int)dead->pid);
+	lab_info("cluster '%s': cleaned up after lab pid %d: its servers stopped, their disks unmounted, its network and state removed",
+		 c->name, (int)dead->pid);
 	c->dead_owner = dead->pid;
 	return 0;
 }
