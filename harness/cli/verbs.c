@@ -70,7 +70,7 @@ static const struct verb verbs[] = {
 	  "                    [--duration 60s] [--journal FILE] [--rate R] [--seed S]\n"
 	  "                    [--isolation serializable|repeatable-read|read-committed]\n"
 	  "                    [--sync-wait 0..15] [--connect-timeout S]\n"
-	  "                    [--read-timeout S] [--no-load] [--per-second]\n"
+	  "                    [--read-timeout S] [--no-load] [--recreate] [--per-second]\n"
 	  "                    [--user U] [--database D] [--defaults-file F]\n"
 	  "  bank:   [--customers N] [--products N] [--mix credit=30,purchase=45,...]\n"
 	  "          [--update-style relative|read_modify_write] [--lock none|for_update]\n"

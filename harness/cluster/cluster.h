@@ -29,6 +29,19 @@ struct kv {
 	char *value;
 };
 
+/* How cluster_open takes the state directory's lock (cluster_lock.h). */
+enum cluster_lock_mode {
+	/* The caller owns the cluster's life (lab run, lab cluster up|down):
+	 * held until cluster_release; an owner that died before is cleaned
+	 * up after first. The default. */
+	CLUSTER_LOCK_OWNER = 0,
+	/* A short change by hand (lab cluster kill 2): held until release,
+	 * refused while an owner runs. */
+	CLUSTER_LOCK_SHORT,
+	/* Read only (status, pid): no lock. */
+	CLUSTER_LOCK_NONE,
+};
+
 /* What to build: from the scenario's cluster: section or the command line. */
 struct cluster_spec {
 	const char *name;      /* cluster name, default "lab" */
@@ -62,6 +75,7 @@ struct cluster_spec {
 	/* Keep a copy of the post-cut datadir image at every hard reset
 	 * (also LAB_POWERLOSS_IMAGES=1). */
 	bool powerloss_images;
+	enum cluster_lock_mode lock;
 };
 
 /* One node as seen by `lab cluster status` and by wait/checkers. Fields a
@@ -110,6 +124,11 @@ struct cluster {
 	/* The backend's one-line account of the last fault it applied (what a
 	 * power cut dropped, where its trace is), "" if none. */
 	char note[512];
+	/* STATE/lock while this process holds it (-1: not held). */
+	int lock_fd;
+	bool lock_wrote;
+	/* The dead owner cluster_open cleaned up after (0: none). */
+	pid_t dead_owner;
 };
 
 /*
@@ -187,6 +206,10 @@ struct backend_ops {
 	const char *(*node_datadir)(struct cluster *c, int node);
 	int (*partition)(struct cluster *c, const int *group_of);
 	int (*heal)(struct cluster *c);
+	/* The user the servers run as on this machine, who must reach files
+	 * under the state directory (local: mysql), or NULL. cluster_up
+	 * refuses a state directory that user cannot reach. */
+	const char *server_user;
 };
 
 /*
