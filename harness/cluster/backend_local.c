@@ -40,6 +40,7 @@
  * is then only a SIGKILL.
  */
 #include "cluster.h"
+#include "names.h"
 #include "netns.h"
 #include "powerfs.h"
 
@@ -941,24 +942,11 @@ static int local_destroy(struct cluster *c)
 
 static int check_relpath(const char *rel)
 {
-	if (!rel || !*rel) {
-		lab_error("empty path");
+	const char *why = relpath_problem(rel);
+
+	if (why) {
+		lab_error("path '%s': %s", rel ? rel : "", why);
 		return -1;
-	}
-	if (rel[0] == '/') {
-		lab_error("path '%s' is absolute: want a path relative to the datadir", rel);
-		return -1;
-	}
-	for (const char *p = rel; *p;) {
-		size_t n = strcspn(p, "/");
-		if ((n == 2 && !strncmp(p, "..", 2)) || (n == 1 && p[0] == '.') || n == 0) {
-			lab_error("path '%s' has a '.', '..' or empty component: want a plain path inside the datadir",
-				  rel);
-			return -1;
-		}
-		p += n;
-		if (*p == '/')
-			p++;
 	}
 	return 0;
 }

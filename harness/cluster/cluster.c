@@ -17,6 +17,7 @@
  * could not lock.
  */
 #include "cluster.h"
+#include "names.h"
 #include "cluster_lock.h"
 #include "netns.h"
 
@@ -935,27 +936,22 @@ int cluster_heal(struct cluster *c)
 	return c->backend->heal(c);
 }
 
-static int check_snapshot_name(const char *name)
+static int check_snapshot_name(const struct cluster *c, const char *name)
 {
-	size_t n = strlen(name);
+	const char *why = snapshot_name_problem(name);
 
-	if (n == 0 || n > 64 || name[0] == '.')
-		goto bad;
-	for (size_t i = 0; i < n; i++) {
-		char ch = name[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '-' || ch == '_' || ch == '.'))
-			goto bad;
+	if (!why && c->backend->snapshot_name_problem)
+		why = c->backend->snapshot_name_problem(name);
+	if (why) {
+		lab_error("bad snapshot name '%s': %s", name, why);
+		return -1;
 	}
 	return 0;
-bad:
-	lab_error("bad snapshot name '%s': want 1-64 of A-Z a-z 0-9 . - _, not starting with '.'", name);
-	return -1;
 }
 
 int node_snapshot(struct cluster *c, int node, const char *name)
 {
-	if (check_node(c, node) < 0 || check_snapshot_name(name) < 0)
+	if (check_node(c, node) < 0 || check_snapshot_name(c, name) < 0)
 		return -1;
 	NEED_B(node_snapshot, "snapshot a node");
 	return c->backend->node_snapshot(c, node, name);
@@ -963,7 +959,7 @@ int node_snapshot(struct cluster *c, int node, const char *name)
 
 int node_revert(struct cluster *c, int node, const char *name)
 {
-	if (check_node(c, node) < 0 || check_snapshot_name(name) < 0)
+	if (check_node(c, node) < 0 || check_snapshot_name(c, name) < 0)
 		return -1;
 	NEED_B(node_revert, "revert a node");
 	return c->backend->node_revert(c, node, name);

@@ -190,6 +190,10 @@ struct backend_ops {
 	int (*node_write_file)(struct cluster *c, int node, const char *rel, const char *data, size_t len);
 	int (*node_delete_file)(struct cluster *c, int node, const char *rel);
 	int (*node_snapshot)(struct cluster *c, int node, const char *name);
+	/* Optional: NULL when the backend takes this snapshot name (beyond the
+	 * general rule of lib/names.h), else why not. Pure: the scenario
+	 * parser asks it at validate time. */
+	const char *(*snapshot_name_problem)(const char *name);
 	int (*node_revert)(struct cluster *c, int node, const char *name);
 	int (*node_set_cache_mode)(struct cluster *c, int node, const char *mode);
 	/* Fill st->cache_mode and st->pending_bytes (optional). */
