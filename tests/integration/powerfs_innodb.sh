@@ -52,7 +52,7 @@ chown mysql:mysql "$B" "$base"
 "$LAB" _powerfs "$B" "$M" --socket "$S" --mode none >>"$base/daemon.log" 2>&1 &
 daemon=$!
 for _ in $(seq 100); do "$LAB" _powerfs ctl "$S" stats >/dev/null 2>&1 && break; sleep 0.1; done
-check "daemon mounted" "$LAB" _powerfs ctl "$S" stats >/dev/null
+check "daemon mounted" bash -c '"$@" >/dev/null' _ "$LAB" _powerfs ctl "$S" stats
 
 if ! inns mariadb-install-db --no-defaults --user=mysql --datadir="$M" \
 	--auth-root-authentication-method=normal --skip-test-db >"$base/install.log" 2>&1; then
