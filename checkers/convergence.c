@@ -17,12 +17,23 @@
  *
  * Memory is constant: one row per node at a time.
  */
-#include "scanners.h"
+#include "checker.h"
+#include "checkutil.h"
 #include "util.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* One node's per-table checksums and row counts. */
+struct conv_node {
+	size_t host;
+	char name[300];
+	bool scanned;
+	uint64_t checksum[TBL_COUNT];
+	int64_t rows[TBL_COUNT];
+	struct table_consumer tc;
+};
 
 static int conv_open(void *arg, enum row_table t, const struct row_stream *st)
 {
@@ -51,7 +62,7 @@ static int conv_close(void *arg, enum row_table t)
 	return 0;
 }
 
-void conv_node_init(struct conv_node *n, const struct check_ctx *ctx, size_t host)
+static void conv_node_init(struct conv_node *n, const struct check_ctx *ctx, size_t host)
 {
 	memset(n, 0, sizeof(*n));
 	n->host = host;
@@ -169,8 +180,8 @@ static int name_differences(const struct check_ctx *ctx, struct conv_node *nodes
 	return rc;
 }
 
-int conv_compare(const struct check_ctx *ctx, struct conv_node *nodes, size_t n,
-		 struct anomaly_sink *s)
+static int conv_compare(const struct check_ctx *ctx, struct conv_node *nodes, size_t n,
+			struct anomaly_sink *s)
 {
 	int rc = 0;
 
@@ -194,21 +205,91 @@ int conv_compare(const struct check_ctx *ctx, struct conv_node *nodes, size_t n,
 	return rc;
 }
 
-static int convergence_run(const struct check_ctx *ctx, struct check_result *res)
-{
-	bool want[SCAN_CHECKERS] = { [SCAN_CONVERGENCE] = true };
-	struct check_result r[SCAN_CHECKERS];
-	int rc;
+/* The run's state: every node scanned so far, in scan order. */
+struct conv_run {
+	struct conv_node *nodes;
+	size_t n;
+};
 
-	memset(r, 0, sizeof(r));
-	rc = scan_checks_run(ctx, want, r);
-	*res = r[SCAN_CONVERGENCE];
-	return rc;
+static int conv_begin(const struct check_ctx *ctx, struct anomaly_sink *s, struct check_result *res,
+		      void **state)
+{
+	struct conv_run *cr = xcalloc(1, sizeof(*cr));
+
+	(void)s;
+	(void)res;
+	cr->nodes = xcalloc(ctx->n_hosts ? ctx->n_hosts : 1, sizeof(*cr->nodes));
+	*state = cr;
+	return 0;
 }
+
+/* The next slot; it counts once node_done says the scan was whole. */
+static void *conv_node_new(void *state, const struct check_ctx *ctx, size_t host, const char *node,
+			   struct anomaly_sink *s)
+{
+	struct conv_run *cr = state;
+	struct conv_node *n = &cr->nodes[cr->n];
+
+	(void)node;
+	(void)s;
+	conv_node_init(n, ctx, host);
+	return n;
+}
+
+static struct table_consumer *conv_consumer(void *node_state)
+{
+	struct conv_node *n = node_state;
+
+	return &n->tc;
+}
+
+static void conv_node_done(void *state, void *node_state)
+{
+	struct conv_run *cr = state;
+	struct conv_node *n = node_state;
+
+	n->scanned = true;
+	cr->n++;
+}
+
+static void conv_node_free(void *node_state)
+{
+	(void)node_state; /* a slot of the run's array */
+}
+
+static int conv_finish(void *state, const struct check_ctx *ctx, struct anomaly_sink *s)
+{
+	struct conv_run *cr = state;
+
+	return cr->n ? conv_compare(ctx, cr->nodes, cr->n, s) : 0;
+}
+
+static void conv_end(void *state)
+{
+	struct conv_run *cr = state;
+
+	if (!cr)
+		return;
+	free(cr->nodes);
+	free(cr);
+}
+
+static const struct scan_hooks convergence_scan = {
+	.every_node = true,
+	.begin = conv_begin,
+	.node_new = conv_node_new,
+	.consumer = conv_consumer,
+	.node_done = conv_node_done,
+	.node_free = conv_node_free,
+	.finish = conv_finish,
+	.end = conv_end,
+};
 
 const struct checker_ops checker_convergence = {
 	.name = "convergence",
 	.help = "every node holds the same rows: per-table checksums in key order, "
 		"the first differing keys named",
-	.run = convergence_run,
+	.expect_default = "pass",
+	.workloads = checker_bank_only,
+	.scan = &convergence_scan,
 };

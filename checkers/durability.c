@@ -17,7 +17,9 @@
  * acknowledged it; the node where the rows were looked for is in the
  * detail.
  */
-#include "scanners.h"
+#include "checker.h"
+#include "checkutil.h"
+#include "expect.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -134,10 +136,14 @@ static int dur_close(void *arg, enum row_table t)
 	return 0;
 }
 
-struct dur_node *dur_node_new(struct expect *e, const char *node, struct anomaly_sink *s)
+static void *dur_node_new(void *state, const struct check_ctx *ctx, size_t host, const char *node,
+			  struct anomaly_sink *s)
 {
+	struct expect *e = state;
 	struct dur_node *n = xcalloc(1, sizeof(*n));
 
+	(void)ctx;
+	(void)host;
 	n->e = e;
 	n->s = s;
 	lab_strlcpy(n->node, node, sizeof(n->node));
@@ -148,18 +154,22 @@ struct dur_node *dur_node_new(struct expect *e, const char *node, struct anomaly
 	return n;
 }
 
-struct table_consumer *dur_node_consumer(struct dur_node *n)
+static struct table_consumer *dur_node_consumer(void *node_state)
 {
+	struct dur_node *n = node_state;
+
 	return &n->tc;
 }
 
-void dur_node_finish(struct dur_node *n)
+static void dur_node_finish(void *state, void *node_state)
 {
+	struct dur_node *n = node_state;
 	static const enum row_table order[] = { TBL_CUSTOMER, TBL_CREDIT, TBL_PURCHASE,
 						TBL_PURCHASE_ITEM, TBL_PRODUCT };
 	int64_t unknown_all = 0, unknown_none = 0;
 	struct strbuf counts = { 0 };
 
+	(void)state;
 	report_txns(n->e, n->s, n->node, &unknown_all, &unknown_none);
 	for (size_t k = 0; k < ARRAY_SIZE(order); k++)
 		sb_printf(&counts, "%s%s %" PRId64, k ? ", " : "", row_table_name(order[k]),
@@ -169,40 +179,66 @@ void dur_node_finish(struct dur_node *n)
 	sb_release(&counts);
 }
 
-void dur_node_free(struct dur_node *n)
+static void dur_node_free(void *node_state)
 {
+	struct dur_node *n = node_state;
+
 	if (!n)
 		return;
 	free(n->cur.active);
 	free(n);
 }
 
-int dur_load(struct expect *e, const char *path, struct anomaly_sink *s)
+/* Load the journal once for every node; skip when there is none. */
+static int dur_begin(const struct check_ctx *ctx, struct anomaly_sink *s, struct check_result *res,
+		     void **state)
 {
-	if (expect_load(e, path) < 0)
+	struct expect *e;
+
+	if (!ctx->journal_path) {
+		lab_strlcpy(res->actual, "skip", sizeof(res->actual));
+		res->anomalies = 0;
+		res->summary = xstrdup("skipped: no journal given");
+		if (ctx->out)
+			fprintf(ctx->out, "durability: skip (no journal given)\n");
+		return 1;
+	}
+	e = xcalloc(1, sizeof(*e));
+	expect_init(e);
+	*state = e;
+	if (expect_load(e, ctx->journal_path) < 0)
 		return -1;
 	expect_finalize(e);
 	sink_note(s, "journal %s: %zu transactions (ok %" PRId64 ", failed %" PRId64
-		  ", unknown %" PRId64 ")", path, e->n_txns, e->count[TXN_OK],
+		  ", unknown %" PRId64 ")", ctx->journal_path, e->n_txns, e->count[TXN_OK],
 		  e->count[TXN_FAILED], e->count[TXN_UNKNOWN]);
 	return 0;
 }
 
-static int durability_run(const struct check_ctx *ctx, struct check_result *res)
+static void dur_end(void *state)
 {
-	bool want[SCAN_CHECKERS] = { [SCAN_DURABILITY] = true };
-	struct check_result r[SCAN_CHECKERS];
-	int rc;
+	struct expect *e = state;
 
-	memset(r, 0, sizeof(r));
-	rc = scan_checks_run(ctx, want, r);
-	*res = r[SCAN_DURABILITY];
-	return rc;
+	if (!e)
+		return;
+	expect_release(e);
+	free(e);
 }
+
+static const struct scan_hooks durability_scan = {
+	.begin = dur_begin,
+	.node_new = dur_node_new,
+	.consumer = dur_node_consumer,
+	.node_done = dur_node_finish,
+	.node_free = dur_node_free,
+	.end = dur_end,
+};
 
 const struct checker_ops checker_durability = {
 	.name = "durability",
 	.help = "the client journal against the data: acknowledged transactions present, "
 		"failed ones absent, unknown ones all-or-nothing, no phantom rows",
-	.run = durability_run,
+	.expect_default = "pass",
+	.workloads = checker_bank_only,
+	.scan = &durability_scan,
 };

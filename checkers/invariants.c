@@ -1,6 +1,6 @@
 /*
  * invariants.c — the `invariants` checker: the four business invariants of
- * DESIGN.md, on every node given (or the first reachable one).
+ * docs/bank-workload.md, on every node given (or the first reachable one).
  *
  *   1. Σ customer.credit = Σ credit.amount − Σ purchase.cost     total-mismatch
  *   2. per customer: credit = its Σ amount − its Σ cost         balance-drift
@@ -24,7 +24,8 @@
  * snapshots taken one after the other: the check expects a quiet cluster
  * (workload stopped).
  */
-#include "scanners.h"
+#include "checker.h"
+#include "checkutil.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -282,7 +283,7 @@ static int inv_close(void *arg, enum row_table t)
 	return rc;
 }
 
-struct inv_node *inv_node_new(const struct check_ctx *ctx, size_t host, struct anomaly_sink *s)
+static struct inv_node *inv_node_new(const struct check_ctx *ctx, size_t host, struct anomaly_sink *s)
 {
 	struct inv_node *n = xcalloc(1, sizeof(*n));
 
@@ -304,14 +305,19 @@ struct inv_node *inv_node_new(const struct check_ctx *ctx, size_t host, struct a
 	return n;
 }
 
-struct table_consumer *inv_node_consumer(struct inv_node *n)
+static struct table_consumer *inv_node_consumer(void *node_state)
 {
+	struct inv_node *n = node_state;
+
 	return &n->tc;
 }
 
-void inv_node_finish(struct inv_node *n)
+static void inv_node_finish(void *state, void *node_state)
 {
+	struct inv_node *n = node_state;
 	struct cust_sums *c = &n->c;
+
+	(void)state;
 
 	if (!c->credits) /* no customer table seen: nothing to add up */
 		return;
@@ -336,8 +342,10 @@ void inv_node_finish(struct inv_node *n)
 		  n->tot_customer == n->tot_credit - n->tot_cost ? "" : " (MISMATCH)");
 }
 
-void inv_node_free(struct inv_node *n)
+static void inv_node_free(void *node_state)
 {
+	struct inv_node *n = node_state;
+
 	if (!n)
 		return;
 	stream_close(&n->is);
@@ -349,21 +357,27 @@ void inv_node_free(struct inv_node *n)
 	free(n);
 }
 
-static int invariants_run(const struct check_ctx *ctx, struct check_result *res)
+static void *inv_node_make(void *state, const struct check_ctx *ctx, size_t host, const char *node,
+			   struct anomaly_sink *s)
 {
-	bool want[SCAN_CHECKERS] = { [SCAN_INVARIANTS] = true };
-	struct check_result r[SCAN_CHECKERS];
-	int rc;
-
-	memset(r, 0, sizeof(r));
-	rc = scan_checks_run(ctx, want, r);
-	*res = r[SCAN_INVARIANTS];
-	return rc;
+	(void)state;
+	(void)node;
+	return inv_node_new(ctx, host, s);
 }
+
+static const struct scan_hooks invariants_scan = {
+	.needs_lock = true,
+	.node_new = inv_node_make,
+	.consumer = inv_node_consumer,
+	.node_done = inv_node_finish,
+	.node_free = inv_node_free,
+};
 
 const struct checker_ops checker_invariants = {
 	.name = "invariants",
 	.help = "the ledger reconciles: totals, every customer's balance, no orphans, "
 		"every purchase's cost and weight",
-	.run = invariants_run,
+	.expect_default = "pass",
+	.workloads = checker_bank_only,
+	.scan = &invariants_scan,
 };

@@ -1,215 +1,224 @@
 /*
- * scan_checks.c — invariants, durability and convergence from one pass over
- * each node's tables. Every table is streamed once per node (checkutil's
- * scan_tables: primary key order, mysql_use_result) inside one consistent
- * snapshot, and each row goes to the consumers of the checkers asked for:
- * the invariants' sums, the durability cursor over the journal's claims,
- * the convergence checksums. The server reads each table once instead of
- * once per checker. The invariants also stream the items in purchase_id
- * order on a second connection while the purchases pass.
+ * scan_checks.c — runs checkers: those with scan hooks (checker.h) as
+ * consumers of one pass over each node's tables, the others one after
+ * another. Every table is streamed once per node (checkutil's scan_tables:
+ * primary key order, mysql_use_result) inside one consistent snapshot, and
+ * each row goes to the consumers of the checkers asked for. The server
+ * reads each table once instead of once per checker.
  *
- * Nodes are scanned one after another; invariants and durability look at
- * every node (or only the first reachable one with ctx->first_reachable),
- * convergence at every node. A node that cannot be reached, or that breaks
- * off during its scan, is reported to every checker that wanted it.
+ * Nodes are scanned one after another; a checker looks at every node, or
+ * only the first reachable one with ctx->first_reachable unless its hooks
+ * say every_node. A node that cannot be reached, or that breaks off during
+ * its scan, is reported to every checker that wanted it. A checker that
+ * reads on a second connection (needs_lock: the invariants' items) gets its
+ * node state made under a brief global read lock, so that both snapshots
+ * see the same state.
  */
+#include "checker.h"
+#include "checkutil.h"
 #include "dbconn.h"
-#include "scanners.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const scan_names[SCAN_CHECKERS] = { "invariants", "durability", "convergence" };
+/* One scanning checker during a run. */
+struct scan_run {
+	const struct checker_ops *ops;
+	struct anomaly_sink *sink;
+	void *state;
+	int rc;           /* -1: could not run */
+	bool active;      /* begun and not skipped */
+	size_t checked;   /* nodes fully scanned */
+	struct check_result res;
+};
 
-int scan_checker_index(const char *name)
+/* Report a node's missing bank tables to every checker looking at it: the
+ * node answers but its data is gone (a power cut that lost everything, a
+ * deleted datadir), a finding about the database. */
+static void report_missing(const struct check_ctx *ctx, struct scan_run *sr, const bool *on, size_t n,
+			   unsigned missing, const char *node)
 {
-	for (int i = 0; i < SCAN_CHECKERS; i++)
-		if (!strcmp(scan_names[i], name))
-			return i;
-	return -1;
+	for (size_t c = 0; c < n; c++) {
+		if (!on[c])
+			continue;
+		for (int t = 0; t < TBL_COUNT; t++)
+			if (missing & (1u << t))
+				sink_add(sr[c].sink, "missing-table", row_table_name((enum row_table)t), -1, -1,
+					 node, "table '%s.%s' does not exist on %s: every row it held is gone%s",
+					 ctx->creds->database, row_table_name((enum row_table)t), node,
+					 !strcmp(sr[c].ops->name, "durability")
+						 ? ", acknowledged transactions included" : "");
+		sr[c].checked++;
+	}
 }
 
-int scan_checks_run(const struct check_ctx *ctx, const bool want_in[SCAN_CHECKERS],
-		    struct check_result res[SCAN_CHECKERS])
+static void report_unreachable(struct scan_run *sr, const bool *on, size_t n, const char *node,
+			       const char *why)
 {
-	struct anomaly_sink *s[SCAN_CHECKERS] = { NULL };
-	bool want[SCAN_CHECKERS];
-	int rc[SCAN_CHECKERS] = { 0 };
-	size_t checked[SCAN_CHECKERS] = { 0 }, n_cn = 0;
-	struct conv_node *cn = xcalloc(ctx->n_hosts ? ctx->n_hosts : 1, sizeof(*cn));
-	struct expect e;
+	for (size_t c = 0; c < n; c++)
+		if (on[c])
+			sink_unreachable(sr[c].sink, node, why);
+}
+
+/* Make the node states of the checkers that are on and whose needs_lock is
+ * locked; a checker that cannot is turned off for this node. */
+static void make_node_states(const struct check_ctx *ctx, struct scan_run *sr, bool *on, size_t n,
+			     void **ns, size_t host, const char *node, bool locked)
+{
+	for (size_t c = 0; c < n; c++) {
+		if (!on[c] || sr[c].ops->scan->needs_lock != locked)
+			continue;
+		ns[c] = sr[c].ops->scan->node_new(sr[c].state, ctx, host, node, sr[c].sink);
+		if (!ns[c])
+			on[c] = false;
+	}
+}
+
+/* One node: connect, snapshot, node states, one scan, done hooks. */
+static void scan_one_node(const struct check_ctx *ctx, struct scan_run *sr, size_t n, bool *on, size_t host)
+{
+	void **ns = xcalloc(n, sizeof(*ns));
+	struct table_consumer **tc = xcalloc(n, sizeof(*tc));
+	char node[300];
+	unsigned missing = 0;
+	bool locked = false, want_lock = false;
+	size_t k = 0;
+	MYSQL *m;
+
+	check_node_name(ctx, host, node, sizeof(node));
+	m = check_connect_scan(ctx, host);
+	if (m && check_missing_tables(ctx, m, &missing) == 0 && missing) {
+		report_missing(ctx, sr, on, n, missing, node);
+		goto out;
+	}
+	for (size_t c = 0; c < n; c++)
+		want_lock = want_lock || (on[c] && sr[c].ops->scan->needs_lock);
+	/* As mysqldump --single-transaction --master-data does: the snapshot
+	 * and the second connection's one under a brief global read lock. */
+	if (m && want_lock) {
+		if (db_exec(m, "SET SESSION lock_wait_timeout = 10") == 0 &&
+		    db_exec(m, "FLUSH TABLES WITH READ LOCK") == 0)
+			locked = true;
+		else
+			for (size_t c = 0; c < n; c++)
+				if (on[c] && sr[c].ops->scan->needs_lock)
+					sink_note(sr[c].sink, "%s: the two snapshots were taken one after the other (%s)",
+						  node, lab_last_error());
+	}
+	if (!m || check_snapshot(m) < 0) {
+		report_unreachable(sr, on, n, node, lab_last_error());
+		goto out; /* closing releases the lock */
+	}
+	make_node_states(ctx, sr, on, n, ns, host, node, true);
+	if (locked && db_exec(m, "UNLOCK TABLES") < 0) {
+		report_unreachable(sr, on, n, node, lab_last_error());
+		goto out;
+	}
+	make_node_states(ctx, sr, on, n, ns, host, node, false);
+	for (size_t c = 0; c < n; c++)
+		if (on[c])
+			tc[k++] = sr[c].ops->scan->consumer(ns[c]);
+	if (k && scan_tables(m, tc, k) < 0) {
+		report_unreachable(sr, on, n, node, lab_last_error());
+	} else if (k) {
+		for (size_t c = 0; c < n; c++)
+			if (on[c]) {
+				if (sr[c].ops->scan->node_done)
+					sr[c].ops->scan->node_done(sr[c].state, ns[c]);
+				sr[c].checked++;
+			}
+	}
+out:
+	for (size_t c = 0; c < n; c++)
+		if (ns[c])
+			sr[c].ops->scan->node_free(ns[c]);
+	if (m)
+		mysql_close(m);
+	free(ns);
+	free(tc);
+}
+
+/* The scanning checkers sr[0..n-1]: begin, every node, finish. */
+static int scan_checks_run(const struct check_ctx *ctx, struct scan_run *sr, size_t n)
+{
+	bool *on = xcalloc(n ? n : 1, sizeof(*on));
 	int ret = 0;
 
-	expect_init(&e);
-	memcpy(want, want_in, sizeof(want));
-	for (int c = 0; c < SCAN_CHECKERS; c++)
-		if (want[c])
-			s[c] = sink_new(ctx, scan_names[c]);
-	if (want[SCAN_DURABILITY] && !ctx->journal_path) {
-		struct check_result *r = &res[SCAN_DURABILITY];
-		lab_strlcpy(r->actual, "skip", sizeof(r->actual));
-		r->anomalies = 0;
-		r->summary = xstrdup("skipped: no journal given");
-		if (ctx->out)
-			fprintf(ctx->out, "durability: skip (no journal given)\n");
-		sink_free(s[SCAN_DURABILITY]);
-		s[SCAN_DURABILITY] = NULL;
-		want[SCAN_DURABILITY] = false;
-	} else if (want[SCAN_DURABILITY] && dur_load(&e, ctx->journal_path, s[SCAN_DURABILITY]) < 0) {
-		rc[SCAN_DURABILITY] = -1;
-		want[SCAN_DURABILITY] = false;
+	for (size_t c = 0; c < n; c++) {
+		const struct scan_hooks *h = sr[c].ops->scan;
+		int b = 0;
+		sr[c].sink = sink_new(ctx, sr[c].ops->name);
+		if (h->begin)
+			b = h->begin(ctx, sr[c].sink, &sr[c].res, &sr[c].state);
+		sr[c].active = b == 0;
+		if (b < 0)
+			sr[c].rc = -1;
+		if (b > 0) { /* skipped: res filled (and said) by begin */
+			sink_free(sr[c].sink);
+			sr[c].sink = NULL;
+		}
 	}
-
-	for (size_t i = 0; i < ctx->n_hosts; i++) {
-		bool on[SCAN_CHECKERS];
-		struct table_consumer *tc[SCAN_CHECKERS];
-		struct inv_node *in = NULL;
-		struct dur_node *dn = NULL;
-		char node[300];
-		size_t k = 0;
+	for (size_t host = 0; host < ctx->n_hosts; host++) {
 		bool any = false;
-		MYSQL *m;
-
-		for (int c = 0; c < SCAN_CHECKERS; c++) {
-			on[c] = want[c] && !(c != SCAN_CONVERGENCE && ctx->first_reachable && checked[c]);
+		for (size_t c = 0; c < n; c++) {
+			on[c] = sr[c].active &&
+				!(!sr[c].ops->scan->every_node && ctx->first_reachable && sr[c].checked);
 			any = any || on[c];
 		}
 		if (!any)
 			break;
-		check_node_name(ctx, i, node, sizeof(node));
-		m = check_connect_scan(ctx, i);
-		unsigned missing = 0;
-		if (m && check_missing_tables(ctx, m, &missing) == 0 && missing) {
-			/* The node answers but the bank's data is gone (a power cut
-			 * that lost everything, a deleted datadir): a finding about
-			 * the database, reported on every checker that looked. */
-			for (int c = 0; c < SCAN_CHECKERS; c++) {
-				if (!on[c])
-					continue;
-				for (int t = 0; t < TBL_COUNT; t++)
-					if (missing & (1u << t))
-						sink_add(s[c], "missing-table", row_table_name((enum row_table)t),
-							 -1, -1, node,
-							 "table '%s.%s' does not exist on %s: every row it held is gone%s",
-							 ctx->creds->database, row_table_name((enum row_table)t), node,
-							 c == SCAN_DURABILITY ? ", acknowledged transactions included" : "");
-				checked[c]++;
-			}
-			mysql_close(m);
-			continue;
-		}
-		/* The invariants read the items on a second connection. Both
-		 * snapshots must see the same state, or a replica still applying
-		 * (or a late client) makes orphans and cost mismatches out of
-		 * nothing: take them under a brief global read lock, as
-		 * mysqldump --single-transaction --master-data does. */
-		bool locked = false;
-		if (m && on[SCAN_INVARIANTS]) {
-			if (db_exec(m, "SET SESSION lock_wait_timeout = 10") == 0 &&
-			    db_exec(m, "FLUSH TABLES WITH READ LOCK") == 0)
-				locked = true;
-			else
-				sink_note(s[SCAN_INVARIANTS],
-					  "%s: the two snapshots were taken one after the other (%s)", node,
-					  lab_last_error());
-		}
-		if (!m || check_snapshot(m) < 0) {
-			const char *why = lab_last_error();
-			for (int c = 0; c < SCAN_CHECKERS; c++)
-				if (on[c])
-					sink_unreachable(s[c], node, why);
-			if (m)
-				mysql_close(m); /* closing releases the lock */
-			continue;
-		}
-		if (on[SCAN_INVARIANTS]) {
-			in = inv_node_new(ctx, i, s[SCAN_INVARIANTS]);
-			if (in)
-				tc[k++] = inv_node_consumer(in);
-			else
-				on[SCAN_INVARIANTS] = false;
-		}
-		if (locked && db_exec(m, "UNLOCK TABLES") < 0) {
-			const char *why = lab_last_error();
-			for (int c = 0; c < SCAN_CHECKERS; c++)
-				if (on[c])
-					sink_unreachable(s[c], node, why);
-			inv_node_free(in);
-			mysql_close(m);
-			continue;
-		}
-		if (on[SCAN_DURABILITY]) {
-			dn = dur_node_new(&e, node, s[SCAN_DURABILITY]);
-			tc[k++] = dur_node_consumer(dn);
-		}
-		if (on[SCAN_CONVERGENCE]) {
-			conv_node_init(&cn[n_cn], ctx, i);
-			tc[k++] = &cn[n_cn].tc;
-		}
-		if (k && scan_tables(m, tc, k) < 0) {
-			const char *why = lab_last_error();
-			for (int c = 0; c < SCAN_CHECKERS; c++)
-				if (on[c])
-					sink_unreachable(s[c], node, why);
-		} else if (k) {
-			if (in) {
-				inv_node_finish(in);
-				checked[SCAN_INVARIANTS]++;
-			}
-			if (dn) {
-				dur_node_finish(dn);
-				checked[SCAN_DURABILITY]++;
-			}
-			if (on[SCAN_CONVERGENCE]) {
-				cn[n_cn++].scanned = true;
-				checked[SCAN_CONVERGENCE]++;
-			}
-		}
-		inv_node_free(in);
-		dur_node_free(dn);
-		mysql_close(m);
+		scan_one_node(ctx, sr, n, on, host);
 	}
-	if (want[SCAN_CONVERGENCE] && n_cn)
-		conv_compare(ctx, cn, n_cn, s[SCAN_CONVERGENCE]);
-
-	for (int c = 0; c < SCAN_CHECKERS; c++) {
-		if (!s[c])
+	for (size_t c = 0; c < n; c++) {
+		const struct scan_hooks *h = sr[c].ops->scan;
+		if (!sr[c].sink)
 			continue;
-		if (want[c] && !checked[c])
-			rc[c] = -1; /* no node could be checked */
-		else if (ctx->first_reachable && c != SCAN_CONVERGENCE)
-			sink_tolerate_unreachable(s[c]);
-		if (sink_finish(s[c], rc[c], &res[c]) < 0)
+		if (sr[c].active && sr[c].checked && h->finish && h->finish(sr[c].state, ctx, sr[c].sink) < 0)
+			sr[c].rc = -1;
+		if (sr[c].active && !sr[c].checked)
+			sr[c].rc = -1; /* no node could be checked */
+		else if (ctx->first_reachable && !h->every_node)
+			sink_tolerate_unreachable(sr[c].sink);
+		if (sink_finish(sr[c].sink, sr[c].rc, &sr[c].res) < 0)
 			ret = -1;
-		sink_free(s[c]);
+		sink_free(sr[c].sink);
+		sr[c].sink = NULL;
 	}
-	expect_release(&e);
-	free(cn);
+	for (size_t c = 0; c < n; c++)
+		if (sr[c].ops->scan->end)
+			sr[c].ops->scan->end(sr[c].state);
+	free(on);
 	return ret;
 }
 
 int checkers_run(const struct check_ctx *ctx, const struct checker_ops *const *ops, size_t n,
 		 struct check_result *res)
 {
-	bool want[SCAN_CHECKERS] = { false }, any = false;
-	struct check_result scanned[SCAN_CHECKERS];
+	struct scan_run *sr = xcalloc(n ? n : 1, sizeof(*sr));
+	size_t n_sr = 0;
 	int rc = 0;
 
-	memset(scanned, 0, sizeof(scanned));
 	memset(res, 0, n * sizeof(*res));
+	/* Each scanning checker once, however often it is listed. */
 	for (size_t i = 0; i < n; i++) {
-		int k = scan_checker_index(ops[i]->name);
-		if (k >= 0)
-			want[k] = any = true;
+		size_t k;
+		if (!ops[i]->scan)
+			continue;
+		for (k = 0; k < n_sr && sr[k].ops != ops[i]; k++)
+			;
+		if (k == n_sr)
+			sr[n_sr++].ops = ops[i];
 	}
-	if (any && scan_checks_run(ctx, want, scanned) < 0)
+	if (n_sr && scan_checks_run(ctx, sr, n_sr) < 0)
 		rc = -1;
 	for (size_t i = 0; i < n; i++) {
-		int k = scan_checker_index(ops[i]->name);
-		if (k >= 0) {
-			res[i] = scanned[k];
-			res[i].summary = xstrdup(scanned[k].summary ? scanned[k].summary : "");
+		if (ops[i]->scan) {
+			size_t k;
+			for (k = 0; sr[k].ops != ops[i]; k++)
+				;
+			res[i] = sr[k].res;
+			res[i].summary = xstrdup(sr[k].res.summary ? sr[k].res.summary : "");
 		} else if (ops[i]->run(ctx, &res[i]) < 0) {
 			rc = -1;
 		}
@@ -220,7 +229,8 @@ int checkers_run(const struct check_ctx *ctx, const struct checker_ops *const *o
 		if (!strcmp(res[i].actual, "broken"))
 			rc = -1;
 	}
-	for (int k = 0; k < SCAN_CHECKERS; k++)
-		free(scanned[k].summary);
+	for (size_t k = 0; k < n_sr; k++)
+		free(sr[k].res.summary);
+	free(sr);
 	return rc;
 }

@@ -44,6 +44,7 @@
 #include "cluster.h"
 #include "gtid.h"
 #include "journal.h"
+#include "repl_state.h"
 #include "util.h"
 
 #include <errno.h>
@@ -125,7 +126,7 @@ struct sb_node {
 	int read_only;
 	char binlog_pos[512], current_pos[512];
 	bool has_master;
-	char io_running[8], sql_running[8];
+	char io_running[16], sql_running[16];
 	unsigned io_errno, sql_errno;
 	char repl_error[512];
 	char *gtid_executed;  /* MySQL / Percona: @@gtid_executed (malloc'd), else NULL */
@@ -143,55 +144,24 @@ struct sb_node {
 	char log_line[512];   /* a refused-join line from the error log */
 };
 
-static const char *row_field(MYSQL_RES *res, MYSQL_ROW row, const char *name)
-{
-	unsigned n = mysql_num_fields(res);
-	MYSQL_FIELD *f = mysql_fetch_fields(res);
-	for (unsigned i = 0; i < n; i++)
-		if (!strcmp(f[i].name, name))
-			return row[i] ? row[i] : "";
-	return "";
-}
-
 static void read_async(MYSQL *m, struct sb_node *nd)
 {
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	int64_t v;
+	struct repl_state rs;
 
-	nd->read_only = -1;
-	if (!mysql_query(m, "SELECT @@read_only, @@gtid_binlog_pos, @@gtid_current_pos") &&
-	    (res = mysql_store_result(m))) {
-		if ((row = mysql_fetch_row(res))) {
-			nd->read_only = row[0] && !strcmp(row[0], "1");
-			lab_strlcpy(nd->binlog_pos, row[1] ? row[1] : "", sizeof(nd->binlog_pos));
-			lab_strlcpy(nd->current_pos, row[2] ? row[2] : "", sizeof(nd->current_pos));
-		}
-		mysql_free_result(res);
-	}
-	/* MySQL and Percona Server: the executed set itself (MariaDB has no
-	 * such variable: error 1193, ignored). */
-	if (!mysql_query(m, "SELECT @@global.gtid_executed") && (res = mysql_store_result(m))) {
-		if ((row = mysql_fetch_row(res)) && row[0])
-			nd->gtid_executed = xstrdup(row[0]);
-		mysql_free_result(res);
-	}
-	if (!mysql_query(m, "SHOW SLAVE STATUS") && (res = mysql_store_result(m))) {
-		if ((row = mysql_fetch_row(res))) {
-			nd->has_master = true;
-			lab_strlcpy(nd->io_running, row_field(res, row, "Slave_IO_Running"), sizeof(nd->io_running));
-			lab_strlcpy(nd->sql_running, row_field(res, row, "Slave_SQL_Running"), sizeof(nd->sql_running));
-			if (parse_int64(row_field(res, row, "Last_IO_Errno"), 0, 1000000, &v) == 0)
-				nd->io_errno = (unsigned)v;
-			if (parse_int64(row_field(res, row, "Last_SQL_Errno"), 0, 1000000, &v) == 0)
-				nd->sql_errno = (unsigned)v;
-			if (nd->sql_errno)
-				lab_strlcpy(nd->repl_error, row_field(res, row, "Last_SQL_Error"), sizeof(nd->repl_error));
-			else if (nd->io_errno)
-				lab_strlcpy(nd->repl_error, row_field(res, row, "Last_IO_Error"), sizeof(nd->repl_error));
-		}
-		mysql_free_result(res);
-	}
+	repl_state_read(m, &rs);
+	nd->read_only = rs.read_only;
+	lab_strlcpy(nd->binlog_pos, rs.binlog_pos, sizeof(nd->binlog_pos));
+	lab_strlcpy(nd->current_pos, rs.current_pos, sizeof(nd->current_pos));
+	nd->gtid_executed = rs.gtid_executed; /* ours now */
+	nd->has_master = rs.has_master;
+	lab_strlcpy(nd->io_running, rs.io_running, sizeof(nd->io_running));
+	lab_strlcpy(nd->sql_running, rs.sql_running, sizeof(nd->sql_running));
+	nd->io_errno = rs.io_errno;
+	nd->sql_errno = rs.sql_errno;
+	if (nd->sql_errno)
+		lab_strlcpy(nd->repl_error, rs.sql_error, sizeof(nd->repl_error));
+	else if (nd->io_errno)
+		lab_strlcpy(nd->repl_error, rs.io_error, sizeof(nd->repl_error));
 }
 
 static void read_galera(MYSQL *m, struct sb_node *nd)
@@ -668,14 +638,17 @@ static void report_errant(const struct check_ctx *ctx, struct report *r, struct 
 	gtid_set_release(&errant);
 }
 
+/* The primary the cluster's flavor holds to (a cluster lab runs), else 0. */
+static int designated_primary(const struct check_ctx *ctx, size_t n)
+{
+	int p = ctx->cluster ? cluster_primary(ctx->cluster) : 0;
+
+	return p >= 1 && (size_t)p <= n ? p : 0;
+}
+
 static int check_async(const struct check_ctx *ctx, struct report *r, struct sb_node *nd, size_t n)
 {
-	int designated = 0;
-	if (ctx->cluster) {
-		int64_t v;
-		if (cluster_state_get_int(ctx->cluster, "async.primary", &v) == 0 && v >= 1 && v <= (int64_t)n)
-			designated = (int)v;
-	}
+	int designated = designated_primary(ctx, n);
 	int writable = 0, primary = 0;
 	for (size_t i = 0; i < n; i++)
 		if (nd[i].reachable && nd[i].read_only == 0)
@@ -919,8 +892,19 @@ static int check_galera(const struct check_ctx *ctx, struct report *r, struct sb
 
 /* ---- the checker ---- */
 
-static int split_brain_run(const struct check_ctx *ctx, struct check_result *res)
+/* A finding the gtid view reports: a history the reference does not have. */
+static bool gtid_kind(const char *kind)
 {
+	return !strcmp(kind, "errant-gtid") || !strcmp(kind, "errant-transaction") ||
+	       !strcmp(kind, "diverged-history");
+}
+
+/* The analysis, then the split-brain verdict (primary | no-primary |
+ * split-brain-detected), or with gtid_only the gtid checker's: fail when a
+ * node holds transactions the reference history lacks, else pass. */
+static int analyse(const struct check_ctx *ctx, struct check_result *res, bool gtid_only)
+{
+	const char *checker = gtid_only ? "gtid" : CHECKER;
 	size_t n = ctx->n_hosts;
 	struct sb_node *nd = xcalloc(n ? n : 1, sizeof(*nd));
 	struct report r = { .ctx = ctx };
@@ -956,11 +940,7 @@ static int split_brain_run(const struct check_ctx *ctx, struct check_result *res
 	 * after the primary would hold the primary's newest transactions,
 	 * which would then look errant; read in this order, everything a
 	 * replica received is already in the primary's binlog. */
-	int designated = 0;
-	int64_t dv;
-	if (ctx->cluster && cluster_state_get_int(ctx->cluster, "async.primary", &dv) == 0 && dv >= 1 &&
-	    dv <= (int64_t)n)
-		designated = (int)dv;
+	int designated = designated_primary(ctx, n);
 	for (int pass = 0; pass < 3; pass++)
 		for (size_t i = 0; i < n; i++) {
 			struct sb_node *x = &nd[i];
@@ -997,17 +977,28 @@ static int split_brain_run(const struct check_ctx *ctx, struct check_result *res
 	lab_strlcpy(res->actual, verdict == 2 ? "split-brain-detected" : verdict == 1 ? "primary" : "no-primary",
 		    sizeof(res->actual));
 	res->anomalies = r.findings;
+	if (gtid_only) {
+		res->anomalies = 0;
+		for (size_t i = 0; i < r.n; i++)
+			if (gtid_kind(r.f[i].kind))
+				res->anomalies++;
+		lab_strlcpy(res->actual, galera || cluster_galera ? "skip" : res->anomalies ? "fail" : "pass",
+			    sizeof(res->actual));
+		if (galera || cluster_galera)
+			note(&r, "a galera cluster: no primary/replica GTID histories to compare");
+	}
 
 	/* Store and print. */
 	if (ctx->db) {
 		resultsdb_begin(ctx->db);
 		for (size_t i = 0; i < r.n; i++)
-			resultsdb_anomaly(ctx->db, ctx->run_id, CHECKER, r.f[i].kind, NULL, -1, r.f[i].txn,
-					  r.f[i].node[0] ? r.f[i].node : NULL, r.f[i].detail);
+			if (!gtid_only || gtid_kind(r.f[i].kind) || !strcmp(r.f[i].kind, "node-unreachable"))
+				resultsdb_anomaly(ctx->db, ctx->run_id, checker, r.f[i].kind, NULL, -1, r.f[i].txn,
+						  r.f[i].node[0] ? r.f[i].node : NULL, r.f[i].detail);
 		resultsdb_commit(ctx->db);
 	}
 	struct strbuf sum = { 0 };
-	sb_printf(&sum, "split-brain: %s (%s, %zu nodes, %.1f s)", res->actual,
+	sb_printf(&sum, "%s: %s (%s, %zu nodes, %.1f s)", checker, res->actual,
 		  galera || cluster_galera ? "galera" : "primary/replica", n, (mono_ns() - t0) / 1e9);
 	if (r.notes.len) {
 		sb_puts(&sum, "\n  ");
@@ -1021,6 +1012,8 @@ static int split_brain_run(const struct check_ctx *ctx, struct check_result *res
 	for (size_t i = 0; i < r.n; i++) {
 		if (!strcmp(r.f[i].kind, "errant-transaction"))
 			continue; /* summarised per node in the notes */
+		if (gtid_only && !gtid_kind(r.f[i].kind) && strcmp(r.f[i].kind, "node-unreachable"))
+			continue;
 		if (shown++ >= max_ex)
 			break;
 		sb_printf(&sum, "%s%s: %s", sum.len && sum.buf[sum.len - 1] == '\n' ? "  " : "\n  ", r.f[i].kind,
@@ -1045,9 +1038,37 @@ static int split_brain_run(const struct check_ctx *ctx, struct check_result *res
 	return 0;
 }
 
+static int split_brain_run(const struct check_ctx *ctx, struct check_result *res)
+{
+	return analyse(ctx, res, false);
+}
+
+static int gtid_run(const struct check_ctx *ctx, struct check_result *res)
+{
+	return analyse(ctx, res, true);
+}
+
+static const char *const split_brain_values[] = { "primary", "no-primary", "split-brain-detected", "any", NULL };
+static const char *const replication_flavors[] = { "async", "semisync", NULL };
+
 const struct checker_ops checker_split_brain = {
 	.name = CHECKER,
 	.help = "one primary, no errant GTIDs (with the journal transactions they carry), "
 		"galera components and refused joins",
+	.expect_key = "cluster",
+	.expect_values = split_brain_values,
+	.expect_default = "any",
 	.run = split_brain_run,
+};
+
+/* The same analysis seen from the histories alone: does any node hold
+ * transactions the primary's history (or, with no primary, the longest)
+ * lacks? Errant GTID ranges, the journal transactions they carry, equal
+ * sequence numbers written by different servers. */
+const struct checker_ops checker_gtid = {
+	.name = "gtid",
+	.help = "no errant GTIDs: every node's binlog history is within the primary's (async, semisync)",
+	.expect_default = "pass",
+	.flavors = replication_flavors,
+	.run = gtid_run,
 };

@@ -128,106 +128,136 @@ static int checks_text(sqlite3 *db, int64_t run, struct strbuf *xml)
 	return 0;
 }
 
-int report_junit(struct resultsdb *rdb, const int64_t *runs, size_t n_runs, const char *path)
+/* What the suite's opening tag counts. */
+struct junit_totals {
+	int failures, errors, skipped;
+	double total, first_start;
+};
+
+/* The <failure>, <error> or <skipped> element of a run, from its verdict;
+ * st is the run's row (see junit_testcase). */
+static int junit_outcome(sqlite3 *db, int64_t run, sqlite3_stmt *st, const char *verdict,
+			 struct junit_totals *t, struct strbuf *cases)
+{
+	struct strbuf text = { 0 };
+	int rc = 0;
+
+	if (!strcmp(verdict, "fail")) {
+		t->failures++;
+		if (failure_text(db, run, &text) < 0) {
+			rc = -1;
+			goto out;
+		}
+		sb_puts(cases, "      <failure type=\"fail\" message=\"");
+		xml_escape(cases, col(st, 3));
+		sb_puts(cases, "\">");
+		if (*col(st, 6)) {
+			sb_puts(cases, "tags: ");
+			xml_escape(cases, col(st, 6));
+			sb_puts(cases, "\n");
+		}
+		xml_escape(cases, text.buf);
+		sb_puts(cases, "</failure>\n");
+	} else if (!strcmp(verdict, "broken") || !strcmp(verdict, "aborted") || !strcmp(verdict, "running")) {
+		t->errors++;
+		failure_text(db, run, &text);
+		sb_printf(cases, "      <error type=\"%s\" message=\"", verdict);
+		xml_escape(cases, *col(st, 3) ? col(st, 3) : verdict);
+		sb_puts(cases, "\">");
+		xml_escape(cases, text.buf);
+		sb_puts(cases, "</error>\n");
+	} else if (!strcmp(verdict, "skip")) {
+		t->skipped++;
+		sb_puts(cases, "      <skipped message=\"");
+		xml_escape(cases, col(st, 3));
+		sb_puts(cases, "\"/>\n");
+	}
+out:
+	sb_release(&text);
+	return rc;
+}
+
+/* One run as a <testcase>, appended to cases. */
+static int junit_testcase(struct resultsdb *rdb, int64_t run, bool first, struct junit_totals *t,
+			  struct strbuf *cases)
 {
 	sqlite3 *db = resultsdb_handle(rdb);
+	sqlite3_stmt *st;
+	const char *verdict;
+	double secs;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT scenario, flavor, verdict, reason, started_at, coalesce(ended_at, started_at), "
+			       "tags, seed, backend, scenario_file FROM runs WHERE id = ?1",
+			       -1, &st, NULL) != SQLITE_OK) {
+		lab_error("cannot read the results database: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, run);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		lab_error("no run %lld in '%s'", (long long)run, resultsdb_path(rdb));
+		goto out;
+	}
+	verdict = col(st, 2);
+	secs = sqlite3_column_double(st, 5) - sqlite3_column_double(st, 4);
+	if (first)
+		t->first_start = sqlite3_column_double(st, 4);
+	t->total += secs;
+	sb_puts(cases, "    <testcase classname=\"lab.");
+	xml_escape(cases, *col(st, 1) ? col(st, 1) : "scenario");
+	sb_puts(cases, "\" name=\"");
+	xml_escape(cases, col(st, 0));
+	sb_printf(cases, "\" time=\"%.3f\"", secs);
+	if (*col(st, 9)) {
+		sb_puts(cases, " file=\"");
+		xml_escape(cases, col(st, 9));
+		sb_puts(cases, "\"");
+	}
+	sb_puts(cases, ">\n");
+	if (junit_outcome(db, run, st, verdict, t, cases) < 0)
+		goto out;
+	sb_printf(cases, "      <system-out>run %lld, seed %lld, backend ", (long long)run,
+		  (long long)sqlite3_column_int64(st, 7));
+	xml_escape(cases, col(st, 8));
+	sb_printf(cases, ", verdict %s (lab results show %lld)", verdict, (long long)run);
+	if (checks_text(db, run, cases) < 0)
+		goto out;
+	sb_puts(cases, "</system-out>\n");
+	sb_puts(cases, "    </testcase>\n");
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The XML declaration, the suite's tags with its totals, and the cases. */
+static void junit_document(struct strbuf *doc, const char *cases, size_t n_runs, const struct junit_totals *t)
+{
+	char ts[32];
+
+	format_utc(t->first_start, ts, sizeof(ts));
+	if (strlen(ts) && ts[strlen(ts) - 1] == 'Z')
+		ts[strlen(ts) - 1] = '\0'; /* JUnit's timestamp has no zone */
+	sb_puts(doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	sb_printf(doc, "<testsuites name=\"lab\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+		  n_runs, t->failures, t->errors, t->skipped, t->total);
+	sb_printf(doc, "  <testsuite name=\"lab\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\" timestamp=\"%s\">\n",
+		  n_runs, t->failures, t->errors, t->skipped, t->total, ts);
+	sb_puts(doc, cases);
+	sb_puts(doc, "  </testsuite>\n</testsuites>\n");
+}
+
+int report_junit(struct resultsdb *rdb, const int64_t *runs, size_t n_runs, const char *path)
+{
 	struct strbuf cases = { 0 }, doc = { 0 };
-	int failures = 0, errors = 0, skipped = 0, rc = -1;
-	double total = 0, first_start = 0;
+	struct junit_totals t = { 0 };
+	int rc = -1;
 
-	for (size_t i = 0; i < n_runs; i++) {
-		sqlite3_stmt *st;
-		const char *verdict;
-		double secs;
-		struct strbuf text = { 0 };
-
-		if (sqlite3_prepare_v2(db,
-				       "SELECT scenario, flavor, verdict, reason, started_at, coalesce(ended_at, started_at), "
-				       "tags, seed, backend, scenario_file FROM runs WHERE id = ?1",
-				       -1, &st, NULL) != SQLITE_OK) {
-			lab_error("cannot read the results database: %s", sqlite3_errmsg(db));
+	for (size_t i = 0; i < n_runs; i++)
+		if (junit_testcase(rdb, runs[i], i == 0, &t, &cases) < 0)
 			goto out;
-		}
-		sqlite3_bind_int64(st, 1, runs[i]);
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			sqlite3_finalize(st);
-			lab_error("no run %lld in '%s'", (long long)runs[i], resultsdb_path(rdb));
-			goto out;
-		}
-		verdict = col(st, 2);
-		secs = sqlite3_column_double(st, 5) - sqlite3_column_double(st, 4);
-		if (!i)
-			first_start = sqlite3_column_double(st, 4);
-		total += secs;
-		sb_puts(&cases, "    <testcase classname=\"lab.");
-		xml_escape(&cases, *col(st, 1) ? col(st, 1) : "scenario");
-		sb_puts(&cases, "\" name=\"");
-		xml_escape(&cases, col(st, 0));
-		sb_printf(&cases, "\" time=\"%.3f\"", secs);
-		if (*col(st, 9)) {
-			sb_puts(&cases, " file=\"");
-			xml_escape(&cases, col(st, 9));
-			sb_puts(&cases, "\"");
-		}
-		sb_puts(&cases, ">\n");
-		if (!strcmp(verdict, "fail")) {
-			failures++;
-			if (failure_text(db, runs[i], &text) < 0) {
-				sqlite3_finalize(st);
-				sb_release(&text);
-				goto out;
-			}
-			sb_puts(&cases, "      <failure type=\"fail\" message=\"");
-			xml_escape(&cases, col(st, 3));
-			sb_puts(&cases, "\">");
-			if (*col(st, 6)) {
-				sb_puts(&cases, "tags: ");
-				xml_escape(&cases, col(st, 6));
-				sb_puts(&cases, "\n");
-			}
-			xml_escape(&cases, text.buf);
-			sb_puts(&cases, "</failure>\n");
-		} else if (!strcmp(verdict, "broken") || !strcmp(verdict, "aborted") || !strcmp(verdict, "running")) {
-			errors++;
-			failure_text(db, runs[i], &text);
-			sb_printf(&cases, "      <error type=\"%s\" message=\"", verdict);
-			xml_escape(&cases, *col(st, 3) ? col(st, 3) : verdict);
-			sb_puts(&cases, "\">");
-			xml_escape(&cases, text.buf);
-			sb_puts(&cases, "</error>\n");
-		} else if (!strcmp(verdict, "skip")) {
-			skipped++;
-			sb_puts(&cases, "      <skipped message=\"");
-			xml_escape(&cases, col(st, 3));
-			sb_puts(&cases, "\"/>\n");
-		}
-		sb_printf(&cases, "      <system-out>run %lld, seed %lld, backend ", (long long)runs[i],
-			  (long long)sqlite3_column_int64(st, 7));
-		xml_escape(&cases, col(st, 8));
-		sb_printf(&cases, ", verdict %s (lab results show %lld)", verdict, (long long)runs[i]);
-		if (checks_text(db, runs[i], &cases) < 0) {
-			sqlite3_finalize(st);
-			sb_release(&text);
-			goto out;
-		}
-		sb_puts(&cases, "</system-out>\n");
-		sb_puts(&cases, "    </testcase>\n");
-		sqlite3_finalize(st);
-		sb_release(&text);
-	}
-	{
-		char ts[32];
-		format_utc(first_start, ts, sizeof(ts));
-		if (strlen(ts) && ts[strlen(ts) - 1] == 'Z')
-			ts[strlen(ts) - 1] = '\0'; /* JUnit's timestamp has no zone */
-		sb_puts(&doc, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-		sb_printf(&doc, "<testsuites name=\"lab\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
-			  n_runs, failures, errors, skipped, total);
-		sb_printf(&doc, "  <testsuite name=\"lab\" tests=\"%zu\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\" timestamp=\"%s\">\n",
-			  n_runs, failures, errors, skipped, total, ts);
-		sb_puts(&doc, cases.buf ? cases.buf : "");
-		sb_puts(&doc, "  </testsuite>\n</testsuites>\n");
-	}
+	junit_document(&doc, cases.buf ? cases.buf : "", n_runs, &t);
 	rc = write_file_atomic(path, doc.buf, doc.len, 0644);
 out:
 	sb_release(&cases);

@@ -347,12 +347,12 @@ static void rate_chart(struct strbuf *sb, const struct run_data *rd, const struc
 	sb_puts(sb, "</svg>\n");
 }
 
-static void latency_chart(struct strbuf *sb, const struct run_data *rd, const struct run_stats *st,
-			  const struct xscale *x)
+/* The powers of ten the latency axis spans: from below the lowest to above
+ * the highest latency of a second with ok transactions (1 ms .. 10 ms when
+ * there is none). */
+static void latency_decades(const struct run_data *rd, double *dlo, double *dhi)
 {
-	static const char *const names[] = { "p50", "p95", "p99" };
-	const double top = 30, h = 170, height = top + h + 30;
-	double lo = 1e9, hi = 0, dlo, dhi;
+	double lo = 1e9, hi = 0;
 
 	for (size_t i = 0; i < rd->n_seconds; i++) {
 		const struct second_row *w = &rd->seconds[i];
@@ -371,10 +371,20 @@ static void latency_chart(struct strbuf *sb, const struct run_data *rd, const st
 		lo = 1;
 		hi = 10;
 	}
-	dlo = floor(log10(lo < 0.01 ? 0.01 : lo));
-	dhi = ceil(log10(hi));
-	if (dhi <= dlo)
-		dhi = dlo + 1;
+	*dlo = floor(log10(lo < 0.01 ? 0.01 : lo));
+	*dhi = ceil(log10(hi));
+	if (*dhi <= *dlo)
+		*dhi = *dlo + 1;
+}
+
+static void latency_chart(struct strbuf *sb, const struct run_data *rd, const struct run_stats *st,
+			  const struct xscale *x)
+{
+	static const char *const names[] = { "p50", "p95", "p99" };
+	const double top = 30, h = 170, height = top + h + 30;
+	double dlo, dhi;
+
+	latency_decades(rd, &dlo, &dhi);
 #define LY(v) (top + h - h * (log10((v) < 0.01 ? 0.01 : (v)) - dlo) / (dhi - dlo))
 	sb_printf(sb, "<svg id=\"latency-chart\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\""
 		      " height=\"%.0f\" viewBox=\"0 0 %d %.0f\" role=\"img\" aria-label=\"latency\">",
@@ -518,244 +528,303 @@ static void figure(struct strbuf *sb, const char *key, const char *fmt, ...)
 	sb_printf(sb, "</div><div class=\"k\">%s</div></div>", key);
 }
 
-static char *html_page(const struct run_data *rd)
+/* The view: from the first scenario step or workload second (cluster set-up
+ * before them is long and says nothing) to the end of the run. */
+static void html_view(const struct run_data *rd, const struct run_stats *st, struct xscale *x)
+{
+	x->origin = st->t_begin;
+	x->t0 = st->t_end;
+	for (size_t i = 0; i < rd->n_steps; i++)
+		if (rd->steps[i].seq > 0 && rd->steps[i].started_at < x->t0)
+			x->t0 = rd->steps[i].started_at;
+	if (rd->n_seconds && (double)rd->seconds[0].t < x->t0)
+		x->t0 = (double)rd->seconds[0].t;
+	x->t0 = x->t0 - 2 > st->t_begin ? x->t0 - 2 : st->t_begin;
+	x->t1 = st->t_end > x->t0 ? st->t_end : x->t0 + 1;
+	x->left = MARGIN_L;
+	x->width = PLOT_W;
+}
+
+/* From the doctype to the opening <body>, which carries the counts tests read. */
+static void html_head(struct strbuf *sb, const struct run_data *rd, const struct run_stats *st)
 {
 	const struct run_row *r = &rd->run;
-	struct strbuf sb = { 0 };
-	struct run_stats st;
-	struct xscale x;
+
+	sb_puts(sb, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		    "<meta name=\"viewport\" content=\"width=device-width\">"
+		    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+		    "<title>");
+	sb_printf(sb, "lab run %lld: ", (long long)r->id);
+	esc(sb, r->scenario);
+	sb_puts(sb, " — ");
+	esc(sb, r->verdict);
+	sb_printf(sb, "</title><style>%s</style></head>\n<body data-run=\"%lld\" data-faults=\"%zu\" data-seconds=\"%zu\">\n",
+		  css, (long long)r->id, st->n_faults, rd->n_seconds);
+}
+
+/* The run's reason: long ones (several checkers' summaries) fold away, no
+ * script needed. */
+static void html_reason(struct strbuf *sb, const char *reason)
+{
+	if (reason && strlen(reason) > 240) {
+		sb_puts(sb, "<details class=\"reason\"><summary>");
+		{
+			char *head = xasprintf("%.200s", reason);
+			esc(sb, head);
+			free(head);
+		}
+		sb_puts(sb, "…</summary>");
+		esc(sb, reason);
+		sb_puts(sb, "</details>\n");
+	} else if (reason && *reason) {
+		sb_puts(sb, "<p class=\"reason\">");
+		esc(sb, reason);
+		sb_puts(sb, "</p>\n");
+	}
+}
+
+/* Scenario, verdict, when, where, what software, why. */
+static void html_header(struct strbuf *sb, const struct run_row *r)
+{
 	char t1[32], t2[32];
 
-	run_stats_compute(rd, &st);
-	/* the view: from the first scenario step or workload second (cluster
-	 * set-up before them is long and says nothing) to the end */
-	x.origin = st.t_begin;
-	x.t0 = st.t_end;
-	for (size_t i = 0; i < rd->n_steps; i++)
-		if (rd->steps[i].seq > 0 && rd->steps[i].started_at < x.t0)
-			x.t0 = rd->steps[i].started_at;
-	if (rd->n_seconds && (double)rd->seconds[0].t < x.t0)
-		x.t0 = (double)rd->seconds[0].t;
-	x.t0 = x.t0 - 2 > st.t_begin ? x.t0 - 2 : st.t_begin;
-	x.t1 = st.t_end > x.t0 ? st.t_end : x.t0 + 1;
-	x.left = MARGIN_L;
-	x.width = PLOT_W;
 	format_utc(r->started_at, t1, sizeof(t1));
 	if (isnan(r->ended_at))
 		lab_strlcpy(t2, "-", sizeof(t2));
 	else
 		format_utc(r->ended_at, t2, sizeof(t2));
-
-	sb_puts(&sb, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-		     "<meta name=\"viewport\" content=\"width=device-width\">"
-		     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
-		     "<title>");
-	sb_printf(&sb, "lab run %lld: ", (long long)r->id);
-	esc(&sb, r->scenario);
-	sb_puts(&sb, " — ");
-	esc(&sb, r->verdict);
-	sb_printf(&sb, "</title><style>%s</style></head>\n<body data-run=\"%lld\" data-faults=\"%zu\" data-seconds=\"%zu\">\n",
-		  css, (long long)r->id, st.n_faults, rd->n_seconds);
-
-	/* header */
-	sb_puts(&sb, "<header><h1 id=\"scenario\">");
-	esc(&sb, r->scenario);
-	sb_puts(&sb, "<span id=\"verdict\" class=\"verdict verdict-");
-	token(&sb, r->verdict);
-	sb_puts(&sb, "\">");
-	esc(&sb, r->verdict);
-	sb_printf(&sb, "</span></h1>\n<p class=\"meta\">run <b>%lld</b> · %s → %s", (long long)r->id, t1, t2);
+	sb_puts(sb, "<header><h1 id=\"scenario\">");
+	esc(sb, r->scenario);
+	sb_puts(sb, "<span id=\"verdict\" class=\"verdict verdict-");
+	token(sb, r->verdict);
+	sb_puts(sb, "\">");
+	esc(sb, r->verdict);
+	sb_printf(sb, "</span></h1>\n<p class=\"meta\">run <b>%lld</b> · %s → %s", (long long)r->id, t1, t2);
 	if (!isnan(r->ended_at))
-		sb_printf(&sb, " (%.1f s)", r->ended_at - r->started_at);
-	sb_puts(&sb, " · <b>");
-	esc_or(&sb, r->backend, "-");
-	sb_puts(&sb, "/");
-	esc_or(&sb, r->flavor, "-");
-	sb_printf(&sb, "</b>, %d nodes · seed %lld</p>\n<p class=\"meta\">server <b>", r->nodes, (long long)r->seed);
-	esc_or(&sb, r->server_version, "-");
-	sb_puts(&sb, "</b> · galera <b>");
-	esc_or(&sb, r->galera_version, "-");
-	sb_puts(&sb, "</b> · cache mode <b>");
-	esc_or(&sb, r->cache_mode, "-");
-	sb_puts(&sb, "</b> · scenario <code>");
-	esc_or(&sb, r->scenario_file, "-");
-	sb_puts(&sb, "</code> <code>");
-	esc_or(&sb, r->scenario_hash, "");
-	sb_puts(&sb, "</code></p>\n");
+		sb_printf(sb, " (%.1f s)", r->ended_at - r->started_at);
+	sb_puts(sb, " · <b>");
+	esc_or(sb, r->backend, "-");
+	sb_puts(sb, "/");
+	esc_or(sb, r->flavor, "-");
+	sb_printf(sb, "</b>, %d nodes · seed %lld</p>\n<p class=\"meta\">server <b>", r->nodes, (long long)r->seed);
+	esc_or(sb, r->server_version, "-");
+	sb_puts(sb, "</b> · galera <b>");
+	esc_or(sb, r->galera_version, "-");
+	sb_puts(sb, "</b> · cache mode <b>");
+	esc_or(sb, r->cache_mode, "-");
+	sb_puts(sb, "</b> · scenario <code>");
+	esc_or(sb, r->scenario_file, "-");
+	sb_puts(sb, "</code> <code>");
+	esc_or(sb, r->scenario_hash, "");
+	sb_puts(sb, "</code></p>\n");
 	if (r->mysqld_options && *r->mysqld_options) {
-		sb_puts(&sb, "<p class=\"meta\">mysqld: <code>");
-		esc(&sb, r->mysqld_options);
-		sb_puts(&sb, "</code></p>\n");
+		sb_puts(sb, "<p class=\"meta\">mysqld: <code>");
+		esc(sb, r->mysqld_options);
+		sb_puts(sb, "</code></p>\n");
 	}
 	if (r->tags && *r->tags) {
-		sb_puts(&sb, "<p class=\"meta\">tags: ");
-		esc(&sb, r->tags);
-		sb_puts(&sb, "</p>\n");
+		sb_puts(sb, "<p class=\"meta\">tags: ");
+		esc(sb, r->tags);
+		sb_puts(sb, "</p>\n");
 	}
-	if (r->reason && strlen(r->reason) > 240) {
-		/* long reasons (several checkers' summaries) fold away, no script needed */
-		sb_puts(&sb, "<details class=\"reason\"><summary>");
-				{
-			char *head = xasprintf("%.200s", r->reason);
-			esc(&sb, head);
-			free(head);
-		}
-		sb_puts(&sb, "…</summary>");
-		esc(&sb, r->reason);
-		sb_puts(&sb, "</details>\n");
-	} else if (r->reason && *r->reason) {
-		sb_puts(&sb, "<p class=\"reason\">");
-		esc(&sb, r->reason);
-		sb_puts(&sb, "</p>\n");
-	}
-	sb_puts(&sb, "</header>\n");
+	html_reason(sb, r->reason);
+	sb_puts(sb, "</header>\n");
+}
 
-	/* the timeline */
-	sb_puts(&sb, "<section id=\"timeline\"><h2>Timeline</h2>\n");
+static void html_timeline(struct strbuf *sb, const struct run_data *rd, const struct run_stats *st,
+			  const struct xscale *x)
+{
+	sb_puts(sb, "<section id=\"timeline\"><h2>Timeline</h2>\n");
 	if (!rd->n_seconds)
-		sb_puts(&sb, "<p class=\"note\">no per-second workload figures were recorded for this run</p>\n");
-	rate_chart(&sb, rd, &st, &x);
-	latency_chart(&sb, rd, &st, &x);
-	node_chart(&sb, rd, &st, &x);
-	sb_puts(&sb, "</section>\n");
+		sb_puts(sb, "<p class=\"note\">no per-second workload figures were recorded for this run</p>\n");
+	rate_chart(sb, rd, st, x);
+	latency_chart(sb, rd, st, x);
+	node_chart(sb, rd, st, x);
+	sb_puts(sb, "</section>\n");
+}
 
-	/* key figures */
-	sb_puts(&sb, "<section id=\"figures\" class=\"figures\">");
-	figure(&sb, "ok transactions", "%lld", (long long)st.total_ok);
-	figure(&sb, "failed", "%lld", (long long)st.total_failed);
-	figure(&sb, "unknown outcome", "%lld", (long long)st.total_unknown);
-	figure(&sb, "anomalies", "%zu", rd->n_anomalies);
-	figure(&sb, "lost / phantom", "%lld / %lld", (long long)st.lost, (long long)st.phantom);
-	figure(&sb, "seconds with ok = 0", "%lld", (long long)st.unavail_seconds);
+static void html_figures(struct strbuf *sb, const struct run_data *rd, const struct run_stats *st)
+{
+	sb_puts(sb, "<section id=\"figures\" class=\"figures\">");
+	figure(sb, "ok transactions", "%lld", (long long)st->total_ok);
+	figure(sb, "failed", "%lld", (long long)st->total_failed);
+	figure(sb, "unknown outcome", "%lld", (long long)st->total_unknown);
+	figure(sb, "anomalies", "%zu", rd->n_anomalies);
+	figure(sb, "lost / phantom", "%lld / %lld", (long long)st->lost, (long long)st->phantom);
+	figure(sb, "seconds with ok = 0", "%lld", (long long)st->unavail_seconds);
 	{
 		struct strbuf v = { 0 };
-		num_or_dash(&v, st.worst_first_ok, "%.1f s");
-		figure(&sb, "worst recovery to first ok", "%s", v.buf);
+		num_or_dash(&v, st->worst_first_ok, "%.1f s");
+		figure(sb, "worst recovery to first ok", "%s", v.buf);
 		sb_release(&v);
 	}
 	for (int p = 0; p < PHASE_ALL; p++) {
 		struct strbuf v = { 0 };
 		char key[48];
-		num_or_dash(&v, st.phase[p].tps, "%.0f");
+		num_or_dash(&v, st->phase[p].tps, "%.0f");
 		sb_puts(&v, " tps, p99 ");
-		num_or_dash(&v, st.phase[p].p99, "%.1f ms");
+		num_or_dash(&v, st->phase[p].p99, "%.1f ms");
 		snprintf(key, sizeof(key), "%s faults", phase_names[p]);
-		figure(&sb, key, "%s", v.buf);
+		figure(sb, key, "%s", v.buf);
 		sb_release(&v);
 	}
-	sb_puts(&sb, "</section>\n");
+	sb_puts(sb, "</section>\n");
+}
 
-	/* steps */
-	sb_printf(&sb, "<section id=\"steps\"><h2>Steps (%zu)</h2>\n<table id=\"steps-table\"><tr><th>seq</th><th>action</th>"
-		       "<th>node</th><th>at</th><th>took</th><th>outcome</th><th>detail</th></tr>\n", rd->n_steps);
+/* Each fault step's window and how long the cluster took to recover. */
+static void html_recoveries(struct strbuf *sb, const struct run_stats *st, const struct xscale *x)
+{
+	sb_puts(sb, "<table id=\"recovery-table\"><tr><th>fault step</th><th>window</th><th>to first ok</th>"
+		    "<th>to Synced</th></tr>\n");
+	for (size_t f = 0; f < st->n_faults; f++) {
+		const struct recovery *rc = &st->recoveries[f];
+		sb_printf(sb, "<tr><td>%d ", rc->fault->step->seq);
+		esc(sb, rc->fault->step->action);
+		sb_puts(sb, " node ");
+		esc_or(sb, rc->fault->step->node, "all");
+		sb_printf(sb, "</td><td class=\"num\">+%.1fs … +%.1fs</td><td class=\"num\">",
+			  rc->fault->start - x->origin, rc->fault->end - x->origin);
+		num_or_dash(sb, rc->to_first_ok, "%.1f s");
+		sb_puts(sb, "</td><td class=\"num\">");
+		num_or_dash(sb, rc->to_synced, "%.1f s");
+		sb_puts(sb, "</td></tr>\n");
+	}
+	sb_puts(sb, "</table>\n");
+}
+
+static void html_steps(struct strbuf *sb, const struct run_data *rd, const struct run_stats *st,
+		       const struct xscale *x)
+{
+	sb_printf(sb, "<section id=\"steps\"><h2>Steps (%zu)</h2>\n<table id=\"steps-table\"><tr><th>seq</th><th>action</th>"
+		      "<th>node</th><th>at</th><th>took</th><th>outcome</th><th>detail</th></tr>\n", rd->n_steps);
 	for (size_t i = 0; i < rd->n_steps; i++) {
 		const struct step_row *s = &rd->steps[i];
-		sb_printf(&sb, "<tr%s><td class=\"num\">%d</td><td>", step_is_fault(s) ? " class=\"fault\"" : "", s->seq);
-		esc(&sb, s->action);
-		sb_puts(&sb, "</td><td>");
-		esc_or(&sb, s->node, "");
-		sb_printf(&sb, "</td><td class=\"num\">+%.1fs</td><td class=\"num\">", s->started_at - x.origin);
-		num_or_dash(&sb, s->ended_at - s->started_at, "%.1fs");
-		sb_puts(&sb, "</td><td>");
-		esc(&sb, s->outcome);
-		sb_puts(&sb, "</td><td>");
-		esc_or(&sb, s->detail, "");
-		sb_puts(&sb, "</td></tr>\n");
+		sb_printf(sb, "<tr%s><td class=\"num\">%d</td><td>", step_is_fault(s) ? " class=\"fault\"" : "", s->seq);
+		esc(sb, s->action);
+		sb_puts(sb, "</td><td>");
+		esc_or(sb, s->node, "");
+		sb_printf(sb, "</td><td class=\"num\">+%.1fs</td><td class=\"num\">", s->started_at - x->origin);
+		num_or_dash(sb, s->ended_at - s->started_at, "%.1fs");
+		sb_puts(sb, "</td><td>");
+		esc(sb, s->outcome);
+		sb_puts(sb, "</td><td>");
+		esc_or(sb, s->detail, "");
+		sb_puts(sb, "</td></tr>\n");
 	}
-	sb_puts(&sb, "</table>\n");
-	if (st.n_faults) {
-		sb_puts(&sb, "<table id=\"recovery-table\"><tr><th>fault step</th><th>window</th><th>to first ok</th>"
-			     "<th>to Synced</th></tr>\n");
-		for (size_t f = 0; f < st.n_faults; f++) {
-			const struct recovery *rc = &st.recoveries[f];
-			sb_printf(&sb, "<tr><td>%d ", rc->fault->step->seq);
-			esc(&sb, rc->fault->step->action);
-			sb_puts(&sb, " node ");
-			esc_or(&sb, rc->fault->step->node, "all");
-			sb_printf(&sb, "</td><td class=\"num\">+%.1fs … +%.1fs</td><td class=\"num\">",
-				  rc->fault->start - x.origin, rc->fault->end - x.origin);
-			num_or_dash(&sb, rc->to_first_ok, "%.1f s");
-			sb_puts(&sb, "</td><td class=\"num\">");
-			num_or_dash(&sb, rc->to_synced, "%.1f s");
-			sb_puts(&sb, "</td></tr>\n");
-		}
-		sb_puts(&sb, "</table>\n");
-	}
-	sb_puts(&sb, "</section>\n");
+	sb_puts(sb, "</table>\n");
+	if (st->n_faults)
+		html_recoveries(sb, st, x);
+	sb_puts(sb, "</section>\n");
+}
 
-	/* checks */
-	sb_printf(&sb, "<section id=\"checks\"><h2>Checks (%zu)</h2>\n<table id=\"checks-table\"><tr><th>checker</th>"
-		       "<th>expected</th><th>actual</th><th>anomalies</th><th>details</th></tr>\n", rd->n_checks);
+static void html_checks(struct strbuf *sb, const struct run_data *rd)
+{
+	sb_printf(sb, "<section id=\"checks\"><h2>Checks (%zu)</h2>\n<table id=\"checks-table\"><tr><th>checker</th>"
+		      "<th>expected</th><th>actual</th><th>anomalies</th><th>details</th></tr>\n", rd->n_checks);
 	for (size_t i = 0; i < rd->n_checks; i++) {
 		const struct check_row *c = &rd->checks[i];
-		sb_printf(&sb, "<tr%s><td>", check_met(c) ? "" : " class=\"unmet\"");
-		esc(&sb, c->checker);
-		sb_puts(&sb, "</td><td>");
-		esc_or(&sb, c->expected, "any");
-		sb_puts(&sb, "</td><td>");
-		esc(&sb, c->actual);
-		sb_printf(&sb, "</td><td class=\"num\">%lld</td><td>", (long long)c->anomalies);
-		esc_or(&sb, c->details, "");
-		sb_puts(&sb, "</td></tr>\n");
+		sb_printf(sb, "<tr%s><td>", check_met(c) ? "" : " class=\"unmet\"");
+		esc(sb, c->checker);
+		sb_puts(sb, "</td><td>");
+		esc_or(sb, c->expected, "any");
+		sb_puts(sb, "</td><td>");
+		esc(sb, c->actual);
+		sb_printf(sb, "</td><td class=\"num\">%lld</td><td>", (long long)c->anomalies);
+		esc_or(sb, c->details, "");
+		sb_puts(sb, "</td></tr>\n");
 	}
-	sb_puts(&sb, "</table></section>\n");
+	sb_puts(sb, "</table></section>\n");
+}
 
-	/* anomalies */
-	sb_printf(&sb, "<section id=\"anomalies\"><h2>Anomalies (%zu)</h2>\n", rd->n_anomalies);
-	if (st.n_kinds) {
-		sb_puts(&sb, "<p class=\"meta\">");
-		for (size_t k = 0; k < st.n_kinds; k++) {
-			sb_puts(&sb, k ? " · " : "");
-			esc(&sb, st.kinds[k].kind);
-			sb_printf(&sb, " <b>%lld</b>", (long long)st.kinds[k].count);
+static void html_anomaly_row(struct strbuf *sb, const struct anomaly_row *a)
+{
+	sb_printf(sb, "<tr class=\"anomaly\" id=\"anomaly-%lld\"><td class=\"num\">%lld</td><td>", (long long)a->id,
+		  (long long)a->id);
+	esc(sb, a->checker);
+	sb_puts(sb, "</td><td>");
+	esc(sb, a->kind);
+	sb_puts(sb, "</td><td>");
+	esc_or(sb, a->tbl, "");
+	sb_puts(sb, "</td><td class=\"num\">");
+	if (a->row_id >= 0)
+		sb_printf(sb, "%lld", (long long)a->row_id);
+	sb_puts(sb, "</td><td class=\"num\">");
+	if (a->txn_id >= 0)
+		sb_printf(sb, "%lld", (long long)a->txn_id);
+	sb_puts(sb, "</td><td>");
+	esc_or(sb, a->node, "");
+	sb_puts(sb, "</td><td>");
+	esc_or(sb, a->detail, "");
+	sb_puts(sb, "</td></tr>\n");
+}
+
+/* The counts per kind, then the first MAX_ANOMALY_ROWS anomalies. */
+static void html_anomalies(struct strbuf *sb, const struct run_data *rd, const struct run_stats *st)
+{
+	sb_printf(sb, "<section id=\"anomalies\"><h2>Anomalies (%zu)</h2>\n", rd->n_anomalies);
+	if (st->n_kinds) {
+		sb_puts(sb, "<p class=\"meta\">");
+		for (size_t k = 0; k < st->n_kinds; k++) {
+			sb_puts(sb, k ? " · " : "");
+			esc(sb, st->kinds[k].kind);
+			sb_printf(sb, " <b>%lld</b>", (long long)st->kinds[k].count);
 		}
-		sb_puts(&sb, "</p>\n");
+		sb_puts(sb, "</p>\n");
 	}
-	sb_puts(&sb, "<table id=\"anomalies-table\"><tr><th>id</th><th>checker</th><th>kind</th><th>table</th>"
-		     "<th>row</th><th>txn</th><th>node</th><th>detail</th></tr>\n");
-	for (size_t i = 0; i < rd->n_anomalies && i < MAX_ANOMALY_ROWS; i++) {
-		const struct anomaly_row *a = &rd->anomalies[i];
-		sb_printf(&sb, "<tr class=\"anomaly\" id=\"anomaly-%lld\"><td class=\"num\">%lld</td><td>", (long long)a->id,
-			  (long long)a->id);
-		esc(&sb, a->checker);
-		sb_puts(&sb, "</td><td>");
-		esc(&sb, a->kind);
-		sb_puts(&sb, "</td><td>");
-		esc_or(&sb, a->tbl, "");
-		sb_puts(&sb, "</td><td class=\"num\">");
-		if (a->row_id >= 0)
-			sb_printf(&sb, "%lld", (long long)a->row_id);
-		sb_puts(&sb, "</td><td class=\"num\">");
-		if (a->txn_id >= 0)
-			sb_printf(&sb, "%lld", (long long)a->txn_id);
-		sb_puts(&sb, "</td><td>");
-		esc_or(&sb, a->node, "");
-		sb_puts(&sb, "</td><td>");
-		esc_or(&sb, a->detail, "");
-		sb_puts(&sb, "</td></tr>\n");
-	}
-	sb_puts(&sb, "</table>\n");
+	sb_puts(sb, "<table id=\"anomalies-table\"><tr><th>id</th><th>checker</th><th>kind</th><th>table</th>"
+		    "<th>row</th><th>txn</th><th>node</th><th>detail</th></tr>\n");
+	for (size_t i = 0; i < rd->n_anomalies && i < MAX_ANOMALY_ROWS; i++)
+		html_anomaly_row(sb, &rd->anomalies[i]);
+	sb_puts(sb, "</table>\n");
 	if (rd->n_anomalies > MAX_ANOMALY_ROWS)
-		sb_printf(&sb, "<p class=\"note\">the first %d of %zu anomalies are listed; all are in the results"
-			       " database (lab results show %lld)</p>\n", MAX_ANOMALY_ROWS, rd->n_anomalies, (long long)r->id);
+		sb_printf(sb, "<p class=\"note\">the first %d of %zu anomalies are listed; all are in the results"
+			      " database (lab results show %lld)</p>\n", MAX_ANOMALY_ROWS, rd->n_anomalies,
+			  (long long)rd->run.id);
 	if (!rd->n_anomalies)
-		sb_puts(&sb, "<p class=\"note\">no anomaly was recorded</p>\n");
-	sb_puts(&sb, "</section>\n");
+		sb_puts(sb, "<p class=\"note\">no anomaly was recorded</p>\n");
+	sb_puts(sb, "</section>\n");
+}
 
-	if (rd->n_artifacts) {
-		sb_puts(&sb, "<section id=\"artifacts\"><h2>Artifacts</h2><table>");
-		for (size_t i = 0; i < rd->n_artifacts; i++) {
-			sb_puts(&sb, "<tr><td>");
-			esc(&sb, rd->artifacts[i].name);
-			sb_puts(&sb, "</td><td><code>");
-			esc(&sb, rd->artifacts[i].path);
-			sb_puts(&sb, "</code></td></tr>");
-		}
-		sb_puts(&sb, "</table></section>\n");
+static void html_artifacts(struct strbuf *sb, const struct run_data *rd)
+{
+	if (!rd->n_artifacts)
+		return;
+	sb_puts(sb, "<section id=\"artifacts\"><h2>Artifacts</h2><table>");
+	for (size_t i = 0; i < rd->n_artifacts; i++) {
+		sb_puts(sb, "<tr><td>");
+		esc(sb, rd->artifacts[i].name);
+		sb_puts(sb, "</td><td><code>");
+		esc(sb, rd->artifacts[i].path);
+		sb_puts(sb, "</code></td></tr>");
 	}
-	sb_printf(&sb, "<footer class=\"meta\"><p>written by lab %s; fault windows run from a fault step's start to the"
-		       " step that undoes it; tps = ok transactions per second; p99 = mean of the per-second p99.</p>"
-		       "</footer>\n</body></html>\n", LAB_VERSION);
+	sb_puts(sb, "</table></section>\n");
+}
+
+static void html_footer(struct strbuf *sb)
+{
+	sb_printf(sb, "<footer class=\"meta\"><p>written by lab %s; fault windows run from a fault step's start to the"
+		      " step that undoes it; tps = ok transactions per second; p99 = mean of the per-second p99.</p>"
+		      "</footer>\n</body></html>\n", LAB_VERSION);
+}
+
+/* The whole page, section after section; returns malloc'd HTML. */
+static char *html_page(const struct run_data *rd)
+{
+	struct strbuf sb = { 0 };
+	struct run_stats st;
+	struct xscale x;
+
+	run_stats_compute(rd, &st);
+	html_view(rd, &st, &x);
+	html_head(&sb, rd, &st);
+	html_header(&sb, &rd->run);
+	html_timeline(&sb, rd, &st, &x);
+	html_figures(&sb, rd, &st);
+	html_steps(&sb, rd, &st, &x);
+	html_checks(&sb, rd);
+	html_anomalies(&sb, rd, &st);
+	html_artifacts(&sb, rd);
+	html_footer(&sb);
 	run_stats_release(&st);
 	return sb_detach(&sb);
 }
@@ -877,72 +946,93 @@ static void hist_line(struct strbuf *sb, size_t index, const struct hist_op *op,
 	sb_puts(sb, "}\n");
 }
 
-int report_history(const char *journal_path, const char *out_path)
+/* One journal record as a history operation; its rows become one EDN
+ * vector of strings like "+purchases:12" or "-credits:3-5". */
+static void history_op(struct hist_op *op, const struct txn_record *rec)
+{
+	struct strbuf rows = { 0 };
+
+	memset(op, 0, sizeof(*op));
+	op->txn = rec->txn;
+	op->kind = rec->kind;
+	op->outcome = rec->outcome;
+	op->start = rec->start_ns;
+	op->end = rec->end_ns < rec->start_ns ? rec->start_ns : rec->end_ns;
+	op->err = rec->err;
+	op->node = xstrdup(rec->node);
+	sb_puts(&rows, "[");
+	for (size_t i = 0; i < rec->n_rows; i++) {
+		const struct row_ref *rr = &rec->rows[i];
+		char one[96];
+		if (rr->first == rr->last)
+			snprintf(one, sizeof(one), "%c%s:%lld", rr->op, row_table_name(rr->table),
+				 (long long)rr->first);
+		else
+			snprintf(one, sizeof(one), "%c%s:%lld-%lld", rr->op, row_table_name(rr->table),
+				 (long long)rr->first, (long long)rr->last);
+		if (i)
+			sb_puts(&rows, " ");
+		edn_string(&rows, one);
+	}
+	sb_puts(&rows, "]");
+	op->rows = sb_detach(&rows);
+}
+
+/* Every record of the journal as an operation, into *ops (*n of them, the
+ * caller frees them even on failure) and the earliest start into *t0 (0
+ * when there is none). */
+static int history_read(const char *journal_path, struct hist_op **ops, size_t *n, int64_t *t0)
 {
 	struct journal_reader *jr = journal_open(journal_path);
 	struct txn_record rec;
-	struct hist_op *ops = NULL;
-	struct hist_event *ev = NULL;
-	size_t n = 0, cap = 0;
-	int64_t t0 = INT64_MAX;
-	char *tmp = NULL;
-	FILE *f = NULL;
-	int rc = -1, r;
+	size_t cap = 0;
+	int r;
 
+	*t0 = INT64_MAX;
 	if (!jr)
 		return -1;
 	txn_record_init(&rec);
 	while ((r = journal_next(jr, &rec)) == 1) {
-		struct hist_op *op;
-		struct strbuf rows = { 0 };
-		if (n == cap) {
+		if (*n == cap) {
 			cap = cap ? cap * 2 : 1024;
-			ops = xrealloc(ops, cap * sizeof(*ops));
+			*ops = xrealloc(*ops, cap * sizeof(**ops));
 		}
-		op = &ops[n++];
-		memset(op, 0, sizeof(*op));
-		op->txn = rec.txn;
-		op->kind = rec.kind;
-		op->outcome = rec.outcome;
-		op->start = rec.start_ns;
-		op->end = rec.end_ns < rec.start_ns ? rec.start_ns : rec.end_ns;
-		op->err = rec.err;
-		op->node = xstrdup(rec.node);
-		sb_puts(&rows, "[");
-		for (size_t i = 0; i < rec.n_rows; i++) {
-			const struct row_ref *rr = &rec.rows[i];
-			char one[96];
-			if (rr->first == rr->last)
-				snprintf(one, sizeof(one), "%c%s:%lld", rr->op, row_table_name(rr->table),
-					 (long long)rr->first);
-			else
-				snprintf(one, sizeof(one), "%c%s:%lld-%lld", rr->op, row_table_name(rr->table),
-					 (long long)rr->first, (long long)rr->last);
-			if (i)
-				sb_puts(&rows, " ");
-			edn_string(&rows, one);
-		}
-		sb_puts(&rows, "]");
-		op->rows = sb_detach(&rows);
-		if (op->start < t0)
-			t0 = op->start;
+		history_op(&(*ops)[*n], &rec);
+		if ((*ops)[*n].start < *t0)
+			*t0 = (*ops)[*n].start;
+		(*n)++;
 	}
 	txn_record_release(&rec);
 	journal_reader_free(jr);
 	if (r < 0)
-		goto out;
-	if (!n)
-		t0 = 0;
+		return -1;
+	if (!*n)
+		*t0 = 0;
+	return 0;
+}
 
-	assign_processes(ops, n);
-	ev = xcalloc(n ? 2 * n : 1, sizeof(*ev));
+/* Each operation's invocation and completion, in time order. Returns
+ * malloc'd, 2 * n events. */
+static struct hist_event *history_events(const struct hist_op *ops, size_t n)
+{
+	struct hist_event *ev = xcalloc(n ? 2 * n : 1, sizeof(*ev));
+
 	for (size_t i = 0; i < n; i++) {
 		ev[2 * i] = (struct hist_event){ ops[i].start, 0, i };
 		ev[2 * i + 1] = (struct hist_event){ ops[i].end, 1, i };
 	}
 	qsort(ev, 2 * n, sizeof(*ev), cmp_event);
+	return ev;
+}
 
-	tmp = xasprintf("%s.tmp.%d", out_path, (int)getpid());
+/* Write the history to out_path atomically (temporary file, fsync, rename). */
+static int history_write(const char *out_path, const struct hist_op *ops, const struct hist_event *ev, size_t n,
+			 int64_t t0)
+{
+	char *tmp = xasprintf("%s.tmp.%d", out_path, (int)getpid());
+	FILE *f;
+	int rc = -1;
+
 	if (!(f = fopen(tmp, "w"))) {
 		lab_error("cannot write '%s': %s", tmp, strerror(errno));
 		goto out;
@@ -978,9 +1068,26 @@ int report_history(const char *journal_path, const char *out_path)
 out:
 	if (f)
 		fclose(f);
-	if (rc < 0 && tmp)
+	if (rc < 0)
 		unlink(tmp);
 	free(tmp);
+	return rc;
+}
+
+int report_history(const char *journal_path, const char *out_path)
+{
+	struct hist_op *ops = NULL;
+	struct hist_event *ev = NULL;
+	size_t n = 0;
+	int64_t t0;
+	int rc = -1;
+
+	if (history_read(journal_path, &ops, &n, &t0) < 0)
+		goto out;
+	assign_processes(ops, n);
+	ev = history_events(ops, n);
+	rc = history_write(out_path, ops, ev, n, t0);
+out:
 	for (size_t i = 0; i < n; i++) {
 		free(ops[i].node);
 		free(ops[i].rows);

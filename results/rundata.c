@@ -108,18 +108,15 @@ static int load_run(struct resultsdb *db, int64_t run, struct run_row *r)
 	return 0;
 }
 
-struct run_data *run_data_load(struct resultsdb *db, int64_t run)
+/* The steps, in the order they started. */
+static int load_steps(struct resultsdb *db, int64_t run, struct run_data *rd)
 {
-	struct run_data *rd = xcalloc(1, sizeof(*rd));
 	sqlite3_stmt *st;
 	int rc;
 
-	if (load_run(db, run, &rd->run) < 0)
-		goto fail;
-
 	if (!(st = query(db, "SELECT id, seq, action, node, started_at, ended_at, outcome, detail"
 			     " FROM steps WHERE run_id = ? ORDER BY started_at, id", run)))
-		goto fail;
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct step_row *s = push(&rd->steps, &rd->n_steps, sizeof(*s));
 		s->id = sqlite3_column_int64(st, 0);
@@ -131,12 +128,18 @@ struct run_data *run_data_load(struct resultsdb *db, int64_t run)
 		s->outcome = col_text(st, 6);
 		s->detail = col_text(st, 7);
 	}
-	if (finish(db, st, rc) < 0)
-		goto fail;
+	return finish(db, st, rc);
+}
+
+/* One row per checker that ran. */
+static int load_checks(struct resultsdb *db, int64_t run, struct run_data *rd)
+{
+	sqlite3_stmt *st;
+	int rc;
 
 	if (!(st = query(db, "SELECT checker, expected, actual, anomalies, details FROM checks"
 			     " WHERE run_id = ? ORDER BY id", run)))
-		goto fail;
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct check_row *c = push(&rd->checks, &rd->n_checks, sizeof(*c));
 		c->checker = col_text(st, 0);
@@ -145,12 +148,18 @@ struct run_data *run_data_load(struct resultsdb *db, int64_t run)
 		c->anomalies = sqlite3_column_int64(st, 3);
 		c->details = col_text(st, 4);
 	}
-	if (finish(db, st, rc) < 0)
-		goto fail;
+	return finish(db, st, rc);
+}
+
+/* Every anomaly a checker recorded. */
+static int load_anomalies(struct resultsdb *db, int64_t run, struct run_data *rd)
+{
+	sqlite3_stmt *st;
+	int rc;
 
 	if (!(st = query(db, "SELECT id, checker, kind, tbl, row_id, txn_id, node, detail"
 			     " FROM anomalies WHERE run_id = ? ORDER BY id", run)))
-		goto fail;
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct anomaly_row *a = push(&rd->anomalies, &rd->n_anomalies, sizeof(*a));
 		a->id = sqlite3_column_int64(st, 0);
@@ -162,12 +171,18 @@ struct run_data *run_data_load(struct resultsdb *db, int64_t run)
 		a->node = col_text(st, 6);
 		a->detail = col_text(st, 7);
 	}
-	if (finish(db, st, rc) < 0)
-		goto fail;
+	return finish(db, st, rc);
+}
+
+/* The workload's per-second figures. */
+static int load_seconds(struct resultsdb *db, int64_t run, struct run_data *rd)
+{
+	sqlite3_stmt *st;
+	int rc;
 
 	if (!(st = query(db, "SELECT t, ok, failed, unknown, p50_ms, p95_ms, p99_ms"
 			     " FROM workload_seconds WHERE run_id = ? ORDER BY t", run)))
-		goto fail;
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct second_row *w = push(&rd->seconds, &rd->n_seconds, sizeof(*w));
 		w->t = sqlite3_column_int64(st, 0);
@@ -178,12 +193,18 @@ struct run_data *run_data_load(struct resultsdb *db, int64_t run)
 		w->p95 = col_real(st, 5);
 		w->p99 = col_real(st, 6);
 	}
-	if (finish(db, st, rc) < 0)
-		goto fail;
+	return finish(db, st, rc);
+}
+
+/* The node states the runner recorded after each step. */
+static int load_states(struct resultsdb *db, int64_t run, struct run_data *rd)
+{
+	sqlite3_stmt *st;
+	int rc;
 
 	if (!(st = query(db, "SELECT t, node, state, detail FROM node_states WHERE run_id = ?"
 			     " ORDER BY t, node", run)))
-		goto fail;
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct state_row *s = push(&rd->states, &rd->n_states, sizeof(*s));
 		s->t = sqlite3_column_double(st, 0);
@@ -191,22 +212,37 @@ struct run_data *run_data_load(struct resultsdb *db, int64_t run)
 		s->state = col_text(st, 2);
 		s->detail = col_text(st, 3);
 	}
-	if (finish(db, st, rc) < 0)
-		goto fail;
+	return finish(db, st, rc);
+}
+
+/* Files kept with the run. */
+static int load_artifacts(struct resultsdb *db, int64_t run, struct run_data *rd)
+{
+	sqlite3_stmt *st;
+	int rc;
 
 	if (!(st = query(db, "SELECT name, path FROM artifacts WHERE run_id = ? ORDER BY rowid", run)))
-		goto fail;
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct artifact_row *a = push(&rd->artifacts, &rd->n_artifacts, sizeof(*a));
 		a->name = col_text(st, 0);
 		a->path = col_text(st, 1);
 	}
-	if (finish(db, st, rc) < 0)
-		goto fail;
+	return finish(db, st, rc);
+}
+
+/* The run's row, then each of its tables; NULL (reported) if any query fails. */
+struct run_data *run_data_load(struct resultsdb *db, int64_t run)
+{
+	struct run_data *rd = xcalloc(1, sizeof(*rd));
+
+	if (load_run(db, run, &rd->run) < 0 || load_steps(db, run, rd) < 0 || load_checks(db, run, rd) < 0 ||
+	    load_anomalies(db, run, rd) < 0 || load_seconds(db, run, rd) < 0 || load_states(db, run, rd) < 0 ||
+	    load_artifacts(db, run, rd) < 0) {
+		run_data_free(rd);
+		return NULL;
+	}
 	return rd;
-fail:
-	run_data_free(rd);
-	return NULL;
 }
 
 void run_data_free(struct run_data *rd)
@@ -491,24 +527,21 @@ static int cmp_kind_count(const void *x, const void *y)
 	return strcmp(a->kind, b->kind);
 }
 
-void run_stats_compute(const struct run_data *rd, struct run_stats *st)
+/* The timeline: from the earliest of the run's start, its first workload
+ * second and its first step to the latest of their ends and of the state
+ * records. The first and last workload seconds go to *t_first and *t_last
+ * (0 and -1 when there is none). */
+static void stats_timeline(const struct run_data *rd, struct run_stats *st, int64_t *t_first, int64_t *t_last)
 {
-	int64_t t_first = 0, t_last = -1;
-	int64_t p99_n[PHASE_COUNT] = { 0 };
-	double p99_sum[PHASE_COUNT] = { 0 };
-	double first_fault;
-
-	memset(st, 0, sizeof(*st));
-	/* the timeline */
 	st->t_begin = rd->run.started_at;
 	st->t_end = isnan(rd->run.ended_at) ? rd->run.started_at : rd->run.ended_at;
 	if (rd->n_seconds) {
-		t_first = rd->seconds[0].t;
-		t_last = rd->seconds[rd->n_seconds - 1].t;
-		if ((double)t_first < st->t_begin || isnan(st->t_begin))
-			st->t_begin = (double)t_first;
-		if ((double)(t_last + 1) > st->t_end || isnan(st->t_end))
-			st->t_end = (double)(t_last + 1);
+		*t_first = rd->seconds[0].t;
+		*t_last = rd->seconds[rd->n_seconds - 1].t;
+		if ((double)*t_first < st->t_begin || isnan(st->t_begin))
+			st->t_begin = (double)*t_first;
+		if ((double)(*t_last + 1) > st->t_end || isnan(st->t_end))
+			st->t_end = (double)(*t_last + 1);
 	}
 	for (size_t i = 0; i < rd->n_steps; i++) {
 		if (rd->steps[i].started_at < st->t_begin)
@@ -519,11 +552,16 @@ void run_stats_compute(const struct run_data *rd, struct run_stats *st)
 	for (size_t i = 0; i < rd->n_states; i++)
 		if (rd->states[i].t > st->t_end)
 			st->t_end = rd->states[i].t;
+}
 
-	fault_windows(rd, st);
-	first_fault = st->n_faults ? st->faults[0].start : INFINITY;
+/* Totals, and per phase (before, during, after the faults, and all) the
+ * seconds, ok count, tps and mean per-second p99. Needs the fault windows. */
+static void stats_phases(const struct run_data *rd, struct run_stats *st)
+{
+	int64_t p99_n[PHASE_COUNT] = { 0 };
+	double p99_sum[PHASE_COUNT] = { 0 };
+	double first_fault = st->n_faults ? st->faults[0].start : INFINITY;
 
-	/* phases and totals */
 	for (size_t i = 0; i < rd->n_seconds; i++) {
 		const struct second_row *w = &rd->seconds[i];
 		enum phase ph = (double)(w->t + 1) <= first_fault ? PHASE_BEFORE
@@ -548,33 +586,39 @@ void run_stats_compute(const struct run_data *rd, struct run_stats *st)
 		p->tps = p->seconds ? (double)p->ok / (double)p->seconds : NAN;
 		p->p99 = p99_n[k] ? p99_sum[k] / (double)p99_n[k] : NAN;
 	}
+}
 
-	/* unavailability: seconds with ok = 0 (or no row) between first and last */
-	{
-		size_t i = 0;
-		struct unavail_window *cur = NULL;
-		for (int64_t t = t_first; t <= t_last; t++) {
-			int64_t ok = 0;
-			while (i < rd->n_seconds && rd->seconds[i].t < t)
-				i++;
-			if (i < rd->n_seconds && rd->seconds[i].t == t)
-				ok = rd->seconds[i].ok;
-			if (ok > 0) {
-				cur = NULL;
-				continue;
-			}
-			if (!cur) {
-				cur = push(&st->unavail, &st->n_unavail, sizeof(*cur));
-				cur->start = t;
-			}
-			cur->seconds++;
-			st->unavail_seconds++;
-			if (cur->seconds > st->longest_unavail)
-				st->longest_unavail = cur->seconds;
+/* Unavailability: seconds with ok = 0 (or no row) between the first and the
+ * last workload second, as windows of consecutive seconds. */
+static void stats_unavailability(const struct run_data *rd, struct run_stats *st, int64_t t_first, int64_t t_last)
+{
+	size_t i = 0;
+	struct unavail_window *cur = NULL;
+
+	for (int64_t t = t_first; t <= t_last; t++) {
+		int64_t ok = 0;
+		while (i < rd->n_seconds && rd->seconds[i].t < t)
+			i++;
+		if (i < rd->n_seconds && rd->seconds[i].t == t)
+			ok = rd->seconds[i].ok;
+		if (ok > 0) {
+			cur = NULL;
+			continue;
 		}
+		if (!cur) {
+			cur = push(&st->unavail, &st->n_unavail, sizeof(*cur));
+			cur->start = t;
+		}
+		cur->seconds++;
+		st->unavail_seconds++;
+		if (cur->seconds > st->longest_unavail)
+			st->longest_unavail = cur->seconds;
 	}
+}
 
-	/* recoveries */
+/* For each fault: time to the first second with ok > 0 and to Synced. */
+static void stats_recoveries(const struct run_data *rd, struct run_stats *st)
+{
 	st->worst_first_ok = NAN;
 	st->recoveries = xcalloc(st->n_faults ? st->n_faults : 1, sizeof(*st->recoveries));
 	for (size_t f = 0; f < st->n_faults; f++) {
@@ -592,8 +636,11 @@ void run_stats_compute(const struct run_data *rd, struct run_stats *st)
 		if (!isnan(r->to_first_ok) && (isnan(st->worst_first_ok) || r->to_first_ok > st->worst_first_ok))
 			st->worst_first_ok = r->to_first_ok;
 	}
+}
 
-	/* anomalies by kind */
+/* Anomalies counted by kind (sorted by cmp_kind_count), lost and phantom. */
+static void stats_anomalies(const struct run_data *rd, struct run_stats *st)
+{
 	for (size_t i = 0; i < rd->n_anomalies; i++) {
 		const struct anomaly_row *a = &rd->anomalies[i];
 		struct kind_count *kc = NULL;
@@ -613,6 +660,19 @@ void run_stats_compute(const struct run_data *rd, struct run_stats *st)
 	}
 	if (st->n_kinds > 1)
 		qsort(st->kinds, st->n_kinds, sizeof(*st->kinds), cmp_kind_count);
+}
+
+void run_stats_compute(const struct run_data *rd, struct run_stats *st)
+{
+	int64_t t_first = 0, t_last = -1;
+
+	memset(st, 0, sizeof(*st));
+	stats_timeline(rd, st, &t_first, &t_last);
+	fault_windows(rd, st);
+	stats_phases(rd, st);
+	stats_unavailability(rd, st, t_first, t_last);
+	stats_recoveries(rd, st);
+	stats_anomalies(rd, st);
 	for (size_t i = 0; i < rd->n_checks; i++)
 		if (!check_met(&rd->checks[i]))
 			st->checks_unmet++;

@@ -1,5 +1,5 @@
 /*
- * bank_schema.c — the bank's tables (DESIGN.md "The bank workload") and the
+ * bank_schema.c — the bank's tables (docs/bank-workload.md) and the
  * initial load: N customers, each with one opening credit row, and M
  * products, inserted with multi-row INSERTs in batches of LOAD_BATCH rows,
  * each batch one transaction journaled as a `load` record with id ranges.
@@ -12,6 +12,7 @@
  * column list; they keep delete_customer and the checkers' per-customer
  * sums from scanning whole tables.
  */
+#include "lab_meta.h"
 #include "wl_internal.h"
 
 #include <inttypes.h>
@@ -98,6 +99,12 @@ MYSQL *bank_admin_connect(struct workload *w, bool create_db, char *node, size_t
 				mysql_close(db);
 				continue;
 			}
+			/* The load drops the tables: only lab's own (or --recreate). */
+			if (lab_meta_check(db, o->creds->database, o->recreate) < 0) {
+				mysql_close(db);
+				sb_release(&why);
+				return NULL;
+			}
 		}
 		sb_release(&why);
 		return db;
@@ -143,6 +150,8 @@ int bank_load(struct workload *w, MYSQL *db, const char *node)
 	for (size_t i = 0; i < ARRAY_SIZE(create_sql); i++)
 		if (exec_or_report(db, create_sql[i], node) < 0)
 			goto out;
+	if (lab_meta_mark(db, "bank", "customer,credit,purchase,purchase_item,product") < 0)
+		goto out;
 	if (exec_or_report(db, "SET autocommit=0", node) < 0)
 		goto out;
 
@@ -281,5 +290,22 @@ int bank_attach(struct workload *w, MYSQL *db, int64_t *max_id)
 	while ((row = mysql_fetch_row(res)) && n < w->pool.n)
 		atomic_store(&w->pool.slot[n++], str_i64(row[0]));
 	mysql_free_result(res);
+	return 0;
+}
+
+int bank_setup(struct workload *w, MYSQL *db, const char *node)
+{
+	const struct workload_opts *o = &w->opts;
+	int64_t max_id = 0;
+
+	if (o->load) {
+		w->prefix = workload_choose_prefix(wall_seconds(), 0);
+		lab_info("loading %" PRId64 " customers and %" PRId64 " products on %s", o->customers,
+			 o->products, node);
+		return bank_load(w, db, node);
+	}
+	if (bank_attach(w, db, &max_id) < 0)
+		return -1;
+	w->prefix = workload_choose_prefix(wall_seconds(), max_id);
 	return 0;
 }

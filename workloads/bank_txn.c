@@ -1,5 +1,5 @@
 /*
- * bank_txn.c — the bodies of the five bank transactions (DESIGN.md), run by
+ * bank_txn.c — the bodies of the five bank transactions (docs/bank-workload.md), run by
  * a client thread between its first statement and COMMIT, and the
  * lock-free pool of customer ids they pick from.
  *
@@ -419,6 +419,37 @@ out:
 	return r;
 }
 
+/* One statement, so one read view at any isolation level: the sums and the
+ * negative balances. c->audit_skew when they do not add up (journal.h). */
+static enum body_result body_audit(struct wl_client *c)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	int64_t v[4] = { 0, 0, 0, 0 };
+
+	c->audit_skew = false;
+	sql(c, "SELECT (SELECT COALESCE(SUM(credit),0) FROM customer),"
+	       " (SELECT COALESCE(SUM(amount),0) FROM credit),"
+	       " (SELECT COALESCE(SUM(cost),0) FROM purchase),"
+	       " (SELECT COUNT(*) FROM customer WHERE credit < 0)");
+	if (run_select(c, &res) < 0)
+		return BODY_ERROR;
+	row = mysql_fetch_row(res);
+	for (int i = 0; row && i < 4; i++)
+		if (!row[i] || parse_int64(row[i], INT64_MIN, INT64_MAX, &v[i]) < 0)
+			row = NULL;
+	mysql_free_result(res);
+	if (!row) {
+		c->err = ERR_CHANGED;
+		return BODY_ERROR;
+	}
+	c->audit_customer = v[0];
+	c->audit_ledger = v[1] - v[2];
+	c->audit_negative = v[3];
+	c->audit_skew = c->audit_customer != c->audit_ledger || c->audit_negative != 0;
+	return BODY_READY;
+}
+
 enum body_result bank_body(struct wl_client *c)
 {
 	struct workload *w = c->w;
@@ -427,6 +458,8 @@ enum body_result bank_body(struct wl_client *c)
 
 	c->txn_customer = 0;
 	c->pool_index = 0;
+	if (c->kind == TXN_AUDIT)
+		return body_audit(c);
 	if (c->kind != TXN_NEW_CUSTOMER) {
 		cust = pool_pick(&w->pool, &c->rng, &slot);
 		if (cust && c->kind == TXN_TRANSFER) {
@@ -454,8 +487,92 @@ enum body_result bank_body(struct wl_client *c)
 
 void bank_after_commit(struct wl_client *c)
 {
-	if (c->kind == TXN_NEW_CUSTOMER && c->txn_customer)
+	if (c->kind == TXN_AUDIT) {
+		atomic_fetch_add_explicit(&c->stats->audits, 1, memory_order_relaxed);
+		if (c->audit_skew)
+			atomic_fetch_add_explicit(&c->stats->read_skew, 1, memory_order_relaxed);
+	} else if (c->kind == TXN_NEW_CUSTOMER && c->txn_customer)
 		pool_add(&c->w->pool, &c->rng, c->txn_customer);
 	else if (c->kind == TXN_DELETE_CUSTOMER && c->txn_customer)
 		pool_remove(&c->w->pool, c->pool_index, c->txn_customer);
 }
+
+/* ---- the bank's table of operations ---- */
+
+int bank_begin(struct wl_client *c)
+{
+	struct workload *w = c->w;
+
+	txn_record_reset(&c->rec);
+	c->kind = workload_mix_pick(&w->opts.mix, (int)rng_range(&c->rng, 0, w->mix_total - 1));
+	c->rec.kind = c->kind;
+	c->rec.txn = c->txn_id;
+	return 0;
+}
+
+void bank_journal(struct wl_client *c)
+{
+	lab_strlcpy(c->rec.node, c->node, sizeof(c->rec.node));
+	c->rec.start_ns = c->start_ns;
+	c->rec.end_ns = c->end_ns;
+	c->rec.outcome = c->outcome;
+	c->rec.err = c->outcome == TXN_OK ? 0 : c->err;
+	if (c->kind == TXN_AUDIT && c->outcome == TXN_OK && c->audit_skew) {
+		char line[192];
+		int n = snprintf(line, sizeof(line), "# read-skew %" PRId64 " customer=%" PRId64
+				 " ledger=%" PRId64 " diff=%" PRId64 " negative=%" PRId64 "\n",
+				 c->txn_id, c->audit_customer, c->audit_ledger,
+				 c->audit_customer - c->audit_ledger, c->audit_negative);
+		if (n > 0 && (size_t)n < sizeof(line))
+			journal_append_line(c->w->journal, line, (size_t)n);
+	}
+	journal_append(c->w->journal, &c->rec);
+}
+
+static int bank_check_opts(const struct workload_opts *o)
+{
+	if (o->customers < 2 || o->customers > 10000000)
+		return lab_error("workload: customers %" PRId64 " out of range 2..10000000", o->customers), -1;
+	if (o->products < 1 || o->products > 1000000)
+		return lab_error("workload: products %" PRId64 " out of range 1..1000000", o->products), -1;
+	if (workload_mix_total(&o->mix) <= 0 || o->mix.credit < 0 || o->mix.purchase < 0 ||
+	    o->mix.transfer < 0 || o->mix.new_customer < 0 || o->mix.delete_customer < 0 ||
+	    o->mix.audit < 0)
+		return lab_error("workload: the mix weights must be >= 0 and add up to more than 0"), -1;
+	return 0;
+}
+
+static void bank_journal_header(const struct workload_opts *o, struct strbuf *sb)
+{
+	/* The bank's header names no workload (journal.h). */
+	sb_printf(sb, "# lab-journal 1 seed=%" PRIu64 " started=%.3f\n", o->seed, wall_seconds());
+}
+
+static const char *bank_kind_name(int kind)
+{
+	return txn_kind_name((enum txn_kind)kind);
+}
+
+static void bank_release(struct workload *w)
+{
+	free(w->products);
+	w->products = NULL;
+	free(w->pool.slot);
+	w->pool.slot = NULL;
+}
+
+const struct workload_ops bank_ops = {
+	.name = "bank",
+	.host_per_txn = false,
+	.first_kind = TXN_CREDIT,
+	.n_kinds = TXN_KIND_COUNT,
+	.kind_name = bank_kind_name,
+	.check_opts = bank_check_opts,
+	.journal_header = bank_journal_header,
+	.setup = bank_setup,
+	.begin = bank_begin,
+	.body = bank_body,
+	.journal = bank_journal,
+	.after_commit = bank_after_commit,
+	.release = bank_release,
+};

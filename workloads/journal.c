@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 static const char *const kind_names[TXN_KIND_COUNT] = {
-	"load", "credit", "purchase", "transfer", "new_customer", "delete_customer",
+	"load", "credit", "purchase", "transfer", "new_customer", "delete_customer", "audit",
 };
 static const char *const outcome_names[TXN_OUTCOME_COUNT] = { "ok", "failed", "unknown" };
 static const char *const table_names[TBL_COUNT] = {
@@ -192,7 +192,7 @@ static void *flusher_main(void *arg)
 	return NULL;
 }
 
-struct journal_writer *journal_create(const char *path, uint64_t seed, int flush_ms)
+struct journal_writer *journal_create_with_header(const char *path, const char *header, int flush_ms)
 {
 	struct journal_writer *w = xcalloc(1, sizeof(*w));
 
@@ -206,7 +206,7 @@ struct journal_writer *journal_create(const char *path, uint64_t seed, int flush
 	w->flush_ms = flush_ms > 0 ? flush_ms : 100;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
-	sb_printf(&w->buf, "# lab-journal 1 seed=%" PRIu64 " started=%.3f\n", seed, wall_seconds());
+	sb_puts(&w->buf, header);
 	write_locked(w);
 	if (pthread_create(&w->flusher, NULL, flusher_main, w)) {
 		lab_error("cannot start the journal flusher thread");
@@ -216,6 +216,24 @@ struct journal_writer *journal_create(const char *path, uint64_t seed, int flush
 		return NULL;
 	}
 	return w;
+}
+
+struct journal_writer *journal_create(const char *path, uint64_t seed, int flush_ms)
+{
+	char header[96];
+
+	snprintf(header, sizeof(header), "# lab-journal 1 seed=%" PRIu64 " started=%.3f\n", seed,
+		 wall_seconds());
+	return journal_create_with_header(path, header, flush_ms);
+}
+
+void journal_append_line(struct journal_writer *w, const char *line, size_t len)
+{
+	pthread_mutex_lock(&w->lock);
+	sb_add(&w->buf, line, len);
+	if (w->buf.len > (1u << 20))
+		write_locked(w);
+	pthread_mutex_unlock(&w->lock);
 }
 
 void journal_append(struct journal_writer *w, const struct txn_record *r)
@@ -234,11 +252,7 @@ void journal_append(struct journal_writer *w, const struct txn_record *r)
 			return;
 		}
 	}
-	pthread_mutex_lock(&w->lock);
-	sb_add(&w->buf, line, (size_t)n);
-	if (w->buf.len > (1u << 20))
-		write_locked(w);
-	pthread_mutex_unlock(&w->lock);
+	journal_append_line(w, line, (size_t)n);
 	if (line != stackbuf)
 		free(line);
 }
@@ -299,7 +313,9 @@ static int parse_row(char *tok, struct txn_record *r)
 	*colon = '\0';
 	if (row_table_parse(tok + 1, &t) < 0)
 		return -1;
-	dash = strchr(colon + 2, '-'); /* ids are positive; a leading '-' is not a range */
+	/* ids are positive; a leading '-' is not a range. "table:" with no id
+	 * ends at colon + 1: nothing to search past it. */
+	dash = colon[1] ? strchr(colon + 2, '-') : NULL;
 	if (dash) {
 		*dash = '\0';
 		if (parse_i64_field(colon + 1, &first) < 0 || parse_i64_field(dash + 1, &last) < 0 ||
@@ -375,6 +391,15 @@ struct journal_reader *journal_open(const char *path)
 	jr->lineno = 1;
 	if (n <= 0 || strncmp(jr->line, "# lab-journal 1 ", 16) != 0) {
 		lab_error("%s:1: not a lab journal (version 1 header expected)", path);
+		journal_reader_free(jr);
+		return NULL;
+	}
+	/* Another workload's journal names itself: refuse it, do not misparse. */
+	char *wl = strstr(jr->line, " workload=");
+	if (wl && strncmp(wl + 10, "bank", 4) != 0) {
+		size_t len = strcspn(wl + 10, " \n");
+		lab_error("%s:1: an %.*s journal, not a bank journal", path, (int)(len > 32 ? 32 : len),
+			  wl + 10);
 		journal_reader_free(jr);
 		return NULL;
 	}

@@ -15,6 +15,7 @@
  *
  *   TXN      transaction id (int64, unique in the journal)
  *   KIND     load | credit | purchase | transfer | new_customer | delete_customer
+ *            | audit
  *   OUTCOME  ok | failed | unknown
  *              ok       COMMIT was acknowledged
  *              failed   rolled back before COMMIT was sent (or COMMIT got an
@@ -30,11 +31,30 @@
  *            Tables: customer credit purchase purchase_item product.
  *            A delete_customer lists every row it deleted (the customer and
  *            its credits, purchases and purchase items, as read inside the
- *            transaction). "-" for no rows.
+ *            transaction). "-" for no rows (an audit's ROWS is always "-").
+ *
+ * An audit (bank mix weight `audit`, 0 by default) reads, in ONE statement
+ * (so one read view at any isolation level), Σ customer.credit, Σ
+ * credit.amount, Σ purchase.cost and the number of negative balances. A
+ * snapshot that does not add up (Σ credit ≠ Σ amount − Σ cost, or a
+ * negative balance) is read skew — or a ledger already broken, e.g. by
+ * read_modify_write's lost updates; the invariants checker on the quiet
+ * database tells which. It is journaled as a comment line just before the
+ * audit's own line, so readers that do not know it skip it:
+ *
+ *   # read-skew TXN customer=SUM ledger=SUM diff=CUSTOMER-LEDGER negative=N
+ *
+ * (ledger = Σ amount − Σ cost) and counted in the summary ("audits: ...").
  *
  * What the bank workload writes in the edge cases (refused purchases,
  * errors in reply to COMMIT, the rows of failed transactions, the id
  * scheme) is documented at the top of workload.h.
+ *
+ * This is the bank's journal. Other workloads write their own line format
+ * through the same writer (journal_create_with_header, journal_append_line)
+ * and name themselves in the header ("# lab-journal 1 workload=append ...",
+ * append.h); the reader below refuses them ("an append journal, not a bank
+ * journal") rather than misparse them. The bank's header names no workload.
  *
  * Lines are appended by one writer and flushed in blocks (never a system
  * call per transaction); a journal cut short by a crash ends at a whole
@@ -55,6 +75,7 @@ enum txn_kind {
 	TXN_TRANSFER,
 	TXN_NEW_CUSTOMER,
 	TXN_DELETE_CUSTOMER,
+	TXN_AUDIT,
 	TXN_KIND_COUNT
 };
 
@@ -112,8 +133,12 @@ void txn_add_row(struct txn_record *r, char op, enum row_table t, int64_t first,
 /* Writer: thread-safe, buffered; a background flush every flush_ms. */
 struct journal_writer;
 struct journal_writer *journal_create(const char *path, uint64_t seed, int flush_ms);
+/* The same with a header line of the caller's (with its '\n'). */
+struct journal_writer *journal_create_with_header(const char *path, const char *header, int flush_ms);
 /* Append one record (copied into the buffer). */
 void journal_append(struct journal_writer *w, const struct txn_record *r);
+/* Append one formatted line (with its '\n'), copied into the buffer. */
+void journal_append_line(struct journal_writer *w, const char *line, size_t len);
 int journal_flush(struct journal_writer *w);
 /* Flush, stop the flusher, close. Returns -1 if any write failed. NULL ok. */
 int journal_close(struct journal_writer *w);

@@ -1,9 +1,11 @@
 /*
- * workload.c — running the bank workload: one pthread per client, each with
- * its own connection and its own random stream (rng_init(seed, thread)),
- * walking the explicit state machine below (pgbench's
- * advanceConnectionState() style); a reporter thread that sums the
- * per-thread counters once a second; start, stop and the final summary.
+ * workload.c — the client machinery every workload runs on (the bank, the
+ * list-append workload: one table of operations each, lab_workloads[]
+ * below): one pthread per client, each with its own connection and its own
+ * random stream (rng_init(seed, thread)), walking the explicit state
+ * machine below (pgbench's advanceConnectionState() style); a reporter
+ * thread that sums the per-thread counters once a second; start, stop and
+ * the final summary.
  *
  * Client state machine (enum client_state in wl_internal.h):
  *
@@ -16,6 +18,21 @@
  *                                   (otherwise back to THROTTLE)
  *   Any state that waits (CONNECT, THROTTLE) goes to DONE once stop is set;
  *   a transaction in flight is finished first (bounded by the timeouts).
+ *
+ * A workload whose ops say host_per_txn (append) keeps one connection per
+ * host and goes back to CONNECT after every transaction: CONNECT then picks
+ * a host at random among those not marked down (reusing its connection or
+ * opening one), and DISCONNECT closes only the failed host's connection and
+ * marks that host down for a second. So consecutive transactions of one
+ * thread run on different nodes — a read can go to another node than the
+ * write before it, which is how stale reads show — and a dead node is
+ * skipped without any thread waiting on it.
+ *
+ * Session settings, on every new connection: autocommit off, a lock wait
+ * timeout below the read timeout, the isolation level (SET SESSION
+ * TRANSACTION ISOLATION LEVEL) and wsrep_sync_wait when asked (skipped
+ * when the server has no such variable); the first connection reads them
+ * back for the summary ("session: ...").
  *
  * Outcomes (workload.h): an error before COMMIT is `failed` (the server
  * never saw COMMIT, so it rolls back); the answer to COMMIT decides between
@@ -37,9 +54,75 @@
 #include <string.h>
 #include <time.h>
 
+static const struct workload_ops *const lab_workloads[] = {
+	&bank_ops,
+	&append_ops,
+};
+
+static const struct workload_ops *find_ops(const char *name)
+{
+	if (!name)
+		name = "bank";
+	for (size_t i = 0; i < ARRAY_SIZE(lab_workloads); i++)
+		if (!strcmp(lab_workloads[i]->name, name))
+			return lab_workloads[i];
+	return NULL;
+}
+
+const char *workload_name_at(size_t i)
+{
+	return i < ARRAY_SIZE(lab_workloads) ? lab_workloads[i]->name : NULL;
+}
+
+bool workload_known(const char *name)
+{
+	return find_ops(name) != NULL;
+}
+
+static char workload_names_buf[128];
+
+static void build_workload_names(void)
+{
+	size_t off = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(lab_workloads); i++) {
+		int n = snprintf(workload_names_buf + off, sizeof(workload_names_buf) - off, "%s%s",
+				 i ? "|" : "", lab_workloads[i]->name);
+		if (n < 0 || (size_t)n >= sizeof(workload_names_buf) - off)
+			break;
+		off += (size_t)n;
+	}
+}
+
+const char *workload_names(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, build_workload_names); /* from lab_workloads[], in order */
+	return workload_names_buf;
+}
+
+/* A table with a hook missing is refused at start (fio's check_engine_ops). */
+static int check_ops(const struct workload_ops *ops)
+{
+	if (!ops->name || !ops->kind_name || !ops->check_opts || !ops->journal_header ||
+	    !ops->setup || !ops->begin || !ops->body || !ops->journal || ops->n_kinds < 1 ||
+	    ops->n_kinds > TXN_KIND_COUNT || ops->first_kind < 0 || ops->first_kind >= ops->n_kinds) {
+		lab_error("workload '%s': its table of operations is incomplete",
+			  ops->name ? ops->name : "?");
+		return -1;
+	}
+	return 0;
+}
+
 void workload_opts_defaults(struct workload_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->workload = "bank";
+	o->sync_wait = -1;
+	o->isolation = WL_ISO_SERVER;
+	o->append = (struct append_opts){ .keys = 8, .ops_min = 1, .ops_max = 4, .read_ratio = 0.5,
+					  .appends_per_key = 32 };
 	o->threads = 8;
 	o->customers = 2000;
 	o->products = 200;
@@ -96,12 +179,41 @@ static void note_error(struct wl_stats *s, unsigned err)
 	s->errs_other++;
 }
 
+/* First connection to set the session: read the settings back for the
+ * summary. */
+static void read_back_session(struct wl_client *c)
+{
+	struct workload *w = c->w;
+	bool done;
+	char *iso, *sw = NULL;
+	int err = 0;
+
+	pthread_mutex_lock(&w->rlock);
+	done = w->session_readback[0] != '\0';
+	pthread_mutex_unlock(&w->rlock);
+	if (done)
+		return;
+	iso = db_query_value(c->db, "SELECT @@session.tx_isolation", &err);
+	if (!w->no_sync_wait)
+		sw = db_query_value(c->db, "SELECT @@session.wsrep_sync_wait", &err);
+	pthread_mutex_lock(&w->rlock);
+	if (!w->session_readback[0])
+		snprintf(w->session_readback, sizeof(w->session_readback),
+			 "isolation=%s wsrep_sync_wait=%s (read back on %s)", iso ? iso : "?",
+			 sw ? sw : "none", c->node);
+	pthread_mutex_unlock(&w->rlock);
+	free(iso);
+	free(sw);
+}
+
 /* Connect to c->host; 0 or -1 (reason kept in lab_last_error). */
 static int client_connect(struct wl_client *c)
 {
-	const struct workload_opts *o = &c->w->opts;
+	struct workload *w = c->w;
+	const struct workload_opts *o = &w->opts;
 	const struct hostport *hp = &o->hosts[c->host];
-	char set[96];
+	const char *iso = workload_isolation_sql(o->isolation);
+	char set[128];
 
 	c->db = db_connect(hp, o->creds, o->connect_timeout_s, o->rw_timeout_s, 1);
 	if (!c->db)
@@ -110,32 +222,102 @@ static int client_connect(struct wl_client *c)
 	 * cut the connection. */
 	snprintf(set, sizeof(set), "SET SESSION autocommit = 0, innodb_lock_wait_timeout = %d",
 		 o->rw_timeout_s > 2 ? o->rw_timeout_s - 1 : 1);
-	if (db_exec(c->db, set) < 0) {
-		mysql_close(c->db);
-		c->db = NULL;
+	if (db_exec(c->db, set) < 0)
+		goto fail;
+	if (iso) {
+		snprintf(set, sizeof(set), "SET SESSION TRANSACTION ISOLATION LEVEL %s", iso);
+		if (db_exec(c->db, set) < 0)
+			goto fail;
+	}
+	if (o->sync_wait >= 0 && !w->no_sync_wait) {
+		snprintf(set, sizeof(set), "SET SESSION wsrep_sync_wait = %d", o->sync_wait);
+		if (db_exec(c->db, set) < 0) {
+			if (mysql_errno(c->db) != 1193) /* ER_UNKNOWN_SYSTEM_VARIABLE */
+				goto fail;
+			w->no_sync_wait = true; /* benign race: every thread finds the same */
+			lab_debug("%s has no wsrep_sync_wait: not set", w->node_names[c->host]);
+		}
+	}
+	lab_strlcpy(c->node, w->node_names[c->host], sizeof(c->node));
+	if (iso || o->sync_wait >= 0)
+		read_back_session(c);
+	return 0;
+fail:
+	mysql_close(c->db);
+	c->db = NULL;
+	return -1;
+}
+
+/* host_per_txn: pick the next transaction's host at random among those not
+ * marked down; -1 when every host is down. */
+static int pick_host(struct wl_client *c)
+{
+	size_t n = c->w->opts.n_hosts, up = 0, k;
+	int64_t now = mono_ns();
+
+	for (size_t i = 0; i < n; i++)
+		up += c->down_until[i] <= now;
+	if (!up)
+		return -1;
+	k = (size_t)rng_range(&c->rng, 0, (int64_t)up - 1);
+	for (size_t i = 0; i < n; i++)
+		if (c->down_until[i] <= now && k-- == 0)
+			return (int)i;
+	return -1;
+}
+
+/* host_per_txn: CONNECT. Pick a host, reuse or open its connection. 0 with
+ * c->db set, -1 not now (stay in CONNECT). */
+static int connect_per_txn(struct wl_client *c)
+{
+	int h = pick_host(c);
+
+	if (h < 0) {
+		sleep_until_ns(c->w, mono_ns() + 100000000);
 		return -1;
 	}
-	hostport_format(hp, c->node, sizeof(c->node));
+	c->host = (size_t)h;
+	if (c->conns[h]) {
+		c->db = c->conns[h];
+		lab_strlcpy(c->node, c->w->node_names[h], sizeof(c->node));
+		return 0;
+	}
+	if (client_connect(c) < 0) {
+		lab_debug("thread %u: %s", c->thread, lab_last_error());
+		c->down_until[h] = mono_ns() + 1000000000;
+		return -1;
+	}
+	if (c->connected_before[h])
+		count(&c->stats->reconnects);
+	c->connected_before[h] = true;
+	c->conns[h] = c->db;
 	return 0;
 }
 
 static void record(struct wl_client *c, enum txn_outcome outcome)
 {
 	struct wl_stats *s = c->stats;
+	const struct workload_ops *ops = c->w->ops;
 
-	c->rec.end_ns = mono_ns();
-	c->rec.outcome = outcome;
-	c->rec.err = outcome == TXN_OK ? 0 : c->err;
-	journal_append(c->w->journal, &c->rec);
+	c->end_ns = mono_ns();
+	c->outcome = outcome;
+	if (outcome == TXN_OK)
+		c->err = 0;
+	ops->journal(c);
 	count(&s->outcome[outcome]);
 	count(&s->by_kind[c->kind][outcome]);
 	if (outcome == TXN_OK) {
-		uint64_t us = (uint64_t)(c->rec.end_ns - c->rec.start_ns) / 1000;
+		uint64_t us = (uint64_t)(c->end_ns - c->start_ns) / 1000;
 		count(&s->hist[hist_bucket(us)]);
-		bank_after_commit(c);
+		if (ops->after_commit)
+			ops->after_commit(c);
 	} else {
 		note_error(s, c->err);
 	}
+	/* Jepsen: a process whose operation is indeterminate never issues
+	 * another; the thread carries on as a new process. */
+	if (outcome == TXN_UNKNOWN)
+		c->process += c->w->opts.threads;
 }
 
 static void *client_main(void *arg)
@@ -143,6 +325,7 @@ static void *client_main(void *arg)
 	struct wl_client *c = arg;
 	struct workload *w = c->w;
 	const struct workload_opts *o = &w->opts;
+	const struct workload_ops *ops = w->ops;
 	enum wl_err_action action = WL_ACT_ROLLBACK;
 	enum txn_outcome outcome = TXN_FAILED;
 	int64_t interval_ns = o->rate > 0 ? (int64_t)(1e9 * o->threads / o->rate) : 0;
@@ -156,6 +339,11 @@ static void *client_main(void *arg)
 		case CS_CONNECT:
 			if (stopping(w)) {
 				c->state = CS_DONE;
+				break;
+			}
+			if (ops->host_per_txn) {
+				if (connect_per_txn(c) == 0)
+					c->state = CS_THROTTLE;
 				break;
 			}
 			if (client_connect(c) < 0) {
@@ -195,24 +383,24 @@ static void *client_main(void *arg)
 			break;
 
 		case CS_BEGIN:
-			txn_record_reset(&c->rec);
-			c->kind = workload_mix_pick(&o->mix, (int)rng_range(&c->rng, 0, w->mix_total - 1));
-			c->rec.kind = c->kind;
-			c->rec.txn = wl_next_id(c);
-			if (!c->rec.txn || c->counter > (1u << WL_ID_COUNTER_BITS) - 4096) {
+			c->txn_id = wl_next_id(c);
+			if (!c->txn_id || c->counter > (1u << WL_ID_COUNTER_BITS) - 4096) {
 				lab_error("thread %u used up its ids (2^%d) and stops", c->thread,
 					  WL_ID_COUNTER_BITS);
 				c->state = CS_DONE;
 				break;
 			}
-			lab_strlcpy(c->rec.node, c->node, sizeof(c->rec.node));
 			c->err = 0;
-			c->rec.start_ns = mono_ns();
+			if (ops->begin(c) < 0) {
+				c->state = CS_DONE;
+				break;
+			}
+			c->start_ns = mono_ns();
 			c->state = CS_BODY;
 			break;
 
 		case CS_BODY:
-			switch (bank_body(c)) {
+			switch (ops->body(c)) {
 			case BODY_READY:
 				c->state = CS_COMMIT;
 				break;
@@ -256,13 +444,23 @@ static void *client_main(void *arg)
 			record(c, outcome);
 			if (outcome == TXN_OK)
 				c->refusals = 0;
-			c->state = action == WL_ACT_ROLLBACK ? CS_THROTTLE : CS_DISCONNECT;
+			if (action != WL_ACT_ROLLBACK)
+				c->state = CS_DISCONNECT;
+			else
+				c->state = ops->host_per_txn ? CS_CONNECT : CS_THROTTLE;
 			break;
 
 		case CS_DISCONNECT:
 			lab_debug("thread %u: leaving %s after error %u", c->thread, c->node, c->err);
 			mysql_close(c->db);
 			c->db = NULL;
+			if (ops->host_per_txn) {
+				/* Only this host's connection; the host rests a second. */
+				c->conns[c->host] = NULL;
+				c->down_until[c->host] = mono_ns() + 1000000000;
+				c->state = CS_CONNECT;
+				break;
+			}
 			c->host = (c->host + 1) % o->n_hosts;
 			if (action == WL_ACT_NODE && ++c->refusals >= (int)o->n_hosts) {
 				/* Every host refused in a row: do not spin. */
@@ -275,6 +473,12 @@ static void *client_main(void *arg)
 		case CS_DONE:
 			break;
 		}
+	}
+	if (ops->host_per_txn) {
+		for (size_t i = 0; i < o->n_hosts; i++)
+			if (c->conns[i])
+				mysql_close(c->conns[i]);
+		c->db = NULL;
 	}
 	if (c->db) {
 		mysql_close(c->db);
@@ -357,26 +561,29 @@ static void *reporter_main(void *arg)
 
 static int check_opts(const struct workload_opts *o)
 {
+	const struct workload_ops *ops = find_ops(o->workload);
+
+	if (!ops)
+		return lab_error("workload: '%s' is not a workload (%s)", o->workload, workload_names()), -1;
+	if (check_ops(ops) < 0)
+		return -1;
 	if (!o->hosts || !o->n_hosts)
 		return lab_error("workload: no hosts given"), -1;
 	if (!o->creds)
 		return lab_error("workload: no credentials given"), -1;
 	if (o->threads < 1 || o->threads > WL_MAX_THREADS)
 		return lab_error("workload: threads %d out of range 1..%d", o->threads, WL_MAX_THREADS), -1;
-	if (o->customers < 2 || o->customers > 10000000)
-		return lab_error("workload: customers %" PRId64 " out of range 2..10000000", o->customers), -1;
-	if (o->products < 1 || o->products > 1000000)
-		return lab_error("workload: products %" PRId64 " out of range 1..1000000", o->products), -1;
-	if (workload_mix_total(&o->mix) <= 0 || o->mix.credit < 0 || o->mix.purchase < 0 ||
-	    o->mix.transfer < 0 || o->mix.new_customer < 0 || o->mix.delete_customer < 0)
-		return lab_error("workload: the mix weights must be >= 0 and add up to more than 0"), -1;
 	if (o->rate < 0)
 		return lab_error("workload: rate %g is negative", o->rate), -1;
 	if (o->connect_timeout_s < 1 || o->rw_timeout_s < 1)
 		return lab_error("workload: timeouts must be at least 1 s"), -1;
 	if (!o->journal_path || !*o->journal_path)
 		return lab_error("workload: a journal file is required"), -1;
-	return 0;
+	if (o->sync_wait < -1 || o->sync_wait > 15)
+		return lab_error("workload: sync_wait %d out of range 0..15", o->sync_wait), -1;
+	if (o->isolation < WL_ISO_SERVER || o->isolation > WL_ISO_READ_UNCOMMITTED)
+		return lab_error("workload: unknown isolation level %d", (int)o->isolation), -1;
+	return ops->check_opts(o);
 }
 
 static void free_workload(struct workload *w)
@@ -385,14 +592,20 @@ static void free_workload(struct workload *w)
 		return;
 	if (w->clients) {
 		for (int i = 0; i < w->opts.threads; i++) {
-			txn_record_release(&w->clients[i].rec);
-			sb_release(&w->clients[i].sql);
-			free(w->clients[i].stats);
+			struct wl_client *c = &w->clients[i];
+			txn_record_release(&c->rec);
+			append_record_release(&c->arec);
+			sb_release(&c->sql);
+			free(c->stats);
+			free(c->conns);
+			free(c->down_until);
+			free(c->connected_before);
 		}
 		free(w->clients);
 	}
-	free(w->products);
-	free(w->pool.slot);
+	if (w->ops && w->ops->release)
+		w->ops->release(w);
+	free(w->node_names);
 	pthread_mutex_destroy(&w->rlock);
 	pthread_cond_destroy(&w->rwake);
 	free(w);
@@ -428,12 +641,16 @@ struct workload *workload_start(const struct workload_opts *o)
 	sigset_t block, old;
 	MYSQL *db = NULL;
 	char node[128] = "";
-	int64_t max_id = 0;
+	struct strbuf header = { 0 };
 
 	if (check_opts(o) < 0)
 		return NULL;
 	w = xcalloc(1, sizeof(*w));
 	w->opts = *o;
+	w->ops = find_ops(o->workload);
+	w->node_names = xcalloc(o->n_hosts, sizeof(*w->node_names));
+	for (size_t i = 0; i < o->n_hosts; i++)
+		hostport_format(&o->hosts[i], w->node_names[i], sizeof(w->node_names[i]));
 	w->mix_total = workload_mix_total(&o->mix);
 	pthread_mutex_init(&w->rlock, NULL);
 	pthread_condattr_init(&ca);
@@ -454,20 +671,13 @@ struct workload *workload_start(const struct workload_opts *o)
 	db = bank_admin_connect(w, o->load, node, sizeof(node));
 	if (!db)
 		goto fail;
-	w->journal = journal_create(o->journal_path, o->seed, 100);
+	w->ops->journal_header(o, &header);
+	w->journal = journal_create_with_header(o->journal_path, header.buf, 100);
+	sb_release(&header);
 	if (!w->journal)
 		goto fail;
-	if (o->load) {
-		w->prefix = workload_choose_prefix(wall_seconds(), 0);
-		lab_info("loading %" PRId64 " customers and %" PRId64 " products on %s", o->customers,
-			 o->products, node);
-		if (bank_load(w, db, node) < 0)
-			goto fail;
-	} else {
-		if (bank_attach(w, db, &max_id) < 0)
-			goto fail;
-		w->prefix = workload_choose_prefix(wall_seconds(), max_id);
-	}
+	if (w->ops->setup(w, db, node) < 0)
+		goto fail;
 	mysql_close(db);
 	db = NULL;
 	if (journal_flush(w->journal) < 0)
@@ -480,7 +690,13 @@ struct workload *workload_start(const struct workload_opts *o)
 		c->thread = (unsigned)i + 1;
 		rng_init(&c->rng, o->seed, c->thread);
 		c->host = (size_t)i % o->n_hosts;
+		c->process = i;
 		txn_record_init(&c->rec);
+		if (w->ops->host_per_txn) {
+			c->conns = xcalloc(o->n_hosts, sizeof(*c->conns));
+			c->down_until = xcalloc(o->n_hosts, sizeof(*c->down_until));
+			c->connected_before = xcalloc(o->n_hosts, sizeof(*c->connected_before));
+		}
 		c->stats = aligned_alloc(64, sizeof(struct wl_stats));
 		if (!c->stats)
 			abort();
@@ -523,6 +739,8 @@ static void sum_totals(struct workload *w, struct workload_totals *t, uint64_t *
 		t->failed += (int64_t)atomic_load_explicit(&s->outcome[TXN_FAILED], memory_order_relaxed);
 		t->unknown += (int64_t)atomic_load_explicit(&s->outcome[TXN_UNKNOWN], memory_order_relaxed);
 		t->reconnects += (int64_t)atomic_load_explicit(&s->reconnects, memory_order_relaxed);
+		t->audits += (int64_t)atomic_load_explicit(&s->audits, memory_order_relaxed);
+		t->read_skew += (int64_t)atomic_load_explicit(&s->read_skew, memory_order_relaxed);
 		for (unsigned b = 0; b < HIST_BUCKETS; b++)
 			hist[b] += atomic_load_explicit(&s->hist[b], memory_order_relaxed);
 	}
@@ -555,21 +773,27 @@ static void print_summary(struct workload *w, const struct workload_totals *t, F
 	uint64_t other = 0;
 	double secs = t->seconds > 0 ? t->seconds : 1;
 
-	fprintf(f, "workload: %.1f s, %d threads, %zu host%s, seed %" PRIu64 ", id prefix %" PRIu32 "\n",
-		t->seconds, o->threads, o->n_hosts, o->n_hosts == 1 ? "" : "s", o->seed, w->prefix);
+	fprintf(f, "workload: %s, %.1f s, %d threads, %zu host%s, seed %" PRIu64 ", id prefix %" PRIu32 "\n",
+		w->ops->name, t->seconds, o->threads, o->n_hosts, o->n_hosts == 1 ? "" : "s", o->seed,
+		w->prefix);
+	if (w->session_readback[0])
+		fprintf(f, "session: %s\n", w->session_readback);
 	fprintf(f, "summary: attempted=%" PRId64 " ok=%" PRId64 " failed=%" PRId64 " unknown=%" PRId64
 		   " reconnects=%" PRId64 "\n", t->attempted, t->ok, t->failed, t->unknown, t->reconnects);
+	if (t->audits)
+		fprintf(f, "audits: %" PRId64 " ok, read skew in %" PRId64 " (journal: # read-skew)\n",
+			t->audits, t->read_skew);
 	fprintf(f, "rate: %.1f ok/s, %.1f attempted/s\n", (double)t->ok / secs,
 		(double)t->attempted / secs);
 	fprintf(f, "latency of ok transactions (ms): p50 %.2f  p95 %.2f  p99 %.2f\n", t->p50_ms,
 		t->p95_ms, t->p99_ms);
 	fprintf(f, "%-16s %10s %10s %10s\n", "kind", "ok", "failed", "unknown");
-	for (int k = TXN_CREDIT; k < TXN_KIND_COUNT; k++) {
+	for (int k = w->ops->first_kind; k < w->ops->n_kinds; k++) {
 		uint64_t v[TXN_OUTCOME_COUNT] = { 0 };
 		for (int i = 0; i < o->threads; i++)
 			for (int x = 0; x < TXN_OUTCOME_COUNT; x++)
 				v[x] += atomic_load(&w->clients[i].stats->by_kind[k][x]);
-		fprintf(f, "%-16s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", txn_kind_name((enum txn_kind)k),
+		fprintf(f, "%-16s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", w->ops->kind_name(k),
 			v[TXN_OK], v[TXN_FAILED], v[TXN_UNKNOWN]);
 	}
 	for (int i = 0; i < o->threads; i++) {

@@ -1,6 +1,12 @@
 /*
- * workload.h — the bank workload (DESIGN.md "The bank workload"): the API
- * used by `lab workload` and by the scenario runner's `workload:` steps.
+ * workload.h — lab's workloads: the bank (docs/bank-workload.md) and the
+ * list-append workload (append.h, docs/journal.md); the API used by
+ * `lab workload` and by the scenario runner's `workload:` steps. Both run
+ * on the same client machinery (workload.c): one pthread and connection
+ * per client, failover between hosts, the outcome classification and the
+ * accounting below, a buffered journal and per-second figures; what
+ * differs is one table of operations per workload (wl_internal.h,
+ * lab_workloads[] in workload.c), chosen by workload_opts.workload.
  *
  * Accounting identity, per second and in total:
  *     attempted = ok + failed + unknown
@@ -54,6 +60,7 @@
 
 struct workload_mix {
 	int credit, purchase, transfer, new_customer, delete_customer; /* weights */
+	int audit; /* read every sum in one snapshot (journal.h); 0 by default */
 };
 
 enum update_style { UPDATE_RELATIVE, UPDATE_READ_MODIFY_WRITE };
@@ -67,12 +74,33 @@ struct workload_second {
 
 struct workload_totals {
 	int64_t attempted, ok, failed, unknown;
-	int64_t reconnects;             /* connections made after each thread's first */
+	int64_t reconnects;             /* connections made after each thread's first (append:
+					   to a host whose connection had failed) */
+	int64_t audits, read_skew;      /* bank: ok audits, and those whose snapshot did not add up */
 	double p50_ms, p95_ms, p99_ms;  /* latency of ok transactions, whole run */
 	double seconds;                 /* from start to now / to the stop */
 };
 
+/* Session isolation level set on every connection (SET SESSION TRANSACTION
+ * ISOLATION LEVEL ...); WL_ISO_SERVER leaves the server's default. */
+enum wl_isolation {
+	WL_ISO_SERVER,
+	WL_ISO_SERIALIZABLE,
+	WL_ISO_REPEATABLE_READ,
+	WL_ISO_READ_COMMITTED,
+	WL_ISO_READ_UNCOMMITTED,
+};
+
+/* The list-append workload's settings (append.h). */
+struct append_opts {
+	int64_t keys;        /* active key window: keys in use at once (default 8) */
+	int ops_min, ops_max; /* micro-operations per transaction (default 1..4) */
+	double read_ratio;   /* probability that a micro-operation is a read (default 0.5) */
+	int appends_per_key; /* a key is retired after this many appends (default 32) */
+};
+
 struct workload_opts {
+	const char *workload; /* "bank" (also NULL) or "append": lab_workloads[] */
 	const struct hostport *hosts; /* borrowed for the workload's lifetime */
 	size_t n_hosts;
 	const struct lab_creds *creds; /* borrowed */
@@ -86,8 +114,14 @@ struct workload_opts {
 	int connect_timeout_s;    /* default 2 */
 	int rw_timeout_s;         /* default 5 */
 	const char *journal_path; /* required */
+	enum wl_isolation isolation; /* default WL_ISO_SERVER */
+	int sync_wait;            /* SET SESSION wsrep_sync_wait = N (0..15) when the server has
+				     the variable; -1 (default) leaves it alone */
+	struct append_opts append; /* used when workload is "append" */
 	bool load;                /* (re)create the schema and load customers/products;
 				     false: attach to the existing tables */
+	bool recreate;            /* load even into a database lab did not mark
+				     as its own (lab_meta.h) */
 	FILE *summary;            /* workload_stop prints the final summary here (NULL: none) */
 	/* Called once per second from the reporter thread (may be NULL); a
 	 * last call covers the partial second before the stop. */
@@ -95,9 +129,23 @@ struct workload_opts {
 	void *arg;
 };
 
-/* Defaults: 8 threads, 2000 customers, 200 products, the DESIGN.md mix
- * (30/45/10/10/5), relative updates, no lock, timeouts 2 s / 5 s, load. */
+/* Defaults: the bank, 8 threads, 2000 customers, 200 products, the
+ * documented mix (30/45/10/10/5), relative updates, no lock, timeouts
+ * 2 s / 5 s, load, the server's isolation and sync_wait; for append 8 keys,
+ * 1..4 ops, read ratio 0.5, 32 appends per key. */
 void workload_opts_defaults(struct workload_opts *o);
+
+/* Whether name is a workload ("bank", "append"); the names as "bank|append". */
+bool workload_known(const char *name);
+/* The i-th workload's name (lab_workloads[] order), NULL past the end. */
+const char *workload_name_at(size_t i);
+const char *workload_names(void);
+/* "serializable", "repeatable-read", "read-committed", "read-uncommitted"
+ * (also with '_' or ' ' for '-', any case), "server" (leave it). -1 if not
+ * (nothing printed). */
+int workload_isolation_parse(const char *s, enum wl_isolation *out);
+/* The SQL words ("REPEATABLE READ"), NULL for WL_ISO_SERVER. */
+const char *workload_isolation_sql(enum wl_isolation i);
 
 struct workload;
 /* Open the journal, load if asked, start the threads; returns at once.

@@ -20,13 +20,14 @@ static int *mix_slot(struct workload_mix *m, enum txn_kind k)
 	case TXN_TRANSFER: return &m->transfer;
 	case TXN_NEW_CUSTOMER: return &m->new_customer;
 	case TXN_DELETE_CUSTOMER: return &m->delete_customer;
+	case TXN_AUDIT: return &m->audit;
 	default: return NULL;
 	}
 }
 
 int workload_mix_total(const struct workload_mix *m)
 {
-	return m->credit + m->purchase + m->transfer + m->new_customer + m->delete_customer;
+	return m->credit + m->purchase + m->transfer + m->new_customer + m->delete_customer + m->audit;
 }
 
 int workload_mix_parse(const char *s, struct workload_mix *m)
@@ -48,7 +49,7 @@ int workload_mix_parse(const char *s, struct workload_mix *m)
 		*eq = '\0';
 		if (txn_kind_parse(item, &k) < 0 || !(slot = mix_slot(&out, k))) {
 			lab_error("--mix: unknown transaction kind '%s' (credit, purchase, transfer, "
-				  "new_customer, delete_customer)", item);
+				  "new_customer, delete_customer, audit)", item);
 			goto out;
 		}
 		if (parse_int64(eq + 1, 0, 1000000, &w) < 0) {
@@ -71,9 +72,9 @@ out:
 enum txn_kind workload_mix_pick(const struct workload_mix *m, int r)
 {
 	static const enum txn_kind order[] = { TXN_CREDIT, TXN_PURCHASE, TXN_TRANSFER,
-					       TXN_NEW_CUSTOMER, TXN_DELETE_CUSTOMER };
+					       TXN_NEW_CUSTOMER, TXN_DELETE_CUSTOMER, TXN_AUDIT };
 	const int weight[] = { m->credit, m->purchase, m->transfer, m->new_customer,
-			       m->delete_customer };
+			       m->delete_customer, m->audit };
 
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		if (r < weight[i])
@@ -189,4 +190,44 @@ uint32_t workload_choose_prefix(double unix_now, int64_t max_id_in_db)
 	uint32_t p = by_time > by_db ? by_time : by_db;
 
 	return p > limit ? limit : p;
+}
+
+/* ---- isolation ---- */
+
+static const struct {
+	const char *name, *sql;
+} isolation_names[] = {
+	[WL_ISO_SERVER] = { "server", NULL },
+	[WL_ISO_SERIALIZABLE] = { "serializable", "SERIALIZABLE" },
+	[WL_ISO_REPEATABLE_READ] = { "repeatable-read", "REPEATABLE READ" },
+	[WL_ISO_READ_COMMITTED] = { "read-committed", "READ COMMITTED" },
+	[WL_ISO_READ_UNCOMMITTED] = { "read-uncommitted", "READ UNCOMMITTED" },
+};
+
+int workload_isolation_parse(const char *s, enum wl_isolation *out)
+{
+	char norm[32];
+	size_t n = strlen(s);
+
+	if (!n || n >= sizeof(norm))
+		return -1;
+	for (size_t i = 0; i <= n; i++) {
+		char ch = s[i];
+		if (ch == '_' || ch == ' ')
+			ch = '-';
+		else if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		norm[i] = ch;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(isolation_names); i++)
+		if (!strcmp(norm, isolation_names[i].name)) {
+			*out = (enum wl_isolation)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *workload_isolation_sql(enum wl_isolation i)
+{
+	return (unsigned)i < ARRAY_SIZE(isolation_names) ? isolation_names[i].sql : NULL;
 }

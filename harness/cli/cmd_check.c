@@ -9,6 +9,7 @@
  * 2 when lab could not check (bad input, an unreachable node, no results DB).
  */
 #include "checker.h"
+#include "history.h"
 #include "commands.h"
 #include "dbconn.h"
 #include "resultsdb.h"
@@ -82,7 +83,19 @@ static void record_server_version(struct resultsdb *db, int64_t run, const struc
 	}
 }
 
-int cmd_check(int argc, char **argv)
+/* What the command line asked for. */
+struct check_args {
+	const char *hosts_arg, *journal, *checks_arg, *db_path;
+	const char *user, *database, *defaults;
+	const char *model;
+	int64_t examples;
+	int first_reachable;
+	const struct checker_ops *checks[MAX_CHECKS];
+	size_t n_checks;
+};
+
+/* Returns 0, or the exit code of a usage error (reported). */
+static int check_parse_options(int argc, char **argv, struct check_args *a)
 {
 	static const struct option opts[] = {
 		{ "hosts", required_argument, NULL, 'H' },
@@ -94,99 +107,119 @@ int cmd_check(int argc, char **argv)
 		{ "defaults-file", required_argument, NULL, 'f' },
 		{ "first-reachable", no_argument, NULL, 'F' },
 		{ "examples", required_argument, NULL, 'e' },
+		{ "model", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *hosts_arg = NULL, *journal = NULL, *checks_arg = NULL, *db_path = NULL;
-	const char *user = NULL, *database = NULL, *defaults = NULL;
-	const struct checker_ops *checks[MAX_CHECKS];
-	size_t n_checks = 0, n_hosts = 0;
-	struct hostport *hosts = NULL;
-	struct lab_creds creds;
-	struct resultsdb *db = NULL;
-	struct check_ctx ctx;
-	struct check_result results[MAX_CHECKS];
-	struct strbuf line = { 0 }, reason = { 0 };
-	int64_t run, examples = 20;
-	int first_reachable = 0, any_fail = 0, any_broken = 0, rc = LAB_EXIT_BROKEN, c;
-	bool creds_ok = false;
+	int c;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'H': hosts_arg = optarg; break;
-		case 'j': journal = optarg; break;
-		case 'c': checks_arg = optarg; break;
-		case 'd': db_path = optarg; break;
-		case 'u': user = optarg; break;
-		case 'D': database = optarg; break;
-		case 'f': defaults = optarg; break;
-		case 'F': first_reachable = 1; break;
+		case 'H': a->hosts_arg = optarg; break;
+		case 'j': a->journal = optarg; break;
+		case 'c': a->checks_arg = optarg; break;
+		case 'd': a->db_path = optarg; break;
+		case 'u': a->user = optarg; break;
+		case 'D': a->database = optarg; break;
+		case 'f': a->defaults = optarg; break;
+		case 'F': a->first_reachable = 1; break;
+		case 'm':
+			if (!history_model_known(optarg))
+				return usage_error("--model: '%s' is not a consistency model Elle knows", optarg);
+			a->model = optarg;
+			break;
 		case 'e':
-			if (parse_int64(optarg, 0, 100000, &examples) < 0)
+			if (parse_int64(optarg, 0, 100000, &a->examples) < 0)
 				return usage_error("--examples: not a number in 0..100000: '%s'",
-						       optarg);
+						   optarg);
 			break;
 		default:
 			return usage_error("unknown or incomplete option '%s'",
-					       argv[optind - 1]);
+					   argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (!hosts_arg)
+	if (!a->hosts_arg)
 		return usage_error("%s", "--hosts is required");
-	if (checks_arg) {
-		if (parse_checks(checks_arg, checks, &n_checks) < 0)
-			return LAB_EXIT_BROKEN;
+	return 0;
+}
+
+/* The workload whose journal this is, from its header ("bank" when it
+ * names none, as the bank's journals do, or when there is no journal). */
+static const char *journal_workload(const char *path)
+{
+	char line[256] = "";
+	FILE *f = path ? fopen(path, "r") : NULL;
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	return strstr(line, " workload=append") ? "append" : "bank";
+}
+
+/* The checkers to run (--checks, or every one built that can read this
+ * journal's workload) and a readable journal. */
+static int check_validate(struct check_args *a)
+{
+	if (a->checks_arg) {
+		if (parse_checks(a->checks_arg, a->checks, &a->n_checks) < 0)
+			return -1;
 	} else {
-		for (size_t i = 0; lab_checkers[i] && n_checks < MAX_CHECKS; i++)
-			checks[n_checks++] = lab_checkers[i];
+		const char *wl = journal_workload(a->journal);
+		for (size_t i = 0; lab_checkers[i] && a->n_checks < MAX_CHECKS; i++)
+			if (checker_reads_workload(lab_checkers[i], wl))
+				a->checks[a->n_checks++] = lab_checkers[i];
 	}
-	if (!n_checks) {
+	if (!a->n_checks) {
 		lab_error("no checkers are built");
-		return LAB_EXIT_BROKEN;
+		return -1;
 	}
-	if (journal && access(journal, R_OK) < 0) {
-		lab_error("--journal '%s': %s", journal, strerror(errno));
-		return LAB_EXIT_BROKEN;
+	if (a->journal && access(a->journal, R_OK) < 0) {
+		lab_error("--journal '%s': %s", a->journal, strerror(errno));
+		return -1;
 	}
-	if (hosts_parse(hosts_arg, &hosts, &n_hosts) < 0)
-		return LAB_EXIT_BROKEN;
-	if (creds_init(&creds, user, database, defaults) < 0)
-		goto out;
-	creds_ok = true;
-	db = resultsdb_open(db_path);
-	if (!db)
-		goto out;
-	{
-		struct run_info ri = { .scenario = "check", .nodes = (int)n_hosts };
-		run = resultsdb_run_begin(db, &ri);
-	}
-	if (run < 0)
-		goto out;
-	record_server_version(db, run, hosts, n_hosts, &creds);
+	return 0;
+}
+
+/* Invariants, durability and convergence share one pass over each node's
+ * tables; any other checker runs on its own after them. */
+static void check_run_checkers(const struct check_args *a, const struct hostport *hosts, size_t n_hosts,
+			       const struct lab_creds *creds, struct resultsdb *db, int64_t run,
+			       struct check_result *results)
+{
+	struct check_ctx ctx;
+	double t0;
 
 	memset(&ctx, 0, sizeof(ctx));
-	memset(results, 0, sizeof(results));
+	memset(results, 0, MAX_CHECKS * sizeof(*results));
 	ctx.hosts = hosts;
 	ctx.n_hosts = n_hosts;
-	ctx.creds = &creds;
-	ctx.journal_path = journal;
+	ctx.creds = creds;
+	ctx.journal_path = a->journal;
 	ctx.db = db;
 	ctx.run_id = run;
 	ctx.out = stdout;
-	ctx.max_examples = (int)examples;
-	ctx.first_reachable = first_reachable;
+	ctx.max_examples = (int)a->examples;
+	ctx.first_reachable = a->first_reachable;
+	ctx.model = a->model;
+	t0 = wall_seconds();
+	checkers_run(&ctx, a->checks, a->n_checks, results);
+	printf("   (checks took %.1f s)\n", wall_seconds() - t0);
+}
 
-	/* Invariants, durability and convergence share one pass over each
-	 * node's tables; any other checker runs on its own after them. */
-	{
-		double t0 = wall_seconds();
-		checkers_run(&ctx, checks, n_checks, results);
-		printf("   (checks took %.1f s)\n", wall_seconds() - t0);
-	}
-	for (size_t i = 0; i < n_checks; i++) {
+/* Record each checker's result, end the run with its verdict and print the
+ * summary line. Returns the exit code. */
+static int check_record(const struct check_args *a, struct check_result *results, struct resultsdb *db,
+			int64_t run)
+{
+	struct strbuf line = { 0 }, reason = { 0 };
+	int any_fail = 0, any_broken = 0, rc;
+
+	for (size_t i = 0; i < a->n_checks; i++) {
 		struct check_result *res = &results[i];
 
 		if (!res->actual[0])
@@ -196,13 +229,13 @@ int cmd_check(int argc, char **argv)
 		if (!strcmp(res->actual, "fail") || !strcmp(res->actual, "split-brain-detected")) {
 			any_fail = 1;
 			sb_printf(&reason, "%s%s: %" PRId64 " anomalies", reason.len ? "; " : "",
-				  checks[i]->name, res->anomalies);
+				  a->checks[i]->name, res->anomalies);
 		} else if (!strcmp(res->actual, "broken")) {
 			any_broken = 1;
-			sb_printf(&reason, "%s%s: broken", reason.len ? "; " : "", checks[i]->name);
+			sb_printf(&reason, "%s%s: broken", reason.len ? "; " : "", a->checks[i]->name);
 		}
-		sb_printf(&line, "%s%s %s", i ? ", " : "", checks[i]->name, res->actual);
-		if (resultsdb_check(db, run, checks[i]->name, verdict_word(res->actual) ? "pass" : "any",
+		sb_printf(&line, "%s%s %s", i ? ", " : "", a->checks[i]->name, res->actual);
+		if (resultsdb_check(db, run, a->checks[i]->name, verdict_word(res->actual) ? "pass" : "any",
 				    res->actual, res->anomalies, res->summary) < 0)
 			any_broken = 1;
 		free(res->summary);
@@ -214,9 +247,43 @@ int cmd_check(int argc, char **argv)
 	printf("check: %s (%s); run %" PRId64 " in %s\n",
 	       rc == LAB_EXIT_OK ? "pass" : rc == LAB_EXIT_FINDING ? "FAIL" : "BROKEN", line.buf,
 	       run, resultsdb_path(db));
-out:
 	sb_release(&line);
 	sb_release(&reason);
+	return rc;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct check_args a = { .examples = 20 };
+	size_t n_hosts = 0;
+	struct hostport *hosts = NULL;
+	struct lab_creds creds;
+	struct resultsdb *db = NULL;
+	struct check_result results[MAX_CHECKS];
+	int64_t run;
+	int rc = LAB_EXIT_BROKEN;
+	bool creds_ok = false;
+
+	if (check_parse_options(argc, argv, &a) != 0 || check_validate(&a) < 0)
+		return LAB_EXIT_BROKEN;
+	if (hosts_parse(a.hosts_arg, &hosts, &n_hosts) < 0)
+		return LAB_EXIT_BROKEN;
+	if (creds_init(&creds, a.user, a.database, a.defaults) < 0)
+		goto out;
+	creds_ok = true;
+	db = resultsdb_open(a.db_path);
+	if (!db)
+		goto out;
+	{
+		struct run_info ri = { .scenario = "check", .nodes = (int)n_hosts };
+		run = resultsdb_run_begin(db, &ri);
+	}
+	if (run < 0)
+		goto out;
+	record_server_version(db, run, hosts, n_hosts, &creds);
+	check_run_checkers(&a, hosts, n_hosts, &creds, db, run, results);
+	rc = check_record(&a, results, db, run);
+out:
 	resultsdb_close(db);
 	if (creds_ok)
 		creds_release(&creds);

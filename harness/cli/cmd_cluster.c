@@ -17,12 +17,18 @@
  *          --mysqld KEY=VALUE (repeatable, up only) --signal SIG (kill)
  *          up only: --cache-mode MODE --no-powerfs --powerfs-flush-interval DUR
  *                   --powerloss-images
+ *                   --proxmox KEY=VALUE (repeatable; url, node, nodes, vmids,
+ *                   token_file, ca_file, fingerprint: as in a scenario's
+ *                   cluster.proxmox, lists comma separated)
+ *   lab cluster backend-up [options]   (hidden, for backend contract tests:
+ *                   the backend's part of up, no flavor, no database)
  */
 #include "cluster.h"
 #include "commands.h"
 
 #include <inttypes.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +46,29 @@ struct args {
 	int64_t seqno;
 	int safe_to_bootstrap;
 	int sig;
+	/* --proxmox vmids=/nodes=: the comma-separated values, split (owned) */
+	char *pve_lists[2];
+	char *pve_vmids[LAB_MAX_NODES + 1], *pve_nodes[LAB_MAX_NODES + 1];
 };
+
+/* Split a comma-separated --proxmox list into v (at most LAB_MAX_NODES
+ * items); *copy owns the strings. Returns the count, or -1. */
+static int split_list(const char *val, char **copy, char **v)
+{
+	int n = 0;
+	free(*copy);
+	*copy = xstrdup(val);
+	for (char *p = *copy; p;) {
+		char *comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		if (!*p || n == LAB_MAX_NODES)
+			return -1;
+		v[n++] = p;
+		p = comma ? comma + 1 : NULL;
+	}
+	return n;
+}
 
 static int parse_signal(const char *s, int *sig)
 {
@@ -102,7 +130,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		static const char *const valued[] = {
 			"--name", "--state-dir", "--flavor", "--backend", "--nodes", "--timeout", "--seqno",
 			"--safe-to-bootstrap", "--cache-mode", "--powerfs-flush-interval", "--signal",
-			"--mysqld",
+			"--mysqld", "--proxmox",
 		};
 		bool known = false;
 		for (size_t k = 0; k < ARRAY_SIZE(valued); k++)
@@ -149,6 +177,39 @@ static int parse_args(int argc, char **argv, struct args *a)
 		} else if (!strcmp(name, "--signal")) {
 			if (parse_signal(val, &a->sig) < 0)
 				return usage_error("--signal: unknown signal '%s'", val);
+		} else if (!strcmp(name, "--proxmox")) {
+			static const struct { const char *key; size_t off; } keys[] = {
+				{ "url", offsetof(struct cluster_spec, proxmox_url) },
+				{ "node", offsetof(struct cluster_spec, proxmox_node) },
+				{ "nodes", 0 },
+				{ "vmids", 0 },
+				{ "token_file", offsetof(struct cluster_spec, proxmox_token_file) },
+				{ "ca_file", offsetof(struct cluster_spec, proxmox_ca_file) },
+				{ "fingerprint", offsetof(struct cluster_spec, proxmox_fingerprint) },
+			};
+			const char *e = strchr(val, '=');
+			size_t k = 0;
+			while (e && k < ARRAY_SIZE(keys) &&
+			       (strlen(keys[k].key) != (size_t)(e - val) || strncmp(val, keys[k].key, (size_t)(e - val))))
+				k++;
+			if (!e || k == ARRAY_SIZE(keys))
+				return usage_error("--proxmox: want url|node|nodes|vmids|token_file|ca_file|fingerprint=VALUE, not '%s'", val);
+			if (!strcmp(keys[k].key, "vmids") || !strcmp(keys[k].key, "nodes")) {
+				bool vm = keys[k].key[0] == 'v';
+				int n = split_list(e + 1, &a->pve_lists[vm], vm ? a->pve_vmids : a->pve_nodes);
+				if (n < 0)
+					return usage_error("--proxmox %s: want 1..%d comma-separated values, not '%s'", keys[k].key,
+							   LAB_MAX_NODES, e + 1);
+				if (vm) {
+					a->spec.proxmox_vmids = a->pve_vmids;
+					a->spec.n_proxmox_vmids = (size_t)n;
+				} else {
+					a->spec.proxmox_nodes = a->pve_nodes;
+					a->spec.n_proxmox_nodes = (size_t)n;
+				}
+			} else {
+				*(const char **)((char *)&a->spec + keys[k].off) = e + 1;
+			}
 		} else if (!strcmp(name, "--mysqld")) {
 			const char *e = strchr(val, '=');
 			if (!e || e == val || a->spec.n_mysqld >= ARRAY_SIZE(a->mysqld))
@@ -188,7 +249,7 @@ static void print_status(struct cluster *c)
 		       st[i].last_committed >= 0 ? seq : "-", st[i].cache_mode[0] ? st[i].cache_mode : "-",
 		       st[i].pending_bytes >= 0 ? pend : "-");
 	}
-	/* async / semisync (H6): role, positions, replication threads. */
+	/* async / semisync: role, positions, replication threads. */
 	bool repl = false;
 	for (int i = 0; i < c->spec.nodes; i++)
 		repl |= st[i].role[0] != '\0';
@@ -219,6 +280,75 @@ static int need_node(struct cluster *c, struct args *a, int npos, int *node)
 	return 0;
 }
 
+/* hard-reset N[,N...] | all: one power loss of every node named
+ * (cluster.c's nodes_hard_reset: frozen together, then each cut). */
+static int hard_reset_sub(struct cluster *c, struct args *a)
+{
+	int nodes[LAB_MAX_NODES];
+	size_t n = 0;
+	struct strbuf d = { 0 };
+	char *copy, *save = NULL;
+	int rc;
+
+	if (a->n_pos != 2) {
+		usage_error("'hard-reset' takes one argument: N, N,N,... or all");
+		return -1;
+	}
+	if (!strcmp(a->pos[1], "all")) {
+		for (int i = 1; i <= c->spec.nodes; i++)
+			nodes[n++] = i;
+	} else {
+		copy = xstrdup(a->pos[1]);
+		for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			int64_t v;
+			bool dup = false;
+			if (parse_int64(tok, 1, c->spec.nodes, &v) < 0 || n == LAB_MAX_NODES) {
+				lab_error("bad node '%s' in '%s': want 1..%d", tok, a->pos[1], c->spec.nodes);
+				free(copy);
+				return -1;
+			}
+			for (size_t k = 0; k < n; k++)
+				dup = dup || nodes[k] == (int)v;
+			if (!dup)
+				nodes[n++] = (int)v;
+		}
+		free(copy);
+	}
+	rc = nodes_hard_reset(c, nodes, n, &d);
+	if (d.len)
+		printf("%s\n", d.buf);
+	sb_release(&d);
+	return rc;
+}
+
+/* Hidden, for backend contract tests (tests/integration/proxmox_contract.sh):
+ * the backend's create without a flavor, so that a fake API's guests need no
+ * database server; `lab cluster down` undoes it as usual. */
+static int backend_up(struct cluster *c)
+{
+	if (c->n_state) {
+		lab_error("cluster '%s' exists already (state in '%s')", c->name, c->state_dir);
+		return -1;
+	}
+	if (mkdir_p(c->state_dir, 0755) < 0)
+		return -1;
+	cluster_state_set(c, "version", "1");
+	cluster_state_set(c, "name", c->name);
+	cluster_state_set(c, "flavor", c->flavor->name);
+	cluster_state_set(c, "backend", c->backend->name);
+	cluster_state_setf(c, "nodes", "%d", c->spec.nodes);
+	cluster_state_set(c, "state_dir", c->state_dir);
+	cluster_state_set(c, "status", "up");
+	if (cluster_state_save(c) < 0)
+		return -1;
+	if (c->backend->create(c) < 0) {
+		cluster_down(c); /* the backend's destroy undoes what create recorded */
+		return -1;
+	}
+	printf("cluster %s: backend %s up, %d nodes, no flavor started\n", c->name, c->backend->name, c->spec.nodes);
+	return 0;
+}
+
 static int run_sub(struct cluster *c, const char *sub, struct args *a)
 {
 	int node = 0;
@@ -237,8 +367,10 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 		}
 		return 0;
 	}
+	if (!strcmp(sub, "backend-up"))
+		return backend_up(c);
 	if (!strcmp(sub, "down")) {
-		bool was = c->n_state > 0;
+		bool was = c->n_state > 0 || c->dead_owner; /* a dead owner's: cleaned up by cluster_open */
 		if (cluster_down(c) < 0)
 			return -1;
 		printf(was ? "cluster %s is down\n" : "cluster %s was not up\n", c->name);
@@ -296,8 +428,10 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 			}
 		return cluster_partition(c, group_of);
 	}
+	if (!strcmp(sub, "hard-reset"))
+		return hard_reset_sub(c, a); /* the backend says what was dropped */
 	if (!strcmp(sub, "start") || !strcmp(sub, "stop") || !strcmp(sub, "kill") ||
-	    !strcmp(sub, "hard-reset") || !strcmp(sub, "pause") || !strcmp(sub, "resume") ||
+	    !strcmp(sub, "pause") || !strcmp(sub, "resume") ||
 	    !strcmp(sub, "pid") || !strcmp(sub, "datadir") || !strcmp(sub, "bootstrap") ||
 	    !strcmp(sub, "edit-grastate") || !strcmp(sub, "promote") || !strcmp(sub, "rejoin")) {
 		if (need_node(c, a, 2, &node) < 0)
@@ -308,9 +442,6 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 			return node_stop(c, node);
 		if (!strcmp(sub, "kill"))
 			return node_kill(c, node, a->sig);
-		if (!strcmp(sub, "hard-reset")) {
-			return node_hard_reset(c, node); /* says what was dropped */
-		}
 		if (!strcmp(sub, "pause"))
 			return node_pause(c, node);
 		if (!strcmp(sub, "resume"))
@@ -371,6 +502,15 @@ int cmd_cluster(int argc, char **argv)
 	memmove(&a.pos[1], &a.pos[0], (size_t)a.n_pos * sizeof(a.pos[0]));
 	a.pos[0] = argv[1];
 	a.n_pos++;
+	/* The state directory's lock: up and down own the cluster's life;
+	 * reading needs none; every other sub-command is a short change. */
+	if (!strcmp(argv[1], "up") || !strcmp(argv[1], "down"))
+		a.spec.lock = CLUSTER_LOCK_OWNER;
+	else if (!strcmp(argv[1], "status") || !strcmp(argv[1], "pid") || !strcmp(argv[1], "datadir") ||
+		 !strcmp(argv[1], "version") || !strcmp(argv[1], "wait"))
+		a.spec.lock = CLUSTER_LOCK_NONE;
+	else
+		a.spec.lock = CLUSTER_LOCK_SHORT;
 	if (cluster_open(&c, &a.spec) < 0) {
 		rc = LAB_EXIT_BROKEN;
 		goto out;
@@ -380,6 +520,8 @@ int cmd_cluster(int argc, char **argv)
 out:
 	for (size_t i = 0; i < a.spec.n_mysqld; i++)
 		free(a.mysqld[i].key);
+	free(a.pve_lists[0]);
+	free(a.pve_lists[1]);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		lab_error("cannot write to stdout");
 		rc = LAB_EXIT_BROKEN;

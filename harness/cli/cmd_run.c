@@ -9,6 +9,7 @@
  * code is the worst over all scenarios: 0 pass, 1 a finding, 2 broken or
  * aborted. A failed scenario's tags (bug ids) are printed with it.
  */
+#include "cluster.h"
 #include "commands.h"
 #include "report.h"
 #include "resultsdb.h"
@@ -36,145 +37,181 @@ static char *html_path(const char *path, int64_t run, size_t n_runs)
 	return xasprintf("%.*s-%lld%s", (int)(dot - path), path, (long long)run, dot);
 }
 
-int cmd_run(int argc, char **argv)
-{
-	struct runner_opts o = { 0 };
-	const char *db_path = NULL, *junit = NULL, *html = NULL;
-	const char **files = xcalloc((size_t)argc, sizeof(*files));
-	struct scenario **scs;
-	size_t n_files = 0, n_runs = 0;
-	int64_t *runs;
-	int worst = LAB_EXIT_OK, bad = 0;
-	struct resultsdb *db;
+/* The command line. files[] borrows argv's strings. */
+struct run_args {
+	struct runner_opts o;
+	const char *db_path, *junit, *html;
+	const char **files;
+	size_t n_files;
+};
 
+static int parse_run_args(int argc, char **argv, struct run_args *ra)
+{
+	ra->files = xcalloc((size_t)argc, sizeof(*ra->files));
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(a, "--keep")) {
-			o.keep = true;
-		} else if (!strcmp(a, "--backend") || !strcmp(a, "--seed") || !strcmp(a, "--db") ||
-			   !strcmp(a, "--junit") || !strcmp(a, "--html") || !strcmp(a, "--name")) {
-			if (!val) {
-				free(files);
-				return usage_fail("option '%s' needs a value", a);
-			}
-			i++;
-			if (!strcmp(a, "--backend")) {
-				if (strcmp(val, "local") && strcmp(val, "libvirt")) {
-					free(files);
-					return usage_fail("--backend must be local or libvirt, not '%s'", val);
-				}
-				o.backend = val;
-			} else if (!strcmp(a, "--seed")) {
-				int64_t s;
-				if (parse_int64(val, 0, INT64_MAX, &s) < 0) {
-					free(files);
-					return usage_fail("--seed must be a whole number >= 0, not '%s'", val);
-				}
-				o.have_seed = true;
-				o.seed = (uint64_t)s;
-			} else if (!strcmp(a, "--db")) {
-				db_path = val;
-			} else if (!strcmp(a, "--junit")) {
-				junit = val;
-			} else if (!strcmp(a, "--html")) {
-				html = val;
-			} else {
-				o.name = val;
-			}
-		} else if (a[0] == '-' && a[1]) {
-			free(files);
+			ra->o.keep = true;
+			continue;
+		}
+		if (a[0] != '-' || !a[1]) {
+			ra->files[ra->n_files++] = a;
+			continue;
+		}
+		if (strcmp(a, "--backend") && strcmp(a, "--seed") && strcmp(a, "--db") && strcmp(a, "--junit") &&
+		    strcmp(a, "--html") && strcmp(a, "--name"))
 			return usage_fail("unknown option '%s'", a);
+		if (!val)
+			return usage_fail("option '%s' needs a value", a);
+		i++;
+		if (!strcmp(a, "--backend")) {
+			if (!backend_find(val))
+				return usage_fail("--backend: no backend '%s'", val);
+			ra->o.backend = val;
+		} else if (!strcmp(a, "--seed")) {
+			int64_t s;
+			if (parse_int64(val, 0, INT64_MAX, &s) < 0)
+				return usage_fail("--seed must be a whole number >= 0, not '%s'", val);
+			ra->o.have_seed = true;
+			ra->o.seed = (uint64_t)s;
+		} else if (!strcmp(a, "--db")) {
+			ra->db_path = val;
+		} else if (!strcmp(a, "--junit")) {
+			ra->junit = val;
+		} else if (!strcmp(a, "--html")) {
+			ra->html = val;
 		} else {
-			files[n_files++] = a;
+			ra->o.name = val;
 		}
 	}
-	if (!n_files) {
-		free(files);
+	if (!ra->n_files)
 		return usage_fail("%s", "no scenario file given");
-	}
+	return 0;
+}
 
-	/* Validate everything before touching anything. */
-	scs = xcalloc(n_files, sizeof(*scs));
-	for (size_t i = 0; i < n_files; i++) {
+/* Validate everything before touching anything: NULL when any file is bad
+ * (every error printed). */
+static struct scenario **load_all(const struct run_args *ra)
+{
+	struct scenario **scs = xcalloc(ra->n_files, sizeof(*scs));
+	int bad = 0;
+
+	for (size_t i = 0; i < ra->n_files; i++) {
 		struct sc_errors errs = { 0 };
-		scs[i] = scenario_load(files[i], &errs);
+		scs[i] = scenario_load(ra->files[i], &errs);
 		for (size_t e = 0; e < errs.n; e++)
 			fprintf(stderr, "%s\n", errs.v[e]);
 		if (!scs[i])
 			bad++;
 		sc_errors_release(&errs);
 	}
-	if (bad) {
-		lab_error("%d scenario file%s did not validate; nothing was run", bad, bad == 1 ? "" : "s");
-		for (size_t i = 0; i < n_files; i++)
-			scenario_free(scs[i]);
-		free(scs);
-		free(files);
-		return LAB_EXIT_BROKEN;
-	}
+	if (!bad)
+		return scs;
+	lab_error("%d scenario file%s did not validate; nothing was run", bad, bad == 1 ? "" : "s");
+	for (size_t i = 0; i < ra->n_files; i++)
+		scenario_free(scs[i]);
+	free(scs);
+	return NULL;
+}
 
-	db = resultsdb_open(db_path);
-	if (!db) {
-		for (size_t i = 0; i < n_files; i++)
-			scenario_free(scs[i]);
-		free(scs);
-		free(files);
-		return LAB_EXIT_BROKEN;
+/* One line per run; a failed scenario's tags (bug ids) under it. */
+static void print_result(const struct scenario *sc, const struct run_result *res)
+{
+	printf("%-7s %s (run %lld, %.0f s)%s%s\n", verdict_name(res->verdict), sc->name, (long long)res->run_id,
+	       res->seconds, res->reason ? ": " : "", res->reason ? res->reason : "");
+	if (res->verdict == VERDICT_FAIL && sc->tags.n) {
+		printf("        tags:");
+		for (size_t t = 0; t < sc->tags.n; t++)
+			printf(" %s", sc->tags.v[t]);
+		printf("\n");
 	}
-	o.progress = isatty(STDERR_FILENO) && !lab_quiet && !getenv("LAB_NO_PROGRESS");
-	lab_install_interrupt_handlers();
-	runs = xcalloc(n_files, sizeof(*runs));
-	for (size_t i = 0; i < n_files; i++) {
-		struct runner_opts oi = o;
+	fflush(stdout);
+}
+
+/* Run each scenario; runs[] gets the run ids. Returns the worst exit code. */
+static int run_all(const struct run_args *ra, struct scenario **scs, struct resultsdb *db, int64_t *runs,
+		   size_t *n_runs)
+{
+	int worst = LAB_EXIT_OK;
+
+	for (size_t i = 0; i < ra->n_files; i++) {
+		struct runner_opts oi = ra->o;
 		struct run_result res;
 		int code;
 
 		if (lab_interrupted)
 			break;
-		if (o.keep && i + 1 < n_files)
+		if (ra->o.keep && i + 1 < ra->n_files)
 			oi.keep = false; /* only the last scenario's cluster is kept */
-		if (runner_run(scs[i], &oi, db, &res) < 0) {
-			worst = LAB_EXIT_BROKEN;
-			break;
-		}
-		runs[n_runs++] = res.run_id;
+		if (runner_run(scs[i], &oi, db, &res) < 0)
+			return LAB_EXIT_BROKEN;
+		runs[(*n_runs)++] = res.run_id;
 		code = verdict_exit_code(res.verdict);
 		if (code > worst)
 			worst = code;
-		printf("%-7s %s (run %lld, %.0f s)%s%s\n", verdict_name(res.verdict), scs[i]->name,
-		       (long long)res.run_id, res.seconds, res.reason ? ": " : "", res.reason ? res.reason : "");
-		if (res.verdict == VERDICT_FAIL && scs[i]->tags.n) {
-			printf("        tags:");
-			for (size_t t = 0; t < scs[i]->tags.n; t++)
-				printf(" %s", scs[i]->tags.v[t]);
-			printf("\n");
-		}
-		fflush(stdout);
+		print_result(scs[i], &res);
 		run_result_release(&res);
 	}
-	if (n_runs) {
-		if (junit && report_junit(db, runs, n_runs, junit) < 0)
-			worst = LAB_EXIT_BROKEN;
-		for (size_t i = 0; html && i < n_runs; i++) {
-			char *p = html_path(html, runs[i], n_runs);
-			if (report_html(db, runs[i], p) < 0)
-				worst = LAB_EXIT_BROKEN;
-			free(p);
-		}
-		printf("results: %s (lab results show %lld", resultsdb_path(db), (long long)runs[n_runs - 1]);
-		if (db_path)
-			printf(" --db %s", db_path);
-		printf(")\n");
+	return worst;
+}
+
+/* JUnit and HTML reports of the runs, and where the results are. */
+static int write_reports(const struct run_args *ra, struct resultsdb *db, const int64_t *runs, size_t n_runs)
+{
+	int rc = LAB_EXIT_OK;
+
+	if (!n_runs)
+		return rc;
+	if (ra->junit && report_junit(db, runs, n_runs, ra->junit) < 0)
+		rc = LAB_EXIT_BROKEN;
+	for (size_t i = 0; ra->html && i < n_runs; i++) {
+		char *p = html_path(ra->html, runs[i], n_runs);
+		if (report_html(db, runs[i], p) < 0)
+			rc = LAB_EXIT_BROKEN;
+		free(p);
 	}
-	if (lab_interrupted && worst < LAB_EXIT_BROKEN)
-		worst = LAB_EXIT_BROKEN;
-	resultsdb_close(db);
-	for (size_t i = 0; i < n_files; i++)
+	printf("results: %s (lab results show %lld", resultsdb_path(db), (long long)runs[n_runs - 1]);
+	if (ra->db_path)
+		printf(" --db %s", ra->db_path);
+	printf(")\n");
+	return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args ra = { 0 };
+	struct scenario **scs;
+	struct resultsdb *db = NULL;
+	int64_t *runs = NULL;
+	size_t n_runs = 0;
+	int worst = LAB_EXIT_BROKEN, rc;
+
+	if ((rc = parse_run_args(argc, argv, &ra)) != 0) {
+		free(ra.files);
+		return rc;
+	}
+	if (!(scs = load_all(&ra))) {
+		free(ra.files);
+		return LAB_EXIT_BROKEN;
+	}
+	db = resultsdb_open(ra.db_path);
+	if (db) {
+		ra.o.progress = isatty(STDERR_FILENO) && !lab_quiet && !getenv("LAB_NO_PROGRESS");
+		lab_install_interrupt_handlers();
+		runs = xcalloc(ra.n_files, sizeof(*runs));
+		worst = run_all(&ra, scs, db, runs, &n_runs);
+		if (write_reports(&ra, db, runs, n_runs) > worst)
+			worst = LAB_EXIT_BROKEN;
+		if (lab_interrupted && worst < LAB_EXIT_BROKEN)
+			worst = LAB_EXIT_BROKEN;
+		resultsdb_close(db);
+	}
+	for (size_t i = 0; i < ra.n_files; i++)
 		scenario_free(scs[i]);
 	free(scs);
 	free(runs);
-	free(files);
+	free(ra.files);
 	return worst;
 }

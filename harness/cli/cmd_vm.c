@@ -87,7 +87,18 @@ static int vm_exec(const char *uri, int64_t timeout_ms, int argc, char **argv)
 	return rc;
 }
 
-int cmd_vm(int argc, char **argv)
+/* What the options of every sub-verb set. */
+struct vm_args {
+	struct vm_lab l;
+	int node;
+	bool start, name_given;
+	int64_t timeout_ms;
+};
+
+/* Parse the options after the sub-verb; *argc and *argv are left on the
+ * first argument that is not an option. Returns 0, or the exit code of a
+ * usage error (reported). */
+static int vm_parse_options(int *argc, char ***argv, struct vm_args *a)
 {
 	static const struct option opts[] = {
 		{ "nodes", required_argument, NULL, 'n' },
@@ -105,10 +116,119 @@ int cmd_vm(int argc, char **argv)
 		{ "start", no_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vm_lab l = {0};
-	int node = 0, opt;
-	bool start = false, name_given = false;
-	int64_t timeout_ms = 60000;
+	struct vm_lab *l = &a->l;
+	int opt;
+
+	optind = 1;
+	/* "+": stop at the first non-option, so that exec's command keeps its own options. */
+	while ((opt = getopt_long(*argc, *argv, "+", opts, NULL)) != -1) {
+		int r = 0;
+		switch (opt) {
+		case 'n': r = int_opt("nodes", optarg, 1, VM_LAB_MAX_NODES, &l->nodes); break;
+		case 'i': r = int_opt("node", optarg, 1, VM_LAB_MAX_NODES, &a->node); break;
+		case 'N': l->name = optarg; a->name_given = true; break;
+		case 'u': l->uri = optarg; break;
+		case 't':
+			if (strcmp(optarg, "kvm") != 0 && strcmp(optarg, "qemu") != 0)
+				return bad("invalid --type '%s' (kvm or qemu)", optarg);
+			l->type = optarg;
+			break;
+		case 'I': l->image_dir = optarg; break;
+		case 'S': l->state_dir = optarg; break;
+		case 'c':
+			if (!virt_cache_mode_valid(optarg))
+				return bad("invalid --cache '%s' (none, writethrough, writeback, unsafe, directsync)", optarg);
+			l->cache = optarg;
+			break;
+		case 's': r = int_opt("subnet", optarg, 1, 254, &l->subnet); break;
+		case 'm': r = int_opt("memory", optarg, 256, 65536, &l->memory_mib); break;
+		case 'v': r = int_opt("vcpus", optarg, 1, 64, &l->vcpus); break;
+		case 'T':
+			if (parse_duration_ms(optarg, &a->timeout_ms) < 0)
+				return bad("invalid --timeout '%s'", optarg);
+			break;
+		case 'B': a->start = true; break;
+		default: return bad("%s", "unknown option to 'vm'");
+		}
+		if (r < 0)
+			return LAB_EXIT_BROKEN;
+	}
+	*argc -= optind;
+	*argv += optind;
+	return 0;
+}
+
+static int vm_xml(const struct vm_args *a)
+{
+	if (!a->l.nodes || !a->node || a->node > a->l.nodes)
+		return bad("%s", "'vm xml' needs --nodes N and --node I (1..N)");
+	char *xml = vm_lab_domain_xml(&a->l, a->node);
+	fputs(xml, stdout);
+	free(xml);
+	return LAB_EXIT_OK;
+}
+
+/* Define the lab, start its domains with --start, and print each node's
+ * domain name and address. */
+static int vm_define(const struct vm_args *a)
+{
+	const struct vm_lab *l = &a->l;
+	struct virt_conn *c;
+	int rc = LAB_EXIT_BROKEN;
+
+	if (!l->nodes)
+		return bad("%s", "'vm define' needs --nodes N");
+	if (!(c = virt_open(l->uri)))
+		return LAB_EXIT_BROKEN;
+	if (vm_lab_define(c, l) < 0)
+		goto out;
+	for (int i = 1; i <= l->nodes; i++) {
+		char name[128], addr[32];
+		vm_lab_domain_name(l, i, name, sizeof(name));
+		vm_lab_node_addr(l, i, addr, sizeof(addr));
+		if (a->start) {
+			struct virt_dom *d = virt_domain_open(c, name, l->name, i);
+			int r = d ? virt_start(d) : -1;
+			virt_domain_free(d);
+			if (r < 0)
+				goto out;
+		}
+		printf("%s %s\n", name, addr);
+	}
+	rc = LAB_EXIT_OK;
+out:
+	virt_close(c);
+	return rc;
+}
+
+static int vm_undefine(const struct vm_args *a)
+{
+	struct virt_conn *c = virt_open(a->l.uri);
+	int rc;
+
+	if (!c)
+		return LAB_EXIT_BROKEN;
+	rc = vm_lab_undefine(c, &a->l) < 0 ? LAB_EXIT_BROKEN : LAB_EXIT_OK;
+	virt_close(c);
+	return rc;
+}
+
+static int vm_list_cmd(const struct vm_args *a)
+{
+	struct virt_conn *c = virt_open(a->l.uri);
+	int rc;
+
+	if (!c)
+		return LAB_EXIT_BROKEN;
+	rc = vm_list(c, a->name_given ? a->l.name : NULL);
+	virt_close(c);
+	return rc;
+}
+
+int cmd_vm(int argc, char **argv)
+{
+	struct vm_args a = { .timeout_ms = 60000 };
+	int rc;
 
 	if (argc < 2)
 		return bad("%s", "'vm' needs a sub-verb");
@@ -119,92 +239,22 @@ int cmd_vm(int argc, char **argv)
 		lab_error("libvirt backend: %s", virt_unavailable());
 		return LAB_EXIT_BROKEN;
 	}
-	optind = 1;
-	/* "+": stop at the first non-option, so that exec's command keeps its own options. */
-	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		int r = 0;
-		switch (opt) {
-		case 'n': r = int_opt("nodes", optarg, 1, VM_LAB_MAX_NODES, &l.nodes); break;
-		case 'i': r = int_opt("node", optarg, 1, VM_LAB_MAX_NODES, &node); break;
-		case 'N': l.name = optarg; name_given = true; break;
-		case 'u': l.uri = optarg; break;
-		case 't':
-			if (strcmp(optarg, "kvm") != 0 && strcmp(optarg, "qemu") != 0)
-				return bad("invalid --type '%s' (kvm or qemu)", optarg);
-			l.type = optarg;
-			break;
-		case 'I': l.image_dir = optarg; break;
-		case 'S': l.state_dir = optarg; break;
-		case 'c':
-			if (!virt_cache_mode_valid(optarg))
-				return bad("invalid --cache '%s' (none, writethrough, writeback, unsafe, directsync)", optarg);
-			l.cache = optarg;
-			break;
-		case 's': r = int_opt("subnet", optarg, 1, 254, &l.subnet); break;
-		case 'm': r = int_opt("memory", optarg, 256, 65536, &l.memory_mib); break;
-		case 'v': r = int_opt("vcpus", optarg, 1, 64, &l.vcpus); break;
-		case 'T':
-			if (parse_duration_ms(optarg, &timeout_ms) < 0)
-				return bad("invalid --timeout '%s'", optarg);
-			break;
-		case 'B': start = true; break;
-		default: return bad("%s", "unknown option to 'vm'");
-		}
-		if (r < 0)
-			return LAB_EXIT_BROKEN;
-	}
-	argc -= optind;
-	argv += optind;
-	vm_lab_defaults(&l);
+	rc = vm_parse_options(&argc, &argv, &a);
+	if (rc != 0)
+		return rc;
+	vm_lab_defaults(&a.l);
 
 	if (strcmp(sub, "exec") == 0)
-		return vm_exec(l.uri, timeout_ms, argc, argv);
+		return vm_exec(a.l.uri, a.timeout_ms, argc, argv);
 	if (argc > 0)
 		return bad("unexpected argument '%s'", argv[0]);
-	if (strcmp(sub, "xml") == 0) {
-		if (!l.nodes || !node || node > l.nodes)
-			return bad("%s", "'vm xml' needs --nodes N and --node I (1..N)");
-		char *xml = vm_lab_domain_xml(&l, node);
-		fputs(xml, stdout);
-		free(xml);
-		return LAB_EXIT_OK;
-	}
-
-	struct virt_conn *c = NULL;
-	int rc = LAB_EXIT_BROKEN;
-	if (strcmp(sub, "define") == 0) {
-		if (!l.nodes)
-			return bad("%s", "'vm define' needs --nodes N");
-		if (!(c = virt_open(l.uri)))
-			return LAB_EXIT_BROKEN;
-		if (vm_lab_define(c, &l) < 0)
-			goto out;
-		for (int i = 1; i <= l.nodes; i++) {
-			char name[128], addr[32];
-			vm_lab_domain_name(&l, i, name, sizeof(name));
-			vm_lab_node_addr(&l, i, addr, sizeof(addr));
-			if (start) {
-				struct virt_dom *d = virt_domain_open(c, name, l.name, i);
-				int r = d ? virt_start(d) : -1;
-				virt_domain_free(d);
-				if (r < 0)
-					goto out;
-			}
-			printf("%s %s\n", name, addr);
-		}
-		rc = LAB_EXIT_OK;
-	} else if (strcmp(sub, "undefine") == 0) {
-		if (!(c = virt_open(l.uri)))
-			return LAB_EXIT_BROKEN;
-		rc = vm_lab_undefine(c, &l) < 0 ? LAB_EXIT_BROKEN : LAB_EXIT_OK;
-	} else if (strcmp(sub, "list") == 0) {
-		if (!(c = virt_open(l.uri)))
-			return LAB_EXIT_BROKEN;
-		rc = vm_list(c, name_given ? l.name : NULL);
-	} else {
-		return bad("unknown 'vm' sub-verb '%s'", sub);
-	}
-out:
-	virt_close(c);
-	return rc;
+	if (strcmp(sub, "xml") == 0)
+		return vm_xml(&a);
+	if (strcmp(sub, "define") == 0)
+		return vm_define(&a);
+	if (strcmp(sub, "undefine") == 0)
+		return vm_undefine(&a);
+	if (strcmp(sub, "list") == 0)
+		return vm_list_cmd(&a);
+	return bad("unknown 'vm' sub-verb '%s'", sub);
 }

@@ -1,9 +1,13 @@
 /*
- * cmd_workload.c — the `lab workload` verb: runs the bank workload
- * (workloads/workload.h) alone against any cluster for a duration, with a
+ * cmd_workload.c — the `lab workload` verb: runs a workload (the bank, or
+ * with --workload append the list-append workload; workloads/workload.h)
+ * alone against any cluster for a duration, with a
  * progress line on a terminal, optional per-second lines on stdout, and a
  * final summary; Ctrl-C stops it cleanly (the transactions in flight end,
  * the journal is flushed and closed).
+ *
+ * The load drops and re-creates the bank's tables only in a database that
+ * is empty or carries lab's mark (lab_meta.h), unless --recreate.
  *
  * Exit: 0 the workload ran (whatever the cluster answered: failed and
  * unknown transactions are data, not harness errors); 2 bad options, no
@@ -13,6 +17,7 @@
 #include "commands.h"
 #include "dbconn.h"
 #include "util.h"
+#include "append.h"
 #include "workload.h"
 
 #include <getopt.h>
@@ -63,6 +68,9 @@ static int parse_seconds(const char *opt, const char *v, int *out)
 enum {
 	OPT_CUSTOMERS = 256, OPT_PRODUCTS, OPT_MIX, OPT_UPDATE_STYLE, OPT_LOCK, OPT_CONNECT_TIMEOUT,
 	OPT_READ_TIMEOUT, OPT_NO_LOAD, OPT_USER, OPT_DATABASE, OPT_DEFAULTS_FILE, OPT_PER_SECOND,
+	OPT_WORKLOAD, OPT_KEYS, OPT_OPS_PER_TXN, OPT_READ_RATIO, OPT_APPENDS_PER_KEY, OPT_ISOLATION,
+	OPT_SYNC_WAIT,
+	OPT_RECREATE,
 };
 
 static const struct option long_opts[] = {
@@ -84,6 +92,14 @@ static const struct option long_opts[] = {
 	{ "database", required_argument, NULL, OPT_DATABASE },
 	{ "defaults-file", required_argument, NULL, OPT_DEFAULTS_FILE },
 	{ "per-second", no_argument, NULL, OPT_PER_SECOND },
+	{ "workload", required_argument, NULL, OPT_WORKLOAD },
+	{ "keys", required_argument, NULL, OPT_KEYS },
+	{ "ops-per-txn", required_argument, NULL, OPT_OPS_PER_TXN },
+	{ "read-ratio", required_argument, NULL, OPT_READ_RATIO },
+	{ "appends-per-key", required_argument, NULL, OPT_APPENDS_PER_KEY },
+	{ "isolation", required_argument, NULL, OPT_ISOLATION },
+	{ "sync-wait", required_argument, NULL, OPT_SYNC_WAIT },
+	{ "recreate", no_argument, NULL, OPT_RECREATE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -98,7 +114,7 @@ int cmd_workload(int argc, char **argv)
 	struct lab_creds creds;
 	const char *hosts_arg = NULL, *user = NULL, *database = NULL, *defaults_file = NULL;
 	int64_t duration_ms = 60000, v, deadline;
-	bool seed_given = false;
+	bool seed_given = false, append_given = false, bank_given = false;
 	int opt, rc = LAB_EXIT_BROKEN;
 
 	workload_opts_defaults(&o);
@@ -134,20 +150,24 @@ int cmd_workload(int argc, char **argv)
 			seed_given = true;
 			break;
 		case OPT_CUSTOMERS:
+			bank_given = true;
 			if (parse_int64(optarg, 2, 10000000, &o.customers) < 0)
 				return bad_option("--customers: '%s' is not a number in 2..10000000",
 						       optarg);
 			break;
 		case OPT_PRODUCTS:
+			bank_given = true;
 			if (parse_int64(optarg, 1, 1000000, &o.products) < 0)
 				return bad_option("--products: '%s' is not a number in 1..1000000",
 						       optarg);
 			break;
 		case OPT_MIX:
+			bank_given = true;
 			if (workload_mix_parse(optarg, &o.mix) < 0)
 				return LAB_EXIT_BROKEN;
 			break;
 		case OPT_UPDATE_STYLE:
+			bank_given = true;
 			if (!strcmp(optarg, "relative"))
 				o.update_style = UPDATE_RELATIVE;
 			else if (!strcmp(optarg, "read_modify_write"))
@@ -157,6 +177,7 @@ int cmd_workload(int argc, char **argv)
 						       optarg);
 			break;
 		case OPT_LOCK:
+			bank_given = true;
 			if (!strcmp(optarg, "none"))
 				o.lock = LOCK_NONE;
 			else if (!strcmp(optarg, "for_update"))
@@ -177,6 +198,43 @@ int cmd_workload(int argc, char **argv)
 		case OPT_DATABASE: database = optarg; break;
 		case OPT_DEFAULTS_FILE: defaults_file = optarg; break;
 		case OPT_PER_SECOND: prog.per_second = true; break;
+		case OPT_WORKLOAD:
+			if (!workload_known(optarg))
+				return bad_option("--workload: '%s' is not %s", optarg, workload_names());
+			o.workload = optarg;
+			break;
+		case OPT_KEYS:
+			if (parse_int64(optarg, 1, 100000, &o.append.keys) < 0)
+				return bad_option("--keys: '%s' is not a number in 1..100000", optarg);
+			append_given = true;
+			break;
+		case OPT_OPS_PER_TXN:
+			if (append_ops_range_parse(optarg, &o.append.ops_min, &o.append.ops_max) < 0)
+				return lab_usage_error("workload", "%s", lab_last_error());
+			append_given = true;
+			break;
+		case OPT_READ_RATIO:
+			if (append_ratio_parse(optarg, &o.append.read_ratio) < 0)
+				return lab_usage_error("workload", "%s", lab_last_error());
+			append_given = true;
+			break;
+		case OPT_APPENDS_PER_KEY:
+			if (parse_int64(optarg, 1, 65535, &v) < 0)
+				return bad_option("--appends-per-key: '%s' is not a number in 1..65535", optarg);
+			o.append.appends_per_key = (int)v;
+			append_given = true;
+			break;
+		case OPT_ISOLATION:
+			if (workload_isolation_parse(optarg, &o.isolation) < 0)
+				return bad_option("--isolation: '%s' is not serializable, repeatable-read,"
+						  " read-committed, read-uncommitted or server", optarg);
+			break;
+		case OPT_SYNC_WAIT:
+			if (parse_int64(optarg, 0, 15, &v) < 0)
+				return bad_option("--sync-wait: '%s' is not a number in 0..15", optarg);
+			o.sync_wait = (int)v;
+			break;
+		case OPT_RECREATE: o.recreate = true; break;
 		default:
 			return bad_option("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -185,6 +243,13 @@ int cmd_workload(int argc, char **argv)
 		return bad_option("unexpected argument '%s'", argv[optind]);
 	if (!hosts_arg)
 		return bad_option("--hosts is required");
+	if (append_given && strcmp(o.workload, "append") != 0)
+		return bad_option("--keys, --ops-per-txn, --read-ratio and --appends-per-key need --workload append");
+	if (bank_given && strcmp(o.workload, "bank") != 0)
+		return bad_option("--customers, --products, --mix, --update-style and --lock are the bank's"
+				  " options, not %s's", o.workload);
+	if (o.recreate && !o.load)
+		return bad_option("--recreate replaces the tables, --no-load keeps them: not both");
 	if (o.lock == LOCK_FOR_UPDATE && o.update_style != UPDATE_READ_MODIFY_WRITE)
 		return bad_option("--lock for_update needs --update-style read_modify_write");
 	if (!seed_given)

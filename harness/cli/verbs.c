@@ -35,9 +35,11 @@ static const struct verb verbs[] = {
 	  "usage: lab cluster up     [--flavor galera|async|semisync] [--nodes N] [--name NAME]\n"
 	  "                          [--state-dir DIR] [--mysqld KEY=VALUE]... [--cache-mode MODE]\n"
 	  "                          [--no-powerfs] [--powerfs-flush-interval 30s] [--powerloss-images]\n"
+	  "                          [--backend local|libvirt|proxmox] [--proxmox KEY=VALUE]...\n"
 	  "       lab cluster down   [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster status [--name NAME] [--state-dir DIR]\n"
-	  "       lab cluster start|stop|kill|hard-reset|pause|resume|pid|datadir N\n"
+	  "       lab cluster start|stop|kill|pause|resume|pid|datadir N\n"
+	  "       lab cluster hard-reset N|N,N,...|all   one power loss of every node named\n"
 	  "       lab cluster kill N [--signal KILL|TERM|...]\n"
 	  "       lab cluster bootstrap N [--force]     lab cluster start-all\n"
 	  "       lab cluster wait N synced|primary|non-primary|down [--timeout 120s]\n"
@@ -63,26 +65,32 @@ static const struct verb verbs[] = {
 	  "   --powerloss-images (keep each power cut's datadir image; also\n"
 	  "   LAB_POWERLOSS_IMAGES=1)\n" },
 
-	{ "workload", cmd_workload, 0, "run the bank workload against any cluster",
-	  "usage: lab workload --hosts H[:P],... [--threads N] [--duration 60s]\n"
-	  "                    [--journal FILE] [--rate R] [--seed S] [--customers N]\n"
-	  "                    [--products N] [--mix credit=30,purchase=45,...]\n"
-	  "                    [--update-style relative|read_modify_write]\n"
-	  "                    [--lock none|for_update] [--connect-timeout S]\n"
-	  "                    [--read-timeout S] [--no-load] [--per-second]\n"
+	{ "workload", cmd_workload, 0, "run the bank or list-append workload against any cluster",
+	  "usage: lab workload --hosts H[:P],... [--workload bank|append] [--threads N]\n"
+	  "                    [--duration 60s] [--journal FILE] [--rate R] [--seed S]\n"
+	  "                    [--isolation serializable|repeatable-read|read-committed]\n"
+	  "                    [--sync-wait 0..15] [--connect-timeout S]\n"
+	  "                    [--read-timeout S] [--no-load] [--recreate] [--per-second]\n"
 	  "                    [--user U] [--database D] [--defaults-file F]\n"
+	  "  bank:   [--customers N] [--products N] [--mix credit=30,purchase=45,...]\n"
+	  "          [--update-style relative|read_modify_write] [--lock none|for_update]\n"
+	  "  append: [--keys 8] [--ops-per-txn 1..4] [--read-ratio 0.5]\n"
+	  "          [--appends-per-key 32]\n"
 	  "\n"
 	  "The password comes from LAB_PASSWORD or the [client] section of\n"
 	  "--defaults-file (mode 0600), never from the command line.\n" },
 
 	{ "check", cmd_check, 0, "run every checker against a live cluster",
 	  "usage: lab check --hosts H[:P],... [--journal FILE] [--checks LIST] [--db FILE]\n"
-	  "                 [--first-reachable] [--examples N]\n"
+	  "                 [--first-reachable] [--examples N] [--model MODEL]\n"
 	  "                 [--user U] [--database D] [--defaults-file F]\n"
 	  "\n"
-	  "Checkers: invariants, durability (needs --journal), convergence,\n"
-	  "split-brain. Exit 0 when every check passes, 1 when any fails, 2 when\n"
-	  "lab could not check.\n" },
+	  "Without --checks, every checker that can read the journal's workload\n"
+	  "(a bank journal, or none: the bank's checkers; an append journal: the\n"
+	  "history checker, for --model, default strict-serializable).\n"
+	  "`lab validate --describe` lists every checker with what it needs.\n"
+	  "Exit 0 when every check passes, 1 when any fails, 2 when lab could\n"
+	  "not check.\n" },
 
 	{ "results", cmd_results, 0, "list, show and compare recorded runs",
 	  "usage: lab results [list] [--scenario NAME] [--limit N] [--db FILE]\n"
@@ -112,6 +120,7 @@ static const struct verb verbs[] = {
 	  "\n"
 	  "See vm-images/README.md.\n" },
 
+	{ "history", cmd_history, 0, "check a transaction history for Elle's anomalies (list-append, rw-register)", "usage: lab history FILE... [--workload list-append|rw-register] [--model M]... [--anomaly A]... [--json]\n               [--wfr-keys] [--sequential-keys] [--linearizable-keys] [--cycle-search-timeout MS] [--max-per-type N]\n\nChecks Jepsen histories (JSON array, JSON lines or EDN) or lab's append journal, as Elle does: version orders, ww/wr/rw/process/realtime dependencies, the shortest cycle of each anomaly class per strongly connected component (G0, G1c, G-single-item, G2-item, ... and their -process/-realtime variants) and the non-cycle anomalies (G1a, G1b, internal, dirty-update, lost-update, duplicate-elements, incompatible-order, future-read, cyclic-versions, garbage-versions), and names the consistency models ruled out. --model (default strict-serializable) decides what counts as a finding. --json prints Elle's result shape. Exit 0 valid, 1 anomalies, 2 bad input (FILE:LINE: what is wrong). See docs/history.md.\n" },
 	{ "_powerfs", cmd_powerfs, VERB_HIDDEN, "internal: the power-loss filesystem daemon",
 	  "usage: lab _powerfs BACKING MOUNTPOINT [options]\n" },
 };

@@ -29,18 +29,42 @@ struct kv {
 	char *value;
 };
 
+/* How cluster_open takes the state directory's lock (cluster_lock.h). */
+enum cluster_lock_mode {
+	/* The caller owns the cluster's life (lab run, lab cluster up|down):
+	 * held until cluster_release; an owner that died before is cleaned
+	 * up after first. The default. */
+	CLUSTER_LOCK_OWNER = 0,
+	/* A short change by hand (lab cluster kill 2): held until release,
+	 * refused while an owner runs. */
+	CLUSTER_LOCK_SHORT,
+	/* Read only (status, pid): no lock. */
+	CLUSTER_LOCK_NONE,
+};
+
 /* What to build: from the scenario's cluster: section or the command line. */
 struct cluster_spec {
 	const char *name;      /* cluster name, default "lab" */
 	const char *state_dir; /* default /var/tmp/lab/NAME */
 	const char *flavor;    /* galera | async | semisync */
-	const char *backend;   /* local | libvirt */
+	const char *backend;   /* local | libvirt | proxmox */
 	int nodes;             /* 1..LAB_MAX_NODES */
 	const struct kv *mysqld; /* extra server options for every node */
 	size_t n_mysqld;
 	const char *libvirt_uri;
 	const char *const *domains; /* libvirt domain names, nodes entries */
 	const char *cache_mode;     /* initial disk cache mode, NULL = backend default */
+	/* proxmox backend (scenario cluster.proxmox, or --proxmox KEY=VALUE).
+	 * The token is never here: LAB_PROXMOX_TOKEN or the 0600 token file. */
+	const char *proxmox_url;         /* https://HOST:8006 */
+	const char *proxmox_node;        /* the Proxmox node every VM is on */
+	char *const *proxmox_nodes;      /* or one Proxmox node per VM */
+	size_t n_proxmox_nodes;
+	char *const *proxmox_vmids;      /* VM ids, one per node */
+	size_t n_proxmox_vmids;
+	const char *proxmox_token_file;
+	const char *proxmox_ca_file;     /* PEM CA of the API's certificate */
+	const char *proxmox_fingerprint; /* or its SHA-256, AA:BB:... */
 	uint64_t seed;
 	/* local backend: the power-loss layer (powerfs) under each datadir.
 	 * On unless no_powerfs (or LAB_POWERFS=off in the environment). */
@@ -51,6 +75,7 @@ struct cluster_spec {
 	/* Keep a copy of the post-cut datadir image at every hard reset
 	 * (also LAB_POWERLOSS_IMAGES=1). */
 	bool powerloss_images;
+	enum cluster_lock_mode lock;
 };
 
 /* One node as seen by `lab cluster status` and by wait/checkers. Fields a
@@ -99,6 +124,11 @@ struct cluster {
 	/* The backend's one-line account of the last fault it applied (what a
 	 * power cut dropped, where its trace is), "" if none. */
 	char note[512];
+	/* STATE/lock while this process holds it (-1: not held). */
+	int lock_fd;
+	bool lock_wrote;
+	/* The dead owner cluster_open cleaned up after (0: none). */
+	pid_t dead_owner;
 };
 
 /*
@@ -118,6 +148,11 @@ struct backend_ops {
 	const char *description;
 	/* NULL when usable here, else why not ("built without libvirt"). */
 	const char *(*unavailable)(void);
+	/* Optional: before anything is made, local or remote: can the backend
+	 * reach what it controls, and may it touch it (markers, credentials)?
+	 * 0, or -1 with one line saying which (cluster_up then creates
+	 * nothing). */
+	int (*precheck)(struct cluster *c);
 	/* Make the places the nodes live in (network, directories) and fill
 	 * c->hosts[]. Called once by cluster_up after the state file exists. */
 	int (*create)(struct cluster *c);
@@ -155,6 +190,10 @@ struct backend_ops {
 	int (*node_write_file)(struct cluster *c, int node, const char *rel, const char *data, size_t len);
 	int (*node_delete_file)(struct cluster *c, int node, const char *rel);
 	int (*node_snapshot)(struct cluster *c, int node, const char *name);
+	/* Optional: NULL when the backend takes this snapshot name (beyond the
+	 * general rule of lib/names.h), else why not. Pure: the scenario
+	 * parser asks it at validate time. */
+	const char *(*snapshot_name_problem)(const char *name);
 	int (*node_revert)(struct cluster *c, int node, const char *name);
 	int (*node_set_cache_mode)(struct cluster *c, int node, const char *mode);
 	/* Fill st->cache_mode and st->pending_bytes (optional). */
@@ -171,12 +210,16 @@ struct backend_ops {
 	const char *(*node_datadir)(struct cluster *c, int node);
 	int (*partition)(struct cluster *c, const int *group_of);
 	int (*heal)(struct cluster *c);
+	/* The user the servers run as on this machine, who must reach files
+	 * under the state directory (local: mysql), or NULL. cluster_up
+	 * refuses a state directory that user cannot reach. */
+	const char *server_user;
 };
 
 /*
  * A flavor knows the database topology on top of a backend's nodes. One
- * table per flavor (harness/cluster/flavor_NAME.c: galera, and async / semisync by
- * H6 in flavor_async.c), listed in lab_flavors[] in cluster.c.
+ * table per flavor (harness/cluster/flavor_NAME.c: galera; async and
+ * semisync share flavor_async.c), listed in lab_flavors[] in cluster.c.
  *
  * Required: name, up, node_start, node_status. Optional hooks may be NULL:
  * the dispatcher answers "flavor 'X' cannot do Y" (a flavor that wants a
@@ -206,6 +249,16 @@ struct flavor_ops {
 	int (*node_promote)(struct cluster *c, int node);
 	int (*node_rejoin)(struct cluster *c, int node);
 	char *(*server_version)(struct cluster *c);
+	/* What the node's error log since its start says (pure: the log text
+	 * from a mark on). log_caught_up: how it caught up, "ist" | "sst" |
+	 * "none", with the server's words in what; NULL when the flavor cannot
+	 * tell. log_start_failure: why a start failed, the server's first
+	 * relevant error, into why. */
+	const char *(*log_caught_up)(const char *log, struct strbuf *what);
+	void (*log_start_failure)(const char *log, struct strbuf *why);
+	/* The node this flavor holds to be the primary (1-based), 0 when none
+	 * or when the topology has no single primary (galera). */
+	int (*primary)(struct cluster *c);
 };
 
 /* The state file. Values are strings; set(NULL) removes a key. save writes
@@ -283,6 +336,11 @@ int node_start_all(struct cluster *c, struct strbuf *why);
 int node_stop(struct cluster *c, int node);        /* clean shutdown */
 int node_kill(struct cluster *c, int node, int sig);
 int node_hard_reset(struct cluster *c, int node);  /* power loss: processes die at once, un-synced writes lost where the backend can */
+/* One power loss of several nodes: every running one frozen (SIGSTOP)
+ * first, then each reset, so none commits after the first went dark.
+ * detail (may be NULL) gets "N nodes frozen within X ms, then node 1 (pid P)
+ * reset, ...". On failure no node is left frozen. */
+int nodes_hard_reset(struct cluster *c, const int *nodes, size_t n, struct strbuf *detail);
 int node_pause(struct cluster *c, int node);       /* SIGSTOP */
 int node_resume(struct cluster *c, int node);      /* SIGCONT */
 pid_t node_pid(struct cluster *c, int node);       /* 0 when not running */
@@ -308,6 +366,16 @@ int node_rejoin(struct cluster *c, int node);      /* async/semisync */
  * backend; with powerfs a /proc/PID/root/... path into the mount's
  * namespace, which changes when the daemon restarts), or NULL. Borrowed. */
 const char *node_datadir(struct cluster *c, int node);
+/* The node's error log: a mark of where it ends now (0 when none); how the
+ * node caught up since the mark ("ist" | "sst" | "none", NULL when the
+ * flavor or the backend cannot tell); why its start failed since the mark
+ * (appended to why; nothing when it cannot tell). Flavor knowledge, through
+ * the flavor's log hooks. */
+int64_t node_log_mark(struct cluster *c, int node);
+const char *node_caught_up(struct cluster *c, int node, int64_t mark, struct strbuf *what);
+void node_start_failure(struct cluster *c, int node, int64_t mark, struct strbuf *why);
+/* The primary the flavor holds to (1-based), 0 when none / not applicable. */
+int cluster_primary(struct cluster *c);
 /* Server and provider versions, for the results database (malloc'd or NULL). */
 char *cluster_server_version(struct cluster *c);
 

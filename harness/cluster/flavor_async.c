@@ -43,6 +43,7 @@
  */
 #include "cluster.h"
 #include "gtid.h"
+#include "repl_state.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -169,92 +170,8 @@ static char *change_master_sql(struct cluster *c, int primary, const char *use_g
 	return sql;
 }
 
-/* What a node says about itself. */
-struct repl_info {
-	bool reachable;
-	int read_only;                 /* -1 unknown */
-	char binlog_pos[512], slave_pos[512], current_pos[512];
-	bool has_master;               /* SHOW SLAVE STATUS has a row */
-	char master_host[256];
-	char io_running[16], sql_running[16];
-	int64_t lag;                   /* Seconds_Behind_Master, -1 NULL */
-	unsigned io_errno, sql_errno;
-	char io_error[512], sql_error[512];
-	bool caught_up;                /* applied everything received (Exec == Read) */
-	bool sql_idle;                 /* the SQL thread waits for more relay log */
-	char semisync[16];             /* Rpl_semi_sync_master_status */
-	int64_t semisync_clients;
-};
-
-static const char *field(MYSQL_RES *r, MYSQL_ROW row, const char *name)
-{
-	unsigned n = mysql_num_fields(r);
-	MYSQL_FIELD *f = mysql_fetch_fields(r);
-	for (unsigned i = 0; i < n; i++)
-		if (!strcmp(f[i].name, name))
-			return row[i] ? row[i] : "";
-	return "";
-}
-
-static void repl_query(MYSQL *m, struct repl_info *ri)
-{
-	MYSQL_RES *r;
-	MYSQL_ROW row;
-	int64_t v;
-
-	ri->read_only = -1;
-	ri->lag = -1;
-	if (!mysql_query(m, "SELECT @@read_only, @@gtid_binlog_pos, @@gtid_slave_pos, "
-			    "@@gtid_current_pos") &&
-	    (r = mysql_store_result(m))) {
-		if ((row = mysql_fetch_row(r))) {
-			ri->read_only = row[0] && !strcmp(row[0], "1");
-			lab_strlcpy(ri->binlog_pos, row[1] ? row[1] : "", sizeof(ri->binlog_pos));
-			lab_strlcpy(ri->slave_pos, row[2] ? row[2] : "", sizeof(ri->slave_pos));
-			lab_strlcpy(ri->current_pos, row[3] ? row[3] : "", sizeof(ri->current_pos));
-		}
-		mysql_free_result(r);
-	}
-	if (!mysql_query(m, "SHOW SLAVE STATUS") && (r = mysql_store_result(m))) {
-		if ((row = mysql_fetch_row(r))) {
-			ri->has_master = true;
-			lab_strlcpy(ri->master_host, field(r, row, "Master_Host"), sizeof(ri->master_host));
-			lab_strlcpy(ri->io_running, field(r, row, "Slave_IO_Running"), sizeof(ri->io_running));
-			lab_strlcpy(ri->sql_running, field(r, row, "Slave_SQL_Running"), sizeof(ri->sql_running));
-			if (parse_int64(field(r, row, "Seconds_Behind_Master"), 0, INT64_MAX, &v) == 0)
-				ri->lag = v;
-			if (parse_int64(field(r, row, "Last_IO_Errno"), 0, 100000, &v) == 0)
-				ri->io_errno = (unsigned)v;
-			if (parse_int64(field(r, row, "Last_SQL_Errno"), 0, 100000, &v) == 0)
-				ri->sql_errno = (unsigned)v;
-			lab_strlcpy(ri->io_error, field(r, row, "Last_IO_Error"), sizeof(ri->io_error));
-			lab_strlcpy(ri->sql_error, field(r, row, "Last_SQL_Error"), sizeof(ri->sql_error));
-			ri->sql_idle = !strncmp(field(r, row, "Slave_SQL_Running_State"),
-						"Slave has read all relay log", 28);
-			ri->caught_up = !strcmp(field(r, row, "Master_Log_File"),
-						field(r, row, "Relay_Master_Log_File")) &&
-					!strcmp(field(r, row, "Read_Master_Log_Pos"),
-						field(r, row, "Exec_Master_Log_Pos"));
-		}
-		mysql_free_result(r);
-	}
-	if (!mysql_query(m, "SHOW GLOBAL STATUS LIKE 'Rpl\\_semi\\_sync\\_master\\_%'") &&
-	    (r = mysql_store_result(m))) {
-		while ((row = mysql_fetch_row(r))) {
-			if (!row[0] || !row[1])
-				continue;
-			if (!strcmp(row[0], "Rpl_semi_sync_master_status"))
-				lab_strlcpy(ri->semisync, row[1], sizeof(ri->semisync));
-			else if (!strcmp(row[0], "Rpl_semi_sync_master_clients") &&
-				 parse_int64(row[1], 0, INT64_MAX, &v) == 0)
-				ri->semisync_clients = v;
-		}
-		mysql_free_result(r);
-	}
-}
-
 /* Ask node `node` (as the lab user); ri->reachable false if it does not answer. */
-static void repl_info_get(struct cluster *c, int node, struct repl_info *ri)
+static void repl_info_get(struct cluster *c, int node, struct repl_state *ri)
 {
 	memset(ri, 0, sizeof(*ri));
 	ri->read_only = -1;
@@ -264,18 +181,19 @@ static void repl_info_get(struct cluster *c, int node, struct repl_info *ri)
 	MYSQL *m = cluster_connect(c, node, 3);
 	if (!m)
 		return;
+	repl_state_read(m, ri);
+	repl_state_release(ri); /* the executed set is the checkers' business */
 	ri->reachable = true;
-	repl_query(m, ri);
 	mysql_close(m);
 }
 
-static bool repl_broken(const struct repl_info *ri)
+static bool repl_broken(const struct repl_state *ri)
 {
 	return ri->has_master && ((!strcmp(ri->io_running, "No") && ri->io_errno) ||
 				  (!strcmp(ri->sql_running, "No") && ri->sql_errno));
 }
 
-static void repl_error_text(const struct repl_info *ri, char *buf, size_t size)
+static void repl_error_text(const struct repl_state *ri, char *buf, size_t size)
 {
 	if (ri->sql_errno && !strcmp(ri->sql_running, "No"))
 		snprintf(buf, size, "sql thread error %u: %s", ri->sql_errno, ri->sql_error);
@@ -287,7 +205,7 @@ static void repl_error_text(const struct repl_info *ri, char *buf, size_t size)
 
 /* ---- status and waiting ---- */
 
-static const char *role_of(const struct repl_info *ri)
+static const char *role_of(const struct repl_state *ri)
 {
 	if (!ri->reachable)
 		return "";
@@ -300,7 +218,7 @@ static const char *role_of(const struct repl_info *ri)
 
 static int async_node_status(struct cluster *c, int node, struct node_status *st)
 {
-	struct repl_info ri;
+	struct repl_state ri;
 	repl_info_get(c, node, &ri);
 	if (!ri.reachable)
 		return 0;
@@ -334,7 +252,7 @@ static int async_node_status(struct cluster *c, int node, struct node_status *st
 
 /* Has replica ri applied everything of position target (a primary's
  * gtid_binlog_pos sampled earlier)? */
-static bool reached(const struct repl_info *ri, const char *target)
+static bool reached(const struct repl_state *ri, const char *target)
 {
 	struct gtid_mpos tpos, rpos;
 	bool ok = false;
@@ -352,7 +270,7 @@ static bool reached(const struct repl_info *ri, const char *target)
  * and has applied everything the primary had logged when the wait began
  * (*target, sampled once: under load a replica is always a little behind
  * the primary's latest position). */
-static bool node_synced(struct cluster *c, int node, const struct repl_info *ri, char *target,
+static bool node_synced(struct cluster *c, int node, const struct repl_state *ri, char *target,
 			size_t tsize)
 {
 	if (!ri->reachable)
@@ -360,7 +278,7 @@ static bool node_synced(struct cluster *c, int node, const struct repl_info *ri,
 	if (node == primary_of(c))
 		return ri->read_only == 0;
 	if (!target[0]) {
-		struct repl_info pi;
+		struct repl_state pi;
 		repl_info_get(c, primary_of(c), &pi);
 		if (!pi.reachable)
 			return false;
@@ -375,7 +293,7 @@ static bool node_synced(struct cluster *c, int node, const struct repl_info *ri,
 static int async_node_wait(struct cluster *c, int node, const char *for_state, int64_t timeout_ms)
 {
 	int64_t deadline = mono_ns() + timeout_ms * 1000000;
-	struct repl_info ri;
+	struct repl_state ri;
 	char target[512] = "";
 
 	for (;;) {
@@ -494,7 +412,7 @@ static int async_up(struct cluster *c)
 	if (is_semisync(c) && n > 1) {
 		/* Every replica's IO thread has registered as semi-sync. */
 		int64_t deadline = mono_ns() + 60000 * 1000000LL;
-		struct repl_info pi;
+		struct repl_state pi;
 		for (;;) {
 			repl_info_get(c, 1, &pi);
 			if (!strcmp(pi.semisync, "ON") && pi.semisync_clients >= n - 1)
@@ -521,7 +439,7 @@ static int async_node_start(struct cluster *c, int node)
 	/* A replica that was down while another node was promoted still points
 	 * at the old primary: repoint it, as an orchestrator would. An old
 	 * primary (no replication configured) is left alone: see rejoin. */
-	struct repl_info ri;
+	struct repl_state ri;
 	int64_t deadline = mono_ns() + 30000 * 1000000LL;
 	do {
 		repl_info_get(c, node, &ri);
@@ -564,7 +482,7 @@ static int async_node_start_all(struct cluster *c, struct strbuf *why)
 static int apply_relay_log(struct cluster *c, int node)
 {
 	int64_t deadline = mono_ns() + APPLY_TIMEOUT_MS * 1000000LL;
-	struct repl_info ri;
+	struct repl_state ri;
 	char idle_at[512] = "";
 	for (;;) {
 		repl_info_get(c, node, &ri);
@@ -599,7 +517,7 @@ static int apply_relay_log(struct cluster *c, int node)
 static int stop_io_threads(struct cluster *c, int old)
 {
 	for (int i = 1; i <= c->spec.nodes; i++) {
-		struct repl_info ri;
+		struct repl_state ri;
 		if (i == old || c->backend->node_pid(c, i) <= 0)
 			continue;
 		repl_info_get(c, i, &ri);
@@ -638,7 +556,7 @@ static bool pos_subset(const char *a, const char *b)
  * everything. */
 static int catch_up_candidate(struct cluster *c, int node, int old)
 {
-	struct repl_info ri;
+	struct repl_state ri;
 	char best_pos[512];
 	int best = node;
 
@@ -725,7 +643,7 @@ static int async_node_promote(struct cluster *c, int node)
 			return -1;
 		lab_info("node %d now replicates from node %d", i, node);
 	}
-	struct repl_info ri;
+	struct repl_state ri;
 	repl_info_get(c, node, &ri);
 	lab_info("node %d promoted to primary at %s (%.1f s); node %d was not touched", node,
 		 ri.binlog_pos[0] ? ri.binlog_pos : "-", (mono_ns() - t0) / 1e9, old);
@@ -752,7 +670,7 @@ static int async_node_rejoin(struct cluster *c, int node)
 		return -1;
 	/* The careless operator does not check; lab looks for a few seconds
 	 * and says what happened, for the log. */
-	struct repl_info ri;
+	struct repl_state ri;
 	char target[512] = "";
 	int64_t deadline = mono_ns() + 10000 * 1000000LL;
 	for (;;) {
@@ -794,6 +712,37 @@ static char *async_server_version(struct cluster *c)
 	return NULL;
 }
 
+/* The primary the state file names (set at up and by every promote), 0
+ * when it names none. */
+static int async_primary(struct cluster *c)
+{
+	int64_t v;
+
+	if (cluster_state_get_int(c, "async.primary", &v) == 0 && v >= 1 && v <= c->spec.nodes)
+		return (int)v;
+	return 0;
+}
+
+/* A replica catches up by replication, never by a state transfer: the log
+ * can only say "none"; the first [ERROR] of a failed start is its reason. */
+static const char *async_log_caught_up(const char *log, struct strbuf *what)
+{
+	(void)log;
+	(void)what;
+	return "none";
+}
+
+static void async_log_start_failure(const char *log, struct strbuf *why)
+{
+	const char *e = strstr(log, "[ERROR] ");
+
+	if (e) {
+		const char *eol = strchr(e, '\n');
+		size_t len = eol ? (size_t)(eol - e - 8) : strlen(e + 8);
+		sb_printf(why, "%.*s", (int)(len > 300 ? 300 : len), e + 8);
+	}
+}
+
 const struct flavor_ops flavor_async = {
 	.name = "async",
 	.description = "MariaDB GTID replication: node 1 primary, the rest read-only replicas",
@@ -805,6 +754,9 @@ const struct flavor_ops flavor_async = {
 	.node_promote = async_node_promote,
 	.node_rejoin = async_node_rejoin,
 	.server_version = async_server_version,
+	.log_caught_up = async_log_caught_up,
+	.log_start_failure = async_log_start_failure,
+	.primary = async_primary,
 };
 
 const struct flavor_ops flavor_semisync = {
@@ -818,4 +770,7 @@ const struct flavor_ops flavor_semisync = {
 	.node_promote = async_node_promote,
 	.node_rejoin = async_node_rejoin,
 	.server_version = async_server_version,
+	.log_caught_up = async_log_caught_up,
+	.log_start_failure = async_log_start_failure,
+	.primary = async_primary,
 };

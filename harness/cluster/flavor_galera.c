@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -315,32 +316,6 @@ static int galera_node_wait(struct cluster *c, int node, const char *for_state, 
 	return -1;
 }
 
-/* Wait until the node answers SQL as the lab user, or its process exits. */
-static int wait_answering(struct cluster *c, int node, int64_t timeout_ms)
-{
-	int64_t deadline = mono_ns() + timeout_ms * 1000000;
-
-	for (;;) {
-		if (c->backend->node_pid(c, node) <= 0) {
-			char err[512];
-			last_log_error(c, node, err, sizeof(err));
-			lab_error("node %d exited while starting: %s", node, err);
-			return -1;
-		}
-		MYSQL *m = cluster_connect(c, node, 2);
-		if (m) {
-			mysql_close(m);
-			return 0;
-		}
-		if (mono_ns() > deadline || lab_interrupted)
-			break;
-		sleep_ms(250);
-	}
-	lab_error("node %d does not answer SQL after %lld ms: %s", node, (long long)timeout_ms,
-		  lab_last_error());
-	return -1;
-}
-
 /* ---- grastate ---- */
 
 static int read_grastate(struct cluster *c, int node, struct grastate *g, bool *exists)
@@ -366,6 +341,127 @@ static int read_grastate(struct cluster *c, int node, struct grastate *g, bool *
 	}
 	free(text);
 	return 0;
+}
+
+/* True when a start that failed with this log line was refused by the
+ * cluster's state (the wsrep layer: no Primary component, a state transfer
+ * refused or failed, a history ahead of the cluster's), not by lab or the
+ * machine (a provider that does not load, an option the server rejects). */
+static bool refused_by_cluster(const char *line)
+{
+	static const char *const signs[] = { "Reversing history", "State transfer", "SST", "IST", "donor",
+					     "primary", "Primary", "gcomm", "view", "seqno", NULL };
+
+	if (!strstr(line, "WSREP") || strstr(line, "wsrep_load") || strstr(line, "dlopen") ||
+	    strstr(line, "provider"))
+		return false;
+	for (size_t i = 0; signs[i]; i++)
+		if (strstr(line, signs[i]))
+			return true;
+	return false;
+}
+
+/* Every node's side of a join that cannot happen: its state, its seqno;
+ * which is most advanced and what a DBA would do. Returns true when some
+ * node other than `node` is in a Primary component (the join may still
+ * succeed). */
+static bool other_primary(struct cluster *c, int node, struct strbuf *diag)
+{
+	int best = 0;
+	int64_t best_seq = -2;
+	bool best_running = false, any_primary = false;
+
+	for (int i = 1; i <= c->spec.nodes; i++) {
+		struct node_status st;
+		struct grastate g;
+		bool exists = false;
+		int64_t seq = -1;
+
+		one_status(c, i, &st);
+		if (i != node && st.reachable && !strcmp(st.cluster_status, "Primary"))
+			any_primary = true;
+		if (st.pid > 0 && st.reachable) {
+			seq = st.last_committed;
+			sb_printf(diag, "%snode %d %s%s%s (last committed %" PRId64 ")", i > 1 ? ", " : "", i,
+				  st.cluster_status[0] ? st.cluster_status : "?", st.local_state[0] ? " " : "",
+				  st.local_state, seq);
+		} else if (st.pid > 0) {
+			sb_printf(diag, "%snode %d running but not answering%s", i > 1 ? ", " : "", i,
+				  i == node ? " (the joiner)" : "");
+		} else {
+			if (read_grastate(c, i, &g, &exists) == 0 && exists)
+				seq = g.seqno;
+			sb_printf(diag, "%snode %d down (grastate.dat seqno %" PRId64 "%s)", i > 1 ? ", " : "", i, seq,
+				  seq < 0 ? ": unknown until --wsrep-recover" : "");
+		}
+		if (i != node && seq > best_seq) {
+			best = i;
+			best_seq = seq;
+			best_running = st.pid > 0;
+		}
+	}
+	if (best && best_seq >= 0 && best_running)
+		sb_printf(diag, "; the most advanced is node %d (seqno %" PRId64 "): make it a Primary component "
+			  "(SET GLOBAL wsrep_provider_options='pc.bootstrap=YES' on node %d), then start the others",
+			  best, best_seq, best);
+	else if (best && best_seq >= 0)
+		sb_printf(diag, "; the most advanced is node %d (seqno %" PRId64 "): bootstrap it "
+			  "('lab cluster bootstrap %d --force', or a 'bootstrap: {node: %d, force: true}' step), "
+			  "then start the others", best, best_seq, best, best);
+	else
+		sb_puts(diag, "; no node's seqno is known: recover each position (--wsrep-recover) and bootstrap the "
+			      "most advanced ('lab cluster start-all' does both)");
+	return any_primary;
+}
+
+/* Wait until the node answers SQL as the lab user, or its process exits.
+ * A joiner (not a bootstrap) that cannot join because no Primary component
+ * exists anywhere is given up on within seconds, SIGKILLed, and reported as
+ * the cluster's doing (lab_error_finding) with a diagnosis; so is a start
+ * the wsrep layer refused (its first [ERROR] says why). */
+static int wait_answering(struct cluster *c, int node, int64_t timeout_ms, bool joining)
+{
+	int64_t t0 = mono_ns(), deadline = t0 + timeout_ms * 1000000, next_look = t0 + 4000000000LL;
+	int no_primary = 0;
+
+	for (;;) {
+		if (c->backend->node_pid(c, node) <= 0) {
+			char err[512];
+			last_log_error(c, node, err, sizeof(err));
+			if (refused_by_cluster(err))
+				lab_error_finding("node %d: the cluster refused its start: %s", node, err);
+			else
+				lab_error("node %d exited while starting: %s", node, err);
+			return -1;
+		}
+		MYSQL *m = cluster_connect(c, node, 2);
+		if (m) {
+			mysql_close(m);
+			return 0;
+		}
+		if (mono_ns() > deadline || lab_interrupted)
+			break;
+		if (joining && mono_ns() > next_look) {
+			struct strbuf diag = { 0 };
+			next_look = mono_ns() + 2000000000LL;
+			no_primary = other_primary(c, node, &diag) ? 0 : no_primary + 1;
+			if (no_primary >= 3) {
+				pid_t pid = c->backend->node_pid(c, node);
+				if (pid > 0)
+					c->backend->node_signal(c, node, SIGKILL);
+				lab_error_finding("node %d cannot join: no Primary component anywhere (%.1f s; the joiner, "
+						  "pid %d, was SIGKILLed): %s", node, (mono_ns() - t0) / 1e9, (int)pid,
+						  diag.buf ? diag.buf : "");
+				sb_release(&diag);
+				return -1;
+			}
+			sb_release(&diag);
+		}
+		sleep_ms(250);
+	}
+	lab_error("node %d does not answer SQL after %lld ms: %s", node, (long long)timeout_ms,
+		  lab_last_error());
+	return -1;
 }
 
 static int galera_node_edit_state(struct cluster *c, int node, const int64_t *seqno, int safe_to_bootstrap)
@@ -474,7 +570,7 @@ static int start_node(struct cluster *c, int node, bool bootstrap, const char *k
 	optlist_release(&o);
 	if (rc < 0)
 		return -1;
-	return wait_answering(c, node, START_TIMEOUT_MS);
+	return wait_answering(c, node, START_TIMEOUT_MS, !bootstrap);
 }
 
 static int galera_node_start(struct cluster *c, int node)
@@ -655,6 +751,49 @@ static char *galera_server_version(struct cluster *c)
 	return NULL;
 }
 
+/* How a joiner caught up, from its log since the start: "sst" (a completed
+ * full state snapshot), "ist" (Galera's "Receiving IST: N writesets") or
+ * "none". The rsync joiner script always starts (it listens for either
+ * kind) and "SST received" / "SST succeeded for position" are logged after
+ * an IST too (measured): a full SST is one whose script completed a
+ * transfer on the joiner; an IST of the writesets committed meanwhile may
+ * follow it. */
+static const char *galera_log_caught_up(const char *log, struct strbuf *what)
+{
+	const char *p;
+
+	if (strstr(log, "SST completed on joiner")) {
+		sb_puts(what, "full state transfer (SST)");
+		if (strstr(log, "Receiving IST: "))
+			sb_puts(what, " then IST");
+		return "sst";
+	}
+	if ((p = strstr(log, "Receiving IST: "))) {
+		const char *eol = strchr(p, '\n');
+		sb_printf(what, "%.*s", eol ? (int)(eol - p) : (int)strlen(p), p);
+		return "ist";
+	}
+	return "none";
+}
+
+/* Why a start failed, in the server's own words: the first WSREP or InnoDB
+ * [ERROR] it logged (e.g. "Reversing history"). */
+static void galera_log_start_failure(const char *log, struct strbuf *why)
+{
+	for (const char *line = log; line && *line;) {
+		const char *eol = strchr(line, '\n');
+		size_t len = eol ? (size_t)(eol - line) : strlen(line);
+		const char *e = memmem(line, len, "[ERROR] ", 8);
+		if (e && (memmem(e, len - (size_t)(e - line), "WSREP", 5) ||
+			  memmem(e, len - (size_t)(e - line), "InnoDB", 6))) {
+			size_t rest = len - (size_t)(e + 8 - line);
+			sb_printf(why, "%.*s", (int)(rest > 300 ? 300 : rest), e + 8);
+			return;
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+}
+
 const struct flavor_ops flavor_galera = {
 	.name = "galera",
 	.description = "MariaDB Galera cluster (wsrep, galera-4): every node a writable member",
@@ -668,4 +807,6 @@ const struct flavor_ops flavor_galera = {
 	.node_promote = galera_node_promote,
 	.node_rejoin = galera_node_rejoin,
 	.server_version = galera_server_version,
+	.log_caught_up = galera_log_caught_up,
+	.log_start_failure = galera_log_start_failure,
 };

@@ -1,7 +1,7 @@
 /*
  * powerfs.h — the power-loss filesystem: a FUSE passthrough over a backing
  * directory that keeps every write not yet made durable apart, in memory,
- * and drops it when the local backend cuts the power (DESIGN.md, Backends:
+ * and drops it when the local backend cuts the power (docs/backends.md,
  * local; SQLite's test6.c crash simulation, in a real filesystem).
  *
  * Three layers, one header:

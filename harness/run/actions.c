@@ -1,6 +1,8 @@
 /*
- * actions.c — what each scenario action does, as one function per action in
- * a table indexed by enum sc_action, and the executor of the undo stack.
+ * actions.c — the faults table: every scenario action's descriptor (name,
+ * options, flavors, help, effect on its nodes, undo, function) in
+ * sc_actions[], the function that does each, and the executor of the undo
+ * stack.
  *
  * Rule for every fault: its undo is registered on the runner's undo stack
  * BEFORE the fault is applied (a partition registers "heal", a pause
@@ -12,10 +14,13 @@
  */
 #include "runner.h"
 
+#include "append.h"
 #include "checker.h"
+#include "history.h"
 #include "util.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +97,18 @@ static int workload_begin(struct runner *r, struct strbuf *detail)
 	o.update_style = !strcmp(w->update_style, "read_modify_write") ? UPDATE_READ_MODIFY_WRITE : UPDATE_RELATIVE;
 	o.lock = !strcmp(w->lock, "for_update") ? LOCK_FOR_UPDATE : LOCK_NONE;
 	o.rate = (double)w->rate;
+	o.workload = w->name;
+	o.mix.audit = (int)w->mix.audit;
+	o.sync_wait = (int)w->sync_wait;
+	o.append.keys = w->keys;
+	o.append.appends_per_key = (int)w->appends_per_key;
+	/* Validated by the parser: these cannot fail here. */
+	if (workload_isolation_parse(w->isolation, &o.isolation) < 0 ||
+	    append_ops_range_parse(w->ops_per_txn, &o.append.ops_min, &o.append.ops_max) < 0 ||
+	    append_ratio_parse(w->read_ratio, &o.append.read_ratio) < 0) {
+		lab_error("workload: %s", lab_last_error());
+		return -1;
+	}
 	/* Each start is a journal segment with its own random stream, derived
 	 * from the run's seed, so that restarts never replay the same ids. */
 	o.seed = r->seed + (uint64_t)r->wl_segments * 0x9e3779b97f4a7c15ULL;
@@ -230,41 +247,19 @@ static int act_stop(struct runner *r, const struct sc_step *st, size_t seq, stru
 	return 0;
 }
 
-/* Several nodes lose power at the same instant: each one's reset (kill, page
- * cache write-back, power cut) takes a while, so first every running one is
- * frozen (SIGSTOP), all within a millisecond or so; none of them commits,
- * acknowledges or writes anything after the first one went dark. */
+/* Power loss of the step's nodes, as one instant for several of them
+ * (cluster.c's nodes_hard_reset freezes them all first). */
 static int act_hard_reset(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *d)
 {
-	int frozen = 0, targets = 0;
-	int64_t t0 = mono_ns();
+	int nodes[LAB_MAX_NODES];
+	size_t n_nodes = 0;
 
 	(void)seq;
-	FOR_NODES(r, st, n)
-		targets++;
-	if (targets > 1) {
-		FOR_NODES(r, st, n) {
-			will_be_down(r, n);
-			if (node_pid(&r->cluster, n) <= 0)
-				continue;
-			undo_push(&r->undo, UNDO_RESUME, n, NULL);
-			if (node_pause(&r->cluster, n) < 0)
-				return -1;
-			frozen++;
-		}
-		if (frozen > 1)
-			sb_printf(d, "%d nodes frozen within %.1f ms, then ", frozen, (mono_ns() - t0) / 1e6);
-	}
 	FOR_NODES(r, st, n) {
-		pid_t pid = node_pid(&r->cluster, n);
 		will_be_down(r, n);
-		if (node_hard_reset(&r->cluster, n) < 0)
-			return -1;
-		undo_cancel(&r->undo, UNDO_RESUME, n);
-		sb_printf(d, "%snode %d (pid %d) reset", d->len && d->buf[d->len - 1] != ' ' ? ", " : "", n,
-			  (int)pid);
+		nodes[n_nodes++] = n;
 	}
-	return 0;
+	return nodes_hard_reset(&r->cluster, nodes, n_nodes, d);
 }
 
 static bool all_down(struct runner *r)
@@ -275,79 +270,14 @@ static bool all_down(struct runner *r)
 	return true;
 }
 
-/* Where a node's error log ends now (0 when there is none). */
-static off_t log_size(struct runner *r, int n)
-{
-	const char *path = r->cluster.backend && r->cluster.backend->node_log_path
-				   ? r->cluster.backend->node_log_path(&r->cluster, n) : NULL;
-	struct stat sb;
-
-	return path && stat(path, &sb) == 0 ? sb.st_size : 0;
-}
-
-/* How the node caught up, from what its error log says after offset:
- * "sst" (a completed full state snapshot), "ist" (Galera's "Receiving
- * IST: N writesets") or "none". Returns NULL when the backend has no log to read. */
-static const char *transfer_kind(struct runner *r, int n, off_t from, struct strbuf *what)
-{
-	const char *path = r->cluster.backend && r->cluster.backend->node_log_path
-				   ? r->cluster.backend->node_log_path(&r->cluster, n) : NULL;
-	size_t len;
-	char *text, *tail, *p;
-	const char *kind = "none";
-
-	if (!path || !(text = read_file(path, &len)))
-		return NULL;
-	tail = (size_t)from <= len ? text + from : text;
-	/* The rsync joiner script always starts (it listens for either kind)
-	 * and "SST received" / "SST succeeded for position" are logged after
-	 * an IST too (measured): a full SST is one whose script completed a
-	 * transfer on the joiner; an IST of the writesets committed meanwhile
-	 * may follow it. */
-	if (strstr(tail, "SST completed on joiner")) {
-		kind = "sst";
-		sb_puts(what, "full state transfer (SST)");
-		if ((p = strstr(tail, "Receiving IST: ")))
-			sb_puts(what, " then IST");
-	} else if ((p = strstr(tail, "Receiving IST: "))) {
-		char *eol = strchr(p, '\n');
-		kind = "ist";
-		sb_printf(what, "%.*s", eol ? (int)(eol - p) : (int)strlen(p), p);
-	}
-	free(text);
-	return kind;
-}
-
-/* Why a start failed, in the server's own words: the first WSREP or
- * InnoDB [ERROR] it logged after offset (e.g. "Reversing history"). */
-static void log_reason(struct runner *r, int n, off_t from, struct strbuf *d)
-{
-	const char *path = r->cluster.backend && r->cluster.backend->node_log_path
-				   ? r->cluster.backend->node_log_path(&r->cluster, n) : NULL;
-	size_t len;
-	char *text, *line, *save = NULL;
-
-	if (!path || !(text = read_file(path, &len)))
-		return;
-	for (line = strtok_r((size_t)from <= len ? text + from : text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *e = strstr(line, "[ERROR] ");
-		if (e && (strstr(e, "WSREP") || strstr(e, "InnoDB"))) {
-			sb_printf(d, "%snode %d log: %.300s", d->len ? "; " : "", n, e + 8);
-			break;
-		}
-	}
-	free(text);
-}
-
 static int act_start(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *d)
 {
-	off_t logpos[LAB_MAX_NODES + 1] = { 0 };
+	int64_t logpos[LAB_MAX_NODES + 1] = { 0 };
 	int64_t t0;
 
 	(void)seq;
 	FOR_NODES(r, st, n)
-		logpos[n] = log_size(r, n);
+		logpos[n] = node_log_mark(&r->cluster, n);
 	t0 = mono_ns();
 	if (node_set_count(&st->nodes) == r->sc->cluster.nodes && r->sc->cluster.nodes > 1 && all_down(r)) {
 		/* Every node down (the plug pulled on all of them): recover
@@ -358,7 +288,11 @@ static int act_start(struct runner *r, const struct sc_step *st, size_t seq, str
 	} else {
 		FOR_NODES(r, st, n) {
 			if (node_start(&r->cluster, n) < 0) {
-				log_reason(r, n, logpos[n], d);
+				struct strbuf why = { 0 };
+				node_start_failure(&r->cluster, n, logpos[n], &why);
+				if (why.len)
+					sb_printf(d, "%snode %d log: %s", d->len ? "; " : "", n, why.buf);
+				sb_release(&why);
 				return -1;
 			}
 			undo_cancel(&r->undo, UNDO_START, n);
@@ -367,7 +301,7 @@ static int act_start(struct runner *r, const struct sc_step *st, size_t seq, str
 	sb_printf(d, "%sstarted in %.1f s", d->len ? "; " : "", (double)(mono_ns() - t0) / 1e9);
 	FOR_NODES(r, st, n) {
 		struct strbuf what = { 0 };
-		const char *kind = transfer_kind(r, n, logpos[n], &what);
+		const char *kind = node_caught_up(&r->cluster, n, logpos[n], &what);
 		if (!kind) {
 			if (strcmp(st->transfer, "any"))
 				runner_broken(r, "node %d: no error log to tell how it caught up (transfer: %s)", n,
@@ -587,30 +521,10 @@ static int act_wipe(struct runner *r, const struct sc_step *st, size_t seq, stru
 /* ------------------------------------------------------------------ */
 /* Checks */
 
-static const char *const checker_keys[] = { "invariants", "durability", "convergence", "split-brain", "gtid" };
-
-static int checker_index(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(checker_keys); i++)
-		if (!strcmp(checker_keys[i], name))
-			return (int)i;
-	return -1;
-}
-
-static const char *expect_of(const struct sc_expect *e, const char *checker)
-{
-	if (!strcmp(checker, "invariants")) return e->invariants;
-	if (!strcmp(checker, "durability")) return e->durability;
-	if (!strcmp(checker, "convergence")) return e->convergence;
-	if (!strcmp(checker, "split-brain")) return e->cluster;
-	if (!strcmp(checker, "gtid")) return e->gtid;
-	return NULL;
-}
-
 static bool later_check_runs(const struct scenario *sc, size_t seq, const char *checker)
 {
 	for (size_t i = seq; i < sc->n_steps; i++) /* seq is 1-based: steps after it */
-		if (sc->steps[i].action && sc->steps[i].action->kind == ACT_CHECK)
+		if (sc->steps[i].action && (sc->steps[i].action->flags & SC_A_CHECK))
 			for (size_t c = 0; c < sc->steps[i].checks.n; c++)
 				if (!strcmp(sc->steps[i].checks.v[c], checker))
 					return true;
@@ -618,19 +532,44 @@ static bool later_check_runs(const struct scenario *sc, size_t seq, const char *
 }
 
 /* What this run of the checker must find: the step's own expect:, else the
- * scenario's for the last run of that checker, else pass (any for
- * split-brain, which reports a state rather than pass/fail). */
-static const char *expected_for(struct runner *r, const struct sc_step *st, size_t seq, const char *checker)
+ * scenario's for the last run of that checker, else the checker's default
+ * (pass; any for split-brain, which reports a state rather than pass/fail). */
+static const char *expected_for(struct runner *r, const struct sc_step *st, size_t seq,
+				const struct checker_ops *ops)
 {
-	const char *e = expect_of(&st->expect, checker);
+	const char *e = sc_expect_get(&st->expect, ops);
 
 	if (e)
 		return e;
-	if (!later_check_runs(r->sc, seq, checker) && (e = expect_of(&r->sc->expect, checker)))
+	if (!later_check_runs(r->sc, seq, ops->name) && (e = sc_expect_get(&r->sc->expect, ops)))
 		return e;
-	return !strcmp(checker, "split-brain") ? "any" : "pass";
+	return ops->expect_default ? ops->expect_default : "pass";
 }
 
+/* Compare one checker's result with what was expected; record it. */
+static void judge_check(struct runner *r, const struct checker_ops *ops, const char *want,
+			const struct check_result *res, struct strbuf *d)
+{
+	const char *name = ops->name;
+
+	resultsdb_check(r->db, r->run_id, name, want, res->actual, res->anomalies, res->summary);
+	sb_printf(d, "%s%s=%s (expected %s, %lld anomalies)", d->len ? "; " : "", name, res->actual, want,
+		  (long long)res->anomalies);
+	if (!strcmp(res->actual, "broken")) {
+		runner_broken(r, "checker '%s' broke: %s", name, res->summary ? res->summary : "");
+	} else if (strcmp(want, "any") && strcmp(want, res->actual)) {
+		if (!strcmp(res->actual, "skip"))
+			runner_broken(r, "checker '%s' skipped (expected %s): %s", name, want,
+				      res->summary ? res->summary : "");
+		else
+			runner_finding(r, "%s: expected %s, got %s (%lld anomalies)%s%s", name, want, res->actual,
+				       (long long)res->anomalies, res->summary ? ": " : "",
+				       res->summary ? res->summary : "");
+	}
+}
+
+/* The step's checkers in one checkers_run: those that read the bank's
+ * tables share one pass over each node, as `lab check` does. */
 static int act_check(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *d)
 {
 	char *journal = merged_journal(r);
@@ -644,11 +583,25 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 		.cluster = &r->cluster,
 		.out = stdout,
 		.max_examples = 20,
+		.model = st->model,
 	};
-	int rc = 0;
+	const struct checker_ops **ops = xcalloc(st->checks.n ? st->checks.n : 1, sizeof(*ops));
+	struct check_result *res = xcalloc(st->checks.n ? st->checks.n : 1, sizeof(*res));
+	size_t n = 0;
 
-	if (r->wl_segments && !journal)
+	if (r->wl_segments && !journal) {
+		free(ops);
+		free(res);
 		return -1;
+	}
+	for (size_t c = 0; c < st->checks.n; c++) {
+		const struct checker_ops *o = checker_find(st->checks.v[c]);
+		if (!o) { /* the parser knows every built checker: cannot happen */
+			runner_broken(r, "checker '%s' is not built into this lab", st->checks.v[c]);
+			continue;
+		}
+		ops[n++] = o;
+	}
 	/* The checkers print their summaries on stdout: no progress redraw
 	 * over them. */
 	pthread_mutex_lock(&r->lock);
@@ -656,90 +609,161 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 	if (r->o->progress)
 		fputs("\r\033[K", stderr);
 	pthread_mutex_unlock(&r->lock);
-	for (size_t c = 0; c < st->checks.n; c++) {
-		const char *name = st->checks.v[c];
-		const struct checker_ops *ops = checker_find(name);
-		const char *want = expected_for(r, st, seq, name);
-		struct check_result res = { .actual = "", .anomalies = 0, .summary = NULL };
-		int idx = checker_index(name);
-
-		if (!ops) {
-			runner_broken(r, "checker '%s' is not built into this lab", name);
-			resultsdb_check(r->db, r->run_id, name, want, "broken", 0, "checker not built");
-			sb_printf(d, "%s%s=broken (not built)", d->len ? "; " : "", name);
-			continue;
-		}
-		runner_say(r, "checking %s", name);
-		if (ops->run(&ctx, &res) < 0) {
-			runner_broken(r, "checker '%s' could not run: %s", name, lab_last_error());
-			resultsdb_check(r->db, r->run_id, name, want, "broken", 0, lab_last_error());
-			sb_printf(d, "%s%s=broken (%s)", d->len ? "; " : "", name, lab_last_error());
-			free(res.summary);
-			continue;
-		}
-		resultsdb_check(r->db, r->run_id, name, want, res.actual, res.anomalies, res.summary);
-		if (idx >= 0) {
-			r->last[idx].ran = true;
-			lab_strlcpy(r->last[idx].actual, res.actual, sizeof(r->last[idx].actual));
-		}
-		sb_printf(d, "%s%s=%s (expected %s, %lld anomalies)", d->len ? "; " : "", name, res.actual, want,
-			  (long long)res.anomalies);
-		if (!strcmp(res.actual, "broken")) {
-			runner_broken(r, "checker '%s' broke: %s", name, res.summary ? res.summary : "");
-		} else if (strcmp(want, "any") && strcmp(want, res.actual)) {
-			if (!strcmp(res.actual, "skip"))
-				runner_broken(r, "checker '%s' skipped (expected %s): %s", name, want,
-					      res.summary ? res.summary : "");
-			else
-				runner_finding(r, "%s: expected %s, got %s (%lld anomalies)%s%s", name, want,
-					       res.actual, (long long)res.anomalies, res.summary ? ": " : "",
-					       res.summary ? res.summary : "");
-		}
-		free(res.summary);
+	{
+		struct strbuf names = { 0 };
+		for (size_t c = 0; c < n; c++)
+			sb_printf(&names, "%s%s", c ? ", " : "", ops[c]->name);
+		runner_say(r, "checking %s", names.buf ? names.buf : "");
+		sb_release(&names);
 	}
+	if (checkers_run(&ctx, ops, n, res) < 0 && !n)
+		runner_broken(r, "the check could not run: %s", lab_last_error());
+	for (size_t c = 0; c < n; c++) {
+		const char *want = expected_for(r, st, seq, ops[c]);
+		if (!strcmp(res[c].actual, "broken") && !res[c].summary)
+			res[c].summary = xstrdup(lab_last_error());
+		judge_check(r, ops[c], want, &res[c], d);
+		free(res[c].summary);
+	}
+	free(ops);
+	free(res);
 	free(journal);
 	fflush(stdout);
 	pthread_mutex_lock(&r->lock);
 	r->hold_progress = false;
 	pthread_mutex_unlock(&r->lock);
-	return rc;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
+/* The faults table: every action's options (each also takes `outcome`)
+ * and its row. Adding an action is a function above, its option table and
+ * one row here. */
 
-typedef int (*action_fn)(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *detail);
+static const char *const f_async[] = { "async", "semisync", NULL };
+static const char *const f_galera[] = { "galera", NULL };
+static const char *const v_transfer[] = { "ist", "sst", "none", "any", NULL };
+static const char *const v_outcome[] = { "ok", "error", "any", NULL };
+static const char *const v_wait_for[] = { "synced", "primary", "non-primary", "down", NULL };
+static const char *const v_wl_op[] = { "start", "stop", NULL };
+#define S(f) offsetof(struct sc_step, f)
+#define OUTCOME { "outcome", SC_STRING, S(outcome), "ok", 0, 0, v_outcome, 0, NULL, 0, "what the step itself must do: ok, error (e.g. a start the database must refuse) or any" }
+#define NODE_REQ(h) { "node", SC_NODES, S(nodes), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, h }
+#define NODE_ONE(h) { "node", SC_NODES, S(nodes), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_SINGLE, NULL, 0, h }
 
-static const action_fn action_table[] = {
-	[ACT_WORKLOAD] = act_workload,
-	[ACT_SLEEP] = act_sleep,
-	[ACT_SNAPSHOT] = act_snapshot,
-	[ACT_KILL] = act_kill,
-	[ACT_STOP] = act_stop,
-	[ACT_START] = act_start,
-	[ACT_HARD_RESET] = act_hard_reset,
-	[ACT_PAUSE] = act_pause,
-	[ACT_RESUME] = act_resume,
-	[ACT_DISK_CACHE] = act_disk_cache,
-	[ACT_DELETE_FILE] = act_delete_file,
-	[ACT_EDIT_GRASTATE] = act_edit_grastate,
-	[ACT_PARTITION] = act_partition,
-	[ACT_HEAL] = act_heal,
-	[ACT_REVERT] = act_revert,
-	[ACT_BOOTSTRAP] = act_bootstrap,
-	[ACT_WAIT] = act_wait,
-	[ACT_CHECK] = act_check,
-	[ACT_PROMOTE] = act_promote,
-	[ACT_REJOIN] = act_rejoin,
-	[ACT_WIPE] = act_wipe,
+static const struct sc_option a_workload[] = {
+	{ "op", SC_STRING, S(op), NULL, 0, 0, v_wl_op, SC_F_REQUIRED, NULL, 0, "start or stop the workload" }, OUTCOME };
+static const struct sc_option a_sleep[] = {
+	{ "duration", SC_DURATION, S(duration_ms), NULL, 0, SC_DAY_MS, NULL, SC_F_REQUIRED, NULL, 0, "how long" }, OUTCOME };
+static const struct sc_option a_snapshot[] = {
+	NODE_REQ("stopped nodes to copy"),
+	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT | SC_F_SNAPSHOT, NULL, 0, "snapshot name" }, OUTCOME };
+static const struct sc_option a_kill[] = {
+	NODE_REQ("nodes to signal"),
+	{ "signal", SC_SIGNAL, S(signal), "KILL", 0, 0, NULL, 0, NULL, 0, "signal name or number" }, OUTCOME };
+static const struct sc_option a_node_only[] = { NODE_REQ("nodes"), OUTCOME };
+static const struct sc_option a_start[] = {
+	NODE_REQ("nodes to start"),
+	{ "transfer", SC_STRING, S(transfer), "any", 0, 0, v_transfer, 0, NULL, 0, "how each node must catch up (from its error log): ist, sst, none or any; else a finding" }, OUTCOME };
+static const struct sc_option a_pause[] = {
+	NODE_REQ("nodes to freeze (SIGSTOP)"),
+	{ "duration", SC_DURATION, S(duration_ms), "0", 0, SC_DAY_MS, NULL, 0, NULL, 0, "resume after this long; 0 = at a resume step" }, OUTCOME };
+static const struct sc_option a_disk_cache[] = {
+	NODE_REQ("nodes"),
+	{ "mode", SC_STRING, S(mode), NULL, 0, 0, sc_cache_modes, SC_F_REQUIRED, NULL, 0, "disk cache mode" }, OUTCOME };
+static const struct sc_option a_delete_file[] = {
+	NODE_REQ("nodes"),
+	{ "path", SC_STRING, S(path), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_RELPATH, NULL, 0, "file relative to the datadir, e.g. ib_logfile0" }, OUTCOME };
+static const struct sc_option a_edit_grastate[] = {
+	NODE_REQ("nodes"),
+	{ "seqno", SC_INT, S(seqno), NULL, -1, INT64_MAX, NULL, 0, NULL, 0, "seqno to write (-1: unknown, as after a crash)" },
+	{ "safe_to_bootstrap", SC_INT, S(safe_to_bootstrap), NULL, 0, 1, NULL, 0, NULL, 0, "0 or 1" }, OUTCOME };
+static const struct sc_option a_partition[] = {
+	{ "groups", SC_GROUPS, S(group_of), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, "lists of nodes that can still talk, e.g. [[1], [2, 3]]" }, OUTCOME };
+static const struct sc_option a_heal[] = { OUTCOME };
+static const struct sc_option a_revert[] = {
+	NODE_REQ("stopped nodes to roll back"),
+	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT | SC_F_SNAPSHOT, NULL, 0, "an earlier snapshot of the same node" }, OUTCOME };
+static const struct sc_option a_bootstrap[] = {
+	NODE_ONE("the node that starts a new Primary component"),
+	{ "force", SC_BOOL, S(force), "false", 0, 0, NULL, 0, NULL, 0, "set safe_to_bootstrap: 1 in grastate.dat first" }, OUTCOME };
+static const struct sc_option a_wait[] = {
+	{ "for", SC_STRING, S(for_state), NULL, 0, 0, v_wait_for, SC_F_REQUIRED, NULL, 0, "state to wait for" },
+	{ "node", SC_NODES, S(nodes), "all", 0, 0, NULL, 0, NULL, 0, "nodes that must reach it" },
+	{ "timeout", SC_DURATION, S(timeout_ms), "120s", 100, SC_DAY_MS, NULL, 0, NULL, 0, "give up (the step fails) after this long" }, OUTCOME };
+static const struct sc_option a_check[] = {
+	{ "checks", SC_LIST, S(checks), NULL, 0, 0, sc_checker_names, SC_F_REQUIRED, NULL, 0, "checkers to run" },
+	{ "model", SC_STRING, S(model), "strict-serializable", 0, 0, NULL, 0, NULL, 0, "history: the consistency model whose violations are findings (Elle's names: serializable, snapshot-isolation, repeatable-read, read-committed, ...)" },
+	{ "expect", SC_EXPECT, S(expect), NULL, 0, 0, NULL, 0, NULL, 0, "expectations for this check step (else the scenario's expect:)" }, OUTCOME };
+static const struct sc_option a_one_node[] = { NODE_ONE("the node"), OUTCOME };
+
+
+static const char *check_valid(const struct sc_step *st)
+{
+	return st->model && !history_model_known(st->model)
+		       ? "'model' must be a consistency model Elle knows (serializable, strict-serializable, "
+			 "snapshot-isolation, repeatable-read, read-committed, read-uncommitted, ...)" : NULL;
+}
+
+static const char *edit_grastate_valid(const struct sc_step *st)
+{
+	return st->seqno == SC_SEQNO_KEEP && st->safe_to_bootstrap < 0
+		       ? "'edit-grastate' needs 'seqno' or 'safe_to_bootstrap'" : NULL;
+}
+
+/* One row per action: name, shorthand key, options, flavors, help, what it
+ * does to its nodes, flags, what the runner undoes if the scenario does not,
+ * a cross-key rule, the function. */
+#define ROW(n, sh, tbl, fl, h, eff, flg, un, val, fn) { n, sh, tbl, ARRAY_SIZE(tbl), fl, h, eff, flg, un, val, fn }
+const struct sc_action_desc sc_actions[] = {
+	ROW("workload", "op", a_workload, NULL, "start or stop the workload (workload: start)",
+	    SC_EFFECT_NONE, SC_A_KEEPS_NODES | SC_A_WORKLOAD, "stop the workload", NULL, act_workload),
+	ROW("sleep", "duration", a_sleep, NULL, "wait, interruptibly (sleep: 10s)",
+	    SC_EFFECT_NONE, SC_A_KEEPS_NODES, NULL, NULL, act_sleep),
+	ROW("snapshot", NULL, a_snapshot, NULL, "copy a stopped node's datadir under a name",
+	    SC_EFFECT_NEEDS_DOWN, SC_A_KEEPS_NODES | SC_A_TAKES_SNAPSHOT, NULL, NULL, act_snapshot),
+	ROW("kill", "node", a_kill, NULL, "send a signal to the node's server (default KILL)",
+	    SC_EFFECT_DOWN, 0, "start the node if the cluster is kept (--keep); resume it after STOP", NULL, act_kill),
+	ROW("stop", "node", a_node_only, NULL, "clean shutdown",
+	    SC_EFFECT_DOWN, 0, "start the node if the cluster is kept (--keep)", NULL, act_stop),
+	ROW("start", "node", a_start, NULL, "start; after a crash recover the position first; all: bootstrap the most advanced",
+	    SC_EFFECT_UP, 0, NULL, NULL, act_start),
+	ROW("hard-reset", "node", a_node_only, NULL, "power loss: processes die at once, un-synced writes are lost; several nodes lose power together",
+	    SC_EFFECT_DOWN, 0, "start the node if the cluster is kept (--keep)", NULL, act_hard_reset),
+	ROW("pause", "node", a_pause, NULL, "freeze the server (SIGSTOP)",
+	    SC_EFFECT_NONE, SC_A_KEEPS_NODES, "resume the node", NULL, act_pause),
+	ROW("resume", "node", a_node_only, NULL, "thaw a paused server (SIGCONT)",
+	    SC_EFFECT_NONE, 0, NULL, NULL, act_resume),
+	ROW("disk-cache", NULL, a_disk_cache, NULL, "change the disk cache mode",
+	    SC_EFFECT_NONE, SC_A_KEEPS_NODES, "restore the node's cache mode", NULL, act_disk_cache),
+	ROW("delete-file", NULL, a_delete_file, NULL, "delete a file in the datadir",
+	    SC_EFFECT_NONE, 0, NULL, NULL, act_delete_file),
+	ROW("edit-grastate", NULL, a_edit_grastate, f_galera, "edit grastate.dat of a stopped node",
+	    SC_EFFECT_NONE, 0, NULL, edit_grastate_valid, act_edit_grastate),
+	ROW("partition", "groups", a_partition, NULL, "cut the network between groups of nodes",
+	    SC_EFFECT_NONE, 0, "heal", NULL, act_partition),
+	ROW("heal", NULL, a_heal, NULL, "remove every partition",
+	    SC_EFFECT_NONE, 0, NULL, NULL, act_heal),
+	ROW("revert", NULL, a_revert, NULL, "roll a stopped node back to a snapshot",
+	    SC_EFFECT_NEEDS_DOWN, SC_A_NEEDS_SNAPSHOT, NULL, NULL, act_revert),
+	ROW("bootstrap", "node", a_bootstrap, f_galera, "start a node as a new Primary component",
+	    SC_EFFECT_UP, 0, NULL, NULL, act_bootstrap),
+	ROW("wait", NULL, a_wait, NULL, "wait until nodes reach a state",
+	    SC_EFFECT_NONE, 0, NULL, NULL, act_wait),
+	ROW("check", "checks", a_check, NULL, "run checkers (check: [invariants, durability])",
+	    SC_EFFECT_NONE, SC_A_KEEPS_NODES | SC_A_CHECK, NULL, check_valid, act_check),
+	ROW("promote", "node", a_one_node, f_async, "make a replica the primary",
+	    SC_EFFECT_NONE, 0, NULL, NULL, act_promote),
+	ROW("rejoin", "node", a_one_node, f_async, "make an old primary a replica of the current one",
+	    SC_EFFECT_UP, 0, NULL, NULL, act_rejoin),
+	ROW("wipe", "node", a_node_only, NULL, "empty a stopped node's datadir, so its next start takes a full state transfer",
+	    SC_EFFECT_NEEDS_DOWN, 0, NULL, NULL, act_wipe),
 };
+const size_t sc_n_actions = ARRAY_SIZE(sc_actions);
 
 int action_run(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *detail)
 {
-	if ((size_t)st->action->kind >= ARRAY_SIZE(action_table) || !action_table[st->action->kind]) {
-		lab_error("action '%s' has no implementation", st->action->name);
-		return -1;
-	}
-	return action_table[st->action->kind](r, st, seq, detail);
+	return st->action->run(r, st, seq, detail);
 }
 
 /* The undo stack's executor. */

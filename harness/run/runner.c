@@ -362,11 +362,6 @@ static void record_node_states(struct runner *r)
 	resultsdb_commit(r->db);
 }
 
-static bool changes_nodes(enum sc_action k)
-{
-	return k != ACT_SLEEP && k != ACT_CHECK && k != ACT_WORKLOAD && k != ACT_PAUSE &&
-	       k != ACT_SNAPSHOT && k != ACT_DISK_CACHE;
-}
 
 /* ------------------------------------------------------------------ */
 /* Undo with records */
@@ -435,7 +430,7 @@ static void run_steps(struct runner *r)
 		int rc;
 		const char *want = st->outcome ? st->outcome : "ok";
 
-		if (lab_interrupted || r->broken)
+		if (lab_interrupted || r->broken || r->outage)
 			break;
 		if (st->nodes.mask)
 			node_set_format(&st->nodes, nodes, sizeof(nodes));
@@ -447,8 +442,12 @@ static void run_steps(struct runner *r)
 			   nodes[0] ? " node " : "", nodes);
 		sid = resultsdb_step_begin(r->db, r->run_id, (int)seq, st->action->name, nodes[0] ? nodes : NULL, NULL);
 		lab_clear_error();
+		r->cluster.note[0] = '\0';
 		rc = action_run(r, st, seq, &detail);
 		flush_seconds(r);
+		/* What the backend says it did (what a power cut dropped). */
+		if (cluster_last_note(&r->cluster)[0])
+			sb_printf(&detail, "%s%s", detail.len ? "; " : "", cluster_last_note(&r->cluster));
 		if (rc < 0) {
 			const char *why = lab_last_error()[0] ? lab_last_error() : "failed";
 			sb_printf(&detail, "%s%s", detail.len ? "; " : "", why);
@@ -457,7 +456,15 @@ static void run_steps(struct runner *r)
 				sb_release(&detail);
 				break;
 			}
-			if (!strcmp(want, "ok"))
+			if (!strcmp(want, "ok") && lab_last_error_is_finding()) {
+				/* The database's doing (no Primary component, a
+				 * refused join): a finding with its diagnosis; the
+				 * steps after it would only fail the same way. */
+				runner_finding(r, "step %zu (%s, line %d): %s", seq, st->action->name, st->line, why);
+				resultsdb_anomaly(r->db, r->run_id, "cluster", "cluster-unavailable", NULL, -1, -1,
+						  nodes[0] ? nodes : NULL, why);
+				r->outage = true;
+			} else if (!strcmp(want, "ok"))
 				runner_broken(r, "step %zu (%s, line %d) failed: %s", seq, st->action->name, st->line, why);
 			else if (!strcmp(want, "error"))
 				runner_say(r, "step %zu refused, as the scenario expects: %s", seq, why);
@@ -472,25 +479,235 @@ static void run_steps(struct runner *r)
 		if (detail.len && lab_verbose)
 			runner_say(r, "  %s", detail.buf);
 		sb_release(&detail);
-		if (changes_nodes(st->action->kind) && !lab_interrupted)
+		if (!(st->action->flags & SC_A_KEEPS_NODES) && !lab_interrupted)
 			record_node_states(r);
 	}
+}
+
+/* Phase 1: the run's record in the results database and its directory. */
+static int run_record_begin(struct runner *r, struct run_result *res, const char **backend)
+{
+	const struct scenario *sc = r->sc;
+	struct run_info ri;
+	struct strbuf opts = { 0 }, tags = { 0 };
+	char *runs_dir;
+
+	for (size_t i = 0; i < sc->cluster.mysqld.n; i++)
+		sb_printf(&opts, "%s=%s\n", sc->cluster.mysqld.v[i].key, sc->cluster.mysqld.v[i].value);
+	for (size_t i = 0; i < sc->tags.n; i++)
+		sb_printf(&tags, "%s%s", i ? "," : "", sc->tags.v[i]);
+	memset(&ri, 0, sizeof(ri));
+	ri.scenario = sc->name;
+	ri.scenario_file = sc->file;
+	ri.scenario_hash = sc->hash;
+	ri.seed = r->seed;
+	ri.backend = *backend = r->o->backend ? r->o->backend : sc->cluster.backend;
+	ri.flavor = sc->cluster.flavor;
+	ri.nodes = (int)sc->cluster.nodes;
+	ri.cache_mode = sc->cluster.cache_mode;
+	ri.mysqld_options = opts.buf;
+	ri.tags = tags.buf;
+	r->run_id = resultsdb_run_begin(r->db, &ri);
+	sb_release(&opts);
+	sb_release(&tags);
+	if (r->run_id < 0)
+		return -1;
+	res->run_id = r->run_id;
+	runs_dir = r->o->runs_dir ? xstrdup(r->o->runs_dir) : runs_dir_default(r->db);
+	r->run_dir = xasprintf("%s/%lld", runs_dir, (long long)r->run_id);
+	free(runs_dir);
+	return 0;
+}
+
+/* What to build, from the scenario's cluster: section (domains[] holds the
+ * libvirt domain names the spec points to). */
+static void cluster_spec_from(struct runner *r, struct cluster_spec *spec, const char *name,
+			      const char *backend, const char **domains)
+{
+	const struct scenario *sc = r->sc;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->name = name;
+	spec->state_dir = r->o->state_dir;
+	spec->flavor = sc->cluster.flavor;
+	spec->backend = backend;
+	spec->nodes = (int)sc->cluster.nodes;
+	spec->mysqld = sc->cluster.mysqld.v;
+	spec->n_mysqld = sc->cluster.mysqld.n;
+	spec->libvirt_uri = sc->cluster.libvirt.uri;
+	for (size_t i = 0; i < sc->cluster.libvirt.domains.n && i < LAB_MAX_NODES; i++)
+		domains[i] = sc->cluster.libvirt.domains.v[i];
+	spec->domains = sc->cluster.libvirt.domains.n ? domains : NULL;
+	spec->cache_mode = sc->cluster.cache_mode;
+	spec->proxmox_url = sc->cluster.proxmox.url;
+	spec->proxmox_node = sc->cluster.proxmox.node;
+	spec->proxmox_nodes = sc->cluster.proxmox.nodes.v;
+	spec->n_proxmox_nodes = sc->cluster.proxmox.nodes.n;
+	spec->proxmox_vmids = sc->cluster.proxmox.vmids.v;
+	spec->n_proxmox_vmids = sc->cluster.proxmox.vmids.n;
+	spec->proxmox_token_file = sc->cluster.proxmox.token_file;
+	spec->proxmox_ca_file = sc->cluster.proxmox.ca_file;
+	spec->proxmox_fingerprint = sc->cluster.proxmox.fingerprint;
+	spec->seed = r->seed;
+}
+
+/* The server and galera versions of the step detail, stored in two columns:
+ * "10.11.19-MariaDB...; galera 4.23(r...)". */
+static void record_versions(struct runner *r, int64_t sid)
+{
+	char *ver = cluster_server_version(&r->cluster);
+	char *galera = ver ? strstr(ver, "; galera ") : NULL;
+	char detail[256];
+
+	snprintf(detail, sizeof(detail), "up in %.1f s%s%s", (double)(mono_ns() - r->t0_ns) / 1e9, ver ? ", " : "",
+		 ver ? ver : "");
+	step_end(r, sid, "ok", detail);
+	if (galera) {
+		*galera = '\0';
+		galera += strlen("; galera ");
+	}
+	resultsdb_run_update(r->db, r->run_id, ver, galera, r->sc->cluster.cache_mode);
+	free(ver);
+}
+
+/* Phase 2: a fresh cluster for this scenario. 0 when it is up. */
+static int bring_up(struct runner *r, const char *name, const char *backend)
+{
+	const char *domains[LAB_MAX_NODES + 1] = { 0 };
+	struct cluster_spec spec;
+	int64_t sid;
+	int rc_up;
+
+	cluster_spec_from(r, &spec, name, backend, domains);
+	for (int n = 0; n <= LAB_MAX_NODES; n++)
+		lab_strlcpy(r->cache_mode[n], r->sc->cluster.cache_mode, sizeof(r->cache_mode[n]));
+	pthread_mutex_lock(&r->lock);
+	lab_strlcpy(r->step_text, "cluster up", sizeof(r->step_text));
+	pthread_mutex_unlock(&r->lock);
+	sid = resultsdb_step_begin(r->db, r->run_id, 0, "cluster-up", "all", NULL);
+	lab_clear_error();
+	if (cluster_open(&r->cluster, &spec) < 0) {
+		step_end(r, sid, "error", lab_last_error());
+		runner_broken(r, "cannot open cluster '%s': %s", name, lab_last_error());
+		return -1;
+	}
+	r->cluster_opened = true;
+	if (cluster_is_up(&r->cluster)) {
+		/* Not ours to reuse or tear down: a scenario starts fresh. */
+		step_end(r, sid, "error", "already up");
+		runner_broken(r, "cluster '%s' is already up; take it down with 'lab cluster down --name %s' or run with another --name",
+			      name, name);
+		return -1;
+	}
+	r->cluster_made = true;
+	runner_say(r, "bringing up %lld-node %s cluster '%s'", (long long)r->sc->cluster.nodes,
+		   r->sc->cluster.flavor, name);
+	rc_up = cluster_up(&r->cluster);
+	if (r->cluster.defaults_file && path_exists(r->cluster.defaults_file))
+		r->secret = cluster_lab_password(&r->cluster);
+	if (rc_up < 0) {
+		step_end(r, sid, "error", lab_last_error());
+		if (!lab_interrupted)
+			runner_broken(r, "cluster '%s' did not come up: %s", name, lab_last_error());
+		return -1;
+	}
+	record_versions(r, sid);
+	r->cluster_was_up = true;
+	record_node_states(r);
+	return 0;
+}
+
+/* Phase 4: why the run ended early, if it did (watchdog, interrupt).
+ * Returns whether it was interrupted. */
+static bool note_interruption(struct runner *r)
+{
+	bool was_interrupted = lab_interrupted;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->watchdog_fired) {
+		pthread_mutex_unlock(&r->lock);
+		runner_broken(r, "watchdog: the scenario took longer than its timeout (%lld s)",
+			      (long long)(r->sc->timeout_ms / 1000));
+		return false;
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (was_interrupted) {
+		r->aborted = true;
+		if (!r->reason.len)
+			sb_puts(&r->reason, "interrupted");
+		runner_say(r, "interrupted: undoing faults");
+	}
+	return was_interrupted;
+}
+
+/* Phase 5: undo every fault, then take the cluster down (--keep keeps a
+ * cluster that came up; a half-built one goes). */
+static void undo_and_teardown(struct runner *r, const char *name)
+{
+	int64_t sid;
+
+	pthread_mutex_lock(&r->lock);
+	lab_strlcpy(r->step_text, "cleanup", sizeof(r->step_text));
+	pthread_mutex_unlock(&r->lock);
+	if (undo_pending(&r->undo)) {
+		if (undo_run_all(&r->undo, undo_recorded, r) < 0 && r->o->keep)
+			runner_broken(r, "a fault could not be undone and --keep leaves the cluster up");
+	}
+	flush_seconds(r);
+	if (r->cluster_made && (!r->o->keep || !r->cluster_was_up)) {
+		sid = resultsdb_step_begin(r->db, r->run_id, 0, "cluster-down", "all", NULL);
+		runner_say(r, "tearing down cluster '%s'", name);
+		lab_clear_error();
+		if (cluster_down(&r->cluster) < 0) {
+			step_end(r, sid, "error", lab_last_error());
+			runner_broken(r, "cluster '%s' could not be torn down: %s", name, lab_last_error());
+		} else {
+			step_end(r, sid, "ok", NULL);
+		}
+	} else if (r->cluster_made) {
+		runner_say(r, "--keep: cluster '%s' left up (lab cluster status --name %s)", name, name);
+	}
+	if (r->cluster_opened)
+		cluster_release(&r->cluster);
+}
+
+/* Phase 6: the verdict, LTP's way: aborted, else broken, else fail, else pass. */
+static void record_verdict(struct runner *r, struct run_result *res)
+{
+	enum verdict v = r->aborted ? VERDICT_ABORTED : r->broken ? VERDICT_BROKEN : r->failed ? VERDICT_FAIL
+											     : VERDICT_PASS;
+
+	res->verdict = v;
+	res->seconds = (double)(mono_ns() - r->t0_ns) / 1e9;
+	if (v != VERDICT_PASS)
+		res->reason = xstrdup(r->findings.len ? r->findings.buf : r->reason.len ? r->reason.buf : verdict_name(v));
+	resultsdb_run_end(r->db, r->run_id, verdict_name(v), res->reason);
+}
+
+static void runner_release(struct runner *r)
+{
+	undo_release(&r->undo);
+	if (r->secret) {
+		memset(r->secret, 0, strlen(r->secret));
+		free(r->secret);
+	}
+	for (int i = 0; i < r->wl_segments; i++)
+		free(r->journals[i]);
+	free(r->journals);
+	free(r->seconds);
+	free(r->run_dir);
+	sb_release(&r->reason);
+	sb_release(&r->findings);
+	pthread_mutex_destroy(&r->lock);
 }
 
 int runner_run(const struct scenario *sc, const struct runner_opts *o, struct resultsdb *db,
 	       struct run_result *res)
 {
 	struct runner r;
-	struct run_info ri;
-	struct cluster_spec spec;
-	struct strbuf opts = { 0 }, tags = { 0 };
-	const char *domains[LAB_MAX_NODES + 1] = { 0 };
 	const char *name = o->name ? o->name : "run";
+	const char *backend;
 	bool was_interrupted;
-	int rc_up;
-	enum verdict v;
-	int64_t sid;
-	char *runs_dir;
 
 	memset(&r, 0, sizeof(r));
 	memset(res, 0, sizeof(*res));
@@ -501,192 +718,34 @@ int runner_run(const struct scenario *sc, const struct runner_opts *o, struct re
 	r.seed = o->have_seed ? o->seed : sc->has_seed ? (uint64_t)sc->seed : random_seed();
 	r.t0_ns = mono_ns();
 
-	for (size_t i = 0; i < sc->cluster.mysqld.n; i++)
-		sb_printf(&opts, "%s=%s\n", sc->cluster.mysqld.v[i].key, sc->cluster.mysqld.v[i].value);
-	for (size_t i = 0; i < sc->tags.n; i++)
-		sb_printf(&tags, "%s%s", i ? "," : "", sc->tags.v[i]);
-	memset(&ri, 0, sizeof(ri));
-	ri.scenario = sc->name;
-	ri.scenario_file = sc->file;
-	ri.scenario_hash = sc->hash;
-	ri.seed = r.seed;
-	ri.backend = o->backend ? o->backend : sc->cluster.backend;
-	ri.flavor = sc->cluster.flavor;
-	ri.nodes = (int)sc->cluster.nodes;
-	ri.cache_mode = sc->cluster.cache_mode;
-	ri.mysqld_options = opts.buf;
-	ri.tags = tags.buf;
-	r.run_id = resultsdb_run_begin(db, &ri);
-	sb_release(&opts);
-	sb_release(&tags);
-	if (r.run_id < 0) {
+	if (run_record_begin(&r, res, &backend) < 0) {
 		pthread_mutex_destroy(&r.lock);
 		return -1;
 	}
-	res->run_id = r.run_id;
-	runs_dir = o->runs_dir ? xstrdup(o->runs_dir) : runs_dir_default(db);
-	r.run_dir = xasprintf("%s/%lld", runs_dir, (long long)r.run_id);
-	free(runs_dir);
-
 	if (pthread_create(&r.watchdog_thread, NULL, watchdog_main, &r) == 0)
 		r.watchdog_started = true;
 	if (o->progress && pthread_create(&r.progress_thread, NULL, progress_main, &r) == 0)
 		r.progress_started = true;
 	runner_say(&r, "run %lld: scenario '%s' (seed %llu, backend %s, cluster '%s')", (long long)r.run_id,
-		   sc->name, (unsigned long long)r.seed, ri.backend, name);
+		   sc->name, (unsigned long long)r.seed, backend, name);
 
-	if (mkdir_p(r.run_dir, 0755) < 0) {
+	/* Phase 3: the steps, on a cluster that came up. Expectations with no
+	 * check step to meet them are caught by validate; a run cut short
+	 * before its checks is broken/aborted. */
+	if (mkdir_p(r.run_dir, 0755) < 0)
 		runner_broken(&r, "cannot create '%s': %s", r.run_dir, lab_last_error());
-		goto cleanup;
-	}
+	else if (bring_up(&r, name, backend) == 0)
+		run_steps(&r);
 
-	/* A fresh cluster for this scenario. */
-	memset(&spec, 0, sizeof(spec));
-	spec.name = name;
-	spec.state_dir = o->state_dir;
-	spec.flavor = sc->cluster.flavor;
-	spec.backend = ri.backend;
-	spec.nodes = (int)sc->cluster.nodes;
-	spec.mysqld = sc->cluster.mysqld.v;
-	spec.n_mysqld = sc->cluster.mysqld.n;
-	spec.libvirt_uri = sc->cluster.libvirt.uri;
-	for (size_t i = 0; i < sc->cluster.libvirt.domains.n && i < LAB_MAX_NODES; i++)
-		domains[i] = sc->cluster.libvirt.domains.v[i];
-	spec.domains = sc->cluster.libvirt.domains.n ? domains : NULL;
-	spec.cache_mode = sc->cluster.cache_mode;
-	spec.seed = r.seed;
-	for (int n = 0; n <= LAB_MAX_NODES; n++)
-		lab_strlcpy(r.cache_mode[n], sc->cluster.cache_mode, sizeof(r.cache_mode[n]));
-
-	pthread_mutex_lock(&r.lock);
-	lab_strlcpy(r.step_text, "cluster up", sizeof(r.step_text));
-	pthread_mutex_unlock(&r.lock);
-	sid = resultsdb_step_begin(db, r.run_id, 0, "cluster-up", "all", NULL);
-	lab_clear_error();
-	if (cluster_open(&r.cluster, &spec) < 0) {
-		step_end(&r, sid, "error", lab_last_error());
-		runner_broken(&r, "cannot open cluster '%s': %s", name, lab_last_error());
-		goto cleanup;
-	}
-	r.cluster_opened = true;
-	if (cluster_is_up(&r.cluster)) {
-		/* Not ours to reuse or tear down: a scenario starts fresh. */
-		step_end(&r, sid, "error", "already up");
-		runner_broken(&r, "cluster '%s' is already up; take it down with 'lab cluster down --name %s' or run with another --name",
-			      name, name);
-		goto cleanup;
-	}
-	r.cluster_made = true;
-	runner_say(&r, "bringing up %lld-node %s cluster '%s'", (long long)sc->cluster.nodes, sc->cluster.flavor, name);
-	rc_up = cluster_up(&r.cluster);
-	if (r.cluster.defaults_file && path_exists(r.cluster.defaults_file))
-		r.secret = cluster_lab_password(&r.cluster);
-	if (rc_up < 0) {
-		step_end(&r, sid, "error", lab_last_error());
-		if (!lab_interrupted)
-			runner_broken(&r, "cluster '%s' did not come up: %s", name, lab_last_error());
-		goto cleanup;
-	}
-	{
-		char *ver = cluster_server_version(&r.cluster);
-		char detail[256];
-		snprintf(detail, sizeof(detail), "up in %.1f s%s%s", (double)(mono_ns() - r.t0_ns) / 1e9,
-			 ver ? ", " : "", ver ? ver : "");
-		step_end(&r, sid, "ok", detail);
-		{
-			/* "10.11.19-MariaDB...; galera 4.23(r...)": two columns */
-			char *galera = ver ? strstr(ver, "; galera ") : NULL;
-			if (galera) {
-				*galera = '\0';
-				galera += strlen("; galera ");
-			}
-			resultsdb_run_update(db, r.run_id, ver, galera, sc->cluster.cache_mode);
-			if (galera)
-				galera[-(int)strlen("; galera ")] = ';';
-		}
-		free(ver);
-	}
-	r.cluster_was_up = true;
-	record_node_states(&r);
-
-	run_steps(&r);
-
-	/* Expectations with no check step to meet them are caught by
-	 * validate; a run cut short before its checks is broken/aborted. */
-cleanup:
-	was_interrupted = lab_interrupted;
-	pthread_mutex_lock(&r.lock);
-	if (r.watchdog_fired) {
-		pthread_mutex_unlock(&r.lock);
-		runner_broken(&r, "watchdog: the scenario took longer than its timeout (%lld s)",
-			      (long long)(sc->timeout_ms / 1000));
-		was_interrupted = false;
-	} else {
-		pthread_mutex_unlock(&r.lock);
-		if (was_interrupted) {
-			r.aborted = true;
-			if (!r.reason.len)
-				sb_puts(&r.reason, "interrupted");
-			runner_say(&r, "interrupted: undoing faults");
-		}
-	}
+	was_interrupted = note_interruption(&r);
 	/* The undo and the teardown must run to the end: a second Ctrl-C
 	 * sets the flag again and only cuts waits short. */
 	lab_interrupted = 0;
-	pthread_mutex_lock(&r.lock);
-	lab_strlcpy(r.step_text, "cleanup", sizeof(r.step_text));
-	pthread_mutex_unlock(&r.lock);
-	if (undo_pending(&r.undo)) {
-		if (undo_run_all(&r.undo, undo_recorded, &r) < 0 && o->keep)
-			runner_broken(&r, "a fault could not be undone and --keep leaves the cluster up");
-	}
-	flush_seconds(&r);
-	/* --keep keeps a cluster that came up; a half-built one goes. */
-	if (r.cluster_made && (!o->keep || !r.cluster_was_up)) {
-		sid = resultsdb_step_begin(db, r.run_id, 0, "cluster-down", "all", NULL);
-		runner_say(&r, "tearing down cluster '%s'", name);
-		lab_clear_error();
-		if (cluster_down(&r.cluster) < 0) {
-			step_end(&r, sid, "error", lab_last_error());
-			runner_broken(&r, "cluster '%s' could not be torn down: %s", name, lab_last_error());
-		} else {
-			step_end(&r, sid, "ok", NULL);
-		}
-	} else if (r.cluster_made) {
-		runner_say(&r, "--keep: cluster '%s' left up (lab cluster status --name %s)", name, name);
-	}
-	if (r.cluster_opened)
-		cluster_release(&r.cluster);
+	undo_and_teardown(&r, name);
 	stop_threads(&r);
 	if (was_interrupted)
 		lab_interrupted = 1;
-
-	if (r.aborted)
-		v = VERDICT_ABORTED;
-	else if (r.broken)
-		v = VERDICT_BROKEN;
-	else if (r.failed)
-		v = VERDICT_FAIL;
-	else
-		v = VERDICT_PASS;
-	res->verdict = v;
-	res->seconds = (double)(mono_ns() - r.t0_ns) / 1e9;
-	if (v != VERDICT_PASS)
-		res->reason = xstrdup(r.findings.len ? r.findings.buf : r.reason.len ? r.reason.buf : verdict_name(v));
-	resultsdb_run_end(db, r.run_id, verdict_name(v), res->reason);
-
-	undo_release(&r.undo);
-	if (r.secret) {
-		memset(r.secret, 0, strlen(r.secret));
-		free(r.secret);
-	}
-	for (int i = 0; i < r.wl_segments; i++)
-		free(r.journals[i]);
-	free(r.journals);
-	free(r.seconds);
-	free(r.run_dir);
-	sb_release(&r.reason);
-	sb_release(&r.findings);
-	pthread_mutex_destroy(&r.lock);
+	record_verdict(&r, res);
+	runner_release(&r);
 	return 0;
 }

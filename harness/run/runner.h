@@ -92,11 +92,6 @@ void undo_release(struct undo_stack *s);
 /* ------------------------------------------------------------------ */
 /* The runner's state, shared with the actions (harness/run/actions.c). */
 
-struct last_check {
-	bool ran;
-	char actual[32];
-};
-
 struct runner {
 	const struct scenario *sc;
 	const struct runner_opts *o;
@@ -118,9 +113,9 @@ struct runner {
 
 	/* verdict so far */
 	bool broken, failed, aborted;
+	bool outage;                   /* a step failed by the database's doing: no further steps */
 	struct strbuf reason;          /* first broken/fail reason */
 	struct strbuf findings;        /* every finding, one per line */
-	struct last_check last[8];     /* per checker of the check table */
 
 	/* progress, per-second figures (written by the workload's reporter thread) */
 	pthread_mutex_t lock;
@@ -146,7 +141,7 @@ int action_undo(void *runner, struct undo_entry *e);
 int runner_sleep(int64_t ms);
 /* A copy of text with secret and anything quoted after "IDENTIFIED BY"
  * replaced by ***: lower layers' error messages may quote SQL, and
- * passwords are never printed or stored (DESIGN.md "Safety"). malloc'd. */
+ * passwords are never printed or stored (docs/safety.md). malloc'd. */
 char *runner_scrub(const char *secret, const char *text);
 /* A finding (verdict fail) or broken condition, with its reason. */
 void runner_finding(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,5 +1,5 @@
 /*
- * scenario.h — a scenario file (DESIGN.md "Scenario format") as parsed and
+ * scenario.h — a scenario file (docs/scenario-format.md) as parsed and
  * validated data, and the tables that describe it.
  *
  * Every section (top level, cluster, workload, expect, ...) and every step
@@ -20,7 +20,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "checker.h"
 #include "cluster.h"
+#include "sha256.h"
+#include "signals.h"
+#include "words.h"
 
 struct strlist {
 	char **v;
@@ -52,13 +56,15 @@ enum sc_type {
 	SC_KVMAP,    /* struct kvlist: option: value */
 	SC_SECTION,  /* a nested mapping described by sub[] */
 	SC_STEPS,    /* the steps: list of actions */
+	SC_EXPECT,   /* struct sc_expect: checker expect key: value (checker.h) */
 };
 
 enum sc_flags {
 	SC_F_REQUIRED = 1 << 0,
 	SC_F_SINGLE = 1 << 1,   /* SC_NODES: exactly one node */
 	SC_F_IDENT = 1 << 2,    /* SC_STRING: [a-z0-9][a-z0-9._-]* */
-	SC_F_RELPATH = 1 << 3,  /* SC_STRING: relative path without '..' */
+	SC_F_RELPATH = 1 << 3,  /* SC_STRING: a plain path inside the datadir (lib/names.h) */
+	SC_F_SNAPSHOT = 1 << 4, /* SC_STRING: a snapshot name the cluster's backend takes (lib/names.h) */
 };
 
 struct sc_option {
@@ -74,18 +80,14 @@ struct sc_option {
 	const char *help;
 };
 
-/* Expectations: NULL means "not stated". */
+/* Expectations, indexed like lab_checkers[] (each checker's expect key and
+ * values are its own, checker.h); NULL means "not stated". */
 struct sc_expect {
-	char *invariants, *durability, *convergence, *gtid;
-	char *cluster; /* the split-brain checker: primary | no-primary | split-brain-detected | any */
+	char *v[LAB_MAX_CHECKERS];
 };
+/* What e states for that checker, or NULL. */
+const char *sc_expect_get(const struct sc_expect *e, const struct checker_ops *ops);
 
-enum sc_action {
-	ACT_WORKLOAD, ACT_SLEEP, ACT_SNAPSHOT, ACT_KILL, ACT_STOP, ACT_START,
-	ACT_HARD_RESET, ACT_PAUSE, ACT_RESUME, ACT_DISK_CACHE, ACT_DELETE_FILE,
-	ACT_EDIT_GRASTATE, ACT_PARTITION, ACT_HEAL, ACT_REVERT, ACT_BOOTSTRAP,
-	ACT_WAIT, ACT_CHECK, ACT_PROMOTE, ACT_REJOIN, ACT_WIPE,
-};
 
 #define SC_SEQNO_KEEP INT64_MIN
 
@@ -109,26 +111,66 @@ struct sc_step {
 	int64_t safe_to_bootstrap;/* edit-grastate; -1 keeps it */
 	int group_of[LAB_MAX_NODES]; /* partition: node i+1's group (1-based) */
 	struct strlist checks;    /* check */
+	char *model;              /* check: the history checker's consistency model */
 	struct sc_expect expect;  /* check: expectations for this step only */
 };
 
+/* What a step does to its nodes, as the lint follows them. */
+enum sc_node_effect {
+	SC_EFFECT_NONE,       /* leaves them as they are */
+	SC_EFFECT_DOWN,       /* they are down afterwards (a kill with STOP/CONT excepted) */
+	SC_EFFECT_UP,         /* they are up afterwards */
+	SC_EFFECT_NEEDS_DOWN, /* they must be down before it */
+};
+
+enum sc_action_flags {
+	SC_A_KEEPS_NODES = 1 << 0,    /* no node changes state: the runner records no node states after it */
+	SC_A_WORKLOAD = 1 << 1,       /* starts / stops the workload (op) */
+	SC_A_TAKES_SNAPSHOT = 1 << 2, /* makes a snapshot named name */
+	SC_A_NEEDS_SNAPSHOT = 1 << 3, /* needs an earlier snapshot named name */
+	SC_A_CHECK = 1 << 4,          /* runs the checkers named in checks */
+};
+
+struct runner;
+struct strbuf;
+
+/*
+ * A scenario action: one descriptor in sc_actions[] (harness/run/actions.c,
+ * the faults table), next to the function that does it. The parser, the
+ * lint, `lab validate --describe` and the runner read the same row.
+ */
 struct sc_action_desc {
 	const char *name;
-	enum sc_action kind;
 	const char *shorthand;    /* key a scalar/list value stands for, or NULL */
 	const struct sc_option *opts;
 	size_t n_opts;
 	const char *const *flavors; /* NULL: every flavor */
 	const char *help;
+	enum sc_node_effect effect;
+	unsigned flags;           /* enum sc_action_flags */
+	/* What it undoes at the end of the run if the scenario does not
+	 * (the runner's undo stack), for the reference; NULL: nothing. */
+	const char *undo;
+	/* A rule across its keys, beyond the option table: an error message
+	 * (static) or NULL. */
+	const char *(*validate)(const struct sc_step *st);
+	/* Do it; detail gets a line for the results db. 0 or -1 (reported). */
+	int (*run)(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *detail);
 };
 
+
 struct sc_mix {
-	int64_t credit, purchase, transfer, new_customer, delete_customer;
+	int64_t credit, purchase, transfer, new_customer, delete_customer, audit;
 };
 
 struct sc_libvirt {
 	char *uri;
 	struct strlist domains;
+};
+
+struct sc_proxmox {
+	char *url, *node, *token_file, *ca_file, *fingerprint;
+	struct strlist nodes, vmids;
 };
 
 struct sc_cluster {
@@ -137,6 +179,7 @@ struct sc_cluster {
 	char *backend;
 	struct kvlist mysqld;
 	struct sc_libvirt libvirt;
+	struct sc_proxmox proxmox;
 	char *cache_mode;
 };
 
@@ -146,6 +189,13 @@ struct sc_workload {
 	struct sc_mix mix;
 	char *update_style, *lock;
 	int64_t rate;
+	/* both workloads */
+	char *isolation;          /* server | serializable | repeatable-read | read-committed | read-uncommitted */
+	int64_t sync_wait;        /* -1: leave the server's */
+	/* append */
+	int64_t keys, appends_per_key;
+	char *ops_per_txn;        /* "1..4" or "N" */
+	char *read_ratio;         /* 0..1 */
 };
 
 struct sc_cleanup {
@@ -175,6 +225,9 @@ struct sc_errors {
 };
 void sc_errors_release(struct sc_errors *e);
 
+/* A scenario file larger than this is refused (a scenario is a few KiB). */
+#define SC_MAX_FILE_BYTES (1 << 20)
+
 /* Parse and validate. Returns the scenario, or NULL when there was any
  * error (all of them appended to errs). The caller frees with
  * scenario_free. */
@@ -184,9 +237,13 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file,
 				struct sc_errors *errs);
 void scenario_free(struct scenario *sc);
 
-/* The tables. */
+/* The tables. sc_actions[] is the faults table (harness/run/actions.c). */
 extern const struct sc_action_desc sc_actions[];
 extern const size_t sc_n_actions;
+/* Values shared by the section and action tables. */
+extern const char *const sc_cache_modes[];
+extern const char *sc_checker_names[]; /* from lab_checkers[], filled before the first parse */
+#define SC_DAY_MS (24LL * 3600 * 1000)
 const struct sc_action_desc *sc_action_find(const char *name);
 extern const struct sc_option sc_top[];
 extern const size_t sc_n_top;
@@ -201,17 +258,5 @@ void scenario_purpose(const struct scenario *sc, char *buf, size_t size);
 void node_set_format(const struct node_set *ns, char *buf, size_t size);
 /* Number of nodes in a set and the i-th (0-based) of them. */
 int node_set_count(const struct node_set *ns);
-
-/* Edit distance (Levenshtein), for "did you mean". */
-size_t edit_distance(const char *a, const char *b);
-/* The candidate nearest to word, or NULL when none is near enough. */
-const char *nearest_word(const char *word, const char *const *candidates, size_t n);
-
-/* SHA-256 of a buffer as 64 hex digits + NUL. */
-void sha256_hex(const void *data, size_t len, char out[65]);
-
-/* Signal names: "KILL" -> SIGKILL; -1 if unknown. */
-int signal_from_name(const char *s);
-const char *signal_name(int sig);
 
 #endif

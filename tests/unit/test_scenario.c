@@ -20,6 +20,9 @@ static struct scenario *parse(const char *text, struct sc_errors *errs)
 	return scenario_parse(text, strlen(text), "t.yaml", errs);
 }
 
+/* What an expect: section states for the checker of that name. */
+#define EXPECT(e, checker) sc_expect_get((e), checker_find(checker))
+
 /* The text must be rejected with exactly this error among its errors. */
 static void expect_error(const char *text, const char *want)
 {
@@ -128,7 +131,7 @@ static void test_full_scenario(void **state)
 	assert_int_equal(sc->steps[1].duration_ms, 250);
 	assert_int_equal(sc->steps[2].signal, SIGTERM);
 	assert_int_equal(sc->steps[2].nodes.mask, 1u << 2);
-	assert_int_equal(sc->steps[3].action->kind, ACT_HARD_RESET);
+	assert_string_equal(sc->steps[3].action->name, "hard-reset");
 	assert_int_equal(sc->steps[3].nodes.mask, 1u << 1);
 	assert_true(sc->steps[5].nodes.all);
 	assert_int_equal(sc->steps[5].nodes.mask, 0xe);
@@ -139,15 +142,15 @@ static void test_full_scenario(void **state)
 	assert_int_equal(sc->steps[13].group_of[1], 2);
 	assert_int_equal(sc->steps[13].group_of[2], 2);
 	assert_int_equal(sc->steps[14].duration_ms, 2000);
-	assert_int_equal(sc->steps[16].action->kind, ACT_HEAL);
+	assert_string_equal(sc->steps[16].action->name, "heal");
 	assert_int_equal(sc->steps[17].timeout_ms, 120000);  /* default */
 	assert_true(sc->steps[17].nodes.all);                /* default all */
 	assert_string_equal(sc->steps[17].outcome, "ok");
-	assert_string_equal(sc->steps[19].expect.durability, "fail");
-	assert_null(sc->steps[19].expect.invariants);
+	assert_string_equal(EXPECT(&sc->steps[19].expect, "durability"), "fail");
+	assert_null(EXPECT(&sc->steps[19].expect, "invariants"));
 	assert_int_equal(sc->steps[20].checks.n, 2);
-	assert_string_equal(sc->expect.cluster, "primary");
-	assert_null(sc->expect.durability);
+	assert_string_equal(EXPECT(&sc->expect, "split-brain"), "primary");
+	assert_null(EXPECT(&sc->expect, "durability"));
 	assert_int_equal(sc->steps[2].signal, SIGTERM);
 
 	char buf[128];
@@ -254,9 +257,25 @@ static void test_actions(void **state)
 	expect_error(HEAD "steps:\n  - disk-cache: {node: 1, mode: fast}\n",
 		     "t.yaml:4:33: 'mode' must be none, writethrough, writeback, unsafe or directsync, not 'fast'");
 	expect_error(HEAD "steps:\n  - delete-file: {node: 1, path: ../../etc/passwd}\n",
-		     "t.yaml:4:34: 'path' must be a path relative to the datadir without '..', not '../../etc/passwd'");
+		     "t.yaml:4:34: 'path' must be a plain path inside the datadir, not '../../etc/passwd': "
+		     "the path has a '.', '..' or empty component: want a plain path inside the datadir");
 	expect_error(HEAD "steps:\n  - delete-file: {node: 1, path: /etc/passwd}\n",
-		     "t.yaml:4:34: 'path' must be a path relative to the datadir without '..', not '/etc/passwd'");
+		     "t.yaml:4:34: 'path' must be a plain path inside the datadir, not '/etc/passwd': "
+		     "the path is absolute: want a path relative to the datadir");
+	/* What the run refuses, validate refuses (lib/names.h, the same rules). */
+	expect_error(HEAD "steps:\n  - delete-file: {node: 1, path: ./ib_logfile0}\n",
+		     "t.yaml:4:34: 'path' must be a plain path inside the datadir, not './ib_logfile0': "
+		     "the path has a '.', '..' or empty component: want a plain path inside the datadir");
+	expect_error(HEAD "steps:\n  - delete-file: {node: 1, path: a//b}\n",
+		     "t.yaml:4:34: 'path' must be a plain path inside the datadir, not 'a//b': "
+		     "the path has a '.', '..' or empty component: want a plain path inside the datadir");
+	expect_error(HEAD "steps:\n  - stop: 1\n  - snapshot: {node: 1, name: "
+			  "a234567890123456789012345678901234567890123456789012345678901234567890}\n",
+		     "t.yaml:5:31: 'a234567890123456789012345678901234567890123456789012345678901234567890' is not a "
+		     "snapshot name backend local takes: want 1-64 of A-Z a-z 0-9 . - _, not starting with '.'");
+	expect_error(HEAD "steps:\n  - stop: 1\n  - snapshot: {node: 1, name: \"t\\0../x\"}\n",
+		     "t.yaml:5:31: a value may not hold a NUL character (\\0)");
+	expect_error(HEAD "steps:\n  - heal\ncluster: {nodes: 2}\n", "t.yaml:5:1: duplicate key 'cluster' in 'scenario'");
 	expect_error(HEAD "steps:\n  - edit-grastate: {node: 1}\n",
 		     "t.yaml:4:20: 'edit-grastate' needs 'seqno' or 'safe_to_bootstrap'");
 	expect_error(HEAD "steps:\n  - edit-grastate: {node: 1, safe_to_bootstrap: 2}\n",
@@ -376,6 +395,48 @@ static void test_tables(void **state)
 	scenario_free(sc);
 }
 
+/* Checkers come from lab_checkers[] alone: names, expect keys and values,
+ * flavors. */
+static void test_checker_table(void **state)
+{
+	(void)state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	scenario_describe(f);
+	fclose(f);
+	for (size_t i = 0; lab_checkers[i]; i++) {
+		const struct checker_ops *c = lab_checkers[i];
+		assert_true(c->run || c->scan);
+		assert_true(checker_expect_valid(c, c->expect_default ? c->expect_default : "pass"));
+		assert_true(checker_expect_valid(c, "any"));
+		assert_ptr_equal(checker_by_expect_key(checker_expect_key(c)), c);
+		assert_non_null(strstr(buf, c->name));
+	}
+	free(buf);
+	assert_true(checker_count() <= LAB_MAX_CHECKERS);
+	/* No cluster: section and a flavor-bound action: the defaults pass
+	 * once freed the flavor the action check then read (found by
+	 * fuzzing). */
+	expect_error("steps:\n- promote:\n",
+		     "t.yaml:2:3: 'promote' needs a cluster of flavor async or semisync, this one is galera");
+	/* gtid: async and semisync only. */
+	struct scenario *sc = must_parse("name: t\ncluster: {flavor: async, nodes: 3}\n"
+					 "steps:\n  - check: [gtid, split-brain]\nexpect: {gtid: fail, cluster: any}\n");
+	assert_string_equal(EXPECT(&sc->expect, "gtid"), "fail");
+	assert_string_equal(EXPECT(&sc->expect, "split-brain"), "any");
+	assert_null(EXPECT(&sc->expect, "invariants"));
+	scenario_free(sc);
+	expect_error(HEAD "steps:\n  - check: [gtid]\n",
+		     "t.yaml:4:5: checker 'gtid' applies to async or semisync clusters, not galera");
+	expect_error(HEAD "steps:\n  - check: [invariants]\nexpect: {invariant: pass}\n",
+		     "t.yaml:5:10: unknown key 'invariant' in 'expect' (did you mean 'invariants'?)");
+	expect_error(HEAD "steps:\n  - check: [invariants]\nexpect: {invariants: pass, invariants: fail}\n",
+		     "t.yaml:5:28: duplicate key 'invariants' in 'expect'");
+	expect_error(HEAD "steps:\n  - check: [split-brain]\nexpect: {cluster: pass}\n",
+		     "t.yaml:5:19: 'cluster' must be primary, no-primary, split-brain-detected or any, not 'pass'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_tables),
+		cmocka_unit_test(test_checker_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

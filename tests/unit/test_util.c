@@ -1,5 +1,6 @@
-/* Unit tests for lib/util.c: durations, numbers, the RNG, strbuf and
- * running programs from argv arrays. */
+/* Unit tests for the ground floor behind lib/util.h: durations and numbers
+ * (parse.c), the RNG (rng.c), strbuf (strbuf.c) and running programs from
+ * argv arrays (exec.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # 10-workload.sh — lab's bank workload next to sysbench oltp_write_only, at
 # equal thread counts, against the same fresh local mariadbd (127.0.0.1:13310,
-# /var/tmp/lab-H2/bench). Both are counted by the server (SHOW GLOBAL STATUS
+# /var/tmp/lab-bench/workload). Both are counted by the server (SHOW GLOBAL STATUS
 # deltas: Com_commit, Questions, Handler_write+update+delete for rows written), so both are measured the
 # same way; client CPU is the client process's user+sys time (/usr/bin/time).
 # lab runs with its journal on. Loading (sysbench prepare, lab's initial
@@ -16,11 +16,11 @@ LAB_BIN=${LAB_REL:-$top/lab}
 THREADS=${BENCH_THREADS:-8}
 SECONDS_RUN=${BENCH_SECONDS:-20}
 ROUNDS=${BENCH_ROUNDS:-2}
-DIR=/var/tmp/lab-H2/bench
+DIR=/var/tmp/lab-bench/workload
 PORT=13310
 # A private tmpdir for mariadb-install-db and mariadbd (they take TMPDIR):
 # the machine's /tmp is shared with other servers' temporary tables.
-export TMPDIR=/var/tmp/lab-H2/tmp
+export TMPDIR=/var/tmp/lab-bench/workload-tmp
 mkdir -p "$TMPDIR" && chmod 1777 "$TMPDIR"
 
 command -v sysbench >/dev/null || { echo "SKIP: sysbench is not installed (make deps-bench)"; exit 0; }

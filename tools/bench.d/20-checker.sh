@@ -10,7 +10,7 @@ set -u
 top=${LAB_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 LAB_REL=${LAB_REL:-$top/lab}
 . "$top/tests/lib/solo-mariadb.sh"
-DIR=/var/tmp/lab-H3/bench-checker
+DIR=/var/tmp/lab-bench/checker
 PORT=13330
 CUSTOMERS=${BENCH_CUSTOMERS:-1000000}
 PURCHASES=${BENCH_PURCHASES:-3000000}

@@ -7,13 +7,13 @@
 # durability cost. Target (issue 5): the layer costs at most 30 %.
 #
 #   POWERFS_BENCH_TIME=30 (s per run)  POWERFS_BENCH_THREADS=4
-# Ports 13401, /var/tmp/lab-H5/bench (H5's).
+# Ports 13401, /var/tmp/lab-bench/powerfs.
 set -u
 LAB_REL=${LAB_REL:-$(cd "$(dirname "$0")/../.." && pwd)/lab}
 TIME=${POWERFS_BENCH_TIME:-30}
 THREADS=${POWERFS_BENCH_THREADS:-4}
 PORT=13401
-base=/var/tmp/lab-H5/bench
+base=/var/tmp/lab-bench/powerfs
 for c in sysbench mariadbd mariadb-install-db nsenter; do
 	command -v $c >/dev/null || { echo "30-powerfs: SKIP: $c not installed"; exit 0; }
 done

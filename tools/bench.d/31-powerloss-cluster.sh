@@ -13,7 +13,7 @@ SECS=${POWERLOSS_BENCH_SECONDS:-20}
 THREADS=${POWERLOSS_BENCH_THREADS:-8}
 ROUNDS=${POWERLOSS_BENCH_ROUNDS:-1}
 NAME=h9b
-DIR=/var/tmp/lab-H9/bench
+DIR=/var/tmp/lab-bench/powerloss
 [ "$(id -u)" -eq 0 ] && [ -c /dev/fuse ] || { echo "31-powerloss-cluster: SKIP: needs root and /dev/fuse"; exit 0; }
 [ -x "$LAB_REL" ] || { echo "31-powerloss-cluster: SKIP: build lab first ($LAB_REL)"; exit 0; }
 cleanup() { "$LAB_REL" cluster down --name "$NAME" >/dev/null 2>&1; }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# trust_outage.sh — a database outage is a finding with a diagnosis, not
+# lab's failure. Two of three Galera nodes lose power at once: node 1 is
+# left without a Primary component, and node 2's restart cannot join. lab
+# must see it within seconds (not wait 300 s for SQL), end the step as a
+# finding (verdict fail, exit 1) that names each node's state and seqno and
+# what a DBA would do, record it in `anomalies`, skip the remaining steps
+# and tear down.
+. "$(dirname "$0")/../lib/tap.sh"
+need_root "galera cluster"
+NAME=trout
+DIR=$(mktemp -d /var/tmp/lab-trust-outage.XXXXXX)
+DB=$DIR/lab.db
+cleanup() { "$LAB" cluster down --name "$NAME" >/dev/null 2>&1; rm -rf "$DIR"; }
+trap cleanup EXIT
+q() { sqlite3 "$DB" "$1"; }
+
+cat >"$DIR/outage.yaml" <<'EOF'
+name: no-primary-after-double-power-loss
+description: Two of three nodes lose power at once; the survivor has no Primary component.
+cluster: {flavor: galera, nodes: 3}
+workload: {threads: 2, customers: 100, products: 10}
+steps:
+  - workload: start
+  - sleep: 3s
+  - hard-reset: {node: [2, 3]}
+  - workload: stop
+  - start: {node: 2}
+  - start: {node: 3}
+  - check: [invariants]
+EOF
+
+start=$(date +%s)
+out=$("$LAB" run "$DIR/outage.yaml" --name "$NAME" --db "$DB" 2>&1)
+rc=$?
+took=$(($(date +%s) - start))
+echo "$out" | sed 's/^/# /'
+is "lab run exits 1: a finding, not broken" "$rc" 1
+run=$(q "SELECT max(id) FROM runs")
+is "the verdict is fail" "$(q "SELECT verdict FROM runs WHERE id = $run")" fail
+step=$(q "SELECT ended_at - started_at FROM steps WHERE run_id = $run AND seq = 5")
+note "the refused start took ${step} s; the whole run $took s"
+check "the refused start ends within 60 s, not 300" awk -v s="$step" 'BEGIN { exit !(s > 0 && s < 60) }'
+is "the start step is recorded as an error" "$(q "SELECT outcome FROM steps WHERE run_id = $run AND seq = 5")" error
+diag=$(q "SELECT detail FROM anomalies WHERE run_id = $run AND kind = 'cluster-unavailable'")
+note "$diag"
+check "the diagnosis says there is no Primary component" grep -q "no Primary component anywhere" <<<"$diag"
+check "the diagnosis names node 1's state and seqno" grep -Eq "node 1 non-Primary.*last committed [0-9]+" <<<"$diag"
+check "the diagnosis says what to do (pc.bootstrap on node 1)" grep -q "pc.bootstrap=YES' on node 1" <<<"$diag"
+is "the steps after the outage did not run" "$(q "SELECT count(*) FROM steps WHERE run_id = $run AND seq > 5")" 0
+is "the cluster was torn down" "$(q "SELECT outcome FROM steps WHERE run_id = $run AND action = 'cluster-down'")" ok
+is "no namespace of the cluster is left" "$(ip netns list | grep -c "lab-$NAME-")" 0
