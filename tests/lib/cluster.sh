@@ -171,21 +171,22 @@ fixture_stop_pid() {
 
 # What is left of this script: one line per thing, nothing when clean.
 fixture_leftovers() {
-	local name dir
+	local name dir dirs
 	while IFS=$'\t' read -r name dir; do
 		ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^lab-$name-(n[0-9]+|br)$" | sed 's/^/namespace /'
 		grep -F -e "/run/netns/lab-$name-" /proc/mounts 2>/dev/null | awk '{print "mount " $2}'
 	done <"$FIX_ROOT/.clusters"
+	# Our directories, read before ps runs: a command of this function
+	# naming them must not be running while ps looks.
+	dirs=$(cut -f2 "$FIX_ROOT/.clusters"; echo "$FIX_ROOT")
 	# Mounts in any mount namespace (powerfs keeps its own), under any of
 	# our directories.
-	FIX_DIRS=$(cut -f2 "$FIX_ROOT/.clusters"; echo "$FIX_ROOT") \
-		awk 'BEGIN { n = split(ENVIRON["FIX_DIRS"], d, "\n") }
+	FIX_DIRS=$dirs awk 'BEGIN { n = split(ENVIRON["FIX_DIRS"], d, "\n") }
 		{ for (i = 1; i <= n; i++) if (d[i] != "" && (index($5, d[i] "/") == 1 || $5 == d[i])) print "mount " $5 " (" FILENAME ")" }' \
 		/proc/[0-9]*/mountinfo 2>/dev/null | sort -u -k2,2
 	# Processes (not zombies) whose command line names our directories; the
 	# directories go through the environment, so awk never matches itself.
-	ps -eo pid=,stat=,args= | FIX_DIRS=$(cut -f2 "$FIX_ROOT/.clusters"; echo "$FIX_ROOT") \
-		awk 'BEGIN { n = split(ENVIRON["FIX_DIRS"], d, "\n") }
+	ps -eo pid=,stat=,args= | FIX_DIRS=$dirs awk 'BEGIN { n = split(ENVIRON["FIX_DIRS"], d, "\n") }
 		$2 !~ /^Z/ { for (i = 1; i <= n; i++) if (d[i] != "" && index($0, d[i] "/")) { print "process " $1 " " $3; break } }'
 	while read -r p; do
 		[ -n "$p" ] && kill -0 "$p" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] &&
