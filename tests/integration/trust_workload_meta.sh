@@ -1,24 +1,21 @@
 #!/usr/bin/env bash
 # trust_workload_meta.sh — `lab workload` drops and re-creates the bank's
 # tables only in a database lab made (marked by its lab_meta table) or an
-# empty one. Against a real standalone mariadbd (port 13377,
-# /var/tmp/lab-tr3): a database `prod` holding someone's own `customer`
+# empty one. Against a real standalone mariadbd (its port and directory from
+# tests/lib/cluster.sh): a database `prod` holding someone's own `customer`
 # table is refused (exit 2, nothing dropped, no journal written); with
 # --recreate it is replaced and marked; a database lab loaded is loaded
 # again without --recreate; --recreate with --no-load is a usage error.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/solo-mariadb.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "workload database marker"
-DIR=/var/tmp/lab-tr3/solo
-PORT=13377
-OUT=/var/tmp/lab-tr3/out
-cleanup() { solo_stop "$DIR"; }
-trap cleanup EXIT
-solo_stop "$DIR" 2>/dev/null
-rm -rf "$DIR" "$OUT"
-mkdir -p "$OUT"
-solo_start "$DIR" $PORT || { not_ok "start mariadbd" "see above"; exit 1; }
+lab_fixture_init
+DIR=$(fixture_tmp solo)
+PORT=$(fixture_port)
+OUT=$(fixture_tmp out)
+fixture_solo_start "$DIR" $PORT || { not_ok "start mariadbd" "see above"; exit 1; }
 ok "mariadbd started on port $PORT (pid $SOLO_PID)"
 
 solo_sql $PORT "CREATE DATABASE prod; CREATE TABLE prod.customer (id BIGINT PRIMARY KEY, name VARCHAR(20), credit BIGINT NOT NULL, address VARCHAR(16)); INSERT INTO prod.customer VALUES (1, 'a real customer', 500, 'main street')"
