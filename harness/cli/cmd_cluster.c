@@ -25,6 +25,7 @@
  */
 #include "cluster.h"
 #include "commands.h"
+#include "versions.h"
 
 #include <inttypes.h>
 #include <signal.h>
@@ -130,7 +131,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		static const char *const valued[] = {
 			"--name", "--state-dir", "--flavor", "--backend", "--nodes", "--timeout", "--seqno",
 			"--safe-to-bootstrap", "--cache-mode", "--powerfs-flush-interval", "--signal",
-			"--mysqld", "--proxmox",
+			"--mysqld", "--proxmox", "--version",
 		};
 		bool known = false;
 		for (size_t k = 0; k < ARRAY_SIZE(valued); k++)
@@ -167,6 +168,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (parse_int64(val, 0, 1, &v) < 0)
 				return usage_error("--safe-to-bootstrap: want 0 or 1, not '%s'", val);
 			a->safe_to_bootstrap = (int)v;
+		} else if (!strcmp(name, "--version")) {
+			if (!versions_valid(val))
+				return usage_error("--version: want a server version like 10.11.18, not '%s'", val);
+			a->spec.version = val;
 		} else if (!strcmp(name, "--cache-mode")) {
 			a->spec.cache_mode = val;
 		} else if (!strcmp(name, "--powerfs-flush-interval")) {

@@ -40,6 +40,7 @@
  * is then only a SIGKILL.
  */
 #include "cluster.h"
+#include "versions.h"
 #include "netns.h"
 #include "powerfs.h"
 
@@ -525,7 +526,8 @@ static void add_opt(struct strbuf *sb, const char *key, const char *value)
 	sb_add(sb, "", 1);
 }
 
-/* Build the server's argv (malloc'd array of pointers into *buf). */
+/* Build the server's argv (malloc'd array of pointers into *buf), or NULL
+ * when the node's build is gone (reported). */
 static const char **server_argv(struct cluster *c, int node, const struct kv *opts, size_t n_opts,
 				const char *log_path, struct strbuf *buf)
 {
@@ -535,9 +537,13 @@ static const char **server_argv(struct cluster *c, int node, const struct kv *op
 	char *p;
 
 	sb_reset(buf);
-	sb_puts(buf, MARIADBD);
-	sb_add(buf, "", 1);
+	/* The node's build (versions.h): its mariadbd, then --no-defaults
+	 * (which must come first), then its basedir / plugins / messages. */
+	if (node_exec_words(c, node, MARIADBD, buf) < 0)
+		return NULL;
 	add_opt(buf, "no-defaults", NULL);
+	if (node_build_options(c, node, buf) < 0)
+		return NULL;
 	add_opt(buf, "user", SERVER_USER);
 	add_opt(buf, "datadir", d->datadir[node - 1]);
 	{
@@ -587,6 +593,11 @@ static int local_node_spawn(struct cluster *c, int node, const struct kv *opts, 
 		return -1;
 	}
 	argv = server_argv(c, node, opts, n, d->log[node - 1], &buf);
+	if (!argv) {
+		sb_release(&buf);
+		free(console);
+		return -1;
+	}
 	const char **wrapped;
 	if (in_node_ns(c, node, argv, &wrapped) < 0) {
 		free(argv);
@@ -634,6 +645,11 @@ static int local_node_run_once(struct cluster *c, int node, const struct kv *opt
 
 	unlink(log_path);
 	argv = server_argv(c, node, opts, n, log_path, &buf);
+	if (!argv) {
+		sb_release(&buf);
+		free(log_path);
+		return -1;
+	}
 	const char **wrapped;
 	if (in_node_ns(c, node, argv, &wrapped) < 0) {
 		free(argv);
@@ -1109,16 +1125,34 @@ static int local_node_init(struct cluster *c, int node, bool with_system_tables)
 		free(tmp);
 		return 0;
 	}
-	struct strbuf out = {0};
+	struct strbuf out = {0}, words = {0};
 	char *arg = xasprintf("--datadir=%s", dd);
 	char *tmparg = xasprintf("--tmpdir=%s", tmp);
-	const char *argv[] = { "mariadb-install-db", "--no-defaults", "--user=" SERVER_USER, arg, tmparg,
-			       "--auth-root-authentication-method=normal", "--skip-test-db",
-			       "--skip-name-resolve", NULL };
+	/* The node's build's install-db, server, plugins and messages. */
+	const char *const tail[] = { "--no-defaults", "--user=" SERVER_USER, arg, tmparg,
+				     "--auth-root-authentication-method=normal", "--skip-test-db",
+				     "--skip-name-resolve" };
+	const char **argv = NULL;
+	int rc = -1;
+	if (node_exec_words(c, node, "mariadb-install-db", &words) == 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(tail); i++)
+			sb_add(&words, tail[i], strlen(tail[i]) + 1);
+		if (node_build_options(c, node, &words) == 0) {
+			size_t count = 0, k = 0;
+			for (char *p = words.buf; p < words.buf + words.len; p += strlen(p) + 1)
+				count++;
+			argv = xcalloc(count + 1, sizeof(*argv));
+			for (char *p = words.buf; p < words.buf + words.len; p += strlen(p) + 1)
+				argv[k++] = p;
+		}
+	}
 	struct run_opts o = { .timeout_ms = 300000, .out = &out };
 	const char **wrapped = NULL;
-	int rc = in_node_ns(c, node, argv, &wrapped) < 0 ? -1 : run_argv(wrapped ? wrapped : argv, &o);
+	if (argv)
+		rc = in_node_ns(c, node, argv, &wrapped) < 0 ? -1 : run_argv(wrapped ? wrapped : argv, &o);
 	powerfs_free_argv(wrapped);
+	free(argv);
+	sb_release(&words);
 	if (rc > 0) {
 		lab_error("node %d: mariadb-install-db failed (status %d): %.500s", node, rc,
 			  out.buf ? out.buf : "");

@@ -11,6 +11,7 @@
  * and the backend's and flavor's own keys (local.*, node.I.*, galera.*).
  */
 #include "cluster.h"
+#include "versions.h"
 #include "netns.h"
 
 #include <errno.h>
@@ -434,6 +435,8 @@ int cluster_up(struct cluster *c)
 		return -1;
 	}
 	if (c->backend->precheck && c->backend->precheck(c) < 0)
+		return -1;
+	if (cluster_choose_builds(c) < 0)
 		return -1;
 	if (mkdir_p(c->state_dir, 0755) < 0)
 		return -1;

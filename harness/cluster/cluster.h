@@ -62,6 +62,10 @@ struct cluster_spec {
 	/* Keep a copy of the post-cut datadir image at every hard reset
 	 * (also LAB_POWERLOSS_IMAGES=1). */
 	bool powerloss_images;
+	/* The server build of every node ("10.11.18", versions.h), and of
+	 * single nodes (versions[i] for node i+1); NULL: the installed one. */
+	const char *version;
+	const char *versions[LAB_MAX_NODES];
 };
 
 /* One node as seen by `lab cluster status` and by wait/checkers. Fields a

@@ -539,6 +539,12 @@ static void cluster_spec_from(struct runner *r, struct cluster_spec *spec, const
 		domains[i] = sc->cluster.libvirt.domains.v[i];
 	spec->domains = sc->cluster.libvirt.domains.n ? domains : NULL;
 	spec->cache_mode = sc->cluster.cache_mode;
+	spec->version = sc->cluster.version;
+	for (size_t i = 0; i < sc->cluster.versions.n; i++) {
+		int64_t node;
+		if (parse_int64(sc->cluster.versions.v[i].key, 1, spec->nodes, &node) == 0)
+			spec->versions[node - 1] = sc->cluster.versions.v[i].value;
+	}
 	spec->proxmox_url = sc->cluster.proxmox.url;
 	spec->proxmox_node = sc->cluster.proxmox.node;
 	spec->proxmox_nodes = sc->cluster.proxmox.nodes.v;

@@ -1,0 +1,447 @@
+/*
+ * versions.c — the build cache: several MariaDB server builds side by side
+ * (versions.h), and which one each node runs.
+ *
+ * A cached build is Debian's own packages for that version, unpacked, never
+ * installed: `apt-get download PKG=EPOCH:VERSION` of mariadb-server-core,
+ * mariadb-client-core, mariadb-server (the SST scripts, wsrep_sst_rsync)
+ * and mariadb-client into a temporary directory, `dpkg -x` of each into
+ * CACHE/.mariadb-VERSION.PID, `mariadbd --version` run from there, then one
+ * rename() to CACHE/mariadb-VERSION: a build in the cache is whole and has
+ * run once, and two fetches at once cannot leave half of one. Galera's
+ * provider is not per build: Debian 12 has one galera-4 (26.4.x) that
+ * speaks to every 10.11 server, and the installed one is used.
+ *
+ * A cached server runs with --basedir=ROOT/usr, --plugin-dir and
+ * --lc-messages-dir inside the build (Debian compiles /usr/... paths into
+ * the binary: without them a 10.11.18 server would load 10.11.19's plugins
+ * and error messages), started through `env PATH=ROOT/usr/bin:...` so that
+ * the programs it runs (wsrep_sst_rsync, wsrep_sst_common, my_print_defaults)
+ * are its own.
+ */
+#include "versions.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_CACHE_DIR "/var/cache/lab"
+#define SYSTEM_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define FETCH_TIMEOUT_MS (10 * 60 * 1000)
+
+/* What a build needs to run side by side with the installed one. */
+static const char *const build_packages[] = {
+	"mariadb-server-core", "mariadb-client-core", "mariadb-server", "mariadb-client",
+};
+
+const char *versions_cache_dir(void)
+{
+	const char *d = getenv("LAB_CACHE_DIR");
+	return d && *d ? d : DEFAULT_CACHE_DIR;
+}
+
+bool versions_valid(const char *v)
+{
+	size_t dots = 0;
+
+	if (!v || !isdigit((unsigned char)v[0]) || strlen(v) > 32)
+		return false;
+	for (const char *p = v; *p; p++) {
+		if (*p == '.') {
+			if (!isdigit((unsigned char)p[1]))
+				return false;
+			dots++;
+		} else if (!isdigit((unsigned char)*p)) {
+			return false;
+		}
+	}
+	return dots >= 1;
+}
+
+int versions_upstream(const char *deb, char *out, size_t size)
+{
+	const char *colon = strchr(deb, ':');
+	const char *start = colon ? colon + 1 : deb;
+	size_t n = strcspn(start, "-+~ \n");
+
+	if (n == 0 || n >= size)
+		return -1;
+	memcpy(out, start, n);
+	out[n] = '\0';
+	return versions_valid(out) ? 0 : -1;
+}
+
+bool versions_major_change(const char *from, const char *to)
+{
+	/* MAJOR.MINOR is the series: 10.11 and 11.4 differ, 10.11.18 and
+	 * 10.11.19 do not. */
+	size_t a = strcspn(from, "."), b = strcspn(to, ".");
+	if (from[a] == '.')
+		a += 1 + strcspn(from + a + 1, ".");
+	if (to[b] == '.')
+		b += 1 + strcspn(to + b + 1, ".");
+	return a != b || strncmp(from, to, a) != 0;
+}
+
+char *versions_installed(void)
+{
+	const char *argv[] = { "dpkg-query", "-W", "-f=${Version}", "mariadb-server-core", NULL };
+	struct strbuf out = {0};
+	struct run_opts o = { .timeout_ms = 30000, .out = &out };
+	char v[64];
+	int rc = run_argv(argv, &o);
+
+	if (rc != 0 || !out.buf || versions_upstream(out.buf, v, sizeof(v)) < 0) {
+		lab_error("cannot tell the installed server's version (dpkg-query mariadb-server-core): %.200s",
+			  out.buf ? out.buf : "no output");
+		sb_release(&out);
+		return NULL;
+	}
+	sb_release(&out);
+	return xstrdup(v);
+}
+
+static char *cached_root(const char *version)
+{
+	return xasprintf("%s/mariadb-%s", versions_cache_dir(), version);
+}
+
+int versions_root(const char *version, char *root, size_t size)
+{
+	char *inst, *dir, *bin;
+	bool have;
+
+	if (!versions_valid(version)) {
+		lab_error("bad server version '%s': want e.g. 10.11.18", version);
+		return -1;
+	}
+	inst = versions_installed();
+	if (!inst)
+		return -1;
+	if (!strcmp(inst, version)) {
+		free(inst);
+		root[0] = '\0';
+		return 0;
+	}
+	free(inst);
+	dir = cached_root(version);
+	bin = xasprintf("%s/usr/sbin/mariadbd", dir);
+	have = path_exists(bin);
+	free(bin);
+	if (!have) {
+		lab_error("server build '%s' is not cached in '%s': run 'lab versions fetch %s'", version,
+			  versions_cache_dir(), version);
+		free(dir);
+		return -1;
+	}
+	lab_strlcpy(root, dir, size);
+	free(dir);
+	return 0;
+}
+
+char *versions_mariadbd_version(const char *root)
+{
+	char *bin = xasprintf("%s/usr/sbin/mariadbd", root);
+	const char *argv[] = { bin, "--version", NULL };
+	struct strbuf out = {0};
+	struct run_opts o = { .timeout_ms = 30000, .out = &out };
+	int rc = run_argv(argv, &o);
+	char *line = NULL;
+
+	if (rc == 0 && out.buf) {
+		out.buf[strcspn(out.buf, "\n")] = '\0';
+		const char *ver = strstr(out.buf, "Ver ");
+		line = xstrdup(ver ? ver : out.buf); /* without the binary's path */
+	} else {
+		lab_error("'%s --version' failed (status %d): %.200s", bin, rc, out.buf ? out.buf : "no output");
+	}
+	free(bin);
+	sb_release(&out);
+	return line;
+}
+
+/* The full Debian version of pkg whose upstream version is version, from
+ * `apt-cache madison` (malloc'd), or NULL with the error reported. */
+static char *debian_version(const char *pkg, const char *version)
+{
+	const char *argv[] = { "apt-cache", "madison", pkg, NULL };
+	struct strbuf out = {0};
+	struct run_opts o = { .timeout_ms = 60000, .out = &out };
+	char *found = NULL;
+	int rc = run_argv(argv, &o);
+
+	for (char *line = out.buf, *next; rc == 0 && line && *line && !found; line = next) {
+		char *bar1, *bar2, up[64];
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		bar1 = strchr(line, '|');
+		bar2 = bar1 ? strchr(bar1 + 1, '|') : NULL;
+		if (!bar2)
+			continue;
+		*bar2 = '\0';
+		char *v = bar1 + 1;
+		while (*v == ' ')
+			v++;
+		size_t n = strlen(v);
+		while (n && v[n - 1] == ' ')
+			v[--n] = '\0';
+		if (versions_upstream(v, up, sizeof(up)) == 0 && !strcmp(up, version))
+			found = xstrdup(v);
+	}
+	if (!found)
+		lab_error("Debian's archive has no '%s' of version '%s' (apt-cache madison %s; try apt-get update)", pkg,
+			  version, pkg);
+	sb_release(&out);
+	return found;
+}
+
+int versions_fetch(const char *version)
+{
+	char *inst, *dir = NULL, *tmp = NULL, *dl = NULL, *ver = NULL, *line = NULL;
+	struct strbuf out = {0};
+	int ret = -1;
+
+	if (!versions_valid(version)) {
+		lab_error("bad server version '%s': want e.g. 10.11.18", version);
+		return -1;
+	}
+	inst = versions_installed();
+	if (!inst)
+		return -1;
+	if (!strcmp(inst, version)) {
+		lab_info("%s is the installed build (/usr): nothing to fetch", version);
+		free(inst);
+		return 0;
+	}
+	free(inst);
+	dir = cached_root(version);
+	{
+		char *bin = xasprintf("%s/usr/sbin/mariadbd", dir);
+		bool have = path_exists(bin);
+		free(bin);
+		if (have) {
+			lab_info("%s is cached in '%s'", version, dir);
+			free(dir);
+			return 0;
+		}
+	}
+	if (mkdir_p(versions_cache_dir(), 0755) < 0)
+		goto out;
+	ver = debian_version("mariadb-server-core", version);
+	if (!ver)
+		goto out;
+	tmp = xasprintf("%s/.mariadb-%s.%d", versions_cache_dir(), version, (int)getpid());
+	dl = xasprintf("%s.debs", tmp);
+	remove_tree(tmp);
+	remove_tree(dl);
+	/* apt drops its privileges to _apt for the download: the directory
+	 * must be theirs to write. */
+	if (mkdir_p(tmp, 0755) < 0 || mkdir_p(dl, 0777) < 0 || chmod(dl, 0777) < 0)
+		goto out;
+	lab_info("fetching %s (%s) from Debian's archive", version, ver);
+	{
+		const char *argv[5 + ARRAY_SIZE(build_packages) + 1] = { "env", "-C", dl, "apt-get", "download" };
+		char *specs[ARRAY_SIZE(build_packages)];
+		for (size_t i = 0; i < ARRAY_SIZE(build_packages); i++) {
+			specs[i] = xasprintf("%s=%s", build_packages[i], ver);
+			argv[5 + i] = specs[i];
+		}
+		argv[5 + ARRAY_SIZE(build_packages)] = NULL;
+		struct run_opts o = { .timeout_ms = FETCH_TIMEOUT_MS, .out = &out };
+		int rc = run_argv(argv, &o);
+		for (size_t i = 0; i < ARRAY_SIZE(build_packages); i++)
+			free(specs[i]);
+		if (rc != 0) {
+			lab_error("apt-get download of %s failed (status %d): %.500s", version, rc,
+				  out.buf ? out.buf : "no output");
+			goto out;
+		}
+	}
+	/* dpkg -x of each package, in the order named (they share no file). */
+	for (size_t i = 0; i < ARRAY_SIZE(build_packages); i++) {
+		char *deb = NULL;
+		DIR *dh = opendir(dl);
+		struct dirent *e;
+		size_t plen = strlen(build_packages[i]);
+		while (dh && (e = readdir(dh)))
+			if (!strncmp(e->d_name, build_packages[i], plen) && e->d_name[plen] == '_' && !deb)
+				deb = xasprintf("%s/%s", dl, e->d_name);
+		if (dh)
+			closedir(dh);
+		if (!deb) {
+			lab_error("apt-get download left no '%s' package in '%s'", build_packages[i], dl);
+			goto out;
+		}
+		const char *argv[] = { "dpkg", "-x", deb, tmp, NULL };
+		struct run_opts o = { .timeout_ms = 300000, .out = &out };
+		sb_reset(&out);
+		int rc = run_argv(argv, &o);
+		if (rc != 0)
+			lab_error("dpkg -x '%s' failed (status %d): %.300s", deb, rc, out.buf ? out.buf : "");
+		free(deb);
+		if (rc != 0)
+			goto out;
+	}
+	line = versions_mariadbd_version(tmp);
+	if (!line)
+		goto out;
+	{
+		char *want = xasprintf("Ver %s-", version);
+		bool ok = strstr(line, want) != NULL;
+		free(want);
+		if (!ok) {
+			lab_error("the unpacked build says '%s', not version %s", line, version);
+			goto out;
+		}
+	}
+	{
+		char *note = xasprintf("debian_version %s\nmariadbd %s\n", ver, line);
+		char *path = xasprintf("%s/lab-build", tmp);
+		int rc = write_file_atomic(path, note, strlen(note), 0644);
+		free(note);
+		free(path);
+		if (rc < 0)
+			goto out;
+	}
+	if (rename(tmp, dir) < 0) {
+		if (errno == EEXIST || errno == ENOTEMPTY) {
+			lab_info("%s was cached by another fetch meanwhile", version);
+		} else {
+			lab_error("cannot rename '%s' to '%s': %s", tmp, dir, strerror(errno));
+			goto out;
+		}
+	}
+	lab_info("cached %s in '%s': %s", version, dir, line);
+	ret = 0;
+out:
+	if (tmp)
+		remove_tree(tmp);
+	if (dl)
+		remove_tree(dl);
+	free(dir);
+	free(tmp);
+	free(dl);
+	free(ver);
+	free(line);
+	sb_release(&out);
+	return ret;
+}
+
+/* ---- per node ---- */
+
+const char *node_version(const struct cluster *c, int node)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "node.%d.version", node);
+	return cluster_state_get(c, key);
+}
+
+/* The node's build root: "" for the installed build. */
+static int node_root(const struct cluster *c, int node, char *root, size_t size)
+{
+	const char *v = node_version(c, node);
+
+	root[0] = '\0';
+	return v ? versions_root(v, root, size) : 0;
+}
+
+char *node_binary(const struct cluster *c, int node, const char *prog)
+{
+	char root[PATH_MAX];
+
+	if (node_root(c, node, root, sizeof(root)) < 0)
+		return NULL;
+	if (!root[0])
+		return xstrdup(prog);
+	char *p = xasprintf("%s/usr/sbin/%s", root, prog);
+	if (path_exists(p))
+		return p;
+	free(p);
+	p = xasprintf("%s/usr/bin/%s", root, prog);
+	if (path_exists(p))
+		return p;
+	lab_error("node %d: build '%s' has no '%s'", node, root, prog);
+	free(p);
+	return NULL;
+}
+
+static void word(struct strbuf *w, const char *s)
+{
+	sb_puts(w, s);
+	sb_add(w, "", 1);
+}
+
+int node_exec_words(const struct cluster *c, int node, const char *prog, struct strbuf *words)
+{
+	char root[PATH_MAX];
+	char *bin;
+
+	if (node_root(c, node, root, sizeof(root)) < 0)
+		return -1;
+	if (!root[0]) {
+		word(words, prog);
+		return 0;
+	}
+	bin = node_binary(c, node, prog);
+	if (!bin)
+		return -1;
+	word(words, "env");
+	sb_printf(words, "PATH=%s/usr/bin:%s/usr/sbin:%s", root, root, SYSTEM_PATH);
+	sb_add(words, "", 1);
+	word(words, bin);
+	free(bin);
+	return 0;
+}
+
+int node_build_options(const struct cluster *c, int node, struct strbuf *words)
+{
+	char root[PATH_MAX];
+
+	if (node_root(c, node, root, sizeof(root)) < 0)
+		return -1;
+	if (!root[0])
+		return 0;
+	sb_printf(words, "--basedir=%s/usr", root);
+	sb_add(words, "", 1);
+	sb_printf(words, "--plugin-dir=%s/usr/lib/mysql/plugin", root);
+	sb_add(words, "", 1);
+	sb_printf(words, "--lc-messages-dir=%s/usr/share/mysql", root);
+	sb_add(words, "", 1);
+	return 0;
+}
+
+int cluster_choose_builds(struct cluster *c)
+{
+	bool any = c->spec.version != NULL;
+	char root[PATH_MAX];
+
+	for (int i = 0; i < c->spec.nodes; i++)
+		any = any || c->spec.versions[i];
+	if (!any)
+		return 0;
+	if (strcmp(c->backend->name, "local") != 0) {
+		lab_error("backend '%s' cannot choose a server build (cluster.version is for the local backend)",
+			  c->backend->name);
+		return -1;
+	}
+	for (int i = 1; i <= c->spec.nodes; i++) {
+		const char *v = c->spec.versions[i - 1] ? c->spec.versions[i - 1] : c->spec.version;
+		if (v && versions_root(v, root, sizeof(root)) < 0)
+			return -1;
+	}
+	for (int i = 1; i <= c->spec.nodes; i++) {
+		const char *v = c->spec.versions[i - 1] ? c->spec.versions[i - 1] : c->spec.version;
+		char key[32];
+		snprintf(key, sizeof(key), "node.%d.version", i);
+		cluster_state_set(c, key, v);
+	}
+	return 0;
+}
