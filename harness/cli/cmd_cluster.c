@@ -13,6 +13,7 @@
  *   lab cluster snapshot|revert NODE NAME
  *   lab cluster partition GROUP GROUP...     (a group is "1" or "2,3")
  *   lab cluster disk-cache NODE MODE         (none writeback writethrough directsync unsafe)
+ *   lab cluster upgrade NODE VERSION         (switch the node's server build; versions.h)
  * options: --name NAME --state-dir DIR --flavor F --nodes N
  *          --mysqld KEY=VALUE (repeatable, up only) --signal SIG (kill)
  *          up only: --cache-mode MODE --no-powerfs --powerfs-flush-interval DUR
@@ -401,6 +402,21 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 	}
 	if (!strcmp(sub, "heal"))
 		return cluster_heal(c);
+	if (!strcmp(sub, "upgrade")) {
+		struct strbuf d = {0};
+		int rc;
+		if (need_node(c, a, 3, &node) < 0)
+			return -1;
+		if (!versions_valid(a->pos[2])) {
+			usage_error("upgrade: want a server version like 10.11.19, not '%s'", a->pos[2]);
+			return -1;
+		}
+		rc = node_upgrade(c, node, a->pos[2], a->timeout_ms > 120000 ? a->timeout_ms : 600000, &d, NULL);
+		if (d.len)
+			printf("%s\n", d.buf);
+		sb_release(&d);
+		return rc;
+	}
 	if (!strcmp(sub, "start-all")) {
 		struct strbuf why = {0};
 		int rc = node_start_all(c, &why);

@@ -681,6 +681,22 @@ static int local_node_run_once(struct cluster *c, int node, const struct kv *opt
 	return 0;
 }
 
+/* A program of the node's build (versions.c: mariadb-upgrade) in the
+ * node's network and mount namespaces, where its datadir is. */
+static int local_node_run_tool(struct cluster *c, int node, const char *const *argv, int64_t timeout_ms,
+			       struct strbuf *out)
+{
+	const char **wrapped = NULL;
+	struct run_opts o = { .netns = ld(c)->ns[node - 1], .timeout_ms = timeout_ms, .out = out };
+	int rc;
+
+	if (in_node_ns(c, node, (const char **)argv, &wrapped) < 0)
+		return -1;
+	rc = run_argv(wrapped ? wrapped : argv, &o);
+	powerfs_free_argv(wrapped);
+	return rc;
+}
+
 static int local_node_admin_sql(struct cluster *c, int node, const char *sql, bool quiet)
 {
 	struct strbuf out = {0};
@@ -1276,6 +1292,7 @@ const struct backend_ops backend_local = {
 	.node_spawn = local_node_spawn,
 	.node_run_once = local_node_run_once,
 	.node_admin_sql = local_node_admin_sql,
+	.node_run_tool = local_node_run_tool,
 	.node_pid = local_node_pid,
 	.node_signal = local_node_signal,
 	.node_stop = local_node_stop,

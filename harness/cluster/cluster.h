@@ -191,6 +191,12 @@ struct backend_ops {
 	const char *(*node_datadir)(struct cluster *c, int node);
 	int (*partition)(struct cluster *c, const int *group_of);
 	int (*heal)(struct cluster *c);
+	/* Optional: run a client program of the node's build beside its
+	 * server (local: in the node's network namespace and the mount
+	 * namespace its datadir is visible in; mariadb-upgrade writes
+	 * mysql_upgrade_info there). Returns run_argv's status. */
+	int (*node_run_tool)(struct cluster *c, int node, const char *const *argv, int64_t timeout_ms,
+			     struct strbuf *out);
 };
 
 /*

@@ -445,3 +445,184 @@ int cluster_choose_builds(struct cluster *c)
 	}
 	return 0;
 }
+
+/* ---- upgrade ---- */
+
+int versions_compare(const char *a, const char *b)
+{
+	while (*a || *b) {
+		char *ea, *eb;
+		unsigned long x = strtoul(a, &ea, 10), y = strtoul(b, &eb, 10);
+		if (x != y)
+			return x < y ? -1 : 1;
+		a = *ea == '.' ? ea + 1 : ea;
+		b = *eb == '.' ? eb + 1 : eb;
+		if (ea == a && eb == b && !*a && !*b)
+			break;
+	}
+	return 0;
+}
+
+/* mariadb-upgrade of the node's (new) build against the node, over TCP as
+ * the lab user (ALL privileges); its output into out. */
+static int run_mariadb_upgrade(struct cluster *c, int node, struct strbuf *out)
+{
+	char *bin = node_binary(c, node, "mariadb-upgrade");
+	char *a_cnf = xasprintf("--defaults-file=%s", c->defaults_file);
+	char *a_host = xasprintf("--host=%s", c->hosts[node - 1].host);
+	char *a_port = xasprintf("--port=%u", c->hosts[node - 1].port);
+	int rc = -1;
+
+	if (bin) {
+		/* --defaults-file first: it must be the first option. Without
+		 * --write-binlog (the default) nothing is replicated. */
+		const char *argv[] = { bin, a_cnf, a_host, a_port, "--protocol=tcp", NULL };
+		rc = c->backend->node_run_tool(c, node, argv, 600000, out);
+		if (rc != 0) {
+			while (out->len && out->buf[out->len - 1] == '\n')
+				out->buf[--out->len] = '\0';
+			lab_error("node %d: mariadb-upgrade failed (status %d): %.400s", node, rc,
+				  out->len ? out->buf + (out->len > 400 ? out->len - 400 : 0) : "no output");
+			rc = -1;
+		}
+	}
+	free(bin);
+	free(a_cnf);
+	free(a_host);
+	free(a_port);
+	return rc;
+}
+
+char *node_server_version(struct cluster *c, int node)
+{
+	MYSQL *m = cluster_connect(c, node, 5);
+	char *v;
+	int err = 0;
+
+	if (!m)
+		return NULL;
+	v = db_query_value(m, "SELECT VERSION()", &err);
+	mysql_close(m);
+	return v;
+}
+
+int node_upgrade(struct cluster *c, int node, const char *version, int64_t timeout_ms, struct strbuf *detail,
+		 struct upgrade_result *res)
+{
+	char root[PATH_MAX], key[32];
+	char *inst = NULL, *now = NULL;
+	const char *from;
+	bool running, slow, newer;
+	int64_t t0, t_stopped, t_back, mark;
+	int ret = -1;
+
+	struct upgrade_result dummy;
+
+	if (!res)
+		res = &dummy;
+	memset(res, 0, sizeof(*res));
+	if (!c->n_state) {
+		lab_error("cluster '%s' is not up", c->name);
+		return -1;
+	}
+	if (node < 1 || node > c->spec.nodes) {
+		lab_error("no node %d in cluster '%s' (nodes 1..%d)", node, c->name, c->spec.nodes);
+		return -1;
+	}
+	if (strcmp(c->backend->name, "local") != 0 || !c->backend->node_run_tool) {
+		lab_error("backend '%s' cannot switch a node's server build", c->backend->name);
+		return -1;
+	}
+	if (versions_root(version, root, sizeof(root)) < 0)
+		return -1;
+	inst = versions_installed();
+	if (!inst)
+		return -1;
+	from = node_version(c, node) ? node_version(c, node) : inst;
+	if (!strcmp(from, version)) {
+		sb_printf(detail, "node %d already runs %s: nothing to do", node, version);
+		lab_strlcpy(res->caught_up, "none", sizeof(res->caught_up));
+		free(inst);
+		return 0;
+	}
+	newer = versions_compare(version, from) > 0;
+	/* A change of series (10.11 -> 11.4) may change the redo log and
+	 * undo formats: the DBA's slow shutdown leaves neither to the new
+	 * server. A downgrade gets one too, so the older server finds
+	 * nothing newer than itself to apply. Within a series (10.11.18 ->
+	 * 10.11.19) the on-disk formats are the same and the normal (fast)
+	 * shutdown is what the Debian package's own upgrade does. */
+	slow = versions_major_change(from, version) || !newer;
+	running = node_pid(c, node) > 0;
+	sb_printf(detail, "node %d: %s -> %s (%s", node, from, version, newer ? "upgrade" : "downgrade");
+	if (running && slow) {
+		MYSQL *m = cluster_connect(c, node, 10);
+		if (!m || db_exec(m, "SET GLOBAL innodb_fast_shutdown = 0") < 0) {
+			if (m)
+				mysql_close(m);
+			lab_error("node %d: cannot set innodb_fast_shutdown=0 before the slow shutdown: %s", node,
+				  lab_last_error());
+			goto out;
+		}
+		mysql_close(m);
+		sb_puts(detail, ", slow shutdown innodb_fast_shutdown=0");
+	} else if (running) {
+		sb_puts(detail, ", normal shutdown: same series");
+	} else {
+		sb_puts(detail, ", node was down");
+	}
+	sb_puts(detail, ")");
+	mark = node_log_mark(c, node);
+	t0 = mono_ns();
+	if (running && node_stop(c, node) < 0)
+		goto out;
+	t_stopped = mono_ns();
+	snprintf(key, sizeof(key), "node.%d.version", node);
+	cluster_state_set(c, key, version);
+	if (cluster_state_save(c) < 0)
+		goto out;
+	if (node_start(c, node) < 0) {
+		struct strbuf why = {0};
+		node_start_failure(c, node, mark, &why);
+		if (why.len)
+			sb_printf(detail, "; log: %s", why.buf);
+		sb_release(&why);
+		goto out;
+	}
+	if (node_wait(c, node, "synced", timeout_ms > 0 ? timeout_ms : 600000) < 0)
+		goto out;
+	t_back = mono_ns();
+	res->out_ms = (t_back - t0) / 1000000;
+	sb_printf(detail, "; stopped in %.1f s, out %.1f s", (double)(t_stopped - t0) / 1e9,
+		  (double)(t_back - t0) / 1e9);
+	{
+		struct strbuf what = {0};
+		const char *kind = node_caught_up(c, node, mark, &what);
+		if (kind)
+			lab_strlcpy(res->caught_up, kind, sizeof(res->caught_up));
+		if (kind)
+			sb_printf(detail, "; caught up: %s", what.len ? what.buf : "no state transfer");
+		else
+			sb_puts(detail, "; caught up: replication (synced with its source)");
+		sb_release(&what);
+	}
+	if (newer) {
+		struct strbuf out = {0};
+		int64_t tu = mono_ns();
+		int rc = run_mariadb_upgrade(c, node, &out);
+		sb_release(&out);
+		if (rc < 0)
+			goto out;
+		sb_printf(detail, "; mariadb-upgrade %.1f s", (double)(mono_ns() - tu) / 1e9);
+	} else {
+		sb_puts(detail, "; no mariadb-upgrade (downgrade: the older tool cannot downgrade system tables)");
+	}
+	now = node_server_version(c, node);
+	sb_printf(detail, "; now %s", now ? now : "(no answer)");
+	lab_strlcpy(res->now, now ? now : "", sizeof(res->now));
+	ret = 0;
+out:
+	free(inst);
+	free(now);
+	return ret;
+}

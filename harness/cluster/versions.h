@@ -42,6 +42,9 @@ char *versions_mariadbd_version(const char *root);
 /* The MAJOR.MINOR of two versions differ (10.11 -> 11.4). */
 bool versions_major_change(const char *from, const char *to);
 
+/* Order of two versions, numerically by part: <0, 0, >0. */
+int versions_compare(const char *a, const char *b);
+
 /* The version node runs (NULL: the installed build). Borrowed. */
 const char *node_version(const struct cluster *c, int node);
 /* Path of program prog of the node's build, malloc'd: the bare name for
@@ -57,9 +60,28 @@ int node_exec_words(const struct cluster *c, int node, const char *prog, struct 
  * --lc-messages-dir) as NUL-separated argv words; nothing for the
  * installed one. */
 int node_build_options(const struct cluster *c, int node, struct strbuf *words);
+/* The node's SELECT VERSION() (malloc'd), NULL when it does not answer. */
+char *node_server_version(struct cluster *c, int node);
 /* Record the build of every node from the spec (version / versions[]),
  * checking each is available. Called by cluster_up before anything is
  * made. */
 int cluster_choose_builds(struct cluster *c);
+
+/* Switch node to the server build version as a DBA would (upgrade, or a
+ * downgrade with an older version): a clean shutdown (a slow one,
+ * innodb_fast_shutdown=0, for a change of series or a downgrade), the
+ * build recorded in the state file (node.I.version, so a restart keeps
+ * it), the node started from the new build and waited for (Synced /
+ * replicating), mariadb-upgrade from the new build after an upgrade.
+ * detail gets one line: from -> to, the shutdown, how long the node was
+ * out, how it caught up, mariadb-upgrade's time, the server's new
+ * VERSION(). res (may be NULL): the same as figures. */
+struct upgrade_result {
+	int64_t out_ms;       /* from the shutdown until the node was back */
+	char caught_up[8];    /* ist | sst | none, "" when the flavor cannot tell */
+	char now[96];         /* the server's VERSION() afterwards */
+};
+int node_upgrade(struct cluster *c, int node, const char *version, int64_t timeout_ms, struct strbuf *detail,
+		 struct upgrade_result *res);
 
 #endif

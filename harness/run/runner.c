@@ -21,6 +21,7 @@
 #include "runner.h"
 
 #include "util.h"
+#include "versions.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -574,6 +575,13 @@ static void record_versions(struct runner *r, int64_t sid)
 	}
 	resultsdb_run_update(r->db, r->run_id, ver, galera, r->sc->cluster.cache_mode);
 	free(ver);
+	/* Each node's own build (versions.h: they may differ). */
+	for (int n = 1; n <= r->cluster.spec.nodes; n++) {
+		char *v = node_server_version(&r->cluster, n);
+		if (v)
+			resultsdb_node_version(r->db, r->run_id, wall_seconds(), n, v, 0);
+		free(v);
+	}
 }
 
 /* Phase 2: a fresh cluster for this scenario. 0 when it is up. */
