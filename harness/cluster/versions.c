@@ -610,10 +610,26 @@ int node_upgrade(struct cluster *c, int node, const char *version, int64_t timeo
 		struct strbuf out = {0};
 		int64_t tu = mono_ns();
 		int rc = run_mariadb_upgrade(c, node, &out);
-		sb_release(&out);
-		if (rc < 0)
+		if (rc < 0) {
+			sb_release(&out);
 			goto out;
-		sb_printf(detail, "; mariadb-upgrade %.1f s", (double)(mono_ns() - tu) / 1e9);
+		}
+		/* Its last line says what it did ("OK", or "already upgraded"). */
+		while (out.len && (out.buf[out.len - 1] == '\n' || out.buf[out.len - 1] == ' '))
+			out.buf[--out.len] = '\0';
+		const char *last = out.len ? strrchr(out.buf, '\n') : NULL;
+		last = last ? last + 1 : (out.len ? out.buf : "no output");
+		/* Within a series it declines: "This installation of MariaDB is
+		 * already upgraded to 10.11.18-MariaDB. There is no need to run
+		 * mysql_upgrade again for 10.11.19-MariaDB, because they're both
+		 * 10.11." Say that rather than its advice about --force. */
+		const char *noneed = out.len ? strstr(out.buf, "There is no need") : NULL;
+		if (noneed)
+			*(char *)(noneed + strcspn(noneed, "\n")) = '\0';
+		if (noneed)
+			last = noneed;
+		sb_printf(detail, "; mariadb-upgrade %.1f s: %.160s", (double)(mono_ns() - tu) / 1e9, last);
+		sb_release(&out);
 	} else {
 		sb_puts(detail, "; no mariadb-upgrade (downgrade: the older tool cannot downgrade system tables)");
 	}
