@@ -598,12 +598,32 @@ int node_upgrade(struct cluster *c, int node, const char *version, int64_t timeo
 	{
 		struct strbuf what = {0};
 		const char *kind = node_caught_up(c, node, mark, &what);
+		int primary = cluster_primary(c);
 		if (kind)
 			lab_strlcpy(res->caught_up, kind, sizeof(res->caught_up));
-		if (kind)
+		if (primary > 0 && primary != node) {
+			/* A replica: its threads reconnected and it applied what
+			 * the primary wrote while it was out (node_wait synced). */
+			struct node_status st[LAB_MAX_NODES];
+			memset(st, 0, sizeof(st));
+			cluster_status(c, st);
+			sb_printf(detail, "; caught up by replication from node %d: gtid_slave_pos %s", primary,
+				  st[node - 1].gtid_slave_pos[0] ? st[node - 1].gtid_slave_pos : "-");
+		} else if (primary == node) {
+			/* The primary: its replicas reconnect (MASTER_CONNECT_RETRY)
+			 * and catch up; the node is back when they have. */
+			int64_t tr = mono_ns();
+			for (int i = 1; i <= c->spec.nodes; i++)
+				if (i != node && node_pid(c, i) > 0 &&
+				    node_wait(c, i, "synced", timeout_ms > 0 ? timeout_ms : 600000) < 0) {
+					sb_release(&what);
+					goto out;
+				}
+			sb_printf(detail, "; the primary: replicas reconnected and caught up %.1f s after it was back",
+				  (double)(mono_ns() - tr) / 1e9);
+		} else if (kind) {
 			sb_printf(detail, "; caught up: %s", what.len ? what.buf : "no state transfer");
-		else
-			sb_puts(detail, "; caught up: replication (synced with its source)");
+		}
 		sb_release(&what);
 	}
 	if (newer) {
