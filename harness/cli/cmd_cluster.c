@@ -43,6 +43,7 @@ struct args {
 	const char *pos[LAB_MAX_NODES + 8];
 	int n_pos;
 	int64_t timeout_ms;
+	bool have_timeout;
 	bool force;
 	bool have_seqno;
 	int64_t seqno;
@@ -161,6 +162,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		} else if (!strcmp(name, "--timeout")) {
 			if (parse_duration_ms(val, &a->timeout_ms) < 0)
 				return usage_error("--timeout: bad duration '%s'", val);
+			a->have_timeout = true;
 		} else if (!strcmp(name, "--seqno")) {
 			if (parse_int64(val, -1, INT64_MAX, &a->seqno) < 0)
 				return usage_error("--seqno: bad number '%s'", val);
@@ -411,7 +413,7 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 			usage_error("upgrade: want a server version like 10.11.19, not '%s'", a->pos[2]);
 			return -1;
 		}
-		rc = node_upgrade(c, node, a->pos[2], a->timeout_ms > 120000 ? a->timeout_ms : 600000, &d, NULL);
+		rc = node_upgrade(c, node, a->pos[2], a->have_timeout ? a->timeout_ms : 600000, &d, NULL);
 		if (d.len)
 			printf("%s\n", d.buf);
 		sb_release(&d);
