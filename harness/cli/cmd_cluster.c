@@ -241,21 +241,22 @@ static void print_status(struct cluster *c)
 	printf("cluster %s: flavor %s, backend %s, %d nodes, state %s, client options %s\n", c->name,
 	       c->flavor->name, c->backend->name, c->spec.nodes, c->state_dir, c->defaults_file);
 	/* Columns 1-7 are read by scripts: new ones go at the end. */
-	printf("%-4s %-8s %-20s %-12s %-4s %-16s %-14s %-10s %s\n", "node", "pid", "address", "cluster", "size",
-	       "state", "last_committed", "cache", "pending_bytes");
+	printf("%-4s %-8s %-20s %-12s %-4s %-16s %-14s %-10s %-13s %s\n", "node", "pid", "address", "cluster", "size",
+	       "state", "last_committed", "cache", "pending_bytes", "build");
 	for (int i = 0; i < c->spec.nodes; i++) {
 		char pid[16], size[16], seq[32], pend[32];
 		snprintf(pid, sizeof(pid), "%d", (int)st[i].pid);
 		snprintf(size, sizeof(size), "%d", st[i].cluster_size);
 		snprintf(seq, sizeof(seq), "%" PRId64, st[i].last_committed);
 		snprintf(pend, sizeof(pend), "%" PRId64, st[i].pending_bytes);
-		printf("%-4d %-8s %-20s %-12s %-4s %-16s %-14s %-10s %s\n", st[i].node, st[i].pid ? pid : "-",
+		printf("%-4d %-8s %-20s %-12s %-4s %-16s %-14s %-10s %-13s %s\n", st[i].node, st[i].pid ? pid : "-",
 		       st[i].address, st[i].cluster_status[0] ? st[i].cluster_status : "-",
 		       st[i].cluster_size >= 0 ? size : "-",
 		       st[i].local_state[0] ? st[i].local_state
 					    : (st[i].pid ? (st[i].reachable ? "-" : "no-answer") : "down"),
 		       st[i].last_committed >= 0 ? seq : "-", st[i].cache_mode[0] ? st[i].cache_mode : "-",
-		       st[i].pending_bytes >= 0 ? pend : "-");
+		       st[i].pending_bytes >= 0 ? pend : "-",
+		       node_version(c, i + 1) ? node_version(c, i + 1) : "installed");
 	}
 	/* async / semisync: role, positions, replication threads. */
 	bool repl = false;
