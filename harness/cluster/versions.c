@@ -475,10 +475,11 @@ static int run_mariadb_upgrade(struct cluster *c, int node, struct strbuf *out)
 
 	if (bin) {
 		/* --defaults-file first: it must be the first option. Without
-		 * --write-binlog (the default) nothing is replicated. */
+		 * --write-binlog (the default) it does not write its changes to
+		 * the binary log, as the DBA runs it on each node in turn. */
 		const char *argv[] = { bin, a_cnf, a_host, a_port, "--protocol=tcp", NULL };
 		rc = c->backend->node_run_tool(c, node, argv, 600000, out);
-		if (rc != 0) {
+		if (rc > 0) { /* < 0: could not run it, already reported */
 			while (out->len && out->buf[out->len - 1] == '\n')
 				out->buf[--out->len] = '\0';
 			lab_error("node %d: mariadb-upgrade failed (status %d): %.400s", node, rc,
