@@ -81,7 +81,7 @@ static int history_run(const struct check_ctx *ctx, struct check_result *res)
 	if (ctx->out) {
 		fprintf(ctx->out, "%s\n", sum);
 		for (size_t i = 0; i < hr.n_anomalies && shown < max_ex; i++, shown++)
-			fprintf(ctx->out, "  %s: %s\n", hr.anomalies[i].type, hr.anomalies[i].explanation);
+			fprintf(ctx->out, "  %s\n", hr.anomalies[i].explanation);
 	}
 	res->summary = sum;
 	history_result_release(&hr);

@@ -185,6 +185,8 @@ struct hist_mop *hist_new_mops(struct hist *h, size_t n, uint32_t *off)
 		h->mops = xrealloc(h->mops, h->cap_mops * sizeof(*h->mops));
 	}
 	*off = (uint32_t)h->n_mops;
+	if (!n)
+		return h->mops; /* an empty transaction: no pointer arithmetic on a NULL array */
 	h->n_mops += n;
 	return &h->mops[*off];
 }
@@ -197,6 +199,8 @@ int64_t *hist_new_vals(struct hist *h, size_t n, int64_t *off)
 		h->vals = xrealloc(h->vals, h->cap_vals * sizeof(*h->vals));
 	}
 	*off = (int64_t)h->n_vals;
+	if (!n)
+		return h->vals; /* nothing to write: no pointer arithmetic on a NULL array */
 	h->n_vals += n;
 	return &h->vals[*off];
 }

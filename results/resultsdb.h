@@ -27,6 +27,9 @@ struct run_info {
 
 /* Open or create (with its directory). NULL path: RESULTSDB_DEFAULT. */
 struct resultsdb *resultsdb_open(const char *path);
+/* For verbs that only read: the database must exist and be lab's (a
+ * missing, empty or foreign file is refused, never turned into one). */
+struct resultsdb *resultsdb_open_existing(const char *path);
 void resultsdb_close(struct resultsdb *db); /* NULL ok */
 sqlite3 *resultsdb_handle(struct resultsdb *db);
 const char *resultsdb_path(const struct resultsdb *db);

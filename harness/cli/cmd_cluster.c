@@ -379,7 +379,7 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 	if (!strcmp(sub, "backend-up"))
 		return backend_up(c);
 	if (!strcmp(sub, "down")) {
-		bool was = c->n_state > 0;
+		bool was = c->n_state > 0 || c->dead_owner; /* a dead owner's: cleaned up by cluster_open */
 		if (cluster_down(c) < 0)
 			return -1;
 		printf(was ? "cluster %s is down\n" : "cluster %s was not up\n", c->name);
@@ -526,6 +526,15 @@ int cmd_cluster(int argc, char **argv)
 	memmove(&a.pos[1], &a.pos[0], (size_t)a.n_pos * sizeof(a.pos[0]));
 	a.pos[0] = argv[1];
 	a.n_pos++;
+	/* The state directory's lock: up and down own the cluster's life;
+	 * reading needs none; every other sub-command is a short change. */
+	if (!strcmp(argv[1], "up") || !strcmp(argv[1], "down"))
+		a.spec.lock = CLUSTER_LOCK_OWNER;
+	else if (!strcmp(argv[1], "status") || !strcmp(argv[1], "pid") || !strcmp(argv[1], "datadir") ||
+		 !strcmp(argv[1], "version") || !strcmp(argv[1], "wait"))
+		a.spec.lock = CLUSTER_LOCK_NONE;
+	else
+		a.spec.lock = CLUSTER_LOCK_SHORT;
 	if (cluster_open(&c, &a.spec) < 0) {
 		rc = LAB_EXIT_BROKEN;
 		goto out;

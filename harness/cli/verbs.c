@@ -73,7 +73,7 @@ static const struct verb verbs[] = {
 	  "                    [--duration 60s] [--journal FILE] [--rate R] [--seed S]\n"
 	  "                    [--isolation serializable|repeatable-read|read-committed]\n"
 	  "                    [--sync-wait 0..15] [--connect-timeout S]\n"
-	  "                    [--read-timeout S] [--no-load] [--per-second]\n"
+	  "                    [--read-timeout S] [--no-load] [--recreate] [--per-second]\n"
 	  "                    [--user U] [--database D] [--defaults-file F]\n"
 	  "  bank:   [--customers N] [--products N] [--mix credit=30,purchase=45,...]\n"
 	  "          [--update-style relative|read_modify_write] [--lock none|for_update]\n"
@@ -85,12 +85,15 @@ static const struct verb verbs[] = {
 
 	{ "check", cmd_check, 0, "run every checker against a live cluster",
 	  "usage: lab check --hosts H[:P],... [--journal FILE] [--checks LIST] [--db FILE]\n"
-	  "                 [--first-reachable] [--examples N]\n"
+	  "                 [--first-reachable] [--examples N] [--model MODEL]\n"
 	  "                 [--user U] [--database D] [--defaults-file F]\n"
 	  "\n"
-	  "Checkers: invariants, durability (needs --journal), convergence,\n"
-	  "split-brain. Exit 0 when every check passes, 1 when any fails, 2 when\n"
-	  "lab could not check.\n" },
+	  "Without --checks, every checker that can read the journal's workload\n"
+	  "(a bank journal, or none: the bank's checkers; an append journal: the\n"
+	  "history checker, for --model, default strict-serializable).\n"
+	  "`lab validate --describe` lists every checker with what it needs.\n"
+	  "Exit 0 when every check passes, 1 when any fails, 2 when lab could\n"
+	  "not check.\n" },
 
 	{ "results", cmd_results, 0, "list, show and compare recorded runs",
 	  "usage: lab results [list] [--scenario NAME] [--limit N] [--db FILE]\n"

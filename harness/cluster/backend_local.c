@@ -40,6 +40,7 @@
  * is then only a SIGKILL.
  */
 #include "cluster.h"
+#include "names.h"
 #include "versions.h"
 #include "netns.h"
 #include "powerfs.h"
@@ -904,10 +905,23 @@ static int local_destroy(struct cluster *c)
 	if (local_attach(c) < 0)
 		return -1;
 	d = ld(c);
+	/* Faults a dead run left in place are undone here too: say which. */
+	{
+		const char *part = cluster_state_get(c, "local.partitioned");
+		if (part && !strcmp(part, "1")) {
+			lab_info("healing the partition (nftables rules in the node namespaces)");
+			if (net_heal(c->name, c->spec.nodes) == 0)
+				cluster_state_set(c, "local.partitioned", NULL);
+		}
+	}
 	/* Clean shutdown of every node in parallel, then SIGKILL. */
 	for (int i = 1; i <= c->spec.nodes; i++) {
 		pid_t pid = local_node_pid(c, i);
+		unsigned long long start;
+		char st = '?';
 		if (pid > 0) {
+			if (proc_stat(pid, &start, &st) == 0 && (st == 'T' || st == 't'))
+				lab_info("node %d (pid %d) was paused (SIGSTOP): resuming it", i, (int)pid);
 			kill(pid, SIGCONT);
 			kill(pid, SIGTERM);
 		}
@@ -940,9 +954,13 @@ static int local_destroy(struct cluster *c)
 	for (int i = 1; i <= c->spec.nodes; i++)
 		forget_pid(c, i);
 	/* The servers are gone: now their disks. No flush, the data goes. */
-	for (int i = 1; i <= c->spec.nodes; i++)
+	for (int i = 1; i <= c->spec.nodes; i++) {
+		pid_t pfs = pfs_pid(c, i);
 		if (pfs_stop(c, i, false) < 0)
 			rc = -1;
+		else if (pfs > 0)
+			lab_debug("node %d: powerfs (pid %d) stopped, its mount gone", i, (int)pfs);
+	}
 	if (rc < 0)
 		return -1;
 	if (net_destroy(c->name, d->subnet, c->spec.nodes) < 0)
@@ -956,24 +974,11 @@ static int local_destroy(struct cluster *c)
 
 static int check_relpath(const char *rel)
 {
-	if (!rel || !*rel) {
-		lab_error("empty path");
+	const char *why = relpath_problem(rel);
+
+	if (why) {
+		lab_error("path '%s': %s", rel ? rel : "", why);
 		return -1;
-	}
-	if (rel[0] == '/') {
-		lab_error("path '%s' is absolute: want a path relative to the datadir", rel);
-		return -1;
-	}
-	for (const char *p = rel; *p;) {
-		size_t n = strcspn(p, "/");
-		if ((n == 2 && !strncmp(p, "..", 2)) || (n == 1 && p[0] == '.') || n == 0) {
-			lab_error("path '%s' has a '.', '..' or empty component: want a plain path inside the datadir",
-				  rel);
-			return -1;
-		}
-		p += n;
-		if (*p == '/')
-			p++;
 	}
 	return 0;
 }
@@ -1309,4 +1314,5 @@ const struct backend_ops backend_local = {
 	.node_datadir = local_node_datadir,
 	.partition = local_partition,
 	.heal = local_heal,
+	.server_user = SERVER_USER,
 };

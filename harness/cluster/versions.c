@@ -418,7 +418,7 @@ int node_build_options(const struct cluster *c, int node, struct strbuf *words)
 	return 0;
 }
 
-int cluster_choose_builds(struct cluster *c)
+int cluster_check_builds(struct cluster *c)
 {
 	bool any = c->spec.version != NULL;
 	char root[PATH_MAX];
@@ -437,13 +437,17 @@ int cluster_choose_builds(struct cluster *c)
 		if (v && versions_root(v, root, sizeof(root)) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+void cluster_record_builds(struct cluster *c)
+{
 	for (int i = 1; i <= c->spec.nodes; i++) {
 		const char *v = c->spec.versions[i - 1] ? c->spec.versions[i - 1] : c->spec.version;
 		char key[32];
 		snprintf(key, sizeof(key), "node.%d.version", i);
 		cluster_state_set(c, key, v);
 	}
-	return 0;
 }
 
 /* ---- upgrade ---- */

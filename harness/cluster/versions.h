@@ -62,10 +62,13 @@ int node_exec_words(const struct cluster *c, int node, const char *prog, struct 
 int node_build_options(const struct cluster *c, int node, struct strbuf *words);
 /* The node's SELECT VERSION() (malloc'd), NULL when it does not answer. */
 char *node_server_version(struct cluster *c, int node);
-/* Record the build of every node from the spec (version / versions[]),
- * checking each is available. Called by cluster_up before anything is
- * made. */
-int cluster_choose_builds(struct cluster *c);
+/* cluster_up, before anything is made: is the build of every node (the
+ * spec's version / versions[]) available? One line naming 'lab versions
+ * fetch V' when one is not. */
+int cluster_check_builds(struct cluster *c);
+/* cluster_up, with the state it records: node.I.version of each node
+ * that does not run the installed build. */
+void cluster_record_builds(struct cluster *c);
 
 /* Switch node to the server build version as a DBA would (upgrade, or a
  * downgrade with an older version): a clean shutdown (a slow one,

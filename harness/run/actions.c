@@ -680,7 +680,7 @@ static const struct sc_option a_sleep[] = {
 	{ "duration", SC_DURATION, S(duration_ms), NULL, 0, SC_DAY_MS, NULL, SC_F_REQUIRED, NULL, 0, "how long" }, OUTCOME };
 static const struct sc_option a_snapshot[] = {
 	NODE_REQ("stopped nodes to copy"),
-	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT, NULL, 0, "snapshot name" }, OUTCOME };
+	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT | SC_F_SNAPSHOT, NULL, 0, "snapshot name" }, OUTCOME };
 static const struct sc_option a_kill[] = {
 	NODE_REQ("nodes to signal"),
 	{ "signal", SC_SIGNAL, S(signal), "KILL", 0, 0, NULL, 0, NULL, 0, "signal name or number" }, OUTCOME };
@@ -706,7 +706,7 @@ static const struct sc_option a_partition[] = {
 static const struct sc_option a_heal[] = { OUTCOME };
 static const struct sc_option a_revert[] = {
 	NODE_REQ("stopped nodes to roll back"),
-	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT, NULL, 0, "an earlier snapshot of the same node" }, OUTCOME };
+	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT | SC_F_SNAPSHOT, NULL, 0, "an earlier snapshot of the same node" }, OUTCOME };
 static const struct sc_option a_bootstrap[] = {
 	NODE_ONE("the node that starts a new Primary component"),
 	{ "force", SC_BOOL, S(force), "false", 0, 0, NULL, 0, NULL, 0, "set safe_to_bootstrap: 1 in grastate.dat first" }, OUTCOME };

@@ -12,12 +12,14 @@
  * touching a node.
  */
 #include "append.h"
+#include "names.h"
 #include "scenario.h"
 #include "scenario_internal.h"
 #include "util.h"
 #include "versions.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -125,20 +127,6 @@ static bool is_ident(const char *s)
 	return true;
 }
 
-static bool is_safe_relpath(const char *s)
-{
-	char *copy, *save = NULL, *part;
-	bool ok = true;
-
-	if (!*s || *s == '/')
-		return false;
-	copy = xstrdup(s);
-	for (part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save))
-		if (!strcmp(part, ".."))
-			ok = false;
-	free(copy);
-	return ok;
-}
 
 static int parse_bool(const char *s, bool *out)
 {
@@ -398,9 +386,21 @@ static void parse_scalar_opt(struct pctx *p, const struct sc_option *o, const ya
 			sc_perr(p, at, "'%s' must be lowercase letters, digits, '.', '_' or '-', not '%s'", o->name, s);
 			return;
 		}
-		if ((o->flags & SC_F_RELPATH) && !is_safe_relpath(s)) {
-			sc_perr(p, at, "'%s' must be a path relative to the datadir without '..', not '%s'", o->name, s);
+		if ((o->flags & SC_F_RELPATH) && relpath_problem(s)) {
+			sc_perr(p, at, "'%s' must be a plain path inside the datadir, not '%s': %s", o->name, s,
+				relpath_problem(s));
 			return;
+		}
+		if (o->flags & SC_F_SNAPSHOT) {
+			const struct backend_ops *b = p->backend ? backend_find(p->backend) : NULL;
+			const char *why = snapshot_name_problem(s);
+			if (!why && b && b->snapshot_name_problem)
+				why = b->snapshot_name_problem(s);
+			if (why) {
+				sc_perr(p, at, "'%s' is not a snapshot name%s%s takes: %s", s, b ? " backend " : "",
+					b ? b->name : "", why);
+				return;
+			}
 		}
 		free(*(char **)field);
 		*(char **)field = xstrdup(s);
@@ -606,7 +606,7 @@ static void parse_expect(struct pctx *p, const struct sc_option *o, const yaml_n
 static void parse_map(struct pctx *p, const yaml_node_t *m, const struct sc_option *t, size_t n,
 		      void *base, const char *section, uint64_t *given_out)
 {
-	uint64_t pre = given_out ? *given_out : 0, given = pre;
+	uint64_t pre = given_out ? *given_out : 0, given = pre, seen_pre = 0;
 	const char *names[64];
 
 	if (m->type != YAML_MAPPING_NODE) {
@@ -634,8 +634,13 @@ static void parse_map(struct pctx *p, const yaml_node_t *m, const struct sc_opti
 			sb_release(&sb);
 			continue;
 		}
-		if (pre & (1ull << i))
+		if (pre & (1ull << i)) {
+			/* parsed earlier by the caller: a second one is a duplicate */
+			if (seen_pre & (1ull << i))
+				sc_perr(p, k, "duplicate key '%s' in '%s'", ks, section);
+			seen_pre |= 1ull << i;
 			continue;
+		}
 		if (given & (1ull << i)) {
 			sc_perr(p, k, "duplicate key '%s' in '%s'", ks, section);
 			continue;
@@ -781,6 +786,15 @@ static size_t top_index(const char *name)
 	abort();
 }
 
+/* A scalar with a NUL in it (a YAML escape "\0") would be cut short
+ * everywhere lab reads it as a C string: refused wherever it is. */
+static void refuse_nul_scalars(struct pctx *p)
+{
+	for (yaml_node_t *n = p->doc->nodes.start; n < p->doc->nodes.top; n++)
+		if (n->type == YAML_SCALAR_NODE && strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
+			sc_perr(p, n, "a value may not hold a NUL character (\\0)");
+}
+
 static void parse_document(struct pctx *p, struct scenario *sc)
 {
 	yaml_node_t *root = yaml_document_get_root_node(p->doc);
@@ -796,6 +810,7 @@ static void parse_document(struct pctx *p, struct scenario *sc)
 		sc_perr(p, root, "a scenario must be a mapping with name, cluster and steps, found %s", kind_name(root));
 		return;
 	}
+	refuse_nul_scalars(p);
 	/* Defaults everywhere first, so that no field is left NULL whatever
 	 * errors follow; the keys given replace them. */
 	apply_defaults(p, sc_top, sc_n_top, sc, 0);
@@ -810,6 +825,7 @@ static void parse_document(struct pctx *p, struct scenario *sc)
 	}
 	p->nodes = (int)sc->cluster.nodes;
 	p->flavor = xstrdup(sc->cluster.flavor ? sc->cluster.flavor : "galera");
+	p->backend = xstrdup(sc->cluster.backend ? sc->cluster.backend : "local");
 	steps = sc_map_get(p, root, "steps", &k);
 	parse_map(p, root, sc_top, sc_n_top, sc, "scenario", &given);
 	if (steps)
@@ -885,23 +901,81 @@ static void error_pos(const char *msg, size_t flen, long *line, long *col)
 }
 
 /* Errors in file order (insertion sort: stable, and the lists are short). */
+/* An error with where it points, for sorting. */
+struct placed_error {
+	char *msg;
+	long line, col;
+	size_t order;  /* as reported: ties keep it (stable) */
+};
+
+static int placed_cmp(const void *a, const void *b)
+{
+	const struct placed_error *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Errors in file order, stable; O(n log n) (a file with tens of thousands
+ * of bad steps is sorted in milliseconds). */
 static void sort_errors(struct sc_errors *e, size_t from, size_t flen)
 {
-	for (size_t i = from + 1; i < e->n; i++) {
-		char *m = e->v[i];
-		long l, c;
-		size_t j = i;
-		error_pos(m, flen, &l, &c);
-		while (j > from) {
-			long pl, pc;
-			error_pos(e->v[j - 1], flen, &pl, &pc);
-			if (pl < l || (pl == l && pc <= c))
-				break;
-			e->v[j] = e->v[j - 1];
-			j--;
-		}
-		e->v[j] = m;
+	size_t n = e->n - from;
+	struct placed_error *v;
+
+	if (n < 2)
+		return;
+	v = xcalloc(n, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		v[i].msg = e->v[from + i];
+		v[i].order = i;
+		error_pos(v[i].msg, flen, &v[i].line, &v[i].col);
 	}
+	qsort(v, n, sizeof(*v), placed_cmp);
+	for (size_t i = 0; i < n; i++)
+		e->v[from + i] = v[i].msg;
+	free(v);
+}
+
+/* Nesting deeper than this, or a file larger than SC_MAX_FILE_BYTES, is
+ * refused before the document is built (libyaml's tree of 100k nested
+ * lists takes seconds and memory for nothing). */
+#define SC_MAX_DEPTH 64
+
+/* 0, or -1 with the error added: the events of the text nest deeper than
+ * SC_MAX_DEPTH (the document API would build the whole tree first). */
+static int check_depth(const char *text, size_t len, const char *file, struct sc_errors *errs)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0, rc = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return 0; /* reported by the real parse */
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	for (;;) {
+		if (!yaml_parser_parse(&parser, &ev))
+			break; /* a syntax error: the real parse reports it */
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+			if (++depth > SC_MAX_DEPTH) {
+				errors_add(errs, xasprintf("%s:%zu:%zu: nested deeper than %d levels; a scenario needs a few",
+							   file, ev.start_mark.line + 1, ev.start_mark.column + 1,
+							   SC_MAX_DEPTH));
+				rc = -1;
+			}
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		bool end = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+		if (end || rc < 0)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	return rc;
 }
 
 struct scenario *scenario_parse(const char *text, size_t len, const char *file, struct sc_errors *errs)
@@ -916,6 +990,16 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file, 
 	sc->file = xstrdup(file);
 	sha256_hex(text, len, hash);
 	sc->hash = xstrdup(hash);
+	if (len > SC_MAX_FILE_BYTES) {
+		errors_add(errs, xasprintf("%s: %zu bytes; a scenario file may hold at most %d (a scenario is a few KiB)",
+					   file, len, SC_MAX_FILE_BYTES));
+		scenario_free(sc);
+		return NULL;
+	}
+	if (check_depth(text, len, file, errs) < 0) {
+		scenario_free(sc);
+		return NULL;
+	}
 	if (!yaml_parser_initialize(&parser)) {
 		sc_perr(&p, NULL, "cannot initialise the YAML parser");
 		scenario_free(sc);
@@ -935,7 +1019,8 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file, 
 	}
 	parse_document(&p, sc);
 	free(p.flavor);
-	p.flavor = NULL;
+	free(p.backend);
+	p.flavor = p.backend = NULL;
 	yaml_document_delete(&doc);
 	/* One document per file. */
 	if (yaml_parser_load(&parser, &doc)) {
@@ -953,10 +1038,34 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file, 
 	return sc;
 }
 
+/* At most max + 1 bytes of the file (so that "too large" can be said
+ * without reading /dev/zero to the end). malloc'd, NUL-terminated. */
+static char *read_capped(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+
+	if (!f) {
+		lab_error_quiet("%s", strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(max + 2);
+	*len = fread(buf, 1, max + 1, f);
+	if (ferror(f)) {
+		lab_error_quiet("read error");
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	buf[*len] = '\0';
+	return buf;
+}
+
 struct scenario *scenario_load(const char *path, struct sc_errors *errs)
 {
 	size_t len;
-	char *text = read_file(path, &len);
+	char *text = read_capped(path, SC_MAX_FILE_BYTES, &len);
 	struct scenario *sc;
 
 	if (!text) {

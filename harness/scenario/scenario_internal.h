@@ -21,6 +21,7 @@ struct pctx {
 	size_t errors_at_start;
 	int nodes;          /* cluster.nodes, for node numbers */
 	char *flavor;       /* a copy of cluster.flavor: the defaults pass may free the original */
+	char *backend;      /* a copy of cluster.backend, likewise */
 };
 
 /* One error "FILE:LINE:COL: message" at node at (NULL: the file). */

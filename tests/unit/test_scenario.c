@@ -278,9 +278,25 @@ static void test_actions(void **state)
 	expect_error(HEAD "steps:\n  - disk-cache: {node: 1, mode: fast}\n",
 		     "t.yaml:4:33: 'mode' must be none, writethrough, writeback, unsafe or directsync, not 'fast'");
 	expect_error(HEAD "steps:\n  - delete-file: {node: 1, path: ../../etc/passwd}\n",
-		     "t.yaml:4:34: 'path' must be a path relative to the datadir without '..', not '../../etc/passwd'");
+		     "t.yaml:4:34: 'path' must be a plain path inside the datadir, not '../../etc/passwd': "
+		     "the path has a '.', '..' or empty component: want a plain path inside the datadir");
 	expect_error(HEAD "steps:\n  - delete-file: {node: 1, path: /etc/passwd}\n",
-		     "t.yaml:4:34: 'path' must be a path relative to the datadir without '..', not '/etc/passwd'");
+		     "t.yaml:4:34: 'path' must be a plain path inside the datadir, not '/etc/passwd': "
+		     "the path is absolute: want a path relative to the datadir");
+	/* What the run refuses, validate refuses (lib/names.h, the same rules). */
+	expect_error(HEAD "steps:\n  - delete-file: {node: 1, path: ./ib_logfile0}\n",
+		     "t.yaml:4:34: 'path' must be a plain path inside the datadir, not './ib_logfile0': "
+		     "the path has a '.', '..' or empty component: want a plain path inside the datadir");
+	expect_error(HEAD "steps:\n  - delete-file: {node: 1, path: a//b}\n",
+		     "t.yaml:4:34: 'path' must be a plain path inside the datadir, not 'a//b': "
+		     "the path has a '.', '..' or empty component: want a plain path inside the datadir");
+	expect_error(HEAD "steps:\n  - stop: 1\n  - snapshot: {node: 1, name: "
+			  "a234567890123456789012345678901234567890123456789012345678901234567890}\n",
+		     "t.yaml:5:31: 'a234567890123456789012345678901234567890123456789012345678901234567890' is not a "
+		     "snapshot name backend local takes: want 1-64 of A-Z a-z 0-9 . - _, not starting with '.'");
+	expect_error(HEAD "steps:\n  - stop: 1\n  - snapshot: {node: 1, name: \"t\\0../x\"}\n",
+		     "t.yaml:5:31: a value may not hold a NUL character (\\0)");
+	expect_error(HEAD "steps:\n  - heal\ncluster: {nodes: 2}\n", "t.yaml:5:1: duplicate key 'cluster' in 'scenario'");
 	expect_error(HEAD "steps:\n  - edit-grastate: {node: 1}\n",
 		     "t.yaml:4:20: 'edit-grastate' needs 'seqno' or 'safe_to_bootstrap'");
 	expect_error(HEAD "steps:\n  - edit-grastate: {node: 1, safe_to_bootstrap: 2}\n",
