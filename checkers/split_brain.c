@@ -46,6 +46,7 @@
 #include "journal.h"
 #include "repl_state.h"
 #include "util.h"
+#include "versions.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -247,6 +248,15 @@ static char *creds_file(const struct check_ctx *ctx, int *fd)
  * -1 not read. A binlog a crash (kill -9, power cut) cut in the middle of an
  * event ends there; mariadb-binlog says so and exits non-zero, after
  * writing out every whole event before it. */
+/* mariadb-binlog of the node's server build (versions.h), malloc'd: the
+ * installed one against a cluster lab did not start. */
+static char *binlog_tool(const struct check_ctx *ctx, int node)
+{
+	if (!ctx->cluster || node < 1 || node > ctx->cluster->spec.nodes)
+		return xstrdup("mariadb-binlog");
+	return node_binary(ctx->cluster, node, "mariadb-binlog");
+}
+
 static int run_binlog_tool(const char *const *argv, const char *what, const char *result_file)
 {
 	struct strbuf out = { 0 };
@@ -300,10 +310,12 @@ static int scan_remote(const struct check_ctx *ctx, MYSQL *m, struct sb_node *nd
 	char *a_host = xasprintf("--host=%s", hp->host);
 	char *a_port = xasprintf("--port=%u", hp->port);
 	char *a_out = xasprintf("--result-file=%s", tmp);
-	const char *argv[] = { "mariadb-binlog", a_cnf, "--read-from-remote-server", a_host, a_port,
+	char *tool = binlog_tool(ctx, nd->number);
+	const char *argv[] = { tool ? tool : "mariadb-binlog", a_cnf, "--read-from-remote-server", a_host, a_port,
 			       "--to-last-log", "--base64-output=decode-rows", "--verbose", a_out,
 			       first, NULL };
 	int rc = run_binlog_tool(argv, nd->name, tmp);
+	free(tool);
 	if (cnf_fd >= 0)
 		close(cnf_fd);
 	free(cnf);
@@ -337,7 +349,8 @@ static int scan_datadir(const struct check_ctx *ctx, struct sb_node *nd, const c
 	size_t n = 0, cap = 8;
 	char **owned = xcalloc(1, sizeof(*owned));
 	size_t n_owned = 0;
-	argv[n++] = "mariadb-binlog";
+	char *tool = binlog_tool(ctx, nd->number);
+	argv[n++] = tool ? tool : "mariadb-binlog";
 	argv[n++] = "--no-defaults";
 	argv[n++] = "--base64-output=decode-rows";
 	argv[n++] = "--verbose";
@@ -363,6 +376,7 @@ static int scan_datadir(const struct check_ctx *ctx, struct sb_node *nd, const c
 		free(owned[i]);
 	free(owned);
 	free(argv);
+	free(tool);
 	free(a_out);
 	free(index);
 	if (rc >= 0)

@@ -400,6 +400,22 @@ int resultsdb_node_state(struct resultsdb *db, int64_t run, double t, int node, 
 	return step_done(db, st, "cannot record the node state");
 }
 
+int resultsdb_node_version(struct resultsdb *db, int64_t run, double t, int node, const char *version,
+			   int64_t step_seq)
+{
+	sqlite3_stmt *st = prepare(db,
+		"INSERT INTO node_versions (run_id, t, node, version, step_seq) VALUES (?,?,?,?,?)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_double(st, 2, t);
+	sqlite3_bind_int(st, 3, node);
+	bind_text(st, 4, version);
+	sqlite3_bind_int64(st, 5, step_seq);
+	return step_done(db, st, "cannot record the node's version");
+}
+
 int resultsdb_artifact(struct resultsdb *db, int64_t run, const char *name, const char *path)
 {
 	sqlite3_stmt *st = prepare(db, "INSERT INTO artifacts (run_id, name, path) VALUES (?,?,?)");

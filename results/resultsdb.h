@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define RESULTSDB_DEFAULT "results/lab.db"
-#define RESULTSDB_SCHEMA_VERSION 1
+#define RESULTSDB_SCHEMA_VERSION 2
 
 struct resultsdb;
 
@@ -51,6 +51,10 @@ int resultsdb_anomaly(struct resultsdb *db, int64_t run, const char *checker, co
 		      const char *detail);
 int resultsdb_second(struct resultsdb *db, int64_t run, int64_t t, int64_t ok, int64_t failed,
 		     int64_t unknown, double p50_ms, double p95_ms, double p99_ms);
+/* The server build a node runs from t on (VERSION(): at cluster up, and
+ * after each upgrade step, step_seq; 0 at cluster up). */
+int resultsdb_node_version(struct resultsdb *db, int64_t run, double t, int node, const char *version,
+			   int64_t step_seq);
 int resultsdb_node_state(struct resultsdb *db, int64_t run, double t, int node, const char *state,
 			 const char *detail);
 int resultsdb_artifact(struct resultsdb *db, int64_t run, const char *name, const char *path);

@@ -21,6 +21,7 @@ int cmd_results(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
 int cmd_history(int argc, char **argv);
+int cmd_versions(int argc, char **argv);
 /* Internal: the power-loss filesystem daemon (started by the local backend). */
 int cmd_powerfs(int argc, char **argv);
 

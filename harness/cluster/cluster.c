@@ -19,6 +19,7 @@
 #include "cluster.h"
 #include "names.h"
 #include "cluster_lock.h"
+#include "versions.h"
 #include "netns.h"
 
 #include <errno.h>
@@ -596,6 +597,8 @@ int cluster_up(struct cluster *c)
 	/* Nothing is made, here or remotely, before the backend may go on. */
 	if (c->backend->precheck && c->backend->precheck(c) < 0)
 		return -1;
+	if (cluster_check_builds(c) < 0)   /* versions.h: every node's server build is here */
+		return -1;
 	if (make_state_dir(c) < 0)
 		return -1;
 	if (take_lock(c, &dead) < 0)
@@ -619,6 +622,7 @@ int cluster_up(struct cluster *c)
 	cluster_state_setf(c, "nodes", "%d", c->spec.nodes);
 	cluster_state_set(c, "state_dir", c->state_dir);
 	cluster_state_set(c, "status", "creating");
+	cluster_record_builds(c);
 	for (size_t i = 0; i < c->spec.n_mysqld; i++) {
 		char *k = xasprintf("mysqld.%s", c->spec.mysqld[i].key);
 		cluster_state_set(c, k, c->spec.mysqld[i].value);

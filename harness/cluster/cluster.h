@@ -75,6 +75,10 @@ struct cluster_spec {
 	/* Keep a copy of the post-cut datadir image at every hard reset
 	 * (also LAB_POWERLOSS_IMAGES=1). */
 	bool powerloss_images;
+	/* The server build of every node ("10.11.18", versions.h), and of
+	 * single nodes (versions[i] for node i+1); NULL: the installed one. */
+	const char *version;
+	const char *versions[LAB_MAX_NODES];
 	enum cluster_lock_mode lock;
 };
 
@@ -210,6 +214,12 @@ struct backend_ops {
 	const char *(*node_datadir)(struct cluster *c, int node);
 	int (*partition)(struct cluster *c, const int *group_of);
 	int (*heal)(struct cluster *c);
+	/* Optional: run a client program of the node's build beside its
+	 * server (local: in the node's network namespace and the mount
+	 * namespace its datadir is visible in; mariadb-upgrade writes
+	 * mysql_upgrade_info there). Returns run_argv's status. */
+	int (*node_run_tool)(struct cluster *c, int node, const char *const *argv, int64_t timeout_ms,
+			     struct strbuf *out);
 	/* The user the servers run as on this machine, who must reach files
 	 * under the state directory (local: mysql), or NULL. cluster_up
 	 * refuses a state directory that user cannot reach. */

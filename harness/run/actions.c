@@ -18,6 +18,7 @@
 #include "checker.h"
 #include "history.h"
 #include "util.h"
+#include "versions.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -313,6 +314,28 @@ static int act_start(struct runner *r, const struct sc_step *st, size_t seq, str
 			runner_finding(r, "node %d caught up by %s, the scenario expects %s (%s)", n, kind,
 				       st->transfer, what.len ? what.buf : "no state transfer");
 		sb_release(&what);
+	}
+	return 0;
+}
+
+/* Rolling upgrade (or downgrade) of the step's nodes, one after the other:
+ * versions.c's node_upgrade (clean shutdown, switch the build, start,
+ * mariadb-upgrade, rejoin), the node's new VERSION() into the results. */
+static int act_upgrade(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *d)
+{
+	FOR_NODES(r, st, n) {
+		struct upgrade_result res;
+		will_be_down(r, n);
+		if (d->len)
+			sb_puts(d, "; ");
+		if (node_upgrade(&r->cluster, n, st->version, st->timeout_ms, d, &res) < 0)
+			return -1;
+		undo_cancel(&r->undo, UNDO_START, n);
+		if (res.now[0])
+			resultsdb_node_version(r->db, r->run_id, wall_seconds(), n, res.now, (int64_t)seq);
+		if (strcmp(st->transfer, "any") && res.caught_up[0] && strcmp(st->transfer, res.caught_up))
+			runner_finding(r, "node %d caught up by %s after its upgrade, the scenario expects %s", n,
+				       res.caught_up, st->transfer);
 	}
 	return 0;
 }
@@ -696,6 +719,11 @@ static const struct sc_option a_check[] = {
 	{ "model", SC_STRING, S(model), "strict-serializable", 0, 0, NULL, 0, NULL, 0, "history: the consistency model whose violations are findings (Elle's names: serializable, snapshot-isolation, repeatable-read, read-committed, ...)" },
 	{ "expect", SC_EXPECT, S(expect), NULL, 0, 0, NULL, 0, NULL, 0, "expectations for this check step (else the scenario's expect:)" }, OUTCOME };
 static const struct sc_option a_one_node[] = { NODE_ONE("the node"), OUTCOME };
+static const struct sc_option a_upgrade[] = {
+	NODE_REQ("nodes to switch, one after the other"),
+	{ "version", SC_STRING, S(version), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, "server build to switch to, e.g. 10.11.19 (lab versions); older: a downgrade" },
+	{ "timeout", SC_DURATION, S(timeout_ms), "600s", 1000, SC_DAY_MS, NULL, 0, NULL, 0, "how long each node may take to be back (Synced / replicating)" },
+	{ "transfer", SC_STRING, S(transfer), "any", 0, 0, v_transfer, 0, NULL, 0, "how each node must catch up: ist, sst, none or any; else a finding" }, OUTCOME };
 
 
 static const char *check_valid(const struct sc_step *st)
@@ -703,6 +731,12 @@ static const char *check_valid(const struct sc_step *st)
 	return st->model && !history_model_known(st->model)
 		       ? "'model' must be a consistency model Elle knows (serializable, strict-serializable, "
 			 "snapshot-isolation, repeatable-read, read-committed, read-uncommitted, ...)" : NULL;
+}
+
+static const char *upgrade_valid(const struct sc_step *st)
+{
+	return st->version && !versions_valid(st->version)
+		       ? "'version' must be a server version like 10.11.19" : NULL;
 }
 
 static const char *edit_grastate_valid(const struct sc_step *st)
@@ -756,6 +790,8 @@ const struct sc_action_desc sc_actions[] = {
 	    SC_EFFECT_NONE, 0, NULL, NULL, act_promote),
 	ROW("rejoin", "node", a_one_node, f_async, "make an old primary a replica of the current one",
 	    SC_EFFECT_UP, 0, NULL, NULL, act_rejoin),
+	ROW("upgrade", NULL, a_upgrade, NULL, "switch nodes to another server build: clean shutdown, start from the new build, mariadb-upgrade, rejoin",
+	    SC_EFFECT_UP, 0, "start the node if the cluster is kept (--keep)", upgrade_valid, act_upgrade),
 	ROW("wipe", "node", a_node_only, NULL, "empty a stopped node's datadir, so its next start takes a full state transfer",
 	    SC_EFFECT_NEEDS_DOWN, 0, NULL, NULL, act_wipe),
 };

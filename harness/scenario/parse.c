@@ -16,6 +16,7 @@
 #include "scenario.h"
 #include "scenario_internal.h"
 #include "util.h"
+#include "versions.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -865,6 +866,19 @@ static void parse_document(struct pctx *p, struct scenario *sc)
 			     sc->cluster.libvirt.domains.n, sc->cluster.libvirt.domains.n == 1 ? "" : "s",
 			     (long long)sc->cluster.nodes);
 	}
+	if (cl && sc->cluster.version && !versions_valid(sc->cluster.version))
+		sc_perr(p, sc_map_get(p, cl, "version", NULL), "'version' must be a server version like 10.11.18, not '%s'",
+			sc->cluster.version);
+	for (size_t i = 0; cl && i < sc->cluster.versions.n; i++) {
+		const struct kv *kv = &sc->cluster.versions.v[i];
+		int64_t node;
+		if (parse_int64(kv->key, 1, sc->cluster.nodes, &node) < 0)
+			sc_perr(p, sc_map_get(p, cl, "versions", NULL), "'versions' keys are node numbers 1..%lld, not '%s'",
+				(long long)sc->cluster.nodes, kv->key);
+		else if (!versions_valid(kv->value))
+			sc_perr(p, sc_map_get(p, cl, "versions", NULL), "'versions.%s' must be a server version like 10.11.18, not '%s'",
+				kv->key, kv->value);
+	}
 	if (cl && !strcmp(sc->cluster.backend, "proxmox")) {
 		const yaml_node_t *px = sc_map_get(p, cl, "proxmox", NULL);
 		const struct sc_proxmox *x = &sc->cluster.proxmox;
@@ -1102,6 +1116,12 @@ void scenario_free(struct scenario *sc)
 	strlist_release(&sc->cluster.proxmox.nodes);
 	strlist_release(&sc->cluster.proxmox.vmids);
 	free(sc->cluster.cache_mode);
+	free(sc->cluster.version);
+	for (size_t i = 0; i < sc->cluster.versions.n; i++) {
+		free(sc->cluster.versions.v[i].key);
+		free(sc->cluster.versions.v[i].value);
+	}
+	free(sc->cluster.versions.v);
 	free(sc->workload.name);
 	free(sc->workload.update_style);
 	free(sc->workload.lock);
@@ -1117,6 +1137,7 @@ void scenario_free(struct scenario *sc)
 		free(st->for_state);
 		free(st->outcome);
 		free(st->transfer);
+		free(st->version);
 		strlist_release(&st->checks);
 		free(st->model);
 		expect_release(&st->expect);

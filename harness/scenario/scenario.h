@@ -103,6 +103,7 @@ struct sc_step {
 	char *for_state;          /* wait: synced | primary | non-primary | down */
 	char *outcome;            /* ok | error | any: what the step itself should do */
 	char *transfer;           /* start: ist | sst | none | any, how the node must rejoin */
+	char *version;            /* upgrade: the server build to switch to */
 	int signal;               /* kill */
 	bool force;               /* bootstrap */
 	int64_t duration_ms;      /* sleep, pause (0: until resume) */
@@ -181,6 +182,8 @@ struct sc_cluster {
 	struct sc_libvirt libvirt;
 	struct sc_proxmox proxmox;
 	char *cache_mode;
+	char *version;            /* server build of every node, NULL: installed */
+	struct kvlist versions;   /* "NODE" -> version, overrides version */
 };
 
 struct sc_workload {

@@ -212,6 +212,27 @@ static void test_cluster_section(void **state)
 		     "t.yaml:3:10: 'timeout' must be a duration such as 500ms, 10s or 2m, not '10 min'");
 }
 
+/* cluster.version / cluster.versions and the upgrade step (versions.h). */
+static void test_versions(void **state)
+{
+	(void)state;
+	struct scenario *sc = must_parse("name: t\ncluster:\n  version: \"10.11.18\"\n  versions: {3: \"10.11.19\"}\n"
+					 "steps: [upgrade: {node: 3, version: \"10.11.18\", transfer: ist}]\n");
+	assert_string_equal(sc->cluster.version, "10.11.18");
+	assert_int_equal(sc->cluster.versions.n, 1);
+	assert_string_equal(sc->cluster.versions.v[0].key, "3");
+	assert_string_equal(sc->cluster.versions.v[0].value, "10.11.19");
+	assert_string_equal(sc->steps[0].version, "10.11.18");
+	assert_int_equal(sc->steps[0].timeout_ms, 600000);
+	scenario_free(sc);
+	expect_error("name: t\ncluster:\n  version: latest\nsteps: [sleep: 1s]\n",
+		     "t.yaml:3:12: 'version' must be a server version like 10.11.18, not 'latest'");
+	expect_error("name: t\ncluster:\n  versions: {4: \"10.11.18\"}\nsteps: [sleep: 1s]\n",
+		     "t.yaml:3:13: 'versions' keys are node numbers 1..3, not '4'");
+	expect_error("name: t\ncluster: {}\nsteps: [upgrade: {node: 1}]\n",
+		     "t.yaml:3:18: missing key 'version' in 'upgrade'");
+}
+
 static void test_workload_section(void **state)
 {
 	(void)state;
@@ -443,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_full_scenario),
 		cmocka_unit_test(test_syntax_and_structure),
 		cmocka_unit_test(test_cluster_section),
+		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_workload_section),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_step_lint),
