@@ -3,6 +3,7 @@
  * snapshot names. Pure; used by the scenario parser and at run time.
  */
 #include "names.h"
+#include "error.h"
 
 #include <string.h>
 
@@ -21,6 +22,17 @@ const char *relpath_problem(const char *rel)
 			p++;
 	}
 	return NULL;
+}
+
+int relpath_check(const char *rel)
+{
+	const char *why = relpath_problem(rel);
+
+	if (why) {
+		lab_error("path '%s': %s", rel ? rel : "", why);
+		return -1;
+	}
+	return 0;
 }
 
 const char *snapshot_name_problem(const char *name)

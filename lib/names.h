@@ -10,6 +10,8 @@
 /* NULL when rel is a plain path inside a datadir (relative, no '.', '..'
  * or empty component), else why not (static text). */
 const char *relpath_problem(const char *rel);
+/* The same as a check: 0, or -1 with "path 'REL': why" reported. */
+int relpath_check(const char *rel);
 /* NULL when name is a snapshot name every backend takes in general (1-64
  * of A-Z a-z 0-9 . - _, not starting with '.'), else why not. */
 const char *snapshot_name_problem(const char *name);

@@ -41,6 +41,7 @@
  */
 #include "cluster.h"
 #include "names.h"
+#include "proc.h"
 #include "versions.h"
 #include "netns.h"
 #include "powerfs.h"
@@ -229,38 +230,6 @@ static int local_create(struct cluster *c)
 }
 
 /* ---- processes ---- */
-
-/* Start time (clock ticks since boot) and state of pid; -1 if gone. */
-static int proc_stat(pid_t pid, unsigned long long *start, char *state)
-{
-	char path[64], buf[1024];
-	FILE *f;
-	char *p, *save = NULL, *tok;
-	int field = 2;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	p = strrchr(buf, ')');
-	if (!p)
-		return -1;
-	for (tok = strtok_r(p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		field++;
-		if (field == 3)
-			*state = tok[0];
-		if (field == 22) {
-			*start = strtoull(tok, NULL, 10);
-			return 0;
-		}
-	}
-	return -1;
-}
 
 /* True when pid is a live (not zombie) process started at `start`. */
 static bool proc_is(pid_t pid, unsigned long long start)
@@ -972,16 +941,6 @@ static int local_destroy(struct cluster *c)
 
 /* ---- files ---- */
 
-static int check_relpath(const char *rel)
-{
-	const char *why = relpath_problem(rel);
-
-	if (why) {
-		lab_error("path '%s': %s", rel ? rel : "", why);
-		return -1;
-	}
-	return 0;
-}
 
 /* Through the mount (view_path): what the server would see. */
 static char *data_path(struct cluster *c, int node, const char *rel)
@@ -993,7 +952,7 @@ static int local_node_read_file(struct cluster *c, int node, const char *rel, ch
 {
 	char *p;
 
-	if (check_relpath(rel) < 0)
+	if (relpath_check(rel) < 0)
 		return -1;
 	p = data_path(c, node, rel);
 	*data = read_file(p, NULL);
@@ -1006,7 +965,7 @@ static int local_node_write_file(struct cluster *c, int node, const char *rel, c
 	char *p;
 	int rc;
 
-	if (check_relpath(rel) < 0)
+	if (relpath_check(rel) < 0)
 		return -1;
 	p = data_path(c, node, rel);
 	rc = write_file_atomic(p, data, len, 0660);
@@ -1021,7 +980,7 @@ static int local_node_delete_file(struct cluster *c, int node, const char *rel)
 	char *p;
 	int rc;
 
-	if (check_relpath(rel) < 0)
+	if (relpath_check(rel) < 0)
 		return -1;
 	p = data_path(c, node, rel);
 	if (!path_exists(p)) {

@@ -78,43 +78,6 @@ char *lock_record_format(const struct lock_holder *h)
 			 h->since, h->cmd);
 }
 
-int proc_start_time(pid_t pid, unsigned long long *start)
-{
-	char path[64], buf[1024];
-	const char *p;
-	FILE *f;
-	int field = 2;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
-	if (!p)
-		return -1;
-	p++;
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			break;
-		field++;
-		if (field == 3 && (*p == 'Z' || *p == 'X'))
-			return -1; /* dead, not yet reaped */
-		if (field == 22) {
-			char *end;
-			*start = strtoull(p, &end, 10);
-			return end == p ? -1 : 0;
-		}
-		p += strcspn(p, " ");
-	}
-	return -1;
-}
 
 bool lock_holder_alive(const struct lock_holder *h)
 {

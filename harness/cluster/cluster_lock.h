@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "proc.h"
+
 struct lock_holder {
 	pid_t pid;                 /* 0: no record */
 	unsigned long long start;  /* clock ticks since boot */
@@ -35,8 +37,6 @@ struct lock_holder {
  * text is not a record (h->pid is then 0). format: malloc'd. */
 int lock_record_parse(const char *text, struct lock_holder *h);
 char *lock_record_format(const struct lock_holder *h);
-/* Start time of pid from /proc/PID/stat: 0, or -1 when it is gone. */
-int proc_start_time(pid_t pid, unsigned long long *start);
 /* True when h names a process that is still the one that wrote it. */
 bool lock_holder_alive(const struct lock_holder *h);
 

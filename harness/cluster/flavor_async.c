@@ -760,34 +760,29 @@ static void async_log_start_failure(const char *log, struct strbuf *why)
 	}
 }
 
+/* What async and semisync share: every hook (semisync differs only in
+ * the server options async_up and the starts give it). */
+#define ASYNC_HOOKS                                       \
+	.up = async_up,                                   \
+	.node_start = async_node_start,                   \
+	.node_start_all = async_node_start_all,           \
+	.node_status = async_node_status,                 \
+	.node_wait = async_node_wait,                     \
+	.node_promote = async_node_promote,               \
+	.node_rejoin = async_node_rejoin,                 \
+	.server_version = async_server_version,           \
+	.log_caught_up = async_log_caught_up,             \
+	.log_start_failure = async_log_start_failure,     \
+	.primary = async_primary
+
 const struct flavor_ops flavor_async = {
 	.name = "async",
 	.description = "MariaDB GTID replication: node 1 primary, the rest read-only replicas",
-	.up = async_up,
-	.node_start = async_node_start,
-	.node_start_all = async_node_start_all,
-	.node_status = async_node_status,
-	.node_wait = async_node_wait,
-	.node_promote = async_node_promote,
-	.node_rejoin = async_node_rejoin,
-	.server_version = async_server_version,
-	.log_caught_up = async_log_caught_up,
-	.log_start_failure = async_log_start_failure,
-	.primary = async_primary,
+	ASYNC_HOOKS,
 };
 
 const struct flavor_ops flavor_semisync = {
 	.name = "semisync",
 	.description = "async plus MariaDB semi-synchronous replication (AFTER_SYNC) to the replicas",
-	.up = async_up,
-	.node_start = async_node_start,
-	.node_start_all = async_node_start_all,
-	.node_status = async_node_status,
-	.node_wait = async_node_wait,
-	.node_promote = async_node_promote,
-	.node_rejoin = async_node_rejoin,
-	.server_version = async_server_version,
-	.log_caught_up = async_log_caught_up,
-	.log_start_failure = async_log_start_failure,
-	.primary = async_primary,
+	ASYNC_HOOKS,
 };

@@ -291,20 +291,10 @@ int guest_node_stop(struct cluster *c, int node, int64_t grace_ms)
 	return 0;
 }
 
-static int check_relpath(const char *rel)
-{
-	const char *why = relpath_problem(rel);
-
-	if (why) {
-		lab_error("path '%s': %s", rel ? rel : "", why);
-		return -1;
-	}
-	return 0;
-}
 
 int guest_node_read_file(struct cluster *c, int node, const char *rel, char **data)
 {
-	if (check_relpath(rel) < 0)
+	if (relpath_check(rel) < 0)
 		return -1;
 	char *path = xasprintf("%s/%s", GUEST_DATADIR, rel);
 	const char *test[] = { "test", "-e", path, NULL };
@@ -332,7 +322,7 @@ int guest_node_read_file(struct cluster *c, int node, const char *rel, char **da
 
 int guest_node_write_file(struct cluster *c, int node, const char *rel, const char *data, size_t len)
 {
-	if (check_relpath(rel) < 0)
+	if (relpath_check(rel) < 0)
 		return -1;
 	if (strlen(data) != len) {
 		lab_error("node %d: cannot write binary data to '%s' through the guest agent", node, rel);
@@ -347,7 +337,7 @@ int guest_node_write_file(struct cluster *c, int node, const char *rel, const ch
 
 int guest_node_delete_file(struct cluster *c, int node, const char *rel)
 {
-	if (check_relpath(rel) < 0)
+	if (relpath_check(rel) < 0)
 		return -1;
 	char *path = xasprintf("%s/%s", GUEST_DATADIR, rel);
 	const char *argv[] = { "rm", "--", path, NULL };
