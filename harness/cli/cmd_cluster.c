@@ -341,13 +341,7 @@ static int backend_up(struct cluster *c)
 	}
 	if (mkdir_p(c->state_dir, 0755) < 0)
 		return -1;
-	cluster_state_set(c, "version", "1");
-	cluster_state_set(c, "name", c->name);
-	cluster_state_set(c, "flavor", c->flavor->name);
-	cluster_state_set(c, "backend", c->backend->name);
-	cluster_state_setf(c, "nodes", "%d", c->spec.nodes);
-	cluster_state_set(c, "state_dir", c->state_dir);
-	cluster_state_set(c, "status", "up");
+	cluster_state_describe(c, "up");
 	if (cluster_state_save(c) < 0)
 		return -1;
 	if (c->backend->create(c) < 0) {

@@ -615,13 +615,7 @@ int cluster_up(struct cluster *c)
 		return -1;
 	}
 	chmod(c->state_dir, 0755);
-	cluster_state_set(c, "version", "1");
-	cluster_state_set(c, "name", c->name);
-	cluster_state_set(c, "flavor", c->flavor->name);
-	cluster_state_set(c, "backend", c->backend->name);
-	cluster_state_setf(c, "nodes", "%d", c->spec.nodes);
-	cluster_state_set(c, "state_dir", c->state_dir);
-	cluster_state_set(c, "status", "creating");
+	cluster_state_describe(c, "creating");
 	cluster_record_builds(c);
 	for (size_t i = 0; i < c->spec.n_mysqld; i++) {
 		char *k = xasprintf("mysqld.%s", c->spec.mysqld[i].key);
@@ -673,7 +667,18 @@ int cluster_down(struct cluster *c)
 	return 0;
 }
 
-static int check_node(struct cluster *c, int node)
+void cluster_state_describe(struct cluster *c, const char *status)
+{
+	cluster_state_set(c, "version", "1");
+	cluster_state_set(c, "name", c->name);
+	cluster_state_set(c, "flavor", c->flavor->name);
+	cluster_state_set(c, "backend", c->backend->name);
+	cluster_state_setf(c, "nodes", "%d", c->spec.nodes);
+	cluster_state_set(c, "state_dir", c->state_dir);
+	cluster_state_set(c, "status", status);
+}
+
+int cluster_check_node(struct cluster *c, int node)
 {
 	if (!c->n_state) {
 		lab_error("cluster '%s' is not up", c->name);
@@ -728,7 +733,7 @@ int cluster_status(struct cluster *c, struct node_status *st)
 
 int node_start(struct cluster *c, int node)
 {
-	if (check_node(c, node) < 0)
+	if (cluster_check_node(c, node) < 0)
 		return -1;
 	if (c->backend->node_pid(c, node) > 0) {
 		lab_info("node %d is already running", node);
@@ -749,14 +754,14 @@ int node_start_all(struct cluster *c, struct strbuf *why)
 
 int node_stop(struct cluster *c, int node)
 {
-	if (check_node(c, node) < 0)
+	if (cluster_check_node(c, node) < 0)
 		return -1;
 	return c->backend->node_stop(c, node, 300000);
 }
 
 int node_kill(struct cluster *c, int node, int sig)
 {
-	if (check_node(c, node) < 0)
+	if (cluster_check_node(c, node) < 0)
 		return -1;
 	if (sig <= 0 || sig >= NSIG) {
 		lab_error("bad signal %d", sig);
@@ -771,7 +776,7 @@ int node_kill(struct cluster *c, int node, int sig)
 int node_hard_reset(struct cluster *c, int node)
 {
 	c->note[0] = '\0';
-	if (check_node(c, node) < 0)
+	if (cluster_check_node(c, node) < 0)
 		return -1;
 	NEED_B(node_hard_reset, "hard-reset a node");
 	return c->backend->node_hard_reset(c, node);
@@ -785,7 +790,7 @@ int nodes_hard_reset(struct cluster *c, const int *nodes, size_t n, struct strbu
 	struct strbuf notes = { 0 };
 
 	for (size_t i = 0; i < n; i++)
-		if (check_node(c, nodes[i]) < 0)
+		if (cluster_check_node(c, nodes[i]) < 0)
 			return -1;
 	NEED_B(node_hard_reset, "hard-reset a node");
 	/* Several nodes lose power at the same instant: each one's reset (kill,
@@ -885,14 +890,14 @@ int cluster_primary(struct cluster *c)
 
 int node_pause(struct cluster *c, int node)
 {
-	if (check_node(c, node) < 0)
+	if (cluster_check_node(c, node) < 0)
 		return -1;
 	return c->backend->node_signal(c, node, SIGSTOP);
 }
 
 int node_resume(struct cluster *c, int node)
 {
-	if (check_node(c, node) < 0)
+	if (cluster_check_node(c, node) < 0)
 		return -1;
 	return c->backend->node_signal(c, node, SIGCONT);
 }
@@ -906,7 +911,7 @@ pid_t node_pid(struct cluster *c, int node)
 
 int node_delete_file(struct cluster *c, int node, const char *relpath)
 {
-	if (check_node(c, node) < 0)
+	if (cluster_check_node(c, node) < 0)
 		return -1;
 	NEED_B(node_delete_file, "delete files");
 	return c->backend->node_delete_file(c, node, relpath);
@@ -914,7 +919,7 @@ int node_delete_file(struct cluster *c, int node, const char *relpath)
 
 int node_edit_grastate(struct cluster *c, int node, const int64_t *seqno, int safe_to_bootstrap)
 {
-	if (check_node(c, node) < 0)
+	if (cluster_check_node(c, node) < 0)
 		return -1;
 	NEED_F(node_edit_state, "edit grastate.dat");
 	return c->flavor->node_edit_state(c, node, seqno, safe_to_bootstrap);
@@ -955,7 +960,7 @@ static int check_snapshot_name(const struct cluster *c, const char *name)
 
 int node_snapshot(struct cluster *c, int node, const char *name)
 {
-	if (check_node(c, node) < 0 || check_snapshot_name(c, name) < 0)
+	if (cluster_check_node(c, node) < 0 || check_snapshot_name(c, name) < 0)
 		return -1;
 	NEED_B(node_snapshot, "snapshot a node");
 	return c->backend->node_snapshot(c, node, name);
@@ -963,7 +968,7 @@ int node_snapshot(struct cluster *c, int node, const char *name)
 
 int node_revert(struct cluster *c, int node, const char *name)
 {
-	if (check_node(c, node) < 0 || check_snapshot_name(c, name) < 0)
+	if (cluster_check_node(c, node) < 0 || check_snapshot_name(c, name) < 0)
 		return -1;
 	NEED_B(node_revert, "revert a node");
 	return c->backend->node_revert(c, node, name);
@@ -972,7 +977,7 @@ int node_revert(struct cluster *c, int node, const char *name)
 int node_set_cache_mode(struct cluster *c, int node, const char *mode)
 {
 	c->note[0] = '\0';
-	if (check_node(c, node) < 0)
+	if (cluster_check_node(c, node) < 0)
 		return -1;
 	NEED_B(node_set_cache_mode, "set a disk cache mode");
 	return c->backend->node_set_cache_mode(c, node, mode);
@@ -980,7 +985,7 @@ int node_set_cache_mode(struct cluster *c, int node, const char *mode)
 
 int node_bootstrap(struct cluster *c, int node, bool force)
 {
-	if (check_node(c, node) < 0)
+	if (cluster_check_node(c, node) < 0)
 		return -1;
 	NEED_F(node_bootstrap, "bootstrap a node");
 	return c->flavor->node_bootstrap(c, node, force);
@@ -988,7 +993,7 @@ int node_bootstrap(struct cluster *c, int node, bool force)
 
 int node_wait(struct cluster *c, int node, const char *for_state, int64_t timeout_ms)
 {
-	if (check_node(c, node) < 0)
+	if (cluster_check_node(c, node) < 0)
 		return -1;
 	if (!strcmp(for_state, "down")) {
 		int64_t deadline = mono_ns() + timeout_ms * 1000000;
@@ -1012,7 +1017,7 @@ int node_wait(struct cluster *c, int node, const char *for_state, int64_t timeou
 
 int node_promote(struct cluster *c, int node)
 {
-	if (check_node(c, node) < 0)
+	if (cluster_check_node(c, node) < 0)
 		return -1;
 	NEED_F(node_promote, "promote a node");
 	return c->flavor->node_promote(c, node);
@@ -1020,7 +1025,7 @@ int node_promote(struct cluster *c, int node)
 
 int node_rejoin(struct cluster *c, int node)
 {
-	if (check_node(c, node) < 0)
+	if (cluster_check_node(c, node) < 0)
 		return -1;
 	NEED_F(node_rejoin, "rejoin a node");
 	return c->flavor->node_rejoin(c, node);

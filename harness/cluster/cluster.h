@@ -279,6 +279,11 @@ void cluster_state_set(struct cluster *c, const char *key, const char *value);
 void cluster_state_setf(struct cluster *c, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int cluster_state_save(struct cluster *c);
+/* What every state file says first: version, name, flavor, backend,
+ * nodes, state_dir, and status (creating | up). */
+void cluster_state_describe(struct cluster *c, const char *status);
+/* 0 when the cluster is up and has that node, else -1 (reported). */
+int cluster_check_node(struct cluster *c, int node);
 /* Parse state-file text into kv pairs (pure; for tests). */
 int cluster_state_parse(const char *text, struct kv **out, size_t *n);
 void kv_free(struct kv *v, size_t n);

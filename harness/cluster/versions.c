@@ -526,14 +526,8 @@ int node_upgrade(struct cluster *c, int node, const char *version, int64_t timeo
 	if (!res)
 		res = &dummy;
 	memset(res, 0, sizeof(*res));
-	if (!c->n_state) {
-		lab_error("cluster '%s' is not up", c->name);
+	if (cluster_check_node(c, node) < 0)
 		return -1;
-	}
-	if (node < 1 || node > c->spec.nodes) {
-		lab_error("no node %d in cluster '%s' (nodes 1..%d)", node, c->name, c->spec.nodes);
-		return -1;
-	}
 	if (strcmp(c->backend->name, "local") != 0 || !c->backend->node_run_tool) {
 		lab_error("backend '%s' cannot switch a node's server build", c->backend->name);
 		return -1;
