@@ -1012,18 +1012,31 @@ static int analyse(const struct check_ctx *ctx, struct check_result *res, bool g
 		for (size_t i = 0; i < r.n; i++)
 			if (gtid_kind(r.f[i].kind))
 				res->anomalies++;
-		/* No history read, no verdict on it: a node that answered but
-		 * whose binlog could not be read leaves the check undone. */
-		size_t unread = 0;
-		for (size_t i = 0; i < n; i++)
-			if (nd[i].reachable && !nd[i].galera && !nd[i].scanned && !nd[i].gtid_executed)
+		/* No history read, no verdict on it: a node that has a binlog
+		 * (gtid_binlog_pos set) but whose binlog could not be read
+		 * leaves the check undone; with fewer than two histories there
+		 * is nothing to compare. */
+		size_t unread = 0, histories = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!nd[i].reachable || nd[i].galera)
+				continue;
+			if (nd[i].scanned || nd[i].gtid_executed)
+				histories++;
+			else if (nd[i].binlog_pos[0])
 				unread++;
-		lab_strlcpy(res->actual, galera || cluster_galera ? "skip" : res->anomalies ? "fail"
-							: unread ? "broken" : "pass",
-			    sizeof(res->actual));
-		if (unread && !res->anomalies && !galera && !cluster_galera)
-			note(&r, "%zu node%s answered but %s binlog could not be read: no verdict", unread,
-			     unread == 1 ? "" : "s", unread == 1 ? "its" : "their");
+		}
+		const char *v = galera || cluster_galera ? "skip"
+				: res->anomalies		  ? "fail"
+				: unread			  ? "broken"
+				: histories < 2			  ? "skip"
+								  : "pass";
+		lab_strlcpy(res->actual, v, sizeof(res->actual));
+		if (!strcmp(v, "broken"))
+			note(&r, "%zu node%s with a binlog that could not be read: no verdict", unread,
+			     unread == 1 ? "" : "s");
+		else if (histories < 2 && !galera && !cluster_galera && !res->anomalies)
+			note(&r, "%zu GTID histor%s (binlogs) to compare: nothing to judge", histories,
+			     histories == 1 ? "y" : "ies");
 		if (galera || cluster_galera)
 			note(&r, "a galera cluster: no primary/replica GTID histories to compare");
 	}
