@@ -189,6 +189,16 @@ run_check
 is "restored database: lab check exits 0 again" "$rc" 0
 [ "$rc" = 0 ] || sed 's/^/# /' "$OUT" | head -40
 
+# --- an audit that saw the ledger not add up (read skew) ------------------
+# The database is clean at rest; the journal says one audit snapshot during
+# the run did not add up: the invariants checker must report it.
+cp "$J" "$DIR/journal.skew"
+printf '# read-skew 4242 customer=100 ledger=90 diff=10 negative=0\n' >>"$DIR/journal.skew"
+"$LAB" check --hosts $NODE --journal "$DIR/journal.skew" --db "$RDB" --checks invariants >"$OUT" 2>&1
+is "read skew in an audit: lab check exits 1" "$?" 1
+check "read skew: named, with the audit's transaction and totals" \
+	grep -q "read-skew .*txn 4242.*customer=100 ledger=90 diff=10" "$OUT"
+
 # --- harness trouble is not a finding -----------------------------------
 "$LAB" check --hosts 127.0.0.1:$DEAD --db "$RDB" --checks invariants >"$OUT" 2>&1
 is "unreachable node: exit 2" "$?" 2
