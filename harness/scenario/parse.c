@@ -795,6 +795,56 @@ static void refuse_nul_scalars(struct pctx *p)
 			sc_perr(p, n, "a value may not hold a NUL character (\\0)");
 }
 
+/* Server options lab sets itself (where each node lives, who it is, how
+ * the topology is wired): a scenario that set them would break the
+ * cluster lab builds or point it at something else. */
+static const char *const managed_options[] = {
+	"user", "datadir", "basedir", "port", "socket", "pid_file", "bind_address", "log_error", "plugin_dir",
+	"lc_messages_dir", "server_id", "log_bin", "relay_log", "wsrep_on", "wsrep_provider",
+	"wsrep_cluster_address", "wsrep_cluster_name", "wsrep_node_address", "wsrep_node_name",
+	"wsrep_new_cluster", "wsrep_start_position", "wsrep_recover", "wsrep_sst_receive_address", NULL,
+};
+/* Options with which the server runs programs or loads code. */
+static const char *const command_options[] = {
+	"wsrep_notify_cmd", "init_file", "init_connect", "plugin_load", "plugin_load_add", NULL,
+};
+
+static bool in_words(const char *const *v, const char *w)
+{
+	for (size_t i = 0; v[i]; i++)
+		if (!strcmp(v[i], w))
+			return true;
+	return false;
+}
+
+/* cluster.mysqld: refuse what lab manages, and what runs programs unless
+ * allow_commands says so (the same spelling with '-' or '_'). */
+static void check_mysqld_options(struct pctx *p, const struct scenario *sc, const yaml_node_t *cl)
+{
+	const yaml_node_t *m = sc_map_get(p, cl, "mysqld", NULL);
+
+	if (!m || m->type != YAML_MAPPING_NODE)
+		return;
+	for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = sc_node_at(p, pr->key);
+		const char *ks = k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : NULL;
+		char norm[64];
+		size_t i;
+
+		if (!ks)
+			continue;
+		for (i = 0; ks[i] && i + 1 < sizeof(norm); i++)
+			norm[i] = ks[i] == '-' ? '_' : (char)tolower((unsigned char)ks[i]);
+		norm[i] = '\0';
+		if (in_words(managed_options, norm))
+			sc_perr(p, k, "'mysqld.%s' is set by lab itself (it places, names and wires every node): leave it out",
+				ks);
+		else if (in_words(command_options, norm) && !sc->cluster.allow_commands)
+			sc_perr(p, k, "'mysqld.%s' makes the server run a program or load code: set 'allow_commands: true' "
+				"in 'cluster' to allow it", ks);
+	}
+}
+
 static void parse_document(struct pctx *p, struct scenario *sc)
 {
 	yaml_node_t *root = yaml_document_get_root_node(p->doc);
@@ -833,6 +883,8 @@ static void parse_document(struct pctx *p, struct scenario *sc)
 	sc->has_seed = (given >> top_index("seed")) & 1;
 
 	/* Cross-field rules. */
+	if (cl)
+		check_mysqld_options(p, sc, cl);
 	if (!strcmp(sc->workload.lock, "for_update") && strcmp(sc->workload.update_style, "read_modify_write")) {
 		const yaml_node_t *wk = sc_map_get(p, root, "workload", NULL);
 		const yaml_node_t *lk = NULL;

@@ -182,6 +182,7 @@ struct sc_cluster {
 	struct sc_libvirt libvirt;
 	struct sc_proxmox proxmox;
 	char *cache_mode;
+	bool allow_commands;      /* mysqld options that run programs (wsrep_notify_cmd, init_file, ...) */
 	char *version;            /* server build of every node, NULL: installed */
 	struct kvlist versions;   /* "NODE" -> version, overrides version */
 };

@@ -70,6 +70,7 @@ static const struct sc_option t_cluster[] = {
 	{ "libvirt", SC_SECTION, O(struct sc_cluster, libvirt), NULL, 0, 0, NULL, 0, SECTION(t_libvirt), "libvirt connection and domains" },
 	{ "proxmox", SC_SECTION, O(struct sc_cluster, proxmox), NULL, 0, 0, NULL, 0, SECTION(t_proxmox), "Proxmox VE API and VMs" },
 	{ "cache_mode", SC_STRING, O(struct sc_cluster, cache_mode), "none", 0, 0, sc_cache_modes, 0, NULL, 0, "initial disk cache mode of every node" },
+	{ "allow_commands", SC_BOOL, O(struct sc_cluster, allow_commands), "false", 0, 0, NULL, 0, NULL, 0, "allow mysqld options that make the server run programs or load code (wsrep_notify_cmd, init_file, plugin_load...)" },
 	{ "version", SC_STRING, O(struct sc_cluster, version), NULL, 0, 0, NULL, 0, NULL, 0, "server build of every node, e.g. 10.11.18 (default: the installed one; lab versions)" },
 	{ "versions", SC_KVMAP, O(struct sc_cluster, versions), NULL, 0, 0, NULL, 0, NULL, 0, "server build of single nodes, NODE: VERSION (overrides version)" },
 };

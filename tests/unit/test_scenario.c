@@ -297,6 +297,15 @@ static void test_actions(void **state)
 	expect_error(HEAD "steps:\n  - stop: 1\n  - snapshot: {node: 1, name: \"t\\0../x\"}\n",
 		     "t.yaml:5:31: a value may not hold a NUL character (\\0)");
 	expect_error(HEAD "steps:\n  - heal\ncluster: {nodes: 2}\n", "t.yaml:5:1: duplicate key 'cluster' in 'scenario'");
+	/* Server options lab manages, and ones that run programs. */
+	expect_error("name: t\ncluster: {mysqld: {Wsrep-Cluster-Address: gcomm://x}}\nsteps: [heal]\n",
+		     "t.yaml:2:20: 'mysqld.Wsrep-Cluster-Address' is set by lab itself (it places, names and wires every "
+		     "node): leave it out");
+	expect_error("name: t\ncluster: {mysqld: {wsrep_notify_cmd: /bin/true}}\nsteps: [heal]\n",
+		     "t.yaml:2:20: 'mysqld.wsrep_notify_cmd' makes the server run a program or load code: set "
+		     "'allow_commands: true' in 'cluster' to allow it");
+	scenario_free(must_parse("name: t\ncluster: {allow_commands: true, mysqld: {wsrep_notify_cmd: /bin/true, "
+				 "innodb_flush_log_at_trx_commit: 2}}\nsteps: [heal]\n"));
 	expect_error(HEAD "steps:\n  - edit-grastate: {node: 1}\n",
 		     "t.yaml:4:20: 'edit-grastate' needs 'seqno' or 'safe_to_bootstrap'");
 	expect_error(HEAD "steps:\n  - edit-grastate: {node: 1, safe_to_bootstrap: 2}\n",
