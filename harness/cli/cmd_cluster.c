@@ -352,153 +352,232 @@ static int backend_up(struct cluster *c)
 	return 0;
 }
 
+/* ---- the sub-verbs, one function each, as a table (git's style) ---- */
+
+static int sub_up(struct cluster *c, struct args *a, int node)
+{
+	int64_t t0 = mono_ns();
+	bool was_up = cluster_is_up(c);
+
+	(void)a;
+	(void)node;
+	if (cluster_up(c) < 0)
+		return -1;
+	if (!was_up) {
+		printf("cluster %s is up: %d nodes Synced in %.1f s\n", c->name, c->spec.nodes, (mono_ns() - t0) / 1e9);
+		printf("connect: mariadb --defaults-file=%s -h %s\n", c->defaults_file, c->hosts[0].host);
+	} else {
+		printf("cluster %s is already up\n", c->name);
+	}
+	return 0;
+}
+
+static int sub_backend_up(struct cluster *c, struct args *a, int node)
+{
+	(void)a;
+	(void)node;
+	return backend_up(c);
+}
+
+static int sub_down(struct cluster *c, struct args *a, int node)
+{
+	bool was = c->n_state > 0 || c->dead_owner; /* a dead owner's: cleaned up by cluster_open */
+
+	(void)a;
+	(void)node;
+	if (cluster_down(c) < 0)
+		return -1;
+	printf(was ? "cluster %s is down\n" : "cluster %s was not up\n", c->name);
+	return 0;
+}
+
+static int sub_status(struct cluster *c, struct args *a, int node)
+{
+	(void)a;
+	(void)node;
+	print_status(c);
+	return 0;
+}
+
+static int sub_version(struct cluster *c, struct args *a, int node)
+{
+	char *v = cluster_server_version(c);
+
+	(void)a;
+	(void)node;
+	if (!v) {
+		lab_error("no node of cluster '%s' answered", c->name);
+		return -1;
+	}
+	printf("%s\n", v);
+	free(v);
+	return 0;
+}
+
+static int sub_heal(struct cluster *c, struct args *a, int node)
+{
+	(void)a;
+	(void)node;
+	return cluster_heal(c);
+}
+
+static int sub_upgrade(struct cluster *c, struct args *a, int node)
+{
+	struct strbuf d = { 0 };
+	int rc;
+
+	if (!versions_valid(a->pos[2])) {
+		usage_error("upgrade: want a server version like 10.11.19, not '%s'", a->pos[2]);
+		return -1;
+	}
+	rc = node_upgrade(c, node, a->pos[2], a->have_timeout ? a->timeout_ms : 600000, &d, NULL);
+	if (d.len)
+		printf("%s\n", d.buf);
+	sb_release(&d);
+	return rc;
+}
+
+static int sub_start_all(struct cluster *c, struct args *a, int node)
+{
+	struct strbuf why = { 0 };
+	int rc = node_start_all(c, &why);
+
+	(void)a;
+	(void)node;
+	if (why.len)
+		printf("%s\n", why.buf);
+	sb_release(&why);
+	return rc;
+}
+
+/* partition 1 2,3 ...: each argument a group of nodes that can still talk. */
+static int sub_partition(struct cluster *c, struct args *a, int node)
+{
+	int group_of[LAB_MAX_NODES];
+
+	(void)node;
+	for (int i = 0; i < LAB_MAX_NODES; i++)
+		group_of[i] = -1;
+	for (int g = 1; g < a->n_pos; g++) {
+		char *copy = xstrdup(a->pos[g]), *save = NULL, *tok;
+		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			int64_t v;
+			if (parse_int64(tok, 1, c->spec.nodes, &v) < 0 || group_of[v - 1] != -1) {
+				lab_error("partition: bad or repeated node '%s' in group '%s'", tok, a->pos[g]);
+				free(copy);
+				return -1;
+			}
+			group_of[v - 1] = g;
+		}
+		free(copy);
+	}
+	for (int i = 0; i < c->spec.nodes; i++)
+		if (group_of[i] == -1) {
+			lab_error("partition: node %d is in no group", i + 1);
+			return -1;
+		}
+	return cluster_partition(c, group_of);
+}
+
+static int sub_hard_reset(struct cluster *c, struct args *a, int node)
+{
+	(void)node;
+	return hard_reset_sub(c, a); /* the backend says what was dropped */
+}
+
+static int sub_start(struct cluster *c, struct args *a, int n) { (void)a; return node_start(c, n); }
+static int sub_stop(struct cluster *c, struct args *a, int n) { (void)a; return node_stop(c, n); }
+static int sub_kill(struct cluster *c, struct args *a, int n) { return node_kill(c, n, a->sig); }
+static int sub_pause(struct cluster *c, struct args *a, int n) { (void)a; return node_pause(c, n); }
+static int sub_resume(struct cluster *c, struct args *a, int n) { (void)a; return node_resume(c, n); }
+static int sub_bootstrap(struct cluster *c, struct args *a, int n) { return node_bootstrap(c, n, a->force); }
+static int sub_promote(struct cluster *c, struct args *a, int n) { (void)a; return node_promote(c, n); }
+static int sub_rejoin(struct cluster *c, struct args *a, int n) { (void)a; return node_rejoin(c, n); }
+static int sub_disk_cache(struct cluster *c, struct args *a, int n) { return node_set_cache_mode(c, n, a->pos[2]); }
+static int sub_wait(struct cluster *c, struct args *a, int n) { return node_wait(c, n, a->pos[2], a->timeout_ms); }
+static int sub_delete_file(struct cluster *c, struct args *a, int n) { return node_delete_file(c, n, a->pos[2]); }
+static int sub_snapshot(struct cluster *c, struct args *a, int n) { return node_snapshot(c, n, a->pos[2]); }
+static int sub_revert(struct cluster *c, struct args *a, int n) { return node_revert(c, n, a->pos[2]); }
+
+static int sub_edit_grastate(struct cluster *c, struct args *a, int n)
+{
+	return node_edit_grastate(c, n, a->have_seqno ? &a->seqno : NULL, a->safe_to_bootstrap);
+}
+
+static int sub_pid(struct cluster *c, struct args *a, int n)
+{
+	(void)a;
+	printf("%d\n", (int)node_pid(c, n));
+	return 0;
+}
+
+static int sub_datadir(struct cluster *c, struct args *a, int n)
+{
+	const char *dd = node_datadir(c, n);
+
+	(void)a;
+	if (!dd) {
+		lab_error("node %d has no datadir on this machine", n);
+		return -1;
+	}
+	printf("%s\n", dd);
+	return 0;
+}
+
+enum sub_flags {
+	SUB_NO_STATE = 1 << 0, /* runs on a cluster that is not up (up, down) */
+};
+
+struct sub {
+	const char *name;
+	int npos;      /* positional arguments with the sub-verb's name: 2 = NODE, 3 = NODE ARG; 0: its own */
+	unsigned flags;
+	int (*fn)(struct cluster *c, struct args *a, int node);
+};
+
+static const struct sub subs[] = {
+	{ "up", 0, SUB_NO_STATE, sub_up },
+	{ "backend-up", 0, SUB_NO_STATE, sub_backend_up },
+	{ "down", 0, SUB_NO_STATE, sub_down },
+	{ "status", 0, 0, sub_status },
+	{ "version", 0, 0, sub_version },
+	{ "heal", 0, 0, sub_heal },
+	{ "start-all", 0, 0, sub_start_all },
+	{ "partition", 0, 0, sub_partition },
+	{ "hard-reset", 0, 0, sub_hard_reset },
+	{ "upgrade", 3, 0, sub_upgrade },
+	{ "start", 2, 0, sub_start },
+	{ "stop", 2, 0, sub_stop },
+	{ "kill", 2, 0, sub_kill },
+	{ "pause", 2, 0, sub_pause },
+	{ "resume", 2, 0, sub_resume },
+	{ "pid", 2, 0, sub_pid },
+	{ "datadir", 2, 0, sub_datadir },
+	{ "bootstrap", 2, 0, sub_bootstrap },
+	{ "edit-grastate", 2, 0, sub_edit_grastate },
+	{ "promote", 2, 0, sub_promote },
+	{ "rejoin", 2, 0, sub_rejoin },
+	{ "wait", 3, 0, sub_wait },
+	{ "delete-file", 3, 0, sub_delete_file },
+	{ "snapshot", 3, 0, sub_snapshot },
+	{ "revert", 3, 0, sub_revert },
+	{ "disk-cache", 3, 0, sub_disk_cache },
+};
+
 static int run_sub(struct cluster *c, const char *sub, struct args *a)
 {
 	int node = 0;
 
-	if (!strcmp(sub, "up")) {
-		int64_t t0 = mono_ns();
-		bool was_up = cluster_is_up(c);
-		if (cluster_up(c) < 0)
-			return -1;
-		if (!was_up) {
-			printf("cluster %s is up: %d nodes Synced in %.1f s\n", c->name, c->spec.nodes,
-			       (mono_ns() - t0) / 1e9);
-			printf("connect: mariadb --defaults-file=%s -h %s\n", c->defaults_file, c->hosts[0].host);
-		} else {
-			printf("cluster %s is already up\n", c->name);
-		}
-		return 0;
-	}
-	if (!strcmp(sub, "backend-up"))
-		return backend_up(c);
-	if (!strcmp(sub, "down")) {
-		bool was = c->n_state > 0 || c->dead_owner; /* a dead owner's: cleaned up by cluster_open */
-		if (cluster_down(c) < 0)
-			return -1;
-		printf(was ? "cluster %s is down\n" : "cluster %s was not up\n", c->name);
-		return 0;
-	}
-	if (!c->n_state) {
-		lab_error("cluster '%s' is not up (no state in '%s')", c->name, c->state_dir);
-		return -1;
-	}
-	if (!strcmp(sub, "status")) {
-		print_status(c);
-		return 0;
-	}
-	if (!strcmp(sub, "version")) {
-		char *v = cluster_server_version(c);
-		if (!v) {
-			lab_error("no node of cluster '%s' answered", c->name);
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
+		if (strcmp(subs[i].name, sub))
+			continue;
+		if (!(subs[i].flags & SUB_NO_STATE) && !c->n_state) {
+			lab_error("cluster '%s' is not up (no state in '%s')", c->name, c->state_dir);
 			return -1;
 		}
-		printf("%s\n", v);
-		free(v);
-		return 0;
-	}
-	if (!strcmp(sub, "heal"))
-		return cluster_heal(c);
-	if (!strcmp(sub, "upgrade")) {
-		struct strbuf d = {0};
-		int rc;
-		if (need_node(c, a, 3, &node) < 0)
+		if (subs[i].npos && need_node(c, a, subs[i].npos, &node) < 0)
 			return -1;
-		if (!versions_valid(a->pos[2])) {
-			usage_error("upgrade: want a server version like 10.11.19, not '%s'", a->pos[2]);
-			return -1;
-		}
-		rc = node_upgrade(c, node, a->pos[2], a->have_timeout ? a->timeout_ms : 600000, &d, NULL);
-		if (d.len)
-			printf("%s\n", d.buf);
-		sb_release(&d);
-		return rc;
-	}
-	if (!strcmp(sub, "start-all")) {
-		struct strbuf why = {0};
-		int rc = node_start_all(c, &why);
-		if (why.len)
-			printf("%s\n", why.buf);
-		sb_release(&why);
-		return rc;
-	}
-	if (!strcmp(sub, "partition")) {
-		int group_of[LAB_MAX_NODES];
-		for (int i = 0; i < LAB_MAX_NODES; i++)
-			group_of[i] = -1;
-		for (int g = 1; g < a->n_pos; g++) {
-			char *copy = xstrdup(a->pos[g]), *save = NULL, *tok;
-			for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-				int64_t v;
-				if (parse_int64(tok, 1, c->spec.nodes, &v) < 0 || group_of[v - 1] != -1) {
-					lab_error("partition: bad or repeated node '%s' in group '%s'", tok, a->pos[g]);
-					free(copy);
-					return -1;
-				}
-				group_of[v - 1] = g;
-			}
-			free(copy);
-		}
-		for (int i = 0; i < c->spec.nodes; i++)
-			if (group_of[i] == -1) {
-				lab_error("partition: node %d is in no group", i + 1);
-				return -1;
-			}
-		return cluster_partition(c, group_of);
-	}
-	if (!strcmp(sub, "hard-reset"))
-		return hard_reset_sub(c, a); /* the backend says what was dropped */
-	if (!strcmp(sub, "start") || !strcmp(sub, "stop") || !strcmp(sub, "kill") ||
-	    !strcmp(sub, "pause") || !strcmp(sub, "resume") ||
-	    !strcmp(sub, "pid") || !strcmp(sub, "datadir") || !strcmp(sub, "bootstrap") ||
-	    !strcmp(sub, "edit-grastate") || !strcmp(sub, "promote") || !strcmp(sub, "rejoin")) {
-		if (need_node(c, a, 2, &node) < 0)
-			return -1;
-		if (!strcmp(sub, "start"))
-			return node_start(c, node);
-		if (!strcmp(sub, "stop"))
-			return node_stop(c, node);
-		if (!strcmp(sub, "kill"))
-			return node_kill(c, node, a->sig);
-		if (!strcmp(sub, "pause"))
-			return node_pause(c, node);
-		if (!strcmp(sub, "resume"))
-			return node_resume(c, node);
-		if (!strcmp(sub, "bootstrap"))
-			return node_bootstrap(c, node, a->force);
-		if (!strcmp(sub, "promote"))
-			return node_promote(c, node);
-		if (!strcmp(sub, "rejoin"))
-			return node_rejoin(c, node);
-		if (!strcmp(sub, "edit-grastate"))
-			return node_edit_grastate(c, node, a->have_seqno ? &a->seqno : NULL, a->safe_to_bootstrap);
-		if (!strcmp(sub, "pid")) {
-			pid_t pid = node_pid(c, node);
-			printf("%d\n", (int)pid);
-			return 0;
-		}
-		const char *dd = node_datadir(c, node);
-		if (!dd) {
-			lab_error("node %d has no datadir on this machine", node);
-			return -1;
-		}
-		printf("%s\n", dd);
-		return 0;
-	}
-	if (!strcmp(sub, "wait") || !strcmp(sub, "delete-file") || !strcmp(sub, "snapshot") ||
-	    !strcmp(sub, "revert") || !strcmp(sub, "disk-cache")) {
-		if (need_node(c, a, 3, &node) < 0)
-			return -1;
-		if (!strcmp(sub, "disk-cache")) {
-			return node_set_cache_mode(c, node, a->pos[2]);
-		}
-		if (!strcmp(sub, "wait"))
-			return node_wait(c, node, a->pos[2], a->timeout_ms);
-		if (!strcmp(sub, "delete-file"))
-			return node_delete_file(c, node, a->pos[2]);
-		if (!strcmp(sub, "snapshot"))
-			return node_snapshot(c, node, a->pos[2]);
-		return node_revert(c, node, a->pos[2]);
+		return subs[i].fn(c, a, node);
 	}
 	usage_error("unknown sub-command '%s'", sub);
 	return -1;
