@@ -103,190 +103,222 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-int cmd_workload(int argc, char **argv)
-{
+/* What the command line asked for. */
+struct workload_args {
 	struct workload_opts o;
-	struct workload_totals t;
-	struct workload *w;
-	struct progress prog = { 0 };
-	struct hostport *hosts = NULL;
-	size_t n_hosts = 0;
-	struct lab_creds creds;
-	const char *hosts_arg = NULL, *user = NULL, *database = NULL, *defaults_file = NULL;
-	int64_t duration_ms = 60000, v, deadline;
-	bool seed_given = false, append_given = false, bank_given = false;
-	int opt, rc = LAB_EXIT_BROKEN;
+	const char *hosts_arg, *user, *database, *defaults_file;
+	int64_t duration_ms;
+	bool seed_given, append_given, bank_given, per_second;
+};
 
-	workload_opts_defaults(&o);
-	o.journal_path = "lab-workload.journal";
+/* One option. 0, or the exit code of a usage error (reported). */
+static int parse_one(struct workload_args *a, int opt, char **argv)
+{
+	int64_t v;
+
+	switch (opt) {
+	case 'H': a->hosts_arg = optarg; break;
+	case 't':
+		if (parse_int64(optarg, 1, WL_MAX_THREADS, &v) < 0)
+			return bad_option("--threads: '%s' is not a number in 1..%d",
+					       optarg, WL_MAX_THREADS);
+		a->o.threads = (int)v;
+		break;
+	case 'd':
+		if (parse_duration_ms(optarg, &a->duration_ms) < 0 || a->duration_ms < 0)
+			return bad_option("--duration: '%s' is not a duration (e.g. 60s, 5m)",
+					       optarg);
+		break;
+	case 'j': a->o.journal_path = optarg; break;
+	case 'r': {
+		char *end;
+		a->o.rate = strtod(optarg, &end);
+		if (end == optarg || *end || !(a->o.rate >= 0 && a->o.rate <= 1e7))
+			return bad_option("--rate: '%s' is not a rate in 0..1e7", optarg);
+		break;
+	}
+	case 's':
+		if (parse_int64(optarg, 0, INT64_MAX, &v) < 0)
+			return bad_option("--seed: '%s' is not a number >= 0", optarg);
+		a->o.seed = (uint64_t)v;
+		a->seed_given = true;
+		break;
+	case OPT_CUSTOMERS:
+		a->bank_given = true;
+		if (parse_int64(optarg, 2, 10000000, &a->o.customers) < 0)
+			return bad_option("--customers: '%s' is not a number in 2..10000000",
+					       optarg);
+		break;
+	case OPT_PRODUCTS:
+		a->bank_given = true;
+		if (parse_int64(optarg, 1, 1000000, &a->o.products) < 0)
+			return bad_option("--products: '%s' is not a number in 1..1000000",
+					       optarg);
+		break;
+	case OPT_MIX:
+		a->bank_given = true;
+		if (workload_mix_parse(optarg, &a->o.mix) < 0)
+			return LAB_EXIT_BROKEN;
+		break;
+	case OPT_UPDATE_STYLE:
+		a->bank_given = true;
+		if (!strcmp(optarg, "relative"))
+			a->o.update_style = UPDATE_RELATIVE;
+		else if (!strcmp(optarg, "read_modify_write"))
+			a->o.update_style = UPDATE_READ_MODIFY_WRITE;
+		else
+			return bad_option("--update-style: '%s' is not relative or read_modify_write",
+					       optarg);
+		break;
+	case OPT_LOCK:
+		a->bank_given = true;
+		if (!strcmp(optarg, "none"))
+			a->o.lock = LOCK_NONE;
+		else if (!strcmp(optarg, "for_update"))
+			a->o.lock = LOCK_FOR_UPDATE;
+		else
+			return bad_option("--lock: '%s' is not none or for_update", optarg);
+		break;
+	case OPT_CONNECT_TIMEOUT:
+		if (parse_seconds("--connect-timeout", optarg, &a->o.connect_timeout_s) < 0)
+			return LAB_EXIT_BROKEN;
+		break;
+	case OPT_READ_TIMEOUT:
+		if (parse_seconds("--read-timeout", optarg, &a->o.rw_timeout_s) < 0)
+			return LAB_EXIT_BROKEN;
+		break;
+	case OPT_NO_LOAD: a->o.load = false; break;
+	case OPT_USER: a->user = optarg; break;
+	case OPT_DATABASE: a->database = optarg; break;
+	case OPT_DEFAULTS_FILE: a->defaults_file = optarg; break;
+	case OPT_PER_SECOND: a->per_second = true; break;
+	case OPT_WORKLOAD:
+		if (!workload_known(optarg))
+			return bad_option("--workload: '%s' is not %s", optarg, workload_names());
+		a->o.workload = optarg;
+		break;
+	case OPT_KEYS:
+		if (parse_int64(optarg, 1, 100000, &a->o.append.keys) < 0)
+			return bad_option("--keys: '%s' is not a number in 1..100000", optarg);
+		a->append_given = true;
+		break;
+	case OPT_OPS_PER_TXN:
+		if (append_ops_range_parse(optarg, &a->o.append.ops_min, &a->o.append.ops_max) < 0)
+			return lab_usage_error("workload", "%s", lab_last_error());
+		a->append_given = true;
+		break;
+	case OPT_READ_RATIO:
+		if (append_ratio_parse(optarg, &a->o.append.read_ratio) < 0)
+			return lab_usage_error("workload", "%s", lab_last_error());
+		a->append_given = true;
+		break;
+	case OPT_APPENDS_PER_KEY:
+		if (parse_int64(optarg, 1, 65535, &v) < 0)
+			return bad_option("--appends-per-key: '%s' is not a number in 1..65535", optarg);
+		a->o.append.appends_per_key = (int)v;
+		a->append_given = true;
+		break;
+	case OPT_ISOLATION:
+		if (workload_isolation_parse(optarg, &a->o.isolation) < 0)
+			return bad_option("--isolation: '%s' is not serializable, repeatable-read,"
+					  " read-committed, read-uncommitted or server", optarg);
+		break;
+	case OPT_SYNC_WAIT:
+		if (parse_int64(optarg, 0, 15, &v) < 0)
+			return bad_option("--sync-wait: '%s' is not a number in 0..15", optarg);
+		a->o.sync_wait = (int)v;
+		break;
+	case OPT_RECREATE: a->o.recreate = true; break;
+	default:
+		return bad_option("unknown or incomplete option '%s'", argv[optind - 1]);
+	}
+	return 0;
+}
+
+/* The options and what they must agree on. 0, or a usage error's code. */
+static int parse_workload_args(int argc, char **argv, struct workload_args *a)
+{
+	int opt, rc;
+
+	workload_opts_defaults(&a->o);
+	a->o.journal_path = "lab-workload.journal";
+	a->duration_ms = 60000;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'H': hosts_arg = optarg; break;
-		case 't':
-			if (parse_int64(optarg, 1, WL_MAX_THREADS, &v) < 0)
-				return bad_option("--threads: '%s' is not a number in 1..%d",
-						       optarg, WL_MAX_THREADS);
-			o.threads = (int)v;
-			break;
-		case 'd':
-			if (parse_duration_ms(optarg, &duration_ms) < 0 || duration_ms < 0)
-				return bad_option("--duration: '%s' is not a duration (e.g. 60s, 5m)",
-						       optarg);
-			break;
-		case 'j': o.journal_path = optarg; break;
-		case 'r': {
-			char *end;
-			o.rate = strtod(optarg, &end);
-			if (end == optarg || *end || o.rate < 0 || o.rate > 1e7)
-				return bad_option("--rate: '%s' is not a rate in 0..1e7", optarg);
-			break;
-		}
-		case 's':
-			if (parse_int64(optarg, 0, INT64_MAX, &v) < 0)
-				return bad_option("--seed: '%s' is not a number >= 0", optarg);
-			o.seed = (uint64_t)v;
-			seed_given = true;
-			break;
-		case OPT_CUSTOMERS:
-			bank_given = true;
-			if (parse_int64(optarg, 2, 10000000, &o.customers) < 0)
-				return bad_option("--customers: '%s' is not a number in 2..10000000",
-						       optarg);
-			break;
-		case OPT_PRODUCTS:
-			bank_given = true;
-			if (parse_int64(optarg, 1, 1000000, &o.products) < 0)
-				return bad_option("--products: '%s' is not a number in 1..1000000",
-						       optarg);
-			break;
-		case OPT_MIX:
-			bank_given = true;
-			if (workload_mix_parse(optarg, &o.mix) < 0)
-				return LAB_EXIT_BROKEN;
-			break;
-		case OPT_UPDATE_STYLE:
-			bank_given = true;
-			if (!strcmp(optarg, "relative"))
-				o.update_style = UPDATE_RELATIVE;
-			else if (!strcmp(optarg, "read_modify_write"))
-				o.update_style = UPDATE_READ_MODIFY_WRITE;
-			else
-				return bad_option("--update-style: '%s' is not relative or read_modify_write",
-						       optarg);
-			break;
-		case OPT_LOCK:
-			bank_given = true;
-			if (!strcmp(optarg, "none"))
-				o.lock = LOCK_NONE;
-			else if (!strcmp(optarg, "for_update"))
-				o.lock = LOCK_FOR_UPDATE;
-			else
-				return bad_option("--lock: '%s' is not none or for_update", optarg);
-			break;
-		case OPT_CONNECT_TIMEOUT:
-			if (parse_seconds("--connect-timeout", optarg, &o.connect_timeout_s) < 0)
-				return LAB_EXIT_BROKEN;
-			break;
-		case OPT_READ_TIMEOUT:
-			if (parse_seconds("--read-timeout", optarg, &o.rw_timeout_s) < 0)
-				return LAB_EXIT_BROKEN;
-			break;
-		case OPT_NO_LOAD: o.load = false; break;
-		case OPT_USER: user = optarg; break;
-		case OPT_DATABASE: database = optarg; break;
-		case OPT_DEFAULTS_FILE: defaults_file = optarg; break;
-		case OPT_PER_SECOND: prog.per_second = true; break;
-		case OPT_WORKLOAD:
-			if (!workload_known(optarg))
-				return bad_option("--workload: '%s' is not %s", optarg, workload_names());
-			o.workload = optarg;
-			break;
-		case OPT_KEYS:
-			if (parse_int64(optarg, 1, 100000, &o.append.keys) < 0)
-				return bad_option("--keys: '%s' is not a number in 1..100000", optarg);
-			append_given = true;
-			break;
-		case OPT_OPS_PER_TXN:
-			if (append_ops_range_parse(optarg, &o.append.ops_min, &o.append.ops_max) < 0)
-				return lab_usage_error("workload", "%s", lab_last_error());
-			append_given = true;
-			break;
-		case OPT_READ_RATIO:
-			if (append_ratio_parse(optarg, &o.append.read_ratio) < 0)
-				return lab_usage_error("workload", "%s", lab_last_error());
-			append_given = true;
-			break;
-		case OPT_APPENDS_PER_KEY:
-			if (parse_int64(optarg, 1, 65535, &v) < 0)
-				return bad_option("--appends-per-key: '%s' is not a number in 1..65535", optarg);
-			o.append.appends_per_key = (int)v;
-			append_given = true;
-			break;
-		case OPT_ISOLATION:
-			if (workload_isolation_parse(optarg, &o.isolation) < 0)
-				return bad_option("--isolation: '%s' is not serializable, repeatable-read,"
-						  " read-committed, read-uncommitted or server", optarg);
-			break;
-		case OPT_SYNC_WAIT:
-			if (parse_int64(optarg, 0, 15, &v) < 0)
-				return bad_option("--sync-wait: '%s' is not a number in 0..15", optarg);
-			o.sync_wait = (int)v;
-			break;
-		case OPT_RECREATE: o.recreate = true; break;
-		default:
-			return bad_option("unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
+	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1)
+		if ((rc = parse_one(a, opt, argv)) != 0)
+			return rc;
 	if (optind < argc)
 		return bad_option("unexpected argument '%s'", argv[optind]);
-	if (!hosts_arg)
+	if (!a->hosts_arg)
 		return bad_option("--hosts is required");
-	if (append_given && strcmp(o.workload, "append") != 0)
+	if (a->append_given && strcmp(a->o.workload, "append") != 0)
 		return bad_option("--keys, --ops-per-txn, --read-ratio and --appends-per-key need --workload append");
-	if (bank_given && strcmp(o.workload, "bank") != 0)
+	if (a->bank_given && strcmp(a->o.workload, "bank") != 0)
 		return bad_option("--customers, --products, --mix, --update-style and --lock are the bank's"
-				  " options, not %s's", o.workload);
-	if (o.recreate && !o.load)
+				  " options, not %s's", a->o.workload);
+	if (a->o.recreate && !a->o.load)
 		return bad_option("--recreate replaces the tables, --no-load keeps them: not both");
-	if (o.lock == LOCK_FOR_UPDATE && o.update_style != UPDATE_READ_MODIFY_WRITE)
+	if (a->o.lock == LOCK_FOR_UPDATE && a->o.update_style != UPDATE_READ_MODIFY_WRITE)
 		return bad_option("--lock for_update needs --update-style read_modify_write");
-	if (!seed_given)
-		o.seed = (uint64_t)mono_ns() ^ ((uint64_t)getpid() << 32);
-	if (hosts_parse(hosts_arg, &hosts, &n_hosts) < 0)
-		return LAB_EXIT_BROKEN;
-	if (creds_init(&creds, user, database, defaults_file) < 0) {
-		free(hosts);
-		return LAB_EXIT_BROKEN;
-	}
-	o.hosts = hosts;
-	o.n_hosts = n_hosts;
-	o.creds = &creds;
-	o.summary = stdout;
-	o.on_second = on_second;
-	o.arg = &prog;
-	prog.tty = isatty(STDERR_FILENO) && !lab_quiet;
+	if (!a->seed_given)
+		a->o.seed = (uint64_t)mono_ns() ^ ((uint64_t)getpid() << 32);
+	return 0;
+}
+
+/* Run for the duration (or until Ctrl-C); exit code. */
+static int run_workload(struct workload_opts *o, int64_t duration_ms, struct progress *prog)
+{
+	struct workload_totals t;
+	struct workload *w;
+	int64_t deadline;
 
 	lab_install_interrupt_handlers();
-	w = workload_start(&o);
+	w = workload_start(o);
 	if (!w)
-		goto out;
+		return LAB_EXIT_BROKEN;
 	deadline = mono_ns() + duration_ms * 1000000;
 	while (!lab_interrupted && mono_ns() < deadline)
 		sleep_ms(duration_ms < 100 ? duration_ms : 50);
 	if (lab_interrupted)
 		lab_info("interrupted: stopping the workload");
 	if (workload_stop(w, &t) < 0)
-		goto out; /* the journal could not be written: reported */
-	if (prog.tty)
+		return LAB_EXIT_BROKEN; /* the journal could not be written: reported */
+	if (prog->tty)
 		fputc('\n', stderr);
 	if (duration_ms > 0 && !lab_interrupted && t.ok == 0) {
 		lab_error("no transaction committed in %.1f s (attempted %" PRId64 ")", t.seconds, t.attempted);
-		goto out;
+		return LAB_EXIT_BROKEN;
 	}
-	rc = LAB_EXIT_OK;
-out:
+	return LAB_EXIT_OK;
+}
+
+int cmd_workload(int argc, char **argv)
+{
+	struct workload_args a = { 0 };
+	struct progress prog = { 0 };
+	struct hostport *hosts = NULL;
+	size_t n_hosts = 0;
+	struct lab_creds creds;
+	int rc;
+
+	if ((rc = parse_workload_args(argc, argv, &a)) != 0)
+		return rc;
+	if (hosts_parse(a.hosts_arg, &hosts, &n_hosts) < 0)
+		return LAB_EXIT_BROKEN;
+	if (creds_init(&creds, a.user, a.database, a.defaults_file) < 0) {
+		free(hosts);
+		return LAB_EXIT_BROKEN;
+	}
+	a.o.hosts = hosts;
+	a.o.n_hosts = n_hosts;
+	a.o.creds = &creds;
+	a.o.summary = stdout;
+	a.o.on_second = on_second;
+	a.o.arg = &prog;
+	prog.per_second = a.per_second;
+	prog.tty = isatty(STDERR_FILENO) && !lab_quiet;
+	rc = run_workload(&a.o, a.duration_ms, &prog);
 	creds_release(&creds);
 	free(hosts);
 	return rc;
