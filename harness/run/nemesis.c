@@ -661,6 +661,7 @@ int nemesis_run(struct runner *r, const struct sc_step *st, size_t seq, struct s
 			rc = wait_synced(r, &d);
 		sb_release(&d);
 	}
+	r->cluster.note[0] = '\0'; /* each fault's row has its own account */
 	sb_printf(detail, "%zu of %zu faults injected and undone (seed %llu%s)", done, n,
 		  (unsigned long long)r->seed, r->o->have_replay ? ", replayed" : "");
 	free(faults);
