@@ -21,6 +21,24 @@ static const struct verb verbs[] = {
 	  "stores everything in the results database (default results/lab.db).\n"
 	  "Exit 0 every expectation met, 1 a finding, 2 broken (lab or the lab\n"
 	  "machine failed, or bad input).\n" },
+	{ "replay", cmd_replay, 0, "run a recorded run's fault schedule again",
+	  "usage: lab replay RUN [--db FILE] [--name NAME] [--keep]\n"
+	  "\n"
+	  "Runs RUN's scenario file again (unchanged since: its SHA-256 is\n"
+	  "checked) on a fresh cluster with RUN's seed; each nemesis step executes\n"
+	  "the faults RUN recorded, at the same offsets, on the same nodes, instead\n"
+	  "of drawing them. The new run records that it replays RUN. Exit codes as\n"
+	  "lab run.\n" },
+	{ "explore", cmd_explore, 0, "run scenarios with fresh seeds until something is found",
+	  "usage: lab explore SCENARIO.yaml... [--runs N] [--time-limit 30m] [--keep-going]\n"
+	  "                   [--db FILE] [--name NAME] [--backend local|libvirt]\n"
+	  "\n"
+	  "Runs the scenarios in turn, each run with a fresh seed (so their nemesis\n"
+	  "steps draw new faults), every run stored; one line per run: run, seed,\n"
+	  "faults injected, verdict, anomalies by kind. Stops at the first finding\n"
+	  "(or broken run) unless --keep-going, and says where it is. Default: 10\n"
+	  "runs. Exit 1 when anything was found, 0 when nothing was, 2 when lab\n"
+	  "could not do its job.\n" },
 	{ "validate", cmd_validate, 0, "parse and lint scenarios",
 	  "usage: lab validate SCENARIO.yaml...\n"
 	  "       lab validate --describe       every key and action, from the parser's tables\n"
