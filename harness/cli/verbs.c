@@ -57,7 +57,7 @@ static const struct verb verbs[] = {
 	  "       lab cluster down   [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster status [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster start|stop|kill|pause|resume|pid|datadir N\n"
-	  "       lab cluster hard-reset N|N,N,...|all   one power loss of every node named\n"
+	  "       lab cluster hard-reset N|N,N,...|all [--torn F]   one power loss of every node named\n"
 	  "       lab cluster kill N [--signal KILL|TERM|...]\n"
 	  "       lab cluster bootstrap N [--force]     lab cluster start-all\n"
 	  "       lab cluster wait N synced|primary|non-primary|down [--timeout 120s]\n"
@@ -81,7 +81,9 @@ static const struct verb verbs[] = {
 	  "   --powerfs-flush-interval DUR (natural flush, the kernel's writeback;\n"
 	  "   default 30s, 0 = never)\n"
 	  "   --powerloss-images (keep each power cut's datadir image; also\n"
-	  "   LAB_POWERLOSS_IMAGES=1)\n" },
+	  "   LAB_POWERLOSS_IMAGES=1)\n"
+	  "hard-reset --torn F: torn writes, F (0..1) of the un-synced pages still\n"
+	  "   reach the disk, in random order (local backend; default 0)\n" },
 
 	{ "workload", cmd_workload, 0, "run the bank or list-append workload against any cluster",
 	  "usage: lab workload --hosts H[:P],... [--workload bank|append] [--threads N]\n"
