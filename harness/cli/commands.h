@@ -22,6 +22,7 @@ int cmd_report(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_explore(int argc, char **argv);
+int cmd_shrink(int argc, char **argv);
 /* Internal: the power-loss filesystem daemon (started by the local backend). */
 int cmd_powerfs(int argc, char **argv);
 

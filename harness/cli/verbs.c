@@ -39,6 +39,18 @@ static const struct verb verbs[] = {
 	  "(or broken run) unless --keep-going, and says where it is. Default: 10\n"
 	  "runs. Exit 1 when anything was found, 0 when nothing was, 2 when lab\n"
 	  "could not do its job.\n" },
+	{ "shrink", cmd_shrink, 0, "the fewest of a failed run's faults that still show its finding",
+	  "usage: lab shrink RUN --out FILE.yaml [--db FILE] [--max-runs 30] [--tries 2/3]\n"
+	  "                  [--name NAME]\n"
+	  "\n"
+	  "Delta debugging over the faults RUN's nemesis steps executed: drops\n"
+	  "halves, then smaller chunks, down to single faults, replaying each\n"
+	  "candidate (RUN's seed, same offsets) on a fresh cluster, and keeps it\n"
+	  "when its runs show RUN's anomaly kind in K of N tries. Writes an\n"
+	  "ordinary scenario (no nemesis step: the faults as scripted steps) with a\n"
+	  "comment naming RUN and the number of candidate runs. --max-runs 0 runs\n"
+	  "nothing and writes RUN's faults as they are. Exit 0 when written, 2\n"
+	  "when not (RUN is not a fail, or its finding did not reproduce).\n" },
 	{ "validate", cmd_validate, 0, "parse and lint scenarios",
 	  "usage: lab validate SCENARIO.yaml...\n"
 	  "       lab validate --describe       every key and action, from the parser's tables\n"
