@@ -617,7 +617,7 @@ int nemesis_run(struct runner *r, const struct sc_step *st, size_t seq, struct s
 
 	if (n == (size_t)-1)
 		return -1;
-	runner_say(r, "nemesis: %zu faults %s (seed %llu)", n, r->o->have_replay ? "replayed" : "drawn",
+	runner_say(r, "nemesis: %zu fault%s %s (seed %llu)", n, n == 1 ? "" : "s", r->o->have_replay ? "replayed" : "drawn",
 		   (unsigned long long)r->seed);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct nemesis_fault *f = &faults[i];
