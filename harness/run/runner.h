@@ -46,8 +46,6 @@ struct runner_opts {
 	int64_t replays;
 };
 
-struct nemesis_fault;
-
 struct run_result {
 	int64_t run_id;
 	enum verdict verdict;
