@@ -180,8 +180,9 @@ int cmd_explore(int argc, char **argv)
 			found++;
 			if (!first_found)
 				first_found = res.run_id;
-			printf("finding in run %lld: %s\n  lab results show %lld%s%s; lab replay %lld%s%s\n",
-			       (long long)res.run_id, res.reason ? res.reason : "fail", (long long)res.run_id,
+			printf("finding in run %lld: %.160s%s\n  lab results show %lld%s%s; lab replay %lld%s%s\n",
+			       (long long)res.run_id, res.reason ? res.reason : "fail",
+			       res.reason && strlen(res.reason) > 160 ? "..." : "", (long long)res.run_id,
 			       ea.db_path ? " --db " : "", ea.db_path ? ea.db_path : "", (long long)res.run_id,
 			       ea.db_path ? " --db " : "", ea.db_path ? ea.db_path : "");
 			fflush(stdout);
