@@ -9,7 +9,8 @@
  * on a fresh cluster as lab replay does) is kept when its runs show the
  * same anomaly kind as RUN (RUN's most frequent one; a fail verdict when
  * RUN recorded no anomaly) in K of N tries (default 2/3; tries stop as
- * soon as the answer is known). --max-runs (default 30) bounds the
+ * soon as the answer is known; a broken run counts as not showing it).
+ * --max-runs (default 30) bounds the
  * candidate runs; --max-runs 0 makes none and writes RUN's faults as
  * they are (any verdict): a nemesis run turned into a scripted scenario.
  *
@@ -57,10 +58,13 @@ static int try_once(struct shrink *s, const struct nemesis_fault *f, size_t n)
 		return -1;
 	s->runs++;
 	if (res.verdict == VERDICT_BROKEN || res.verdict == VERDICT_ABORTED) {
-		printf("  run %lld: %s: %s\n", (long long)res.run_id, verdict_name(res.verdict),
+		/* A broken candidate did not show the finding (said so, and
+		 * counted against --max-runs); only an interruption stops. */
+		printf("  run %lld: %zu faults: %s: %.200s\n", (long long)res.run_id, n, verdict_name(res.verdict),
 		       res.reason ? res.reason : "");
+		fflush(stdout);
 		run_result_release(&res);
-		return -1;
+		return res.verdict == VERDICT_ABORTED ? -1 : 0;
 	}
 	shows = res.verdict == VERDICT_FAIL && (!s->kind[0] || recorded_has_anomaly(s->db, res.run_id, s->kind));
 	printf("  run %lld: %zu faults: %s%s\n", (long long)res.run_id, n, verdict_name(res.verdict),
