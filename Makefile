@@ -5,7 +5,8 @@
 #   make test       deps + unit tests (ASan/UBSan) + integration tests on real servers
 #   make demo       deps + build + a real scenario on the embedded local cluster
 #   make bench      side-by-side measurements (workload vs sysbench, checker, powerfs)
-#   make nightly    the long tests (VMs, scenarios over 5 minutes)
+#   make nightly    the long tests (VMs, scenarios over 5 minutes, 10 min of fuzzing each)
+#   make fuzz-smoke each fuzzer (tests/fuzz/) FUZZ_SECONDS (30) from its corpus; fails on a crash
 #   make docs       regenerate the generated parts of docs/ from ./lab (tools/gen-docs)
 #
 # Sources are picked up by directory: a new module is a new .c file, no
@@ -41,7 +42,7 @@ LDLIBS  := $(PKG_LIBS) -lpthread -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 SRCDIRS := lib harness/cli harness/scenario harness/run harness/cluster harness/local harness/virt \
-	workloads checkers results
+	workloads checkers results history
 SRCS    := $(foreach d,$(SRCDIRS),$(wildcard $(d)/*.c))
 LIBSRCS := $(filter-out harness/cli/lab.c,$(SRCS))
 OBJS    := $(SRCS:%.c=build/rel/%.o)
@@ -53,13 +54,13 @@ UNITBIN := $(UNITSRC:tests/unit/%.c=build/test/%)
 # Debian packages: run-time, build-time and test-time.
 DEB_PKGS := build-essential pkg-config libjson-c-dev libcurl4-openssl-dev python3 mariadb-server mariadb-client galera-4 mariadb-backup \
 	default-libmysqlclient-dev libyaml-dev libsqlite3-dev sqlite3 libcmocka-dev \
-	iproute2 nftables rsync socat lsof procps fuse3 libfuse3-dev libvirt-dev \
+	iproute2 nftables rsync socat lsof procps fuse3 libfuse3-dev libvirt-dev clang libclang-rt-14-dev \
 	ca-certificates chromium openssl libssl-dev
 BENCH_PKGS := sysbench
 # The VM backend's host side (vm-images/, tests/nightly/vm_*.sh) only.
 VM_PKGS := libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils debootstrap e2fsprogs
 
-.PHONY: all deps deps-vm deps-bench test unit integration demo bench nightly docs clean
+.PHONY: all deps deps-vm deps-bench test unit integration demo bench nightly docs clean fuzz-smoke
 all: lab
 
 lab: $(OBJS)
@@ -86,7 +87,41 @@ build/test/test_%: tests/unit/test_%.c $(TLIBOBJS)
 	@echo "  CC unit $@"
 	@$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -Wno-missing-prototypes -o $@ $^ $(LDLIBS) -lcmocka
 
--include $(OBJS:.o=.d) $(TOBJS:.o=.d)
+# Fuzzing (tests/fuzz/): libFuzzer harnesses, clang with ASan + UBSan,
+# linked against every module like the unit tests. fuzz-smoke runs each for
+# FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/NAME) and fails on a
+# crash, keeping the input in tests/fuzz/regress/NAME/; build/test/replay_NAME
+# (gcc, the ASan test build) replays the corpus and every kept crash.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZSRC      := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS      := $(FUZZSRC:tests/fuzz/fuzz_%.c=build/fuzz/fuzz_%)
+REPLAYS      := $(FUZZSRC:tests/fuzz/fuzz_%.c=build/test/replay_%)
+FUZZLIBOBJS  := $(LIBSRCS:%.c=build/fuzz/%.o)
+.SECONDARY: $(FUZZLIBOBJS)
+
+# The modules as they are (other compilers' warnings are not this build's
+# business: -w); the harnesses with the project's warnings.
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC fuzz $<"
+	@$(FUZZ_CC) $(CPPFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -w -MMD -MP -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZLIBOBJS)
+	@mkdir -p $(dir $@)
+	@echo "  LD fuzz $@"
+	@$(FUZZ_CC) $(CPPFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer $(WARN) -o $@ $^ $(LDLIBS)
+
+build/test/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(TLIBOBJS)
+	@mkdir -p $(dir $@)
+	@echo "  CC replay $@"
+	@$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -o $@ $^ $(LDLIBS)
+
+fuzz-smoke: $(FUZZERS) $(REPLAYS)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZSRC:tests/fuzz/fuzz_%.c=%)
+
+-include $(OBJS:.o=.d) $(TOBJS:.o=.d) $(FUZZLIBOBJS:.o=.d)
 
 # The results schema is compiled in from results/schema.sql.
 build/gen/schema_sql.h: results/schema.sql
@@ -105,7 +140,7 @@ deps-bench:
 	@tools/install-deps $(DEB_PKGS) $(BENCH_PKGS)
 
 test: deps
-	@$(MAKE) --no-print-directory lab build/test/lab $(UNITBIN)
+	@$(MAKE) --no-print-directory lab build/test/lab $(UNITBIN) $(REPLAYS)
 	@tests/run.sh $(UNITBIN)
 
 unit: lab build/test/lab $(UNITBIN)

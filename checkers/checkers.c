@@ -13,6 +13,7 @@ extern const struct checker_ops checker_durability;
 extern const struct checker_ops checker_convergence;
 extern const struct checker_ops checker_split_brain;
 extern const struct checker_ops checker_gtid;
+extern const struct checker_ops checker_history;
 
 const struct checker_ops *const lab_checkers[] = {
 	&checker_invariants,
@@ -20,6 +21,7 @@ const struct checker_ops *const lab_checkers[] = {
 	&checker_convergence,
 	&checker_split_brain,
 	&checker_gtid,
+	&checker_history,
 	NULL,
 };
 

@@ -40,18 +40,55 @@ void expect_release(struct expect *e)
 	for (size_t i = 0; i < e->n_nodes; i++)
 		free(e->nodes[i]);
 	free(e->nodes);
+	free(e->node_slots);
 	memset(e, 0, sizeof(*e));
 }
 
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Put node index i into the slot table (which has room). */
+static void slot_put(struct expect *e, size_t i)
+{
+	size_t k = name_hash(e->nodes[i]) & (e->n_slots - 1);
+
+	while (e->node_slots[k])
+		k = (k + 1) & (e->n_slots - 1);
+	e->node_slots[k] = (uint32_t)i + 1;
+}
+
+/* The node's index, hashed (a journal may name many nodes: no linear
+ * search per line). */
 static uint16_t node_index(struct expect *e, const char *node)
 {
-	for (size_t i = 0; i < e->n_nodes; i++)
-		if (!strcmp(e->nodes[i], node))
-			return (uint16_t)i;
-	if (e->n_nodes >= UINT16_MAX)
+	size_t k;
+
+	if (e->n_slots) {
+		for (k = name_hash(node) & (e->n_slots - 1); e->node_slots[k]; k = (k + 1) & (e->n_slots - 1))
+			if (!strcmp(e->nodes[e->node_slots[k] - 1], node))
+				return (uint16_t)(e->node_slots[k] - 1);
+	}
+	if (e->n_nodes >= UINT16_MAX - 1)
 		return UINT16_MAX - 1; /* absurdly many nodes: lump the rest */
-	e->nodes = xrealloc(e->nodes, (e->n_nodes + 1) * sizeof(*e->nodes));
+	if (e->n_nodes == e->cap_nodes) {
+		e->cap_nodes = e->cap_nodes ? 2 * e->cap_nodes : 16;
+		e->nodes = xrealloc(e->nodes, e->cap_nodes * sizeof(*e->nodes));
+	}
 	e->nodes[e->n_nodes] = xstrdup(node);
+	if (2 * (e->n_nodes + 1) > e->n_slots) { /* keep the table at most half full */
+		free(e->node_slots);
+		e->n_slots = e->n_slots ? 2 * e->n_slots : 64;
+		e->node_slots = xcalloc(e->n_slots, sizeof(*e->node_slots));
+		for (size_t i = 0; i < e->n_nodes; i++)
+			slot_put(e, i);
+	}
+	slot_put(e, e->n_nodes);
 	return (uint16_t)e->n_nodes++;
 }
 
@@ -187,7 +224,7 @@ void expect_finalize(struct expect *e)
 	if (n_del) {
 		qsort(del, n_del, sizeof(*del), range_cmp);
 		for (size_t i = 1; i < n_del; i++) {
-			if (del[i].first <= del[merged].last + 1) {
+			if (del[merged].last == INT64_MAX || del[i].first <= del[merged].last + 1) {
 				if (del[i].last > del[merged].last)
 					del[merged].last = del[i].last;
 			} else {
@@ -337,7 +374,7 @@ static bool next_claimed(const struct expect_cursor *c, int64_t *id)
 		any = true;
 	}
 	/* Active claims all reach past c->last (see step). */
-	if (c->n_active && (!any || c->last + 1 < *id)) {
+	if (c->n_active && c->last < INT64_MAX && (!any || c->last + 1 < *id)) {
 		*id = c->last + 1;
 		any = true;
 	}

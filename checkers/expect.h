@@ -90,7 +90,9 @@ struct expect {
 	struct claim *claims[TBL_COUNT];
 	size_t n_claims[TBL_COUNT], cap_claims[TBL_COUNT];
 	char **nodes;
-	size_t n_nodes;
+	size_t n_nodes, cap_nodes;
+	uint32_t *node_slots;     /* open-addressing index of nodes: index + 1, 0 = empty */
+	size_t n_slots;
 	int64_t count[TXN_OUTCOME_COUNT]; /* transactions per outcome */
 	bool finalized;
 };

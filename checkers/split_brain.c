@@ -46,9 +46,11 @@
 #include "journal.h"
 #include "repl_state.h"
 #include "util.h"
+#include "versions.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <inttypes.h>
@@ -193,43 +195,68 @@ static void read_galera(MYSQL *m, struct sb_node *nd)
 
 /* ---- reading binlogs ---- */
 
-/* A 0600 option file with the lab user's credentials for mariadb-binlog:
- * the cluster's or the caller's own file, else a temporary one (unlinked by
- * the caller when *temp). */
-static char *creds_file(const struct check_ctx *ctx, bool *temp)
+/* An anonymous file (memfd) that a program lab runs can open by path
+ * (/proc/LAB_PID/fd/N): nothing on disk, gone when lab closes it or dies.
+ * Returns the fd (path filled) or -1 (reported). */
+static int anon_file(const char *name, char *path, size_t size)
 {
-	*temp = false;
+	int fd = memfd_create(name, MFD_CLOEXEC);
+
+	if (fd < 0) {
+		lab_error("cannot create an anonymous file: %s", strerror(errno));
+		return -1;
+	}
+	/* the servers' tools ignore a world-writable option file */
+	if (fchmod(fd, 0600) < 0) {
+		lab_error("cannot chmod an anonymous file: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	snprintf(path, size, "/proc/%d/fd/%d", (int)getpid(), fd);
+	return fd;
+}
+
+/* The option file with the lab user's credentials for mariadb-binlog: the
+ * caller's or the cluster's own file, else an anonymous one (*fd >= 0: the
+ * caller closes it; a password never lands on disk, even if lab is killed). */
+static char *creds_file(const struct check_ctx *ctx, int *fd)
+{
+	char path[64];
+
+	*fd = -1;
 	if (ctx->creds->defaults_file)
 		return xstrdup(ctx->creds->defaults_file);
 	if (ctx->cluster && ctx->cluster->defaults_file && path_exists(ctx->cluster->defaults_file))
 		return xstrdup(ctx->cluster->defaults_file);
-	char *path = xstrdup("/tmp/lab-split-brain-XXXXXX");
-	int fd = mkstemp(path); /* 0600 */
-	if (fd < 0) {
-		lab_error("cannot create a temporary option file: %s", strerror(errno));
-		free(path);
+	if ((*fd = anon_file("lab-client-cnf", path, sizeof(path))) < 0)
 		return NULL;
-	}
 	char *text = xasprintf("[client]\nuser=%s\npassword=%s\n", ctx->creds->user ? ctx->creds->user : "lab",
 			       ctx->creds->password ? ctx->creds->password : "");
-	ssize_t w = write(fd, text, strlen(text));
+	ssize_t w = write(*fd, text, strlen(text));
 	memset(text, 0, strlen(text));
 	free(text);
-	close(fd);
 	if (w < 0) {
-		lab_error("cannot write '%s': %s", path, strerror(errno));
-		unlink(path);
-		free(path);
+		lab_error("cannot write the option file: %s", strerror(errno));
+		close(*fd);
+		*fd = -1;
 		return NULL;
 	}
-	*temp = true;
-	return path;
+	return xstrdup(path);
 }
 
 /* 0 read, 1 read up to a partial event (what was read is in result_file),
  * -1 not read. A binlog a crash (kill -9, power cut) cut in the middle of an
  * event ends there; mariadb-binlog says so and exits non-zero, after
  * writing out every whole event before it. */
+/* mariadb-binlog of the node's server build (versions.h), malloc'd: the
+ * installed one against a cluster lab did not start. */
+static char *binlog_tool(const struct check_ctx *ctx, int node)
+{
+	if (!ctx->cluster || node < 1 || node > ctx->cluster->spec.nodes)
+		return xstrdup("mariadb-binlog");
+	return node_binary(ctx->cluster, node, "mariadb-binlog");
+}
+
 static int run_binlog_tool(const char *const *argv, const char *what, const char *result_file)
 {
 	struct strbuf out = { 0 };
@@ -272,8 +299,8 @@ static int scan_remote(const struct check_ctx *ctx, MYSQL *m, struct sb_node *nd
 		lab_error_quiet("%s has no binary logs (log_bin off?)", nd->hp);
 		return -1;
 	}
-	bool temp;
-	char *cnf = creds_file(ctx, &temp);
+	int cnf_fd;
+	char *cnf = creds_file(ctx, &cnf_fd);
 	if (!cnf) {
 		free(first);
 		return -1;
@@ -283,12 +310,14 @@ static int scan_remote(const struct check_ctx *ctx, MYSQL *m, struct sb_node *nd
 	char *a_host = xasprintf("--host=%s", hp->host);
 	char *a_port = xasprintf("--port=%u", hp->port);
 	char *a_out = xasprintf("--result-file=%s", tmp);
-	const char *argv[] = { "mariadb-binlog", a_cnf, "--read-from-remote-server", a_host, a_port,
+	char *tool = binlog_tool(ctx, nd->number);
+	const char *argv[] = { tool ? tool : "mariadb-binlog", a_cnf, "--read-from-remote-server", a_host, a_port,
 			       "--to-last-log", "--base64-output=decode-rows", "--verbose", a_out,
 			       first, NULL };
 	int rc = run_binlog_tool(argv, nd->name, tmp);
-	if (temp)
-		unlink(cnf);
+	free(tool);
+	if (cnf_fd >= 0)
+		close(cnf_fd);
 	free(cnf);
 	free(a_cnf);
 	free(a_host);
@@ -320,7 +349,8 @@ static int scan_datadir(const struct check_ctx *ctx, struct sb_node *nd, const c
 	size_t n = 0, cap = 8;
 	char **owned = xcalloc(1, sizeof(*owned));
 	size_t n_owned = 0;
-	argv[n++] = "mariadb-binlog";
+	char *tool = binlog_tool(ctx, nd->number);
+	argv[n++] = tool ? tool : "mariadb-binlog";
 	argv[n++] = "--no-defaults";
 	argv[n++] = "--base64-output=decode-rows";
 	argv[n++] = "--verbose";
@@ -346,6 +376,7 @@ static int scan_datadir(const struct check_ctx *ctx, struct sb_node *nd, const c
 		free(owned[i]);
 	free(owned);
 	free(argv);
+	free(tool);
 	free(a_out);
 	free(index);
 	if (rc >= 0)
@@ -356,20 +387,19 @@ static int scan_datadir(const struct check_ctx *ctx, struct sb_node *nd, const c
 
 static int scan_node(const struct check_ctx *ctx, MYSQL *m, struct sb_node *nd)
 {
-	char tmp[] = "/tmp/lab-binlog-XXXXXX";
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		lab_error_quiet("cannot create a temporary file: %s", strerror(errno));
+	/* The decoded binlog goes to an anonymous file: nothing is left in
+	 * /tmp when lab is killed half way. */
+	char tmp[64];
+	int fd = anon_file("lab-binlog", tmp, sizeof(tmp));
+	if (fd < 0)
 		return -1;
-	}
-	close(fd);
 	int rc = m ? scan_remote(ctx, m, nd, tmp) : scan_datadir(ctx, nd, tmp);
 	if (rc == 0) {
 		binlog_scan_init(&nd->scan, ctx->creds->database ? ctx->creds->database : "bank");
 		rc = binlog_scan_file(&nd->scan, tmp);
 		nd->scanned = rc == 0;
 	}
-	unlink(tmp);
+	close(fd);
 	return rc;
 }
 
@@ -982,8 +1012,18 @@ static int analyse(const struct check_ctx *ctx, struct check_result *res, bool g
 		for (size_t i = 0; i < r.n; i++)
 			if (gtid_kind(r.f[i].kind))
 				res->anomalies++;
-		lab_strlcpy(res->actual, galera || cluster_galera ? "skip" : res->anomalies ? "fail" : "pass",
+		/* No history read, no verdict on it: a node that answered but
+		 * whose binlog could not be read leaves the check undone. */
+		size_t unread = 0;
+		for (size_t i = 0; i < n; i++)
+			if (nd[i].reachable && !nd[i].galera && !nd[i].scanned && !nd[i].gtid_executed)
+				unread++;
+		lab_strlcpy(res->actual, galera || cluster_galera ? "skip" : res->anomalies ? "fail"
+							: unread ? "broken" : "pass",
 			    sizeof(res->actual));
+		if (unread && !res->anomalies && !galera && !cluster_galera)
+			note(&r, "%zu node%s answered but %s binlog could not be read: no verdict", unread,
+			     unread == 1 ? "" : "s", unread == 1 ? "its" : "their");
 		if (galera || cluster_galera)
 			note(&r, "a galera cluster: no primary/replica GTID histories to compare");
 	}

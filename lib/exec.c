@@ -9,6 +9,7 @@
 #include "exec.h"
 #include "error.h"
 #include "timeutil.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,8 +43,38 @@ int netns_enter(const char *name)
 	return 0;
 }
 
+/* Variables no child inherits: the lab password (dbconn.c reads it) and
+ * the MySQL client's own. mariadbd, SST scripts, nft, mariadb-binlog and
+ * the rest get lab's environment without them. */
+static const char *const secret_env[] = { "LAB_PASSWORD", "MYSQL_PWD" };
+
+/* The environment for a child: environ without the secrets. Made before
+ * fork (the child may only make async-signal-safe calls); the array is
+ * malloc'd, its strings borrowed from environ. */
+static char **child_environ(void)
+{
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = xcalloc(n + 1, sizeof(*env));
+	for (size_t i = 0; i < n; i++) {
+		bool secret = false;
+		for (size_t j = 0; j < sizeof(secret_env) / sizeof(secret_env[0]); j++) {
+			size_t len = strlen(secret_env[j]);
+			if (!strncmp(environ[i], secret_env[j], len) && environ[i][len] == '=')
+				secret = true;
+		}
+		if (!secret)
+			env[k++] = environ[i];
+	}
+	env[k] = NULL;
+	return env;
+}
+
 /* In the child after fork: only async-signal-safe calls until exec. */
-static void child_exec(const char *const argv[], const char *netns, int in_fd, int out_fd)
+static void child_exec(const char *const argv[], const char *netns, int in_fd, int out_fd, char **envp)
 {
 	sigset_t none;
 
@@ -69,7 +100,7 @@ static void child_exec(const char *const argv[], const char *netns, int in_fd, i
 		dup2(out_fd, 1);
 		dup2(out_fd, 2);
 	}
-	execvp(argv[0], (char *const *)argv);
+	execvpe(argv[0], (char *const *)argv, envp);
 	_exit(127);
 }
 
@@ -91,6 +122,7 @@ int run_argv(const char *const argv[], const struct run_opts *opts)
 	int status = 0;
 	int64_t deadline;
 	bool timed_out = false;
+	char **env = NULL;
 
 	if (!opts)
 		opts = &none;
@@ -101,12 +133,15 @@ int run_argv(const char *const argv[], const struct run_opts *opts)
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0)
 		goto syserr;
+	env = child_environ();
 	pid = fork();
 	if (pid < 0)
 		goto syserr;
 	if (pid == 0)
 		child_exec(argv, opts->netns, inp[0] >= 0 ? inp[0] : devnull,
-			   outp[1] >= 0 ? outp[1] : (opts->quiet ? devnull : -1));
+			   outp[1] >= 0 ? outp[1] : (opts->quiet ? devnull : -1), env);
+	free(env);
+	env = NULL;
 	if (outp[1] >= 0)
 		close(outp[1]);
 	if (inp[0] >= 0) {
@@ -188,6 +223,7 @@ int run_argv(const char *const argv[], const struct run_opts *opts)
 
 syserr:
 	lab_error("cannot run '%s': %s", argv[0], strerror(errno));
+	free(env);
 	for (int i = 0; i < 2; i++) {
 		if (outp[i] >= 0)
 			close(outp[i]);
@@ -203,6 +239,7 @@ pid_t spawn_argv(const char *const argv[], const char *netns, const char *log_pa
 {
 	int devnull, logfd = -1;
 	pid_t pid;
+	char **env;
 
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0) {
@@ -217,16 +254,19 @@ pid_t spawn_argv(const char *const argv[], const char *netns, const char *log_pa
 			return -1;
 		}
 	}
+	env = child_environ();
 	pid = fork();
 	if (pid < 0) {
 		lab_error("cannot fork for '%s': %s", argv[0], strerror(errno));
+		free(env);
 		close(devnull);
 		if (logfd >= 0)
 			close(logfd);
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(argv, netns, devnull, logfd);
+		child_exec(argv, netns, devnull, logfd, env);
+	free(env);
 	setpgid(pid, pid);
 	close(devnull);
 	if (logfd >= 0)

@@ -11,7 +11,8 @@
 #include "strbuf.h"
 
 /* Running programs. argv[0] is looked up in PATH; nothing goes through a
- * shell. */
+ * shell. Children get lab's environment without its secrets
+ * (LAB_PASSWORD, MYSQL_PWD): this is the one place they are filtered. */
 struct run_opts {
 	const char *netns;      /* enter /run/netns/NAME first, or NULL */
 	int64_t timeout_ms;     /* 0: no limit; on expiry SIGTERM, 2 s, SIGKILL */

@@ -206,12 +206,41 @@ static void show_artifacts(const struct run_data *rd, FILE *out)
 		fprintf(out, "  %-20s %s\n", rd->artifacts[i].name, rd->artifacts[i].path);
 }
 
+/* Each node's server build: where it started and every upgrade step. */
+static void show_versions(const struct run_data *rd, FILE *out)
+{
+	int last = 0;
+
+	for (size_t i = 0; i < rd->n_versions; i++)
+		if (rd->versions[i].node > last)
+			last = rd->versions[i].node;
+	for (int n = 1; n <= last; n++) {
+		bool first = true;
+		for (size_t i = 0; i < rd->n_versions; i++) {
+			const struct version_row *v = &rd->versions[i];
+			char vshort[64];
+			if (v->node != n)
+				continue;
+			/* "10.11.18-MariaDB-0+deb12u1" -> "10.11.18" */
+			snprintf(vshort, sizeof(vshort), "%.*s", (int)strcspn(v->version, "-"), v->version);
+			if (first)
+				fprintf(out, "  node %d version  %s", n, vshort);
+			else
+				fprintf(out, " -> %s (step %lld)", vshort, (long long)v->step_seq);
+			first = false;
+		}
+		if (!first)
+			fputc('\n', out);
+	}
+}
+
 void run_show(const struct run_data *rd, FILE *out)
 {
 	struct run_stats st;
 
 	run_stats_compute(rd, &st);
 	show_run(&rd->run, out);
+	show_versions(rd, out);
 	show_steps(rd, &st, out);
 	show_checks(rd, out);
 	show_anomalies(rd, &st, out);

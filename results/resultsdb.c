@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char schema_sql[] =
@@ -78,24 +79,55 @@ static bool has_column(struct resultsdb *db, const char *table, const char *colu
 	return found;
 }
 
-struct resultsdb *resultsdb_open(const char *path)
+/* The schema version of an open database without changing anything, or
+ * -1 when it cannot be read (not an SQLite file). */
+static int read_version(struct resultsdb *db)
+{
+	sqlite3_stmt *st;
+	int version = -1;
+
+	if (sqlite3_prepare_v2(db->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return version;
+}
+
+static struct resultsdb *open_db(const char *path, bool existing)
 {
 	struct resultsdb *db = xcalloc(1, sizeof(*db));
 	char *dir;
 	int version = 0;
 	sqlite3_stmt *st;
+	struct stat sb;
 
 	db->path = xstrdup(path ? path : RESULTSDB_DEFAULT);
-	dir = xstrdup(db->path);
-	if (mkdir_p(dirname(dir), 0755) < 0) {
+	if (existing) {
+		/* A verb that only reads: never make a database out of a path
+		 * that is missing, empty or something else. */
+		if (stat(db->path, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0) {
+			lab_error("'%s' is not a lab results database (%s)", db->path,
+				  stat(db->path, &sb) < 0 ? "no such file" : !S_ISREG(sb.st_mode) ? "not a file" : "empty");
+			goto fail;
+		}
+		if (sqlite3_open_v2(db->path, &db->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+		    (version = read_version(db)) <= 0) {
+			lab_error("'%s' is not a lab results database", db->path);
+			goto fail;
+		}
+	} else {
+		dir = xstrdup(db->path);
+		if (mkdir_p(dirname(dir), 0755) < 0) {
+			free(dir);
+			goto fail;
+		}
 		free(dir);
-		goto fail;
-	}
-	free(dir);
-	if (sqlite3_open_v2(db->path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		db_fail(db, "cannot open");
-		goto fail;
+		if (sqlite3_open_v2(db->path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+		    SQLITE_OK) {
+			db_fail(db, "cannot open");
+			goto fail;
+		}
 	}
 	sqlite3_busy_timeout(db->db, 10000);
 	if (exec_sql(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") < 0)
@@ -119,7 +151,7 @@ struct resultsdb *resultsdb_open(const char *path)
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", RESULTSDB_SCHEMA_VERSION);
 		/* Migrations of an existing database, oldest first; then the
 		 * schema (CREATE ... IF NOT EXISTS) adds what is new. */
-		if (version == 1 && !has_column(db, "runs", "replays") &&
+		if (version >= 1 && version < 3 && !has_column(db, "runs", "replays") &&
 		    exec_sql(db, "ALTER TABLE runs ADD COLUMN replays INTEGER") < 0) {
 			sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
 			goto fail;
@@ -136,6 +168,16 @@ struct resultsdb *resultsdb_open(const char *path)
 fail:
 	resultsdb_close(db);
 	return NULL;
+}
+
+struct resultsdb *resultsdb_open(const char *path)
+{
+	return open_db(path, false);
+}
+
+struct resultsdb *resultsdb_open_existing(const char *path)
+{
+	return open_db(path, true);
 }
 
 void resultsdb_close(struct resultsdb *db)
@@ -384,6 +426,22 @@ int resultsdb_node_state(struct resultsdb *db, int64_t run, double t, int node, 
 	bind_text(st, 4, state);
 	bind_text(st, 5, detail);
 	return step_done(db, st, "cannot record the node state");
+}
+
+int resultsdb_node_version(struct resultsdb *db, int64_t run, double t, int node, const char *version,
+			   int64_t step_seq)
+{
+	sqlite3_stmt *st = prepare(db,
+		"INSERT INTO node_versions (run_id, t, node, version, step_seq) VALUES (?,?,?,?,?)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_double(st, 2, t);
+	sqlite3_bind_int(st, 3, node);
+	bind_text(st, 4, version);
+	sqlite3_bind_int64(st, 5, step_seq);
+	return step_done(db, st, "cannot record the node's version");
 }
 
 int resultsdb_artifact(struct resultsdb *db, int64_t run, const char *name, const char *path)

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define RESULTSDB_DEFAULT "results/lab.db"
-#define RESULTSDB_SCHEMA_VERSION 2
+#define RESULTSDB_SCHEMA_VERSION 3
 
 struct resultsdb;
 
@@ -28,6 +28,9 @@ struct run_info {
 
 /* Open or create (with its directory). NULL path: RESULTSDB_DEFAULT. */
 struct resultsdb *resultsdb_open(const char *path);
+/* For verbs that only read: the database must exist and be lab's (a
+ * missing, empty or foreign file is refused, never turned into one). */
+struct resultsdb *resultsdb_open_existing(const char *path);
 void resultsdb_close(struct resultsdb *db); /* NULL ok */
 sqlite3 *resultsdb_handle(struct resultsdb *db);
 const char *resultsdb_path(const struct resultsdb *db);
@@ -49,6 +52,10 @@ int resultsdb_anomaly(struct resultsdb *db, int64_t run, const char *checker, co
 		      const char *detail);
 int resultsdb_second(struct resultsdb *db, int64_t run, int64_t t, int64_t ok, int64_t failed,
 		     int64_t unknown, double p50_ms, double p95_ms, double p99_ms);
+/* The server build a node runs from t on (VERSION(): at cluster up, and
+ * after each upgrade step, step_seq; 0 at cluster up). */
+int resultsdb_node_version(struct resultsdb *db, int64_t run, double t, int node, const char *version,
+			   int64_t step_seq);
 int resultsdb_node_state(struct resultsdb *db, int64_t run, double t, int node, const char *state,
 			 const char *detail);
 int resultsdb_artifact(struct resultsdb *db, int64_t run, const char *name, const char *path);

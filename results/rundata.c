@@ -215,6 +215,25 @@ static int load_states(struct resultsdb *db, int64_t run, struct run_data *rd)
 	return finish(db, st, rc);
 }
 
+/* The server build of each node, from cluster up and each upgrade. */
+static int load_versions(struct resultsdb *db, int64_t run, struct run_data *rd)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!(st = query(db, "SELECT t, node, version, step_seq FROM node_versions WHERE run_id = ?"
+			     " ORDER BY t, node", run)))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct version_row *v = push(&rd->versions, &rd->n_versions, sizeof(*v));
+		v->t = sqlite3_column_double(st, 0);
+		v->node = sqlite3_column_int(st, 1);
+		v->version = col_text(st, 2);
+		v->step_seq = sqlite3_column_int64(st, 3);
+	}
+	return finish(db, st, rc);
+}
+
 /* Files kept with the run. */
 static int load_artifacts(struct resultsdb *db, int64_t run, struct run_data *rd)
 {
@@ -238,7 +257,7 @@ struct run_data *run_data_load(struct resultsdb *db, int64_t run)
 
 	if (load_run(db, run, &rd->run) < 0 || load_steps(db, run, rd) < 0 || load_checks(db, run, rd) < 0 ||
 	    load_anomalies(db, run, rd) < 0 || load_seconds(db, run, rd) < 0 || load_states(db, run, rd) < 0 ||
-	    load_artifacts(db, run, rd) < 0) {
+	    load_artifacts(db, run, rd) < 0 || load_versions(db, run, rd) < 0) {
 		run_data_free(rd);
 		return NULL;
 	}
@@ -280,6 +299,9 @@ void run_data_free(struct run_data *rd)
 		free(rd->artifacts[i].name); free(rd->artifacts[i].path);
 	}
 	free(rd->artifacts);
+	for (size_t i = 0; i < rd->n_versions; i++)
+		free(rd->versions[i].version);
+	free(rd->versions);
 	free(rd);
 }
 

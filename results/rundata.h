@@ -80,6 +80,13 @@ struct state_row {
 	char *state, *detail;
 };
 
+struct version_row {
+	double t;
+	int node;
+	char *version;
+	int64_t step_seq;   /* the upgrade step, 0 at cluster up */
+};
+
 struct artifact_row {
 	char *name, *path;
 };
@@ -98,6 +105,8 @@ struct run_data {
 	size_t n_states;
 	struct artifact_row *artifacts;
 	size_t n_artifacts;
+	struct version_row *versions; /* ordered by t, node; none before schema 2 */
+	size_t n_versions;
 };
 
 /* Read run `run` with everything that hangs off it. NULL with the error

@@ -1,5 +1,6 @@
--- lab results database, schema version 2 (PRAGMA user_version = 2).
--- Version 2 added runs.replays (an ALTER TABLE for version 1 files).
+-- lab results database, schema version 3 (PRAGMA user_version = 3).
+-- Version 2 added node_versions; version 3 runs.replays (an ALTER TABLE
+-- for older files).
 -- One row per run; steps, checks, anomalies and per-second workload
 -- figures hang off it. Times are Unix seconds (REAL, UTC).
 -- A change of schema bumps user_version and adds a migration in resultsdb.c.
@@ -86,6 +87,19 @@ CREATE TABLE IF NOT EXISTS node_states (
     detail      TEXT
 );
 CREATE INDEX IF NOT EXISTS node_states_run ON node_states(run_id, t);
+
+-- Schema version 2: the server build of each node (several builds side by
+-- side, rolling upgrades). One row per node at cluster up (step_seq 0) and
+-- one per upgrade step. The migration from 1 is this CREATE: older
+-- databases stay readable, their runs simply have no rows here.
+CREATE TABLE IF NOT EXISTS node_versions (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    t           REAL NOT NULL,
+    node        INTEGER NOT NULL,
+    version     TEXT NOT NULL,              -- the server's VERSION(), e.g. 10.11.18-MariaDB-0+deb12u1
+    step_seq    INTEGER NOT NULL DEFAULT 0  -- the upgrade step; 0 at cluster up
+);
+CREATE INDEX IF NOT EXISTS node_versions_run ON node_versions(run_id, t);
 
 CREATE TABLE IF NOT EXISTS artifacts (
     run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,

@@ -9,8 +9,10 @@
 #
 # Unit tests are cmocka binaries (TAP output). Integration tests are scripts
 # that print TAP lines through tests/lib/tap.sh: "ok - what", "not ok - what",
-# "ok - what # SKIP why". A script that exits non-zero without printing a
-# "not ok" counts as one failure. Each script's full output is kept in
+# "ok - what # SKIP why", numbered ("ok 3 - what"): only numbered lines are
+# counted, so a tool's own "ok ..." on stdout is not taken for a test. A
+# script that exits non-zero without printing a "not ok" counts as one
+# failure. Each script's full output is kept in
 # build/test-logs/NAME.log.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,9 +34,9 @@ failures=()
 
 count_tap() { # name logfile rc
 	local name=$1 log=$2 rc=$3 p f s
-	p=$(grep -Ec '^ok ' "$log" | tr -d ' ')
-	s=$(grep -Ec '^ok .*# *SKIP' "$log" | tr -d ' ')
-	f=$(grep -Ec '^not ok ' "$log" | tr -d ' ')
+	p=$(grep -Ec '^ok [0-9]+( |$)' "$log" | tr -d ' ')
+	s=$(grep -Ec '^ok [0-9]+ .*# *SKIP' "$log" | tr -d ' ')
+	f=$(grep -Ec '^not ok [0-9]+( |$)' "$log" | tr -d ' ')
 	p=$((p - s))
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
@@ -43,8 +45,8 @@ count_tap() { # name logfile rc
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 	[ "$f" -gt 0 ] && failures+=("$name (see build/test-logs/$name.log)")
 	printf '%-40s %3d passed %3d failed %3d skipped\n' "$name" "$p" "$f" "$s"
-	if [ "$f" -gt 0 ]; then grep -E '^not ok ' "$log" | head -20 | sed 's/^/    /'; fi
-	grep -E '^ok .*# *SKIP' "$log" | head -5 | sed 's/^/    /'
+	if [ "$f" -gt 0 ]; then grep -E '^not ok [0-9]+( |$)' "$log" | head -20 | sed 's/^/    /'; fi
+	grep -E '^ok [0-9]+ .*# *SKIP' "$log" | head -5 | sed 's/^/    /'
 }
 
 if [ "$mode" != nightly ]; then

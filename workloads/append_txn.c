@@ -9,6 +9,7 @@
  * it for a host per transaction (host_per_txn) so that a thread's reads
  * and writes land on different nodes.
  */
+#include "lab_meta.h"
 #include "wl_internal.h"
 
 #include <inttypes.h>
@@ -61,6 +62,9 @@ static int append_setup(struct workload *w, MYSQL *db, const char *node)
 	}
 	if (exec_or_report(db, "CREATE TABLE IF NOT EXISTS append_kv (k BIGINT PRIMARY KEY,"
 			       " v MEDIUMTEXT NOT NULL) ENGINE=InnoDB", node) < 0)
+		return -1;
+	/* lab's own from now on: a later load may drop it (lab_meta.h) */
+	if (w->opts.load && lab_meta_mark(db, "append", "append_kv") < 0)
 		return -1;
 	if (!w->opts.load) {
 		int err = 0;

@@ -12,6 +12,7 @@
  * column list; they keep delete_customer and the checkers' per-customer
  * sums from scanning whole tables.
  */
+#include "lab_meta.h"
 #include "wl_internal.h"
 
 #include <inttypes.h>
@@ -98,6 +99,12 @@ MYSQL *bank_admin_connect(struct workload *w, bool create_db, char *node, size_t
 				mysql_close(db);
 				continue;
 			}
+			/* The load drops the tables: only lab's own (or --recreate). */
+			if (lab_meta_check(db, o->creds->database, o->recreate) < 0) {
+				mysql_close(db);
+				sb_release(&why);
+				return NULL;
+			}
 		}
 		sb_release(&why);
 		return db;
@@ -143,6 +150,8 @@ int bank_load(struct workload *w, MYSQL *db, const char *node)
 	for (size_t i = 0; i < ARRAY_SIZE(create_sql); i++)
 		if (exec_or_report(db, create_sql[i], node) < 0)
 			goto out;
+	if (lab_meta_mark(db, "bank", "customer,credit,purchase,purchase_item,product") < 0)
+		goto out;
 	if (exec_or_report(db, "SET autocommit=0", node) < 0)
 		goto out;
 

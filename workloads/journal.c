@@ -313,7 +313,9 @@ static int parse_row(char *tok, struct txn_record *r)
 	*colon = '\0';
 	if (row_table_parse(tok + 1, &t) < 0)
 		return -1;
-	dash = strchr(colon + 2, '-'); /* ids are positive; a leading '-' is not a range */
+	/* ids are positive; a leading '-' is not a range. "table:" with no id
+	 * ends at colon + 1: nothing to search past it. */
+	dash = colon[1] ? strchr(colon + 2, '-') : NULL;
 	if (dash) {
 		*dash = '\0';
 		if (parse_i64_field(colon + 1, &first) < 0 || parse_i64_field(dash + 1, &last) < 0 ||

@@ -120,6 +120,8 @@ struct workload_opts {
 	struct append_opts append; /* used when workload is "append" */
 	bool load;                /* (re)create the schema and load customers/products;
 				     false: attach to the existing tables */
+	bool recreate;            /* load even into a database lab did not mark
+				     as its own (lab_meta.h) */
 	FILE *summary;            /* workload_stop prints the final summary here (NULL: none) */
 	/* Called once per second from the reporter thread (may be NULL); a
 	 * last call covers the partial second before the stop. */

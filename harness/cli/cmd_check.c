@@ -9,6 +9,7 @@
  * 2 when lab could not check (bad input, an unreachable node, no results DB).
  */
 #include "checker.h"
+#include "history.h"
 #include "commands.h"
 #include "dbconn.h"
 #include "resultsdb.h"
@@ -86,6 +87,7 @@ static void record_server_version(struct resultsdb *db, int64_t run, const struc
 struct check_args {
 	const char *hosts_arg, *journal, *checks_arg, *db_path;
 	const char *user, *database, *defaults;
+	const char *model;
 	int64_t examples;
 	int first_reachable;
 	const struct checker_ops *checks[MAX_CHECKS];
@@ -105,6 +107,7 @@ static int check_parse_options(int argc, char **argv, struct check_args *a)
 		{ "defaults-file", required_argument, NULL, 'f' },
 		{ "first-reachable", no_argument, NULL, 'F' },
 		{ "examples", required_argument, NULL, 'e' },
+		{ "model", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -121,6 +124,11 @@ static int check_parse_options(int argc, char **argv, struct check_args *a)
 		case 'D': a->database = optarg; break;
 		case 'f': a->defaults = optarg; break;
 		case 'F': a->first_reachable = 1; break;
+		case 'm':
+			if (!history_model_known(optarg))
+				return usage_error("--model: '%s' is not a consistency model Elle knows", optarg);
+			a->model = optarg;
+			break;
 		case 'e':
 			if (parse_int64(optarg, 0, 100000, &a->examples) < 0)
 				return usage_error("--examples: not a number in 0..100000: '%s'",
@@ -138,15 +146,33 @@ static int check_parse_options(int argc, char **argv, struct check_args *a)
 	return 0;
 }
 
-/* The checkers to run (--checks, or every one built) and a readable journal. */
+/* The workload whose journal this is, from its header ("bank" when it
+ * names none, as the bank's journals do, or when there is no journal). */
+static const char *journal_workload(const char *path)
+{
+	char line[256] = "";
+	FILE *f = path ? fopen(path, "r") : NULL;
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	return strstr(line, " workload=append") ? "append" : "bank";
+}
+
+/* The checkers to run (--checks, or every one built that can read this
+ * journal's workload) and a readable journal. */
 static int check_validate(struct check_args *a)
 {
 	if (a->checks_arg) {
 		if (parse_checks(a->checks_arg, a->checks, &a->n_checks) < 0)
 			return -1;
 	} else {
+		const char *wl = journal_workload(a->journal);
 		for (size_t i = 0; lab_checkers[i] && a->n_checks < MAX_CHECKS; i++)
-			a->checks[a->n_checks++] = lab_checkers[i];
+			if (checker_reads_workload(lab_checkers[i], wl))
+				a->checks[a->n_checks++] = lab_checkers[i];
 	}
 	if (!a->n_checks) {
 		lab_error("no checkers are built");
@@ -179,6 +205,7 @@ static void check_run_checkers(const struct check_args *a, const struct hostport
 	ctx.out = stdout;
 	ctx.max_examples = (int)a->examples;
 	ctx.first_reachable = a->first_reachable;
+	ctx.model = a->model;
 	t0 = wall_seconds();
 	checkers_run(&ctx, a->checks, a->n_checks, results);
 	printf("   (checks took %.1f s)\n", wall_seconds() - t0);

@@ -13,6 +13,7 @@
  *   lab cluster snapshot|revert NODE NAME
  *   lab cluster partition GROUP GROUP...     (a group is "1" or "2,3")
  *   lab cluster disk-cache NODE MODE         (none writeback writethrough directsync unsafe)
+ *   lab cluster upgrade NODE VERSION         (switch the node's server build; versions.h)
  * options: --name NAME --state-dir DIR --flavor F --nodes N
  *          --mysqld KEY=VALUE (repeatable, up only) --signal SIG (kill)
  *          up only: --cache-mode MODE --no-powerfs --powerfs-flush-interval DUR
@@ -25,6 +26,7 @@
  */
 #include "cluster.h"
 #include "commands.h"
+#include "versions.h"
 
 #include <inttypes.h>
 #include <signal.h>
@@ -41,6 +43,7 @@ struct args {
 	const char *pos[LAB_MAX_NODES + 8];
 	int n_pos;
 	int64_t timeout_ms;
+	bool have_timeout;
 	bool force;
 	bool have_seqno;
 	int64_t seqno;
@@ -131,7 +134,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		static const char *const valued[] = {
 			"--name", "--state-dir", "--flavor", "--backend", "--nodes", "--timeout", "--seqno",
 			"--safe-to-bootstrap", "--cache-mode", "--powerfs-flush-interval", "--signal",
-			"--mysqld", "--proxmox", "--torn",
+			"--mysqld", "--proxmox", "--torn", "--version",
 		};
 		bool known = false;
 		for (size_t k = 0; k < ARRAY_SIZE(valued); k++)
@@ -160,6 +163,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		} else if (!strcmp(name, "--timeout")) {
 			if (parse_duration_ms(val, &a->timeout_ms) < 0)
 				return usage_error("--timeout: bad duration '%s'", val);
+			a->have_timeout = true;
 		} else if (!strcmp(name, "--seqno")) {
 			if (parse_int64(val, -1, INT64_MAX, &a->seqno) < 0)
 				return usage_error("--seqno: bad number '%s'", val);
@@ -168,6 +172,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (parse_int64(val, 0, 1, &v) < 0)
 				return usage_error("--safe-to-bootstrap: want 0 or 1, not '%s'", val);
 			a->safe_to_bootstrap = (int)v;
+		} else if (!strcmp(name, "--version")) {
+			if (!versions_valid(val))
+				return usage_error("--version: want a server version like 10.11.18, not '%s'", val);
+			a->spec.version = val;
 		} else if (!strcmp(name, "--cache-mode")) {
 			a->spec.cache_mode = val;
 		} else if (!strcmp(name, "--powerfs-flush-interval")) {
@@ -239,21 +247,22 @@ static void print_status(struct cluster *c)
 	printf("cluster %s: flavor %s, backend %s, %d nodes, state %s, client options %s\n", c->name,
 	       c->flavor->name, c->backend->name, c->spec.nodes, c->state_dir, c->defaults_file);
 	/* Columns 1-7 are read by scripts: new ones go at the end. */
-	printf("%-4s %-8s %-20s %-12s %-4s %-16s %-14s %-10s %s\n", "node", "pid", "address", "cluster", "size",
-	       "state", "last_committed", "cache", "pending_bytes");
+	printf("%-4s %-8s %-20s %-12s %-4s %-16s %-14s %-10s %-13s %s\n", "node", "pid", "address", "cluster", "size",
+	       "state", "last_committed", "cache", "pending_bytes", "build");
 	for (int i = 0; i < c->spec.nodes; i++) {
 		char pid[16], size[16], seq[32], pend[32];
 		snprintf(pid, sizeof(pid), "%d", (int)st[i].pid);
 		snprintf(size, sizeof(size), "%d", st[i].cluster_size);
 		snprintf(seq, sizeof(seq), "%" PRId64, st[i].last_committed);
 		snprintf(pend, sizeof(pend), "%" PRId64, st[i].pending_bytes);
-		printf("%-4d %-8s %-20s %-12s %-4s %-16s %-14s %-10s %s\n", st[i].node, st[i].pid ? pid : "-",
+		printf("%-4d %-8s %-20s %-12s %-4s %-16s %-14s %-10s %-13s %s\n", st[i].node, st[i].pid ? pid : "-",
 		       st[i].address, st[i].cluster_status[0] ? st[i].cluster_status : "-",
 		       st[i].cluster_size >= 0 ? size : "-",
 		       st[i].local_state[0] ? st[i].local_state
 					    : (st[i].pid ? (st[i].reachable ? "-" : "no-answer") : "down"),
 		       st[i].last_committed >= 0 ? seq : "-", st[i].cache_mode[0] ? st[i].cache_mode : "-",
-		       st[i].pending_bytes >= 0 ? pend : "-");
+		       st[i].pending_bytes >= 0 ? pend : "-",
+		       node_version(c, i + 1) ? node_version(c, i + 1) : "installed");
 	}
 	/* async / semisync: role, positions, replication threads. */
 	bool repl = false;
@@ -376,7 +385,7 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 	if (!strcmp(sub, "backend-up"))
 		return backend_up(c);
 	if (!strcmp(sub, "down")) {
-		bool was = c->n_state > 0;
+		bool was = c->n_state > 0 || c->dead_owner; /* a dead owner's: cleaned up by cluster_open */
 		if (cluster_down(c) < 0)
 			return -1;
 		printf(was ? "cluster %s is down\n" : "cluster %s was not up\n", c->name);
@@ -402,6 +411,21 @@ static int run_sub(struct cluster *c, const char *sub, struct args *a)
 	}
 	if (!strcmp(sub, "heal"))
 		return cluster_heal(c);
+	if (!strcmp(sub, "upgrade")) {
+		struct strbuf d = {0};
+		int rc;
+		if (need_node(c, a, 3, &node) < 0)
+			return -1;
+		if (!versions_valid(a->pos[2])) {
+			usage_error("upgrade: want a server version like 10.11.19, not '%s'", a->pos[2]);
+			return -1;
+		}
+		rc = node_upgrade(c, node, a->pos[2], a->have_timeout ? a->timeout_ms : 600000, &d, NULL);
+		if (d.len)
+			printf("%s\n", d.buf);
+		sb_release(&d);
+		return rc;
+	}
 	if (!strcmp(sub, "start-all")) {
 		struct strbuf why = {0};
 		int rc = node_start_all(c, &why);
@@ -508,6 +532,15 @@ int cmd_cluster(int argc, char **argv)
 	memmove(&a.pos[1], &a.pos[0], (size_t)a.n_pos * sizeof(a.pos[0]));
 	a.pos[0] = argv[1];
 	a.n_pos++;
+	/* The state directory's lock: up and down own the cluster's life;
+	 * reading needs none; every other sub-command is a short change. */
+	if (!strcmp(argv[1], "up") || !strcmp(argv[1], "down"))
+		a.spec.lock = CLUSTER_LOCK_OWNER;
+	else if (!strcmp(argv[1], "status") || !strcmp(argv[1], "pid") || !strcmp(argv[1], "datadir") ||
+		 !strcmp(argv[1], "version") || !strcmp(argv[1], "wait"))
+		a.spec.lock = CLUSTER_LOCK_NONE;
+	else
+		a.spec.lock = CLUSTER_LOCK_SHORT;
 	if (cluster_open(&c, &a.spec) < 0) {
 		rc = LAB_EXIT_BROKEN;
 		goto out;

@@ -62,7 +62,7 @@ int cmd_report(int argc, char **argv)
 			lab_error("results database '%s' does not exist (no run recorded there yet)", db_path);
 			return LAB_EXIT_BROKEN;
 		}
-		if (!(db = resultsdb_open(db_path)))
+		if (!(db = resultsdb_open_existing(db_path)))
 			return LAB_EXIT_BROKEN;
 		if (run_id_parse(db, run_arg, &run) < 0 || !(rd = run_data_load(db, run)))
 			goto out;

@@ -118,7 +118,7 @@ static struct resultsdb *open_existing(const char *path)
 		lab_error("results database '%s' does not exist (no run recorded there yet)", path);
 		return NULL;
 	}
-	return resultsdb_open(path);
+	return resultsdb_open_existing(path);
 }
 
 static int results_list(struct resultsdb *db, const struct results_opts *o)

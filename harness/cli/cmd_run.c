@@ -16,7 +16,9 @@
 #include "runner.h"
 #include "scenario.h"
 #include "util.h"
+#include "versions.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,8 +109,25 @@ static struct scenario **load_all(const struct run_args *ra)
 			bad++;
 		sc_errors_release(&errs);
 	}
-	if (!bad)
-		return scs;
+	if (!bad) {
+		/* The server builds they name (versions.h) must be in the
+		 * cache: one line, 'lab versions fetch V', and nothing run. */
+		char root[PATH_MAX];
+		for (size_t i = 0; i < ra->n_files && !bad; i++) {
+			const struct sc_cluster *cl = &scs[i]->cluster;
+			if (cl->version && versions_root(cl->version, root, sizeof(root)) < 0)
+				bad++;
+			for (size_t k = 0; k < cl->versions.n && !bad; k++)
+				if (versions_root(cl->versions.v[k].value, root, sizeof(root)) < 0)
+					bad++;
+		}
+		if (!bad)
+			return scs;
+		for (size_t i = 0; i < ra->n_files; i++)
+			scenario_free(scs[i]);
+		free(scs);
+		return NULL;
+	}
 	lab_error("%d scenario file%s did not validate; nothing was run", bad, bad == 1 ? "" : "s");
 	for (size_t i = 0; i < ra->n_files; i++)
 		scenario_free(scs[i]);

@@ -6,6 +6,9 @@
  * final summary; Ctrl-C stops it cleanly (the transactions in flight end,
  * the journal is flushed and closed).
  *
+ * The load drops and re-creates the bank's tables only in a database that
+ * is empty or carries lab's mark (lab_meta.h), unless --recreate.
+ *
  * Exit: 0 the workload ran (whatever the cluster answered: failed and
  * unknown transactions are data, not harness errors); 2 bad options, no
  * host reachable for the set-up, the journal could not be written, or not
@@ -67,6 +70,7 @@ enum {
 	OPT_READ_TIMEOUT, OPT_NO_LOAD, OPT_USER, OPT_DATABASE, OPT_DEFAULTS_FILE, OPT_PER_SECOND,
 	OPT_WORKLOAD, OPT_KEYS, OPT_OPS_PER_TXN, OPT_READ_RATIO, OPT_APPENDS_PER_KEY, OPT_ISOLATION,
 	OPT_SYNC_WAIT,
+	OPT_RECREATE,
 };
 
 static const struct option long_opts[] = {
@@ -95,6 +99,7 @@ static const struct option long_opts[] = {
 	{ "appends-per-key", required_argument, NULL, OPT_APPENDS_PER_KEY },
 	{ "isolation", required_argument, NULL, OPT_ISOLATION },
 	{ "sync-wait", required_argument, NULL, OPT_SYNC_WAIT },
+	{ "recreate", no_argument, NULL, OPT_RECREATE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -229,6 +234,7 @@ int cmd_workload(int argc, char **argv)
 				return bad_option("--sync-wait: '%s' is not a number in 0..15", optarg);
 			o.sync_wait = (int)v;
 			break;
+		case OPT_RECREATE: o.recreate = true; break;
 		default:
 			return bad_option("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -242,6 +248,8 @@ int cmd_workload(int argc, char **argv)
 	if (bank_given && strcmp(o.workload, "bank") != 0)
 		return bad_option("--customers, --products, --mix, --update-style and --lock are the bank's"
 				  " options, not %s's", o.workload);
+	if (o.recreate && !o.load)
+		return bad_option("--recreate replaces the tables, --no-load keeps them: not both");
 	if (o.lock == LOCK_FOR_UPDATE && o.update_style != UPDATE_READ_MODIFY_WRITE)
 		return bad_option("--lock for_update needs --update-style read_modify_write");
 	if (!seed_given)

@@ -23,6 +23,8 @@ int cmd_vm(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_explore(int argc, char **argv);
 int cmd_shrink(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_versions(int argc, char **argv);
 /* Internal: the power-loss filesystem daemon (started by the local backend). */
 int cmd_powerfs(int argc, char **argv);
 

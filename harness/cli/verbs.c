@@ -66,6 +66,7 @@ static const struct verb verbs[] = {
 	  "                          [--state-dir DIR] [--mysqld KEY=VALUE]... [--cache-mode MODE]\n"
 	  "                          [--no-powerfs] [--powerfs-flush-interval 30s] [--powerloss-images]\n"
 	  "                          [--backend local|libvirt|proxmox] [--proxmox KEY=VALUE]...\n"
+	  "                          [--version V]   server build of every node (lab versions)\n"
 	  "       lab cluster down   [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster status [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster start|stop|kill|pause|resume|pid|datadir N\n"
@@ -79,6 +80,8 @@ static const struct verb verbs[] = {
 	  "       lab cluster promote|rejoin N          (async, semisync)\n"
 	  "       lab cluster disk-cache N none|writeback|writethrough|directsync|unsafe\n"
 	  "       lab cluster version\n"
+	  "       lab cluster upgrade N VERSION [--timeout 600s]   switch node N's server build (lab versions):\n"
+	  "                                             clean shutdown, start from it, rejoin, mariadb-upgrade\n"
 	  "\n"
 	  "Each node is a mariadbd in its own network namespace lab-NAME-nI with its\n"
 	  "datadir under the state directory (default /var/tmp/lab/NAME, NAME default\n"
@@ -102,7 +105,7 @@ static const struct verb verbs[] = {
 	  "                    [--duration 60s] [--journal FILE] [--rate R] [--seed S]\n"
 	  "                    [--isolation serializable|repeatable-read|read-committed]\n"
 	  "                    [--sync-wait 0..15] [--connect-timeout S]\n"
-	  "                    [--read-timeout S] [--no-load] [--per-second]\n"
+	  "                    [--read-timeout S] [--no-load] [--recreate] [--per-second]\n"
 	  "                    [--user U] [--database D] [--defaults-file F]\n"
 	  "  bank:   [--customers N] [--products N] [--mix credit=30,purchase=45,...]\n"
 	  "          [--update-style relative|read_modify_write] [--lock none|for_update]\n"
@@ -114,12 +117,15 @@ static const struct verb verbs[] = {
 
 	{ "check", cmd_check, 0, "run every checker against a live cluster",
 	  "usage: lab check --hosts H[:P],... [--journal FILE] [--checks LIST] [--db FILE]\n"
-	  "                 [--first-reachable] [--examples N]\n"
+	  "                 [--first-reachable] [--examples N] [--model MODEL]\n"
 	  "                 [--user U] [--database D] [--defaults-file F]\n"
 	  "\n"
-	  "Checkers: invariants, durability (needs --journal), convergence,\n"
-	  "split-brain. Exit 0 when every check passes, 1 when any fails, 2 when\n"
-	  "lab could not check.\n" },
+	  "Without --checks, every checker that can read the journal's workload\n"
+	  "(a bank journal, or none: the bank's checkers; an append journal: the\n"
+	  "history checker, for --model, default strict-serializable).\n"
+	  "`lab validate --describe` lists every checker with what it needs.\n"
+	  "Exit 0 when every check passes, 1 when any fails, 2 when lab could\n"
+	  "not check.\n" },
 
 	{ "results", cmd_results, 0, "list, show and compare recorded runs",
 	  "usage: lab results [list] [--scenario NAME] [--limit N] [--db FILE]\n"
@@ -149,6 +155,16 @@ static const struct verb verbs[] = {
 	  "\n"
 	  "See vm-images/README.md.\n" },
 
+	{ "history", cmd_history, 0, "check a transaction history for Elle's anomalies (list-append, rw-register)", "usage: lab history FILE... [--workload list-append|rw-register] [--model M]... [--anomaly A]... [--json]\n               [--wfr-keys] [--sequential-keys] [--linearizable-keys] [--cycle-search-timeout MS] [--max-per-type N]\n\nChecks Jepsen histories (JSON array, JSON lines or EDN) or lab's append journal, as Elle does: version orders, ww/wr/rw/process/realtime dependencies, the shortest cycle of each anomaly class per strongly connected component (G0, G1c, G-single-item, G2-item, ... and their -process/-realtime variants) and the non-cycle anomalies (G1a, G1b, internal, dirty-update, lost-update, duplicate-elements, incompatible-order, future-read, cyclic-versions, garbage-versions), and names the consistency models ruled out. --model (default strict-serializable) decides what counts as a finding. --json prints Elle's result shape. Exit 0 valid, 1 anomalies, 2 bad input (FILE:LINE: what is wrong). See docs/history.md.\n" },
+	{ "versions", cmd_versions, 0, "list the server builds lab can run; fetch one from Debian's archive",
+	  "usage: lab versions [list]\n"
+	  "       lab versions fetch VERSION\n\n"
+	  "list: the installed build and every build in the cache (LAB_CACHE_DIR, default /var/cache/lab), each with "
+	  "its 'mariadbd --version'.\n"
+	  "fetch: apt-get download of mariadb-server-core, mariadb-client-core, mariadb-server and mariadb-client of "
+	  "VERSION (e.g. 10.11.18), unpacked with dpkg -x into CACHE/mariadb-VERSION and run once; the system's "
+	  "packages are not touched. The installed version needs no fetch. A scenario's cluster.version / "
+	  "cluster.versions and 'lab cluster up --version V' choose the build of the nodes.\n" },
 	{ "_powerfs", cmd_powerfs, VERB_HIDDEN, "internal: the power-loss filesystem daemon",
 	  "usage: lab _powerfs BACKING MOUNTPOINT [options]\n" },
 };

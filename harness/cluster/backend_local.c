@@ -40,6 +40,8 @@
  * is then only a SIGKILL.
  */
 #include "cluster.h"
+#include "names.h"
+#include "versions.h"
 #include "netns.h"
 #include "powerfs.h"
 
@@ -525,7 +527,8 @@ static void add_opt(struct strbuf *sb, const char *key, const char *value)
 	sb_add(sb, "", 1);
 }
 
-/* Build the server's argv (malloc'd array of pointers into *buf). */
+/* Build the server's argv (malloc'd array of pointers into *buf), or NULL
+ * when the node's build is gone (reported). */
 static const char **server_argv(struct cluster *c, int node, const struct kv *opts, size_t n_opts,
 				const char *log_path, struct strbuf *buf)
 {
@@ -535,9 +538,13 @@ static const char **server_argv(struct cluster *c, int node, const struct kv *op
 	char *p;
 
 	sb_reset(buf);
-	sb_puts(buf, MARIADBD);
-	sb_add(buf, "", 1);
+	/* The node's build (versions.h): its mariadbd, then --no-defaults
+	 * (which must come first), then its basedir / plugins / messages. */
+	if (node_exec_words(c, node, MARIADBD, buf) < 0)
+		return NULL;
 	add_opt(buf, "no-defaults", NULL);
+	if (node_build_options(c, node, buf) < 0)
+		return NULL;
 	add_opt(buf, "user", SERVER_USER);
 	add_opt(buf, "datadir", d->datadir[node - 1]);
 	{
@@ -587,6 +594,11 @@ static int local_node_spawn(struct cluster *c, int node, const struct kv *opts, 
 		return -1;
 	}
 	argv = server_argv(c, node, opts, n, d->log[node - 1], &buf);
+	if (!argv) {
+		sb_release(&buf);
+		free(console);
+		return -1;
+	}
 	const char **wrapped;
 	if (in_node_ns(c, node, argv, &wrapped) < 0) {
 		free(argv);
@@ -634,6 +646,11 @@ static int local_node_run_once(struct cluster *c, int node, const struct kv *opt
 
 	unlink(log_path);
 	argv = server_argv(c, node, opts, n, log_path, &buf);
+	if (!argv) {
+		sb_release(&buf);
+		free(log_path);
+		return -1;
+	}
 	const char **wrapped;
 	if (in_node_ns(c, node, argv, &wrapped) < 0) {
 		free(argv);
@@ -663,6 +680,22 @@ static int local_node_run_once(struct cluster *c, int node, const struct kv *opt
 	}
 	free(log_path);
 	return 0;
+}
+
+/* A program of the node's build (versions.c: mariadb-upgrade) in the
+ * node's network and mount namespaces, where its datadir is. */
+static int local_node_run_tool(struct cluster *c, int node, const char *const *argv, int64_t timeout_ms,
+			       struct strbuf *out)
+{
+	const char **wrapped = NULL;
+	struct run_opts o = { .netns = ld(c)->ns[node - 1], .timeout_ms = timeout_ms, .out = out };
+	int rc;
+
+	if (in_node_ns(c, node, (const char **)argv, &wrapped) < 0)
+		return -1;
+	rc = run_argv(wrapped ? wrapped : argv, &o);
+	powerfs_free_argv(wrapped);
+	return rc;
 }
 
 static int local_node_admin_sql(struct cluster *c, int node, const char *sql, bool quiet)
@@ -872,10 +905,23 @@ static int local_destroy(struct cluster *c)
 	if (local_attach(c) < 0)
 		return -1;
 	d = ld(c);
+	/* Faults a dead run left in place are undone here too: say which. */
+	{
+		const char *part = cluster_state_get(c, "local.partitioned");
+		if (part && !strcmp(part, "1")) {
+			lab_info("healing the partition (nftables rules in the node namespaces)");
+			if (net_heal(c->name, c->spec.nodes) == 0)
+				cluster_state_set(c, "local.partitioned", NULL);
+		}
+	}
 	/* Clean shutdown of every node in parallel, then SIGKILL. */
 	for (int i = 1; i <= c->spec.nodes; i++) {
 		pid_t pid = local_node_pid(c, i);
+		unsigned long long start;
+		char st = '?';
 		if (pid > 0) {
+			if (proc_stat(pid, &start, &st) == 0 && (st == 'T' || st == 't'))
+				lab_info("node %d (pid %d) was paused (SIGSTOP): resuming it", i, (int)pid);
 			kill(pid, SIGCONT);
 			kill(pid, SIGTERM);
 		}
@@ -908,9 +954,13 @@ static int local_destroy(struct cluster *c)
 	for (int i = 1; i <= c->spec.nodes; i++)
 		forget_pid(c, i);
 	/* The servers are gone: now their disks. No flush, the data goes. */
-	for (int i = 1; i <= c->spec.nodes; i++)
+	for (int i = 1; i <= c->spec.nodes; i++) {
+		pid_t pfs = pfs_pid(c, i);
 		if (pfs_stop(c, i, false) < 0)
 			rc = -1;
+		else if (pfs > 0)
+			lab_debug("node %d: powerfs (pid %d) stopped, its mount gone", i, (int)pfs);
+	}
 	if (rc < 0)
 		return -1;
 	if (net_destroy(c->name, d->subnet, c->spec.nodes) < 0)
@@ -924,24 +974,11 @@ static int local_destroy(struct cluster *c)
 
 static int check_relpath(const char *rel)
 {
-	if (!rel || !*rel) {
-		lab_error("empty path");
+	const char *why = relpath_problem(rel);
+
+	if (why) {
+		lab_error("path '%s': %s", rel ? rel : "", why);
 		return -1;
-	}
-	if (rel[0] == '/') {
-		lab_error("path '%s' is absolute: want a path relative to the datadir", rel);
-		return -1;
-	}
-	for (const char *p = rel; *p;) {
-		size_t n = strcspn(p, "/");
-		if ((n == 2 && !strncmp(p, "..", 2)) || (n == 1 && p[0] == '.') || n == 0) {
-			lab_error("path '%s' has a '.', '..' or empty component: want a plain path inside the datadir",
-				  rel);
-			return -1;
-		}
-		p += n;
-		if (*p == '/')
-			p++;
 	}
 	return 0;
 }
@@ -1109,16 +1146,34 @@ static int local_node_init(struct cluster *c, int node, bool with_system_tables)
 		free(tmp);
 		return 0;
 	}
-	struct strbuf out = {0};
+	struct strbuf out = {0}, words = {0};
 	char *arg = xasprintf("--datadir=%s", dd);
 	char *tmparg = xasprintf("--tmpdir=%s", tmp);
-	const char *argv[] = { "mariadb-install-db", "--no-defaults", "--user=" SERVER_USER, arg, tmparg,
-			       "--auth-root-authentication-method=normal", "--skip-test-db",
-			       "--skip-name-resolve", NULL };
+	/* The node's build's install-db, server, plugins and messages. */
+	const char *const tail[] = { "--no-defaults", "--user=" SERVER_USER, arg, tmparg,
+				     "--auth-root-authentication-method=normal", "--skip-test-db",
+				     "--skip-name-resolve" };
+	const char **argv = NULL;
+	int rc = -1;
+	if (node_exec_words(c, node, "mariadb-install-db", &words) == 0) {
+		for (size_t i = 0; i < ARRAY_SIZE(tail); i++)
+			sb_add(&words, tail[i], strlen(tail[i]) + 1);
+		if (node_build_options(c, node, &words) == 0) {
+			size_t count = 0, k = 0;
+			for (char *p = words.buf; p < words.buf + words.len; p += strlen(p) + 1)
+				count++;
+			argv = xcalloc(count + 1, sizeof(*argv));
+			for (char *p = words.buf; p < words.buf + words.len; p += strlen(p) + 1)
+				argv[k++] = p;
+		}
+	}
 	struct run_opts o = { .timeout_ms = 300000, .out = &out };
 	const char **wrapped = NULL;
-	int rc = in_node_ns(c, node, argv, &wrapped) < 0 ? -1 : run_argv(wrapped ? wrapped : argv, &o);
+	if (argv)
+		rc = in_node_ns(c, node, argv, &wrapped) < 0 ? -1 : run_argv(wrapped ? wrapped : argv, &o);
 	powerfs_free_argv(wrapped);
+	free(argv);
+	sb_release(&words);
 	if (rc > 0) {
 		lab_error("node %d: mariadb-install-db failed (status %d): %.500s", node, rc,
 			  out.buf ? out.buf : "");
@@ -1242,6 +1297,7 @@ const struct backend_ops backend_local = {
 	.node_spawn = local_node_spawn,
 	.node_run_once = local_node_run_once,
 	.node_admin_sql = local_node_admin_sql,
+	.node_run_tool = local_node_run_tool,
 	.node_pid = local_node_pid,
 	.node_signal = local_node_signal,
 	.node_stop = local_node_stop,
@@ -1258,4 +1314,5 @@ const struct backend_ops backend_local = {
 	.node_datadir = local_node_datadir,
 	.partition = local_partition,
 	.heal = local_heal,
+	.server_user = SERVER_USER,
 };

@@ -648,16 +648,22 @@ static int pv_node_hard_reset(struct cluster *c, int node)
 
 /* pve-snapshot-name (PVE/JSONSchema.pm pve-configid): a letter, then up to
  * 39 of letters, digits, '-' and '_'. */
-static int check_snapname(const char *name)
+static const char *pv_snapshot_name_problem(const char *name)
 {
 	size_t n = strlen(name);
 	bool ok = n >= 1 && n <= 40 && ((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z'));
 	for (size_t i = 1; ok && i < n; i++)
 		ok = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", name[i]) != NULL;
-	if (!ok)
-		lab_error("snapshot name '%s' is not one Proxmox takes: a letter, then up to 39 letters, digits, '-' or '_'",
-			  name);
-	return ok ? 0 : -1;
+	return ok ? NULL : "not one Proxmox takes: a letter, then up to 39 letters, digits, '-' or '_'";
+}
+
+static int check_snapname(const char *name)
+{
+	const char *why = pv_snapshot_name_problem(name);
+
+	if (why)
+		lab_error("snapshot name '%s' is %s", name, why);
+	return why ? -1 : 0;
 }
 
 /* Snapshots and rollbacks are of the powered-off VM: the server must be
@@ -770,6 +776,7 @@ const struct backend_ops backend_proxmox = {
 	.description = "Proxmox VE VMs tagged lab-CLUSTER-N, over the REST API with a token, commands through the guest agent",
 	.unavailable = NULL,
 	.precheck = pv_precheck,
+	.snapshot_name_problem = pv_snapshot_name_problem,
 	.create = pv_create,
 	.destroy = pv_destroy,
 	.attach = pv_attach,

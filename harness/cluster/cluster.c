@@ -9,13 +9,24 @@
  * line), '#' starts a comment; written atomically. Keys: version, name,
  * flavor, backend, nodes, state_dir, status (creating | up), mysqld.OPTION,
  * and the backend's and flavor's own keys (local.*, node.I.*, galera.*).
+ *
+ * Lock STATE/lock (cluster_lock.h): cluster_open takes it as the spec
+ * says (the cluster's owner, a short change by hand, or none for reading)
+ * and keeps it until cluster_release; a fresh cluster's directory is made
+ * and locked by cluster_up, and cluster_down never removes anything it
+ * could not lock.
  */
 #include "cluster.h"
+#include "names.h"
+#include "cluster_lock.h"
+#include "versions.h"
 #include "netns.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -190,6 +201,9 @@ static int state_load(struct cluster *c)
 
 	if (!path_exists(path)) {
 		free(path);
+		kv_free(c->state, c->n_state);
+		c->state = NULL;
+		c->n_state = 0;
 		return 0;
 	}
 	text = read_file(path, NULL);
@@ -203,6 +217,52 @@ static int state_load(struct cluster *c)
 }
 
 /* ---- open / release ---- */
+
+static void remove_state_files(struct cluster *c);
+
+/* The owner recorded in STATE/lock died holding the cluster (SIGKILL, a
+ * CI job's timeout): remove what it left, as cluster_down would (paused
+ * servers resumed and stopped, partitions healed, powerfs unmounted,
+ * namespaces removed; the backend says each), before anything else. */
+static int clean_after_dead_owner(struct cluster *c, const struct lock_holder *dead)
+{
+	const char *status = cluster_state_get(c, "status");
+	char when[32];
+
+	format_utc(dead->since, when, sizeof(when));
+	lab_info("cluster '%s' was left %s by lab pid %d ('%s', since %s), which is gone: undoing what it left",
+		 c->name, status ? status : "half built", (int)dead->pid, dead->cmd, when);
+	if (c->backend->destroy(c) < 0) {
+		lab_error("cluster '%s': cannot clean up after lab pid %d; the state stays in '%s/state' for 'lab cluster down --name %s'",
+			  c->name, (int)dead->pid, c->state_dir, c->name);
+		return -1;
+	}
+	remove_state_files(c);
+	kv_free(c->state, c->n_state);
+	c->state = NULL;
+	c->n_state = 0;
+	lab_info("cluster '%s': cleaned up after lab pid %d: its servers stopped, their disks unmounted, its network and state removed",
+		 c->name, (int)dead->pid);
+	c->dead_owner = dead->pid;
+	return 0;
+}
+
+/* Take STATE/lock as c->spec.lock says, unless held already or not wanted.
+ * The state file is read again under the lock: what another process wrote
+ * before it let go is what counts. */
+static int take_lock(struct cluster *c, struct lock_holder *dead)
+{
+	int fd;
+
+	memset(dead, 0, sizeof(*dead));
+	if (c->lock_fd >= 0 || c->spec.lock == CLUSTER_LOCK_NONE)
+		return 0;
+	fd = cluster_lock_take(c->state_dir, c->name, c->spec.lock == CLUSTER_LOCK_OWNER, dead, &c->lock_wrote);
+	if (fd < 0)
+		return -1;
+	c->lock_fd = fd;
+	return state_load(c);
+}
 
 static int init_creds(struct cluster *c)
 {
@@ -224,8 +284,11 @@ int cluster_open(struct cluster *c, const struct cluster_spec *spec)
 	const char *name = spec->name ? spec->name : "lab";
 	const char *flavor, *backend;
 	int64_t nodes;
+	struct lock_holder dead = { 0 };
 
 	memset(c, 0, sizeof(*c));
+	c->lock_fd = -1;
+	c->spec.lock = spec->lock;
 	if (!cluster_name_valid(name)) {
 		lab_error("bad cluster name '%s': want 1-32 of a-z 0-9 - _, starting with a letter or digit",
 			  name);
@@ -246,6 +309,9 @@ int cluster_open(struct cluster *c, const struct cluster_spec *spec)
 		c->state_dir = abs;
 	}
 	c->defaults_file = xasprintf("%s/client.cnf", c->state_dir);
+	/* A fresh cluster has no directory yet: cluster_up locks it. */
+	if (path_exists(c->state_dir) && take_lock(c, &dead) < 0)
+		goto fail;
 	if (state_load(c) < 0)
 		goto fail;
 
@@ -320,6 +386,17 @@ int cluster_open(struct cluster *c, const struct cluster_spec *spec)
 		goto fail;
 	if (c->n_state && c->backend->attach && c->backend->attach(c) < 0)
 		goto fail;
+	if (dead.pid && c->n_state && c->spec.lock == CLUSTER_LOCK_OWNER && clean_after_dead_owner(c, &dead) < 0)
+		goto fail;
+	if (c->spec.lock != CLUSTER_LOCK_OWNER && c->n_state) {
+		/* A reader or a change by hand leaves a dead owner's mess to
+		 * the next owner, but says it is there. */
+		if (c->lock_fd < 0)
+			cluster_lock_peek_dead(c->state_dir, &dead);
+		if (dead.pid)
+			lab_info("cluster '%s' was left by lab pid %d ('%s'), which is gone without cleaning up: 'lab cluster down --name %s' or the next 'lab run' undoes what it left",
+				 c->name, (int)dead.pid, dead.cmd, c->name);
+	}
 	return 0;
 fail:
 	cluster_release(c);
@@ -344,7 +421,9 @@ void cluster_release(struct cluster *c)
 	kv_free(c->state, c->n_state);
 	free(c->backend_data);
 	free(c->flavor_data);
+	cluster_lock_drop(c->lock_fd, c->lock_wrote);
 	memset(c, 0, sizeof(*c));
+	c->lock_fd = -1;
 }
 
 bool cluster_is_up(struct cluster *c)
@@ -413,11 +492,118 @@ static void remove_state_files(struct cluster *c)
 	free(p);
 }
 
+/* Can user (uid, its groups) search directory st (permission bits only)? */
+static bool searchable_by(const struct stat *st, uid_t uid, const gid_t *groups, int n_groups)
+{
+	if (uid == 0)
+		return true;
+	if (st->st_uid == uid)
+		return st->st_mode & S_IXUSR;
+	for (int i = 0; i < n_groups; i++)
+		if (st->st_gid == groups[i])
+			return st->st_mode & S_IXGRP;
+	return st->st_mode & S_IXOTH;
+}
+
+/* The servers run as `user` and open files under the state directory:
+ * every ancestor that exists must be searchable by that user (mktemp -d
+ * makes 0700 directories). Those that do not exist yet are listed in
+ * *missing (malloc'd, NULL-terminated) for make_state_dir to open up. */
+static int check_state_dir_reachable(const char *dir, const char *user, char ***missing)
+{
+	struct passwd *pw = getpwnam(user);
+	gid_t groups[64];
+	int n_groups = ARRAY_SIZE(groups);
+	char *path = xstrdup(dir);
+	size_t n_missing = 0;
+	int rc = 0;
+
+	*missing = xcalloc(1, sizeof(char *));
+	if (!pw) {
+		free(path);
+		lab_error("no user '%s' (install mariadb-server: make deps)", user);
+		return -1;
+	}
+	if (getgrouplist(user, pw->pw_gid, groups, &n_groups) < 0)
+		n_groups = ARRAY_SIZE(groups);
+	for (char *slash = path + 1;; slash++) {
+		bool last = *slash == '\0';
+		struct stat st;
+		if (!last && *slash != '/')
+			continue;
+		*slash = '\0';
+		if (stat(path, &st) < 0) {
+			*missing = xrealloc(*missing, (n_missing + 2) * sizeof(char *));
+			(*missing)[n_missing++] = xstrdup(path);
+			(*missing)[n_missing] = NULL;
+		} else if (!S_ISDIR(st.st_mode)) {
+			lab_error("state directory '%s': '%s' is not a directory", dir, path);
+			rc = -1;
+		} else if (!last && !searchable_by(&st, pw->pw_uid, groups, n_groups)) {
+			/* (the state directory itself is made 0755 by cluster_up) */
+			struct passwd *owner = getpwuid(st.st_uid);
+			lab_error("state directory '%s' is out of reach of the servers' user '%s': '%s' (mode %04o, owner %s) is not searchable by it; chmod o+x '%s', or choose another --state-dir",
+				  dir, user, path, (unsigned)(st.st_mode & 07777), owner ? owner->pw_name : "?", path);
+			rc = -1;
+		}
+		if (last || rc < 0)
+			break;
+		*slash = '/';
+	}
+	free(path);
+	return rc;
+}
+
+static void free_list(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Make the state directory (and its missing ancestors, searchable by the
+ * servers' user whatever the umask) and lock it. */
+static int make_state_dir(struct cluster *c)
+{
+	char **missing = NULL;
+	int rc = -1;
+
+	if (c->backend->server_user && check_state_dir_reachable(c->state_dir, c->backend->server_user, &missing) < 0)
+		goto out;
+	if (mkdir_p(c->state_dir, 0755) < 0)
+		goto out;
+	for (size_t i = 0; missing && missing[i]; i++)
+		if (chmod(missing[i], 0755) < 0) {
+			lab_error("cannot chmod '%s': %s", missing[i], strerror(errno));
+			goto out;
+		}
+	rc = 0;
+out:
+	free_list(missing);
+	return rc;
+}
+
 int cluster_up(struct cluster *c)
 {
 	const char *why;
-	const char *status = cluster_state_get(c, "status");
+	const char *status;
+	struct lock_holder dead;
 
+	why = backend_unavailable(c->backend);
+	if (why) {
+		lab_error("backend '%s' is unavailable: %s", c->backend->name, why);
+		return -1;
+	}
+	/* Nothing is made, here or remotely, before the backend may go on. */
+	if (c->backend->precheck && c->backend->precheck(c) < 0)
+		return -1;
+	if (cluster_check_builds(c) < 0)   /* versions.h: every node's server build is here */
+		return -1;
+	if (make_state_dir(c) < 0)
+		return -1;
+	if (take_lock(c, &dead) < 0)
+		return -1;
+	status = cluster_state_get(c, "status");
 	if (status && !strcmp(status, "up")) {
 		lab_info("cluster '%s' is already up (%s, %d nodes, state in '%s')", c->name,
 			 c->flavor->name, c->spec.nodes, c->state_dir);
@@ -428,15 +614,6 @@ int cluster_up(struct cluster *c)
 			  c->name, status, c->state_dir, c->name);
 		return -1;
 	}
-	why = backend_unavailable(c->backend);
-	if (why) {
-		lab_error("backend '%s' is unavailable: %s", c->backend->name, why);
-		return -1;
-	}
-	if (c->backend->precheck && c->backend->precheck(c) < 0)
-		return -1;
-	if (mkdir_p(c->state_dir, 0755) < 0)
-		return -1;
 	chmod(c->state_dir, 0755);
 	cluster_state_set(c, "version", "1");
 	cluster_state_set(c, "name", c->name);
@@ -445,6 +622,7 @@ int cluster_up(struct cluster *c)
 	cluster_state_setf(c, "nodes", "%d", c->spec.nodes);
 	cluster_state_set(c, "state_dir", c->state_dir);
 	cluster_state_set(c, "status", "creating");
+	cluster_record_builds(c);
 	for (size_t i = 0; i < c->spec.n_mysqld; i++) {
 		char *k = xasprintf("mysqld.%s", c->spec.mysqld[i].key);
 		cluster_state_set(c, k, c->spec.mysqld[i].value);
@@ -473,8 +651,14 @@ int cluster_up(struct cluster *c)
 
 int cluster_down(struct cluster *c)
 {
+	struct lock_holder dead;
+
+	/* Never remove what another lab process is working on. */
+	if (path_exists(c->state_dir) && c->spec.lock != CLUSTER_LOCK_NONE && take_lock(c, &dead) < 0)
+		return -1;
 	if (!c->n_state) {
-		lab_info("cluster '%s' is not up (no state in '%s'): nothing to do", c->name, c->state_dir);
+		if (!c->dead_owner)
+			lab_info("cluster '%s' is not up (no state in '%s'): nothing to do", c->name, c->state_dir);
 		return 0;
 	}
 	if (c->backend->destroy(c) < 0) {
@@ -770,27 +954,22 @@ int cluster_heal(struct cluster *c)
 	return c->backend->heal(c);
 }
 
-static int check_snapshot_name(const char *name)
+static int check_snapshot_name(const struct cluster *c, const char *name)
 {
-	size_t n = strlen(name);
+	const char *why = snapshot_name_problem(name);
 
-	if (n == 0 || n > 64 || name[0] == '.')
-		goto bad;
-	for (size_t i = 0; i < n; i++) {
-		char ch = name[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		      ch == '-' || ch == '_' || ch == '.'))
-			goto bad;
+	if (!why && c->backend->snapshot_name_problem)
+		why = c->backend->snapshot_name_problem(name);
+	if (why) {
+		lab_error("bad snapshot name '%s': %s", name, why);
+		return -1;
 	}
 	return 0;
-bad:
-	lab_error("bad snapshot name '%s': want 1-64 of A-Z a-z 0-9 . - _, not starting with '.'", name);
-	return -1;
 }
 
 int node_snapshot(struct cluster *c, int node, const char *name)
 {
-	if (check_node(c, node) < 0 || check_snapshot_name(name) < 0)
+	if (check_node(c, node) < 0 || check_snapshot_name(c, name) < 0)
 		return -1;
 	NEED_B(node_snapshot, "snapshot a node");
 	return c->backend->node_snapshot(c, node, name);
@@ -798,7 +977,7 @@ int node_snapshot(struct cluster *c, int node, const char *name)
 
 int node_revert(struct cluster *c, int node, const char *name)
 {
-	if (check_node(c, node) < 0 || check_snapshot_name(name) < 0)
+	if (check_node(c, node) < 0 || check_snapshot_name(c, name) < 0)
 		return -1;
 	NEED_B(node_revert, "revert a node");
 	return c->backend->node_revert(c, node, name);

@@ -29,6 +29,19 @@ struct kv {
 	char *value;
 };
 
+/* How cluster_open takes the state directory's lock (cluster_lock.h). */
+enum cluster_lock_mode {
+	/* The caller owns the cluster's life (lab run, lab cluster up|down):
+	 * held until cluster_release; an owner that died before is cleaned
+	 * up after first. The default. */
+	CLUSTER_LOCK_OWNER = 0,
+	/* A short change by hand (lab cluster kill 2): held until release,
+	 * refused while an owner runs. */
+	CLUSTER_LOCK_SHORT,
+	/* Read only (status, pid): no lock. */
+	CLUSTER_LOCK_NONE,
+};
+
 /* What to build: from the scenario's cluster: section or the command line. */
 struct cluster_spec {
 	const char *name;      /* cluster name, default "lab" */
@@ -62,6 +75,11 @@ struct cluster_spec {
 	/* Keep a copy of the post-cut datadir image at every hard reset
 	 * (also LAB_POWERLOSS_IMAGES=1). */
 	bool powerloss_images;
+	/* The server build of every node ("10.11.18", versions.h), and of
+	 * single nodes (versions[i] for node i+1); NULL: the installed one. */
+	const char *version;
+	const char *versions[LAB_MAX_NODES];
+	enum cluster_lock_mode lock;
 };
 
 /* One node as seen by `lab cluster status` and by wait/checkers. Fields a
@@ -110,6 +128,11 @@ struct cluster {
 	/* The backend's one-line account of the last fault it applied (what a
 	 * power cut dropped, where its trace is), "" if none. */
 	char note[512];
+	/* STATE/lock while this process holds it (-1: not held). */
+	int lock_fd;
+	bool lock_wrote;
+	/* The dead owner cluster_open cleaned up after (0: none). */
+	pid_t dead_owner;
 	/* A hard reset's torn writes: the fraction (0..1) of the un-synced
 	 * pages that still reach the disk, in random order. 0 by default; set
 	 * only for the length of nodes_hard_reset_torn. The local backend's
@@ -176,6 +199,10 @@ struct backend_ops {
 	int (*node_write_file)(struct cluster *c, int node, const char *rel, const char *data, size_t len);
 	int (*node_delete_file)(struct cluster *c, int node, const char *rel);
 	int (*node_snapshot)(struct cluster *c, int node, const char *name);
+	/* Optional: NULL when the backend takes this snapshot name (beyond the
+	 * general rule of lib/names.h), else why not. Pure: the scenario
+	 * parser asks it at validate time. */
+	const char *(*snapshot_name_problem)(const char *name);
 	int (*node_revert)(struct cluster *c, int node, const char *name);
 	int (*node_set_cache_mode)(struct cluster *c, int node, const char *mode);
 	/* Fill st->cache_mode and st->pending_bytes (optional). */
@@ -192,6 +219,16 @@ struct backend_ops {
 	const char *(*node_datadir)(struct cluster *c, int node);
 	int (*partition)(struct cluster *c, const int *group_of);
 	int (*heal)(struct cluster *c);
+	/* Optional: run a client program of the node's build beside its
+	 * server (local: in the node's network namespace and the mount
+	 * namespace its datadir is visible in; mariadb-upgrade writes
+	 * mysql_upgrade_info there). Returns run_argv's status. */
+	int (*node_run_tool)(struct cluster *c, int node, const char *const *argv, int64_t timeout_ms,
+			     struct strbuf *out);
+	/* The user the servers run as on this machine, who must reach files
+	 * under the state directory (local: mysql), or NULL. cluster_up
+	 * refuses a state directory that user cannot reach. */
+	const char *server_user;
 };
 
 /*

@@ -292,7 +292,7 @@ static bool node_synced(struct cluster *c, int node, const struct repl_state *ri
 
 static int async_node_wait(struct cluster *c, int node, const char *for_state, int64_t timeout_ms)
 {
-	int64_t deadline = mono_ns() + timeout_ms * 1000000;
+	int64_t t0 = mono_ns(), deadline = t0 + timeout_ms * 1000000, connecting_since = 0;
 	struct repl_state ri;
 	char target[512] = "";
 
@@ -308,11 +308,28 @@ static int async_node_wait(struct cluster *c, int node, const char *for_state, i
 			return 0;
 		if (!strcmp(for_state, "non-primary") && ri.reachable && ri.read_only == 1)
 			return 0;
+		/* The database's doing, seen from its replication status: a
+		 * finding with the server's own error, not lab's failure. */
 		if (!strcmp(for_state, "synced") && repl_broken(&ri)) {
 			char err[600];
 			repl_error_text(&ri, err, sizeof(err));
-			lab_error("node %d cannot sync, replication stopped: %s", node, err);
+			lab_error_finding("node %d cannot sync, replication stopped: %s", node, err);
 			return -1;
+		}
+		/* Only when its primary runs: a replica of a primary that is
+		 * down waits for the primary (or a promote) as before. */
+		if (!strcmp(for_state, "synced") && ri.has_master && !strcmp(ri.io_running, "Connecting") &&
+		    ri.io_errno && c->backend->node_pid(c, primary_of(c)) > 0) {
+			if (!connecting_since)
+				connecting_since = mono_ns();
+			else if (mono_ns() - connecting_since > 10000000000LL) {
+				lab_error_finding("node %d cannot reach its primary (%s, node %d, which is running) for "
+						  "%.0f s: io thread error %u: %s", node, ri.master_host, primary_of(c),
+						  (mono_ns() - connecting_since) / 1e9, ri.io_errno, ri.io_error);
+				return -1;
+			}
+		} else {
+			connecting_since = 0;
 		}
 		if (mono_ns() > deadline || lab_interrupted)
 			break;

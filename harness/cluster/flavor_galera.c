@@ -670,7 +670,10 @@ static int galera_up(struct cluster *c)
 			lab_error("node 1 exited while bootstrapping: %s", err);
 			return -1;
 		}
-		if (c->backend->node_admin_sql(c, 1, "SELECT 1", true) == 0)
+		/* A query that reads a table: the server refuses it (1047,
+		 * "WSREP has not yet prepared node for application use") until
+		 * wsrep is ready, while a bare SELECT 1 passes before. */
+		if (c->backend->node_admin_sql(c, 1, "SELECT 1 FROM mysql.global_priv LIMIT 1", true) == 0)
 			break;
 		if (mono_ns() > deadline || lab_interrupted) {
 			lab_error("node 1 did not answer within %d s of bootstrapping", START_TIMEOUT_MS / 1000);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "guest_db.h"
+#include "names.h"
 
 static const struct guest_ops *ops_of(struct cluster *c, int node)
 {
@@ -292,19 +293,11 @@ int guest_node_stop(struct cluster *c, int node, int64_t grace_ms)
 
 static int check_relpath(const char *rel)
 {
-	if (!rel || !*rel || rel[0] == '/') {
-		lab_error("path '%s' is not relative to the datadir", rel ? rel : "");
+	const char *why = relpath_problem(rel);
+
+	if (why) {
+		lab_error("path '%s': %s", rel ? rel : "", why);
 		return -1;
-	}
-	for (const char *p = rel; *p;) {
-		size_t n = strcspn(p, "/");
-		if ((n == 2 && !strncmp(p, "..", 2)) || (n == 1 && p[0] == '.') || n == 0) {
-			lab_error("path '%s' has a '.', '..' or empty component: want a plain path inside the datadir", rel);
-			return -1;
-		}
-		p += n;
-		if (*p == '/')
-			p++;
 	}
 	return 0;
 }

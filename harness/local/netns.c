@@ -150,13 +150,33 @@ static bool claim_stale(const char *claim_path)
 	return stale;
 }
 
+/* Add lab's blackhole for 10.213.0.0/16 unless one is there (another
+ * cluster's): never `replace`, which would overwrite a route the host had
+ * for that prefix. */
 static int blackhole(bool add)
 {
-	const char *add_argv[] = { "ip", "route", "replace", "blackhole", LAB_NET_PREFIX ".0.0/16", NULL };
+	const char *show_argv[] = { "ip", "-o", "-4", "route", "show", "exact", LAB_NET_PREFIX ".0.0/16", NULL };
+	const char *add_argv[] = { "ip", "route", "add", "blackhole", LAB_NET_PREFIX ".0.0/16", NULL };
 	const char *del_argv[] = { "ip", "route", "del", "blackhole", LAB_NET_PREFIX ".0.0/16", NULL };
 
-	if (add)
+	if (add) {
+		struct strbuf out = {0};
+		struct run_opts o = { .timeout_ms = 10000, .out = &out };
+		int rc = run_argv(show_argv, &o);
+		const char *text = out.buf ? out.buf : "";
+		if (rc == 0 && !strncmp(text, "blackhole ", 10)) {
+			sb_release(&out);
+			return 0;
+		}
+		if (rc == 0 && *text) {
+			lab_error("this host has its own route for " LAB_NET_PREFIX ".0.0/16 ('%.*s'): lab will not replace it",
+				  (int)strcspn(text, "\n"), text);
+			sb_release(&out);
+			return -1;
+		}
+		sb_release(&out);
 		return run_cmd(add_argv, NULL, NULL, false);
+	}
 	run_cmd(del_argv, NULL, NULL, true); /* absent is fine */
 	return 0;
 }
@@ -264,51 +284,147 @@ int subnet_release(const char *dir, int index, const char *owner, bool drop_blac
 	return rc;
 }
 
-void net_busy_subnets_parse(const char *routes, bool *busy)
+/* "a.b.c.d[/len]" -> address and prefix length; -1 if not IPv4. */
+static int parse_prefix(const char *s, uint32_t *addr, int *len)
 {
-	char *copy = xstrdup(routes), *save = NULL, *line;
+	unsigned a, b, c, d, l = 32;
+	int n = 0;
+	char tail = '\0';
+
+	if (sscanf(s, "%u.%u.%u.%u%n", &a, &b, &c, &d, &n) != 4 || a > 255 || b > 255 || c > 255 || d > 255)
+		return -1;
+	if (s[n] == '/') {
+		if (sscanf(s + n + 1, "%u%c", &l, &tail) < 1 || l > 32 || (tail && tail != ' '))
+			return -1;
+	} else if (s[n] && s[n] != ' ') {
+		return -1;
+	}
+	*addr = (a << 24) | (b << 16) | (c << 8) | d;
+	*len = (int)l;
+	return 0;
+}
+
+#define LAB_NET_ADDR ((10u << 24) | (213u << 16))
+
+/* One route or address prefix of the host (what: its text, for the
+ * message): mark the lab /24s it overlaps; -1 (why set) when it covers
+ * the whole lab network, so that no lab subnet is free of it. */
+static int overlap_one(uint32_t addr, int len, bool lab_blackhole, const char *what, bool *busy, char *why,
+		       size_t why_size)
+{
+	uint32_t mask = len ? ~0u << (32 - len) : 0;
+	int common = len < 16 ? len : 16;
+	uint32_t cmask = common ? ~0u << (32 - common) : 0;
+
+	if ((addr & cmask) != (LAB_NET_ADDR & cmask))
+		return 0; /* disjoint from 10.213.0.0/16 */
+	if (len <= 16) {
+		if (lab_blackhole && len == 16)
+			return 0; /* lab's own safety net (this or another cluster's) */
+		if (why)
+			snprintf(why, why_size, "%s", what);
+		return -1;
+	}
+	{
+		unsigned first = ((addr & mask) >> 8) & 0xff;
+		unsigned count = len >= 24 ? 1u : 1u << (24 - len);
+		for (unsigned x = first; x < first + count && x < 256; x++)
+			if (x <= LAB_SUBNET_MAX)
+				busy[x] = true;
+	}
+	return 0;
+}
+
+int net_overlap_parse(const char *routes, const char *addrs, bool *busy, char *why, size_t why_size)
+{
 	static const char *const types[] = { "blackhole", "unreachable", "prohibit", "throw",
 					     "local", "broadcast", "unicast", "anycast", "multicast" };
+	char *copy, *save = NULL, *line;
+	int rc = 0;
 
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *tsave = NULL, *dest = strtok_r(line, " \t", &tsave);
-		for (size_t i = 0; dest && i < ARRAY_SIZE(types); i++)
-			if (!strcmp(dest, types[i])) {
-				dest = strtok_r(NULL, " \t", &tsave);
+	copy = xstrdup(routes ? routes : "");
+	for (line = strtok_r(copy, "\n", &save); line && rc == 0; line = strtok_r(NULL, "\n", &save)) {
+		char *p = line, *end;
+		bool blackhole = false;
+		uint32_t addr;
+		int len;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (end = p + strlen(p); end > p && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			*(end - 1) = '\0';
+		for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+			size_t n = strlen(types[i]);
+			if (!strncmp(p, types[i], n) && p[n] == ' ') {
+				blackhole = i == 0;
+				p += n + 1;
 				break;
 			}
-		if (!dest || strncmp(dest, LAB_NET_PREFIX ".", strlen(LAB_NET_PREFIX ".")) != 0)
+		}
+		/* the default route is what lab's blackhole keeps its network from */
+		if (!strncmp(p, "default", 7) || parse_prefix(p, &addr, &len) < 0)
 			continue;
-		if (!strcmp(dest, LAB_NET_PREFIX ".0.0/16"))
-			continue;
-		char octet[8];
-		const char *p = dest + strlen(LAB_NET_PREFIX ".");
-		size_t n = strcspn(p, "./");
-		int64_t x;
-		if (n == 0 || n >= sizeof(octet))
-			continue;
-		memcpy(octet, p, n);
-		octet[n] = '\0';
-		if (parse_int64(octet, 0, 255, &x) == 0 && x <= LAB_SUBNET_MAX)
-			busy[x] = true;
+		char what[256];
+		snprintf(what, sizeof(what), "route '%s'", line);
+		rc = overlap_one(addr, len, blackhole, what, busy, why, why_size);
 	}
 	free(copy);
+	if (rc < 0 || !addrs)
+		return rc;
+	/* "4: eth0    inet 192.0.2.2/24 brd ... scope global eth0\ ..." */
+	copy = xstrdup(addrs);
+	save = NULL;
+	for (line = strtok_r(copy, "\n", &save); line && rc == 0; line = strtok_r(NULL, "\n", &save)) {
+		char *inet = strstr(line, " inet "), *colon = strchr(line, ':'), dev[64] = "?";
+		uint32_t addr;
+		int len;
+
+		if (!inet || parse_prefix(inet + 6, &addr, &len) < 0)
+			continue;
+		if (colon && sscanf(colon + 1, " %63s", dev) != 1)
+			lab_strlcpy(dev, "?", sizeof(dev));
+		char what[256];
+		size_t alen = strcspn(inet + 6, " ");
+		snprintf(what, sizeof(what), "address %.*s on %s", (int)alen, inet + 6, dev);
+		rc = overlap_one(addr, len, false, what, busy, why, why_size);
+	}
+	free(copy);
+	return rc;
+}
+
+void net_busy_subnets_parse(const char *routes, bool *busy)
+{
+	net_overlap_parse(routes, NULL, busy, NULL, 0);
 }
 
 int net_busy_subnets(bool *busy)
 {
-	struct strbuf out = {0};
-	const char *a[] = { "ip", "-o", "-4", "route", "show", NULL };
-	struct run_opts o = { .timeout_ms = 10000, .out = &out };
+	struct strbuf routes = {0}, addrs = {0};
+	const char *ra[] = { "ip", "-o", "-4", "route", "show", NULL };
+	const char *aa[] = { "ip", "-o", "-4", "addr", "show", NULL };
+	struct run_opts ro = { .timeout_ms = 10000, .out = &routes };
+	struct run_opts ao = { .timeout_ms = 10000, .out = &addrs };
+	char why[320];
+	int rc = -1;
 
-	if (run_argv(a, &o) != 0) {
-		lab_error("cannot list the routes: %s", out.buf ? out.buf : "");
-		sb_release(&out);
-		return -1;
+	if (run_argv(ra, &ro) != 0) {
+		lab_error("cannot list the routes: %s", routes.buf ? routes.buf : "");
+		goto out;
 	}
-	net_busy_subnets_parse(out.buf ? out.buf : "", busy);
-	sb_release(&out);
-	return 0;
+	if (run_argv(aa, &ao) != 0) {
+		lab_error("cannot list the addresses: %s", addrs.buf ? addrs.buf : "");
+		goto out;
+	}
+	if (net_overlap_parse(routes.buf ? routes.buf : "", addrs.buf ? addrs.buf : "", busy, why, sizeof(why)) < 0) {
+		lab_error("lab's network " LAB_NET_PREFIX ".0.0/16 overlaps this host's %s: lab will not route over it (narrow or remove it, or run lab on another machine)",
+			  why);
+		goto out;
+	}
+	rc = 0;
+out:
+	sb_release(&routes);
+	sb_release(&addrs);
+	return rc;
 }
 
 /* ---- the network ---- */

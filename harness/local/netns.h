@@ -40,10 +40,19 @@ int subnet_claim(const char *dir, const char *owner, bool ensure_blackhole, cons
 		 int *index);
 /* Mark in busy[0..LAB_SUBNET_MAX] every 10.213.X.0/24 that already has a
  * route in the root namespace (another tool's lab network, e.g. a libvirt
- * bridge); the shared 10.213.0.0/16 blackhole does not count. */
+ * bridge) or address, from a /24 down to a host address; the shared
+ * 10.213.0.0/16 blackhole does not count. -1 (reported) when a route or
+ * address of the host covers the whole lab network (net_overlap_parse). */
 int net_busy_subnets(bool *busy);
 /* The same from `ip -o route show` output (pure; for tests). */
 void net_busy_subnets_parse(const char *routes, bool *busy);
+/* From `ip -o -4 route show` and `ip -o -4 addr show` output (addrs may be
+ * NULL; pure, for tests): mark every lab /24 a route or an address of the
+ * host overlaps; -1 when one (not the default route, not lab's own
+ * blackhole) covers all of 10.213.0.0/16 — a wider route or address: why
+ * (if not NULL) then names it ("route '10.0.0.0/8 via ...'", "address
+ * 10.213.9.9/16 on eth1"). */
+int net_overlap_parse(const char *routes, const char *addrs, bool *busy, char *why, size_t why_size);
 /* Release X if owner holds it; when drop_blackhole and no claim remains,
  * remove the blackhole route under the lock. */
 int subnet_release(const char *dir, int index, const char *owner, bool drop_blackhole);

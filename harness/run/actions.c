@@ -18,7 +18,9 @@
 
 #include "append.h"
 #include "checker.h"
+#include "history.h"
 #include "util.h"
+#include "versions.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -314,6 +316,28 @@ static int act_start(struct runner *r, const struct sc_step *st, size_t seq, str
 			runner_finding(r, "node %d caught up by %s, the scenario expects %s (%s)", n, kind,
 				       st->transfer, what.len ? what.buf : "no state transfer");
 		sb_release(&what);
+	}
+	return 0;
+}
+
+/* Rolling upgrade (or downgrade) of the step's nodes, one after the other:
+ * versions.c's node_upgrade (clean shutdown, switch the build, start,
+ * mariadb-upgrade, rejoin), the node's new VERSION() into the results. */
+static int act_upgrade(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *d)
+{
+	FOR_NODES(r, st, n) {
+		struct upgrade_result res;
+		will_be_down(r, n);
+		if (d->len)
+			sb_puts(d, "; ");
+		if (node_upgrade(&r->cluster, n, st->version, st->timeout_ms, d, &res) < 0)
+			return -1;
+		undo_cancel(&r->undo, UNDO_START, n);
+		if (res.now[0])
+			resultsdb_node_version(r->db, r->run_id, wall_seconds(), n, res.now, (int64_t)seq);
+		if (strcmp(st->transfer, "any") && res.caught_up[0] && strcmp(st->transfer, res.caught_up))
+			runner_finding(r, "node %d caught up by %s after its upgrade, the scenario expects %s", n,
+				       res.caught_up, st->transfer);
 	}
 	return 0;
 }
@@ -658,7 +682,7 @@ static const struct sc_option a_sleep[] = {
 	{ "duration", SC_DURATION, S(duration_ms), NULL, 0, SC_DAY_MS, NULL, SC_F_REQUIRED, NULL, 0, "how long" }, OUTCOME };
 static const struct sc_option a_snapshot[] = {
 	NODE_REQ("stopped nodes to copy"),
-	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT, NULL, 0, "snapshot name" }, OUTCOME };
+	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT | SC_F_SNAPSHOT, NULL, 0, "snapshot name" }, OUTCOME };
 static const struct sc_option a_kill[] = {
 	NODE_REQ("nodes to signal"),
 	{ "signal", SC_SIGNAL, S(signal), "KILL", 0, 0, NULL, 0, NULL, 0, "signal name or number" }, OUTCOME };
@@ -684,7 +708,7 @@ static const struct sc_option a_partition[] = {
 static const struct sc_option a_heal[] = { OUTCOME };
 static const struct sc_option a_revert[] = {
 	NODE_REQ("stopped nodes to roll back"),
-	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT, NULL, 0, "an earlier snapshot of the same node" }, OUTCOME };
+	{ "name", SC_STRING, S(name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT | SC_F_SNAPSHOT, NULL, 0, "an earlier snapshot of the same node" }, OUTCOME };
 static const struct sc_option a_bootstrap[] = {
 	NODE_ONE("the node that starts a new Primary component"),
 	{ "force", SC_BOOL, S(force), "false", 0, 0, NULL, 0, NULL, 0, "set safe_to_bootstrap: 1 in grastate.dat first" }, OUTCOME };
@@ -708,6 +732,12 @@ static const struct sc_option a_nemesis[] = {
 	{ "recover", SC_STRING, S(recover), "1s..10s", 0, 0, NULL, 0, NULL, 0, "how long each fault lasts before it is undone, MIN..MAX" },
 	{ "torn", SC_STRING, S(torn), "0", 0, 0, NULL, 0, NULL, 0, "hard-reset: fraction of un-synced pages kept, F or MIN..MAX within 0..1" }, OUTCOME };
 
+static const struct sc_option a_upgrade[] = {
+	NODE_REQ("nodes to switch, one after the other"),
+	{ "version", SC_STRING, S(version), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, "server build to switch to, e.g. 10.11.19 (lab versions); older: a downgrade" },
+	{ "timeout", SC_DURATION, S(timeout_ms), "600s", 1000, SC_DAY_MS, NULL, 0, NULL, 0, "how long each node may take to be back (Synced / replicating)" },
+	{ "transfer", SC_STRING, S(transfer), "any", 0, 0, v_transfer, 0, NULL, 0, "how each node must catch up: ist, sst, none or any; else a finding" }, OUTCOME };
+
 
 static const char *hard_reset_valid(const struct sc_step *st)
 {
@@ -715,6 +745,19 @@ static const char *hard_reset_valid(const struct sc_step *st)
 
 	return nemesis_parse_fraction_range(st->torn, &lo, &hi) < 0 || lo != hi
 		       ? "'torn' must be a fraction within 0..1, e.g. 0.5" : NULL;
+}
+
+static const char *check_valid(const struct sc_step *st)
+{
+	return st->model && !history_model_known(st->model)
+		       ? "'model' must be a consistency model Elle knows (serializable, strict-serializable, "
+			 "snapshot-isolation, repeatable-read, read-committed, read-uncommitted, ...)" : NULL;
+}
+
+static const char *upgrade_valid(const struct sc_step *st)
+{
+	return st->version && !versions_valid(st->version)
+		       ? "'version' must be a server version like 10.11.19" : NULL;
 }
 
 static const char *edit_grastate_valid(const struct sc_step *st)
@@ -763,13 +806,15 @@ const struct sc_action_desc sc_actions[] = {
 	ROW("wait", NULL, a_wait, NULL, "wait until nodes reach a state",
 	    SC_EFFECT_NONE, 0, NULL, NULL, act_wait),
 	ROW("check", "checks", a_check, NULL, "run checkers (check: [invariants, durability])",
-	    SC_EFFECT_NONE, SC_A_KEEPS_NODES | SC_A_CHECK, NULL, NULL, act_check),
+	    SC_EFFECT_NONE, SC_A_KEEPS_NODES | SC_A_CHECK, NULL, check_valid, act_check),
 	ROW("promote", "node", a_one_node, f_async, "make a replica the primary",
 	    SC_EFFECT_NONE, 0, NULL, NULL, act_promote),
 	ROW("rejoin", "node", a_one_node, f_async, "make an old primary a replica of the current one",
 	    SC_EFFECT_UP, 0, NULL, NULL, act_rejoin),
 	ROW("nemesis", "faults", a_nemesis, NULL, "random faults drawn from the run's seed, each undone (restart, resume, heal) before the next; every node up at the end",
 	    SC_EFFECT_NONE, 0, "resume, heal; start the nodes if the cluster is kept (--keep)", nemesis_validate, nemesis_run),
+	ROW("upgrade", NULL, a_upgrade, NULL, "switch nodes to another server build: clean shutdown, start from the new build, mariadb-upgrade, rejoin",
+	    SC_EFFECT_UP, 0, "start the node if the cluster is kept (--keep)", upgrade_valid, act_upgrade),
 	ROW("wipe", "node", a_node_only, NULL, "empty a stopped node's datadir, so its next start takes a full state transfer",
 	    SC_EFFECT_NEEDS_DOWN, 0, NULL, NULL, act_wipe),
 };

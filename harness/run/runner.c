@@ -21,6 +21,7 @@
 #include "runner.h"
 
 #include "util.h"
+#include "versions.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -540,6 +541,12 @@ static void cluster_spec_from(struct runner *r, struct cluster_spec *spec, const
 		domains[i] = sc->cluster.libvirt.domains.v[i];
 	spec->domains = sc->cluster.libvirt.domains.n ? domains : NULL;
 	spec->cache_mode = sc->cluster.cache_mode;
+	spec->version = sc->cluster.version;
+	for (size_t i = 0; i < sc->cluster.versions.n; i++) {
+		int64_t node;
+		if (parse_int64(sc->cluster.versions.v[i].key, 1, spec->nodes, &node) == 0)
+			spec->versions[node - 1] = sc->cluster.versions.v[i].value;
+	}
 	spec->proxmox_url = sc->cluster.proxmox.url;
 	spec->proxmox_node = sc->cluster.proxmox.node;
 	spec->proxmox_nodes = sc->cluster.proxmox.nodes.v;
@@ -569,6 +576,13 @@ static void record_versions(struct runner *r, int64_t sid)
 	}
 	resultsdb_run_update(r->db, r->run_id, ver, galera, r->sc->cluster.cache_mode);
 	free(ver);
+	/* Each node's own build (versions.h: they may differ). */
+	for (int n = 1; n <= r->cluster.spec.nodes; n++) {
+		char *v = node_server_version(&r->cluster, n);
+		if (v)
+			resultsdb_node_version(r->db, r->run_id, wall_seconds(), n, v, 0);
+		free(v);
+	}
 }
 
 /* Phase 2: a fresh cluster for this scenario. 0 when it is up. */

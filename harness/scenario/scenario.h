@@ -63,7 +63,8 @@ enum sc_flags {
 	SC_F_REQUIRED = 1 << 0,
 	SC_F_SINGLE = 1 << 1,   /* SC_NODES: exactly one node */
 	SC_F_IDENT = 1 << 2,    /* SC_STRING: [a-z0-9][a-z0-9._-]* */
-	SC_F_RELPATH = 1 << 3,  /* SC_STRING: relative path without '..' */
+	SC_F_RELPATH = 1 << 3,  /* SC_STRING: a plain path inside the datadir (lib/names.h) */
+	SC_F_SNAPSHOT = 1 << 4, /* SC_STRING: a snapshot name the cluster's backend takes (lib/names.h) */
 };
 
 struct sc_option {
@@ -102,6 +103,7 @@ struct sc_step {
 	char *for_state;          /* wait: synced | primary | non-primary | down */
 	char *outcome;            /* ok | error | any: what the step itself should do */
 	char *transfer;           /* start: ist | sst | none | any, how the node must rejoin */
+	char *version;            /* upgrade: the server build to switch to */
 	int signal;               /* kill */
 	bool force;               /* bootstrap */
 	int64_t duration_ms;      /* sleep, pause (0: until resume) */
@@ -185,6 +187,8 @@ struct sc_cluster {
 	struct sc_libvirt libvirt;
 	struct sc_proxmox proxmox;
 	char *cache_mode;
+	char *version;            /* server build of every node, NULL: installed */
+	struct kvlist versions;   /* "NODE" -> version, overrides version */
 };
 
 struct sc_workload {
@@ -228,6 +232,9 @@ struct sc_errors {
 	size_t n;
 };
 void sc_errors_release(struct sc_errors *e);
+
+/* A scenario file larger than this is refused (a scenario is a few KiB). */
+#define SC_MAX_FILE_BYTES (1 << 20)
 
 /* Parse and validate. Returns the scenario, or NULL when there was any
  * error (all of them appended to errs). The caller frees with

@@ -6,23 +6,20 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/solo-mariadb.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 
 need_root "check convergence"
 command -v mariadbd >/dev/null || { skip "check convergence" "mariadbd not installed"; exit 0; }
 command -v sqlite3 >/dev/null || { skip "check convergence" "sqlite3 not installed"; exit 0; }
 
-BASE=/var/tmp/lab-H3/check-convergence
-A=$BASE/a B=$BASE/b
-PA=13325 PB=13326 PDEAD=13338
-RDB=$BASE/results.db
+lab_fixture_init
+BASE=$FIX_ROOT
+A=$(fixture_tmp a) B=$(fixture_tmp b)
+PA=$(fixture_port) PB=$(fixture_port) PDEAD=$(fixture_dead_port)
+RDB=$(fixture_db)
 OUT=$BASE/out.txt
-cleanup() { solo_stop "$A"; solo_stop "$B"; }
-trap cleanup EXIT
-cleanup
-rm -rf "$BASE"
-mkdir -p "$BASE"
-solo_start "$A" $PA || { not_ok "start mariadbd A"; exit 1; }
-solo_start "$B" $PB || { not_ok "start mariadbd B"; exit 1; }
+fixture_solo_start "$A" $PA || { not_ok "start mariadbd A"; exit 1; }
+fixture_solo_start "$B" $PB || { not_ok "start mariadbd B"; exit 1; }
 export MYSQL_PWD=$LAB_PASSWORD
 sqlb() { mariadb --no-defaults -h127.0.0.1 -P$PB -ulab -N -B bank -e "$1"; }
 for p in $PA $PB; do

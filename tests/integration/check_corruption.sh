@@ -8,24 +8,21 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/solo-mariadb.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 
 need_root "check corruption"
 command -v mariadbd >/dev/null || { skip "check corruption" "mariadbd not installed"; exit 0; }
 command -v sqlite3 >/dev/null || { skip "check corruption" "sqlite3 not installed"; exit 0; }
 
-DIR=/var/tmp/lab-H3/check-corruption
-PORT=13324
+lab_fixture_init
+DIR=$(fixture_tmp server)
+PORT=$(fixture_port)
+DEAD=$(fixture_dead_port)
 NODE=127.0.0.1:$PORT
 J=$DIR/journal
-RDB=$DIR/results.db
+RDB=$(fixture_db)
 OUT=$DIR/out.txt
-cleanup() { solo_stop "$DIR"; }
-trap cleanup EXIT
-solo_stop "$DIR"
-rm -rf "$DIR"
-mkdir -p "$DIR"
-solo_start "$DIR" $PORT || { not_ok "start mariadbd" "see $DIR/error.log"; exit 1; }
-mkdir -p "$DIR"
+fixture_solo_start "$DIR" $PORT || { not_ok "start mariadbd" "see $DIR/error.log"; exit 1; }
 export MYSQL_PWD=$LAB_PASSWORD
 sql() { mariadb --no-defaults -h127.0.0.1 -P$PORT -ulab -N -B bank -e "$1"; }
 
@@ -193,16 +190,16 @@ is "restored database: lab check exits 0 again" "$rc" 0
 [ "$rc" = 0 ] || sed 's/^/# /' "$OUT" | head -40
 
 # --- harness trouble is not a finding -----------------------------------
-"$LAB" check --hosts 127.0.0.1:13339 --db "$RDB" --checks invariants >"$OUT" 2>&1
+"$LAB" check --hosts 127.0.0.1:$DEAD --db "$RDB" --checks invariants >"$OUT" 2>&1
 is "unreachable node: exit 2" "$?" 2
-check "unreachable node: reported by name" grep -q "node-unreachable node 127.0.0.1:13339" "$OUT"
+check "unreachable node: reported by name" grep -q "node-unreachable node 127.0.0.1:$DEAD" "$OUT"
 "$LAB" check --hosts $NODE --db "$RDB" --checks invariants,nosuch >"$OUT" 2>&1
 is "unknown checker: exit 2" "$?" 2
 check "unknown checker: one-line error naming it" grep -q "no such checker 'nosuch'" "$OUT"
 "$LAB" check --hosts $NODE --db "$RDB" --journal "$DIR/nonexistent" >"$OUT" 2>&1
 is "missing journal: exit 2" "$?" 2
-"$LAB" check --hosts 127.0.0.1:13339,$NODE --first-reachable --journal "$J" --db "$RDB" \
+"$LAB" check --hosts 127.0.0.1:$DEAD,$NODE --first-reachable --journal "$J" --db "$RDB" \
 	--checks invariants,durability >"$OUT" 2>&1
 is "--first-reachable: a dead first node is reported, the next one checked, exit 0" "$?" 0
-check "--first-reachable: the dead node named" grep -q "node-unreachable node 127.0.0.1:13339" "$OUT"
+check "--first-reachable: the dead node named" grep -q "node-unreachable node 127.0.0.1:$DEAD" "$OUT"
 check "--first-reachable: the live node checked" grep -q "^   $NODE: [0-9]* customers" "$OUT"

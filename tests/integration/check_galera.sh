@@ -1,28 +1,25 @@
 #!/usr/bin/env bash
 # check_galera.sh — lab check on a real 3-node galera cluster (lab cluster
-# up --name h3a) after `lab workload`: every checker passes on every node;
+# up) after `lab workload`: every checker passes on every node;
 # a row changed on node 3 alone (wsrep_on=OFF) is named by the invariants
 # (balance-drift on node 3 only) and by convergence (diverged-row, node 3);
 # a killed node is reported unreachable (exit 2), not skipped.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "check on galera"
 command -v mariadbd >/dev/null || { skip "check on galera" "mariadbd not installed"; exit 0; }
 command -v sqlite3 >/dev/null || { skip "check on galera" "sqlite3 not installed"; exit 0; }
 
-NAME=h3a
-D=/var/tmp/lab-H3/check-galera
-CN=/var/tmp/lab/$NAME/client.cnf
-cleanup() { "$LAB" cluster down --name $NAME >/dev/null 2>&1; }
-trap cleanup EXIT
-cleanup
-rm -rf "$D"; mkdir -p "$D"
-if ! "$LAB" cluster up --name $NAME --nodes 3 >"$D/up.log" 2>&1; then
-	not_ok "lab cluster up --name $NAME" "$(tail -3 "$D/up.log" | tr '\n' ' ')"
+lab_fixture_init
+D=$(fixture_tmp check)
+CN=$FIX_STATE/client.cnf
+if ! fixture_cluster_up --nodes 3 >"$D/up.log" 2>&1; then
+	not_ok "lab cluster up --name $FIX_NAME" "$(tail -3 "$D/up.log" | tr '\n' ' ')"
 	exit 1
 fi
 ok "3-node galera cluster up"
-"$LAB" cluster status --name $NAME >"$D/status.txt" 2>&1
+fixture_cluster status >"$D/status.txt" 2>&1
 mapfile -t ADDR < <(awk '$1 ~ /^[0-9]+$/ && $3 ~ /:/ { print $3 }' "$D/status.txt")
 mapfile -t PIDS < <(awk '$1 ~ /^[0-9]+$/ && $3 ~ /:/ { print $2 }' "$D/status.txt")
 is "three node addresses" "${#ADDR[@]}" 3

@@ -4,18 +4,16 @@
 # node 3, up again is safe, down leaves namespaces, mounts and processes as
 # they were, down again is safe.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "cluster up/down"
-NAME=h1a
-STATE=/var/tmp/lab/$NAME
+lab_fixture_init
+NAME=$FIX_NAME
+STATE=$FIX_STATE
 CNF=$STATE/client.cnf
 
 # mariadbd processes of this cluster (by their datadir), zombies excluded.
 our_servers() { ps -eo pid=,stat=,comm=,args= | awk -v d="$STATE/" '$3 == "mariadbd" && $2 !~ /^Z/ && index($0, d) { print $1 }' | sort; }
-cleanup() { "$LAB" cluster down --name "$NAME" >/dev/null 2>&1; }
-trap cleanup EXIT
-
-if [ -e "$STATE/state" ]; then "$LAB" cluster down --name "$NAME" >/dev/null 2>&1; fi
-# The machine is shared: compare what is ours (lab-h1a-* namespaces, their
+# The machine is shared: compare what is ours (lab-NAME-* namespaces, their
 # nsfs mounts, this cluster's servers, routes of the subnet it gets).
 our_netns() { ip netns list | awk '{print $1}' | grep "^lab-$NAME-" | sort; }
 our_mounts() { grep -e "lab-$NAME-" -e "$STATE" /proc/mounts | sort; }
@@ -24,7 +22,7 @@ mounts_before=$(our_mounts)
 procs_before=$(our_servers)
 
 start=$(date +%s.%N)
-out=$("$LAB" cluster up --name "$NAME" 2>&1)
+out=$(fixture_cluster_up 2>&1)
 rc=$?
 end=$(date +%s.%N)
 secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
@@ -34,12 +32,12 @@ note "time to Synced: $secs s"
 check "3 nodes Synced within 60 s ($secs s)" awk -v s="$secs" 'BEGIN { exit !(s <= 60) }' 
 [ "$rc" = 0 ] || exit 1
 
-status=$("$LAB" cluster status --name "$NAME")
+status=$(fixture_cluster status)
 note "$status"
 is "status shows 3 Synced nodes" "$(echo "$status" | awk '$6 == "Synced" && $4 == "Primary" && $5 == 3' | wc -l)" 3
 check "client.cnf is 0600" test "$(stat -c %a "$CNF")" = 600
 for i in 1 2 3; do
-	p=$("$LAB" cluster pid "$i" --name "$NAME")
+	p=$(fixture_cluster pid "$i")
 	note "node $i pid $p rss $(awk '/VmRSS/ {print $2, $3}' /proc/"$p"/status)"
 	is "node $i runs as mysql" "$(ps -o user= -p "$p")" mysql
 done
@@ -55,12 +53,12 @@ check "write on node 1" mariadb --defaults-file="$CNF" -h "$h1" bank -e \
 is "read on node 3" "$(mariadb --defaults-file="$CNF" -h "$h3" bank -N -B -e 'SELECT v FROM t_updown WHERE id = 1')" "$token"
 is "lab user has ALL privileges" "$(mariadb --defaults-file="$CNF" -h "$h3" -N -B -e 'SHOW GRANTS' | grep -c 'GRANT ALL PRIVILEGES ON \*\.\*')" 1
 
-out=$("$LAB" cluster up --name "$NAME" 2>&1)
+out=$(fixture_cluster_up 2>&1)
 rc=$?
 is "up again exits 0" "$rc" 0
 check "up again says already up" grep -q "already up" <<<"$out"
 
-out=$("$LAB" cluster down --name "$NAME" 2>&1)
+out=$(fixture_cluster down 2>&1)
 is "down exits 0" "$?" 0
 sleep 1
 is "netns list as before" "$(our_netns)" "$netns_before"
@@ -73,6 +71,6 @@ else
 	check "no route for subnet $subnet left" bash -c "! ip route | grep -q '^10.213.$subnet.0/24'"
 	check "no veth lb$subnet left" bash -c "! ip link show lb$subnet >/dev/null 2>&1"
 fi
-out=$("$LAB" cluster down --name "$NAME" 2>&1)
+out=$(fixture_cluster down 2>&1)
 is "down again exits 0" "$?" 0
 check "down again says not up" grep -q "not up" <<<"$out"

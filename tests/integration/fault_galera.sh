@@ -13,14 +13,13 @@
 #   kill all -> start-all -> says which node and why, all Synced, data intact
 #   stop all -> bootstrap (unforced) refused -> bootstrap --force -> Primary
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "galera faults"
-NAME=h1f
-STATE=/var/tmp/lab/$NAME
+lab_fixture_init
+NAME=$FIX_NAME
+STATE=$FIX_STATE
 CNF=$STATE/client.cnf
-L() { "$LAB" cluster "$@" --name "$NAME"; }
-cleanup() { "$LAB" cluster down --name "$NAME" >/dev/null 2>&1; }
-trap cleanup EXIT
-[ -e "$STATE/state" ] && cleanup
+L() { fixture_cluster "$@"; }
 
 sql() { local n=$1; shift; mariadb --defaults-file="$CNF" -h "10.213.$SUBNET.$((10 + n))" --connect-timeout=5 bank -N -B -e "$*"; }
 size_of() { sql "$1" "SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'" 2>/dev/null | awk '{print $2}'; }
@@ -31,7 +30,7 @@ tcp() { ip netns exec "lab-$NAME-n$1" timeout 3 bash -c "echo > /dev/tcp/$2/$3" 
 count_rows() { sql "$1" "SELECT COUNT(*) FROM f"; }
 
 t0=$(date +%s)
-out=$("$LAB" cluster up --name "$NAME" 2>&1) || { not_ok "cluster up" "$out"; exit 1; }
+out=$(L up 2>&1) || { not_ok "cluster up" "$out"; exit 1; }
 ok "cluster up ($(( $(date +%s) - t0 )) s)"
 SUBNET=$(L status | awk '$1 == 1 {split($3, a, "."); print a[3]}')
 check "write some rows" sql 1 "CREATE TABLE f (id INT PRIMARY KEY AUTO_INCREMENT, v INT); INSERT INTO f (v) VALUES (1), (2), (3)"
@@ -144,7 +143,7 @@ check "start node 2" L start 2
 check "start node 3" L start 3
 for i in 2 3; do check "node $i Synced" L wait "$i" synced --timeout 120s; done
 is "data intact after the forced bootstrap" "$(count_rows 2)" 7
-check "cluster version" bash -c "L() { \"$LAB\" cluster \"\$@\" --name $NAME; }; L version | grep -q MariaDB"
+check "cluster version" bash -c '"$@" | grep -q MariaDB' _ "$LAB" cluster version --name "$NAME" --state-dir "$STATE"
 
 check "down" L down
 is "no namespace of $NAME left" "$(ip netns list | grep -c "lab-$NAME-")" 0

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # powerfs_basic.sh — the power-loss filesystem loses exactly what was not
-# made durable. For each cache mode: mount (lab _powerfs) under
-# /var/tmp/lab-H5/, write a file and fsync it, then overwrite part of it,
+# made durable. For each cache mode: mount (lab _powerfs) under the test's
+# own directory, write a file and fsync it, then overwrite part of it,
 # write and create more files without fsync, rename and delete without a
 # directory fsync; cut the power and compare byte for byte with what must
 # have survived. Then torn writes (keep=0.5) twice with one seed: the same
 # pages survive. Finally the daemon stops and leaves no mount, no process.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "powerfs needs root (FUSE mount, mount namespace)"
 [ -c /dev/fuse ] || { skip "powerfs" "no /dev/fuse"; exit 0; }
 command -v nsenter >/dev/null || { skip "powerfs" "nsenter (util-linux) missing"; exit 0; }
 
-base=/var/tmp/lab-H5/powerfs_basic
-rm -rf "$base"
-mkdir -p "$base"
+lab_fixture_init
+base=$(fixture_tmp powerfs)
 daemon=
 cleanup() {
 	if [ -n "$daemon" ] && kill -0 "$daemon" 2>/dev/null; then
@@ -24,7 +24,7 @@ cleanup() {
 	fi
 	wait 2>/dev/null
 }
-trap cleanup EXIT
+fixture_at_exit cleanup
 
 # Reference data: random, so a byte-exact comparison means something.
 head -c 20000 /dev/urandom >"$base/ref1"

@@ -8,14 +8,14 @@
 #   must really have dropped pages.
 # POWERFS_KEEP=F makes each cut a torn one (a seeded fraction F of the
 # pending pages is written back in random order); POWERFS_EVIDENCE=1 keeps
-# the post-cut datadir image of a cut that loses data or stops recovery
-# (tests/nightly/powerfs_innodb_long.sh sets both).
+# the post-cut datadir image and the trace of a cut that loses data or stops
+# recovery in /var/tmp/lab-evidence/ (tests/nightly/powerfs_innodb_long.sh
+# sets both); everything else goes with the test's directory.
 # Part 2 (cache unsafe + innodb_flush_log_at_trx_commit=0): one cut must
 #   lose acknowledged ids, and the test detects it.
-#
-# Ports 13400-13419 and /var/tmp/lab-H5/ are H5's (BRIEF.md).
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "powerfs needs root (FUSE mount, mount namespace)"
 [ -c /dev/fuse ] || { skip "powerfs innodb" "no /dev/fuse"; exit 0; }
 command -v mariadbd >/dev/null || { skip "powerfs innodb" "mariadbd not installed"; exit 0; }
@@ -23,8 +23,10 @@ command -v mariadbd >/dev/null || { skip "powerfs innodb" "mariadbd not installe
 CUTS=${POWERFS_CUTS:-20}
 KEEP=${POWERFS_KEEP:-0}
 EVIDENCE=${POWERFS_EVIDENCE:-0}
-PORT=${POWERFS_PORT:-13400}
-base=/var/tmp/lab-H5/powerfs_innodb
+lab_fixture_init
+PORT=${POWERFS_PORT:-$(fixture_port)}
+base=$(fixture_tmp powerfs)
+EVID=/var/tmp/lab-evidence/powerfs_innodb.$FIX_NAME
 B=$base/backing M=$base/data S=$base/ctl.sock SOCK=$base/mysqld.sock
 daemon= mysqld= loadpid=
 
@@ -43,15 +45,14 @@ cleanup() {
 	fi
 	wait 2>/dev/null
 }
-trap cleanup EXIT
+fixture_at_exit cleanup
 
-rm -rf "$base"
 mkdir -p "$B" "$M"
 chown mysql:mysql "$B" "$base"
 "$LAB" _powerfs "$B" "$M" --socket "$S" --mode none >>"$base/daemon.log" 2>&1 &
 daemon=$!
 for _ in $(seq 100); do "$LAB" _powerfs ctl "$S" stats >/dev/null 2>&1 && break; sleep 0.1; done
-check "daemon mounted" "$LAB" _powerfs ctl "$S" stats >/dev/null
+check "daemon mounted" bash -c '"$@" >/dev/null' _ "$LAB" _powerfs ctl "$S" stats
 
 if ! inns mariadb-install-db --no-defaults --user=mysql --datadir="$M" \
 	--auth-root-authentication-method=normal --skip-test-db >"$base/install.log" 2>&1; then
@@ -111,6 +112,13 @@ power_cut() { # seed
 	fi
 }
 
+# keep_evidence CUT: the post-cut image and the trace outlive the test.
+keep_evidence() {
+	mkdir -p "$EVID"
+	mv "$base/image.$1" "$base/trace.$1" "$EVID/" && cp "$base/error.log" "$EVID/error.log.$1"
+	note "evidence: $EVID/image.$1 (post-cut datadir), $EVID/trace.$1 (operation trace)"
+}
+
 if ! start_mysqld; then
 	not_ok "mariadbd starts on powerfs" "$(tail -5 "$base/error.log")"
 	exit 1
@@ -130,13 +138,13 @@ for cut in $(seq 1 "$CUTS"); do
 		kill -9 "$mysqld" 2>/dev/null; wait "$mysqld" 2>/dev/null; mysqld=
 		failed_start=$((failed_start + 1))
 		note "cut $cut: mariadbd did not come back: $(grep -E 'ERROR|corrupt' "$base/error.log" | tail -3)"
-		[ "$EVIDENCE" = 1 ] && note "evidence: $base/image.$cut (post-cut datadir), $base/trace.$cut (operation trace)"
+		[ "$EVIDENCE" = 1 ] && keep_evidence "$cut"
 		break
 	fi
 	n=$(missing)
 	if [ "$EVIDENCE" = 1 ]; then
 		if [ "$n" -gt 0 ]; then
-			note "evidence: $base/image.$cut (post-cut datadir), $base/trace.$cut (operation trace)"
+			keep_evidence "$cut"
 		else
 			rm -rf "$base/image.$cut"
 		fi

@@ -6,23 +6,21 @@
 # every node stopped, start-all starts the primary first and the topology
 # comes back (node 2 writable, the others read-only replicas of it).
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "async cluster"
-NAME=h6l
-STATE=/var/tmp/lab/$NAME
+lab_fixture_init
+STATE=$FIX_STATE
 CNF=$STATE/client.cnf
-cleanup() { "$LAB" cluster down --name "$NAME" >/dev/null 2>&1; }
-trap cleanup EXIT
-if [ -e "$STATE/state" ]; then cleanup; fi
 
-out=$("$LAB" cluster up --name "$NAME" --flavor async --nodes 3 2>&1)
+out=$(fixture_cluster_up --flavor async --nodes 3 2>&1)
 is "cluster up --flavor async exits 0" "$?" 0
 note "$out"
-status=$("$LAB" cluster status --name "$NAME")
+status=$(fixture_cluster status)
 h() { echo "$status" | awk -v n="$1" '$1 == n && $3 ~ /:/ {print $3; exit}' | cut -d: -f1; }
 h1=$(h 1) h2=$(h 2) h3=$(h 3)
 sql() { local host=$1; shift; mariadb --defaults-file="$CNF" -h "$host" -N -B "$@"; }
 slave_field() { mariadb --defaults-file="$CNF" -h "$1" -e 'SHOW SLAVE STATUS\G' | awk -v f="$2:" '$1 == f {print $2}'; }
-lc() { "$LAB" cluster "$@" --name "$NAME"; }
+lc() { fixture_cluster "$@"; }
 
 check "write on node 1" sql "$h1" bank -e "CREATE TABLE t_life (id INT PRIMARY KEY, v INT); INSERT INTO t_life VALUES (1, 1)"
 check "stop node 3" lc stop 3

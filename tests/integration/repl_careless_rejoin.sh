@@ -3,9 +3,11 @@
 # rejoined without a rewind; lab reports the divergence and the replication
 # error (1236) rather than passing.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 . "$(dirname "$0")/../lib/scenario.sh"
 need_root "scenario careless-rejoin"
-scenario_run careless-rejoin h6s
+lab_fixture_init
+scenario_run careless-rejoin
 is "split-brain verdict" "$(q "SELECT actual FROM checks WHERE run_id = $run AND checker = 'split-brain'")" split-brain-detected
 errant=$(q "SELECT detail FROM anomalies WHERE run_id = $run AND kind = 'errant-gtid'")
 note "$errant"

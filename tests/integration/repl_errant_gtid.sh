@@ -4,9 +4,11 @@
 # range (gtid_executed(demoted) - gtid_executed(promoted)) and two writable
 # primaries.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 . "$(dirname "$0")/../lib/scenario.sh"
 need_root "scenario errant-gtid-split-brain"
-scenario_run errant-gtid-split-brain h6s
+lab_fixture_init
+scenario_run errant-gtid-split-brain
 is "split-brain verdict" "$(q "SELECT actual FROM checks WHERE run_id = $run AND checker = 'split-brain'")" split-brain-detected
 errant=$(q "SELECT detail FROM anomalies WHERE run_id = $run AND checker = 'split-brain' AND kind = 'errant-gtid'")
 note "$errant"

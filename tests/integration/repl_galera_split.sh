@@ -8,16 +8,15 @@
 # "Reversing history" — the checker reads that from the stopped node's
 # error log and grastate.dat (diverged-history).
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "galera split brain"
-NAME=h6g
-DIR=$(mktemp -d /var/tmp/lab-h6-test.XXXXXX)
-DB=$DIR/lab.db
-cleanup() { "$LAB" cluster down --name "$NAME" >/dev/null 2>&1; rm -rf "$DIR"; }
-trap cleanup EXIT
-"$LAB" cluster down --name "$NAME" >/dev/null 2>&1
+lab_fixture_init
+NAME=$FIX_NAME
+DIR=$(fixture_tmp scenario)
+DB=$(fixture_db lab)
 
 cat > "$DIR/galera-split.yaml" <<'YAML'
-name: h6-galera-split
+name: galera-split
 description: >
   Fixture for repl_galera_split.sh: the split-brain checker's three galera
   verdicts in one run.

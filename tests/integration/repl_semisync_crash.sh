@@ -5,9 +5,11 @@
 # and again once it is back) and the journal transactions in them,
 # which the client saw fail or as unknown.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 . "$(dirname "$0")/../lib/scenario.sh"
 need_root "scenario semisync-crash-extra-transactions"
-scenario_run semisync-crash-extra-transactions h6s
+lab_fixture_init
+scenario_run semisync-crash-extra-transactions
 is "split-brain verdicts (old primary down, then restarted)" \
 	"$(q "SELECT group_concat(actual, ' ') FROM (SELECT actual FROM checks WHERE run_id = $run AND checker = 'split-brain' ORDER BY id)")" \
 	"split-brain-detected split-brain-detected"

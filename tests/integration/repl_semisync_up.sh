@@ -8,16 +8,15 @@
 # primary that node 3 follows (and node 1, untouched and still writable, is
 # flagged as a second primary); down leaves nothing behind.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "semisync cluster"
-NAME=h6t
-STATE=/var/tmp/lab/$NAME
+lab_fixture_init
+NAME=$FIX_NAME
+STATE=$FIX_STATE
 CNF=$STATE/client.cnf
-cleanup() { "$LAB" cluster down --name "$NAME" >/dev/null 2>&1; }
-trap cleanup EXIT
-if [ -e "$STATE/state" ]; then cleanup; fi
 
 start=$(date +%s.%N)
-out=$("$LAB" cluster up --name "$NAME" --flavor semisync --nodes 3 2>&1)
+out=$(fixture_cluster_up --flavor semisync --nodes 3 2>&1)
 rc=$?
 secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 note "$out"
@@ -25,7 +24,7 @@ is "cluster up --flavor semisync exits 0" "$rc" 0
 note "time to replicating: $secs s"
 [ "$rc" = 0 ] || exit 1
 
-status=$("$LAB" cluster status --name "$NAME")
+status=$(fixture_cluster status)
 note "$status"
 h() { echo "$status" | awk -v n="$1" '$1 == n && $3 ~ /:/ {print $3; exit}' | cut -d: -f1; }
 h1=$(h 1) h2=$(h 2) h3=$(h 3)
@@ -67,14 +66,14 @@ check "split-brain checker: one primary, nothing errant" bash -c "echo \"\$1\" |
 # by node 3: promote 2 must bring node 2 level with node 3 first.
 check "node 2 stops replicating" sql "$h2" -e 'STOP SLAVE'
 check "write on the primary while node 2 is stopped" sql "$h1" bank -e "REPLACE INTO t_repl VALUES (4, '$token')"
-out=$("$LAB" cluster promote 2 --name "$NAME" 2>&1)
+out=$(fixture_cluster promote 2 2>&1)
 rc=$?
 note "$out"
 is "promote 2 exits 0" "$rc" 0
 check "promote catches node 2 up from node 3, which is ahead" \
 	bash -c "echo \"\$1\" | grep -q 'node 2 caught up from node 3'" _ "$out"
 is "node 2 has the row it missed" "$(sql "$h2" bank -e 'SELECT v FROM t_repl WHERE id = 4')" "$token"
-status=$("$LAB" cluster status --name "$NAME")
+status=$(fixture_cluster status)
 note "$status"
 is "node 2 is writable" "$(sql "$h2" -e 'SELECT @@read_only')" 0
 is "node 2 has no replication left" "$(sql "$h2" -e 'SHOW SLAVE STATUS' | wc -l)" 0
@@ -93,7 +92,7 @@ note "$out"
 check "node 1, not fenced by promote, is a second writable primary" \
 	bash -c "echo \"\$1\" | grep -q '^split-brain: split-brain-detected' && echo \"\$1\" | grep -q 'multiple-primaries'" _ "$out"
 
-out=$("$LAB" cluster down --name "$NAME" 2>&1)
+out=$(fixture_cluster down 2>&1)
 is "cluster down exits 0" "$?" 0
 check "no namespace of $NAME is left" bash -c "! ip netns list | grep -q 'lab-$NAME-'"
 check "no server of $NAME is left" bash -c "! ps -eo args= | grep -v grep | grep -q '$STATE/'"

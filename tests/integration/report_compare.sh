@@ -5,16 +5,17 @@
 # version, mysqld option, verdict, anomalies, unavailability, tps / p99) and
 # exit 1 on a regression, 0 without one, 2 on bad input.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 . "$(dirname "$0")/report_fixtures/recorded_run.sh"
 
-tmp=$(mktemp -d /tmp/lab-h7-compare.XXXXXX)
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
-db=$tmp/lab.db
-fixture_db "$db" || { not_ok "create fixture database"; exit 1; }
-fixture_run "$db" 1 base 1795000000
-fixture_run "$db" 2 regressed 1795086400
-fixture_run "$db" 3 base 1795172800
+lab_fixture_init
+fixture_plan
+tmp=$(fixture_tmp compare)
+db=$(fixture_db lab)
+recorded_db "$db" || { not_ok "create fixture database"; exit 1; }
+recorded_run "$db" 1 base 1795000000
+recorded_run "$db" 2 regressed 1795086400
+recorded_run "$db" 3 base 1795172800
 is "three recorded runs" "$(sqlite3 "$db" 'SELECT count(*) FROM runs')" 3
 
 # list
@@ -96,4 +97,3 @@ check "missing database is not created" test ! -e "$tmp/none.db"
 "$LAB" results frobnicate --db "$db" >/dev/null 2>&1; is "unknown sub-command exits 2" "$?" 2
 "$LAB" results show abc --db "$db" >/dev/null 2>&1; is "bad run id exits 2" "$?" 2
 is "database still readable after bad input" "$(sqlite3 "$db" 'PRAGMA integrity_check')" ok
-echo "1..$tap_n"

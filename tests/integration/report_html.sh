@@ -9,16 +9,17 @@
 # The run is a recorded one (report_fixtures/recorded_run.sh), written with
 # sqlite3 into a fresh results database.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 . "$(dirname "$0")/report_fixtures/recorded_run.sh"
 
-tmp=$(mktemp -d /tmp/lab-h7-html.XXXXXX)
-cleanup() { rm -rf "$tmp"; }
-trap cleanup EXIT
-db=$tmp/lab.db
+lab_fixture_init
+fixture_plan
+tmp=$(fixture_tmp html)
+db=$(fixture_db lab)
 shot=$LAB_TOP/build/test-logs/report_html.png
 mkdir -p "$(dirname "$shot")"
-fixture_db "$db" || { not_ok "create fixture database"; exit 1; }
-fixture_run "$db" 2 regressed 1795086400
+recorded_db "$db" || { not_ok "create fixture database"; exit 1; }
+recorded_run "$db" 2 regressed 1795086400
 
 # A journal for the run: 8 clients, 600 transactions, some failed, some unknown.
 awk 'BEGIN {
@@ -132,4 +133,3 @@ is "missing journal exits 2" "$rc" 2
 is "missing journal is named" "$err" "lab: journal '$tmp/nojournal' does not exist"
 check "nothing written when the journal is missing" test ! -e "$tmp/no2.html" -a ! -e "$tmp/no.edn"
 "$LAB" report 2 --db "$db" >/dev/null 2>&1; is "no output option exits 2" "$?" 2
-echo "1..$tap_n"

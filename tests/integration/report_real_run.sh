@@ -1,39 +1,35 @@
 #!/usr/bin/env bash
 # report_real_run.sh — the reports of a REAL run: `lab run` of the shipped
-# scenario kill-mysqld-under-load on the embedded 3-node Galera cluster
-# (cluster h7r), twice, with --html; then `lab report RUN --html` opened in headless
+# scenario kill-mysqld-under-load on the embedded 3-node Galera cluster,
+# twice, with --html; then `lab report RUN --html` opened in headless
 # Chromium (screenshot kept as build/test-logs/report_real_run.png), the DOM
 # checked against the results database (a fault band per fault step, a point
 # per recorded second, no console error), `lab report RUN --history` checked
 # against the run's journal (2 lines per transaction), and `lab results
 # show/compare` on two real runs. SKIPs while `lab run` is not built.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "real run report"
 
-tmp=$(mktemp -d /tmp/lab-h7-real.XXXXXX)
-db=$tmp/lab.db
+lab_fixture_init
+fixture_plan
+tmp=$(fixture_tmp real)
+db=$(fixture_db lab)
 shot=$LAB_TOP/build/test-logs/report_real_run.png
 mkdir -p "$(dirname "$shot")"
-cleanup() {
-	"$LAB" cluster down --name h7r >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 scenario=$LAB_TOP/scenarios/kill-mysqld-under-load.yaml
 if [ ! -e "$scenario" ]; then
 	skip "real run report" "the shipped scenario $scenario is not in this tree"
-	echo "1..$tap_n"
 	exit 0
 fi
 
 if "$LAB" validate "$scenario" 2>&1 | grep -q "not built yet"; then
-	skip "real run report" "lab run is not built yet in this tree (H4's runner not merged): report_html.sh covers a recorded run"
-	echo "1..$tap_n"
+	skip "real run report" "lab run is not built yet in this tree: report_html.sh covers a recorded run"
 	exit 0
 fi
 for i in 1 2; do
-	"$LAB" run "$scenario" --name h7r --db "$db" --html "$tmp/run$i.html" >"$tmp/run$i.log" 2>&1
+	"$LAB" run "$scenario" --name "$FIX_NAME" --db "$db" --html "$tmp/run$i.html" >"$tmp/run$i.log" 2>&1
 	rc=$?
 	note "lab run #$i exited $rc: $(tail -1 "$tmp/run$i.log")"
 	check "lab run #$i recorded a verdict" grep -qE '^(pass|fail|broken) ' "$tmp/run$i.log"
@@ -86,4 +82,3 @@ rc=$?
 check "compare of two real runs exits 0 or 1" test "$rc" -le 1
 check "compare of two real runs shows tps by phase" grep -Eq '^  (before|during|after) ' "$tmp/cmp"
 sed 's/^/# /' "$tmp/cmp" | head -60
-echo "1..$tap_n"

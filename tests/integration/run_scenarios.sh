@@ -5,8 +5,10 @@
 # Prints each verdict and duration; the results db and JUnit XML are kept
 # in build/test-logs/ for inspection.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
+. "$(dirname "$0")/../lib/shipped-scenarios.sh"
 need_root "lab run scenarios"
-. "$(dirname "$0")/run_lib.bash"
+lab_fixture_init
 run_shipped_scenarios short
 
 # hard-reset: {node: all} is one power loss for the whole cluster: every node

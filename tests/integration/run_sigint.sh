@@ -7,22 +7,20 @@
 # Two runs: with --keep (to look inside the namespaces after the undo), and
 # without (to see the teardown).
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "lab run SIGINT"
-NAME=h4s
-STATE=/var/tmp/lab/$NAME
-tmp=$(mktemp -d /tmp/lab-h4-sigint.XXXXXX)
-DB=$tmp/lab.db
+lab_fixture_init
+NAME=$FIX_NAME
+STATE=$FIX_RUN_STATE
+tmp=$(fixture_tmp sigint)
+DB=$(fixture_db lab)
 lab_pid=
 
 our_netns() { ip netns list | awk '{print $1}' | grep "^lab-$NAME-" | sort; }
 our_servers() { ps -eo pid=,stat=,comm=,args= | awk -v d="$STATE/" '$3 == "mariadbd" && $2 !~ /^Z/ && index($0, d) { print $1 }'; }
-cleanup() {
-	[ -n "$lab_pid" ] && kill -0 "$lab_pid" 2>/dev/null && kill -TERM "$lab_pid" && wait "$lab_pid"
-	"$LAB" cluster down --name "$NAME" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-[ -e "$STATE/state" ] && "$LAB" cluster down --name "$NAME" >/dev/null 2>&1
+# A lab run still going at exit gets SIGTERM: it undoes its faults and
+# tears its cluster down before the fixture looks.
+fixture_at_exit '[ -n "$lab_pid" ] && kill -0 "$lab_pid" 2>/dev/null && kill -TERM "$lab_pid" && wait "$lab_pid"'
 
 cat >"$tmp/partition.yaml" <<'YAML'
 name: sigint-during-partition

@@ -6,14 +6,12 @@
 # itself, and every undo is recorded in the results db. The scenario
 # expects nothing of the database, so its verdict is pass.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "lab run undo"
-NAME=h4u
-STATE=/var/tmp/lab/$NAME
-tmp=$(mktemp -d /tmp/lab-h4-undo.XXXXXX)
-DB=$tmp/lab.db
-cleanup() { "$LAB" cluster down --name "$NAME" >/dev/null 2>&1; rm -rf "$tmp"; }
-trap cleanup EXIT
-[ -e "$STATE/state" ] && "$LAB" cluster down --name "$NAME" >/dev/null 2>&1
+lab_fixture_init
+NAME=$FIX_NAME
+tmp=$(fixture_tmp undo)
+DB=$(fixture_db lab)
 
 cat >"$tmp/undo.yaml" <<'YAML'
 name: undo-at-the-end

@@ -4,8 +4,9 @@
 # nothing touched (no namespace, no state directory, no results db). The
 # shipped scenarios all validate and `lab list` shows each with its purpose.
 . "$(dirname "$0")/../lib/tap.sh"
-tmp=$(mktemp -d /tmp/lab-h4-validate.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/cluster.sh"
+lab_fixture_init
+tmp=$(fixture_tmp validate)
 cd "$tmp" || exit 1
 
 cat >bad.yaml <<'YAML'
@@ -43,13 +44,16 @@ is "a YAML syntax error names its line" "$("$LAB" validate syntax.yaml 2>&1)" \
 is "a missing file exits 2" "$?" 2
 
 # lab run validates everything first: a bad file among good ones runs nothing.
-netns_before=$(ip netns list 2>/dev/null | sort)
-out=$("$LAB" run "$LAB_TOP/scenarios/kill-mysqld-under-load.yaml" bad.yaml --name h4v --db "$tmp/lab.db" 2>&1)
+# Only the namespaces of this cluster name: other people's clusters come and
+# go on the shared machine meanwhile.
+our_netns() { ip netns list 2>/dev/null | awk '{print $1}' | grep "^lab-$FIX_NAME-" | sort; }
+netns_before=$(our_netns)
+out=$("$LAB" run "$LAB_TOP/scenarios/kill-mysqld-under-load.yaml" bad.yaml --name "$FIX_NAME" --db "$tmp/lab.db" 2>&1)
 rc=$?
 is "lab run exits 2 when one file is bad" "$rc" 2
 check "lab run says nothing was run" grep -q "nothing was run" <<<"$out"
-is "no namespace created" "$(ip netns list 2>/dev/null | sort)" "$netns_before"
-check_fails "no state directory for the cluster" test -e /var/tmp/lab/h4v
+is "no namespace created" "$(our_netns)" "$netns_before"
+check_fails "no state directory for the cluster" test -e "$FIX_RUN_STATE"
 check_fails "no results db written" test -e "$tmp/lab.db"
 
 # The shipped scenarios validate, and list shows them.
@@ -62,4 +66,4 @@ for f in "$LAB_TOP"/scenarios/*.yaml; do
 	n=$(basename "$f" .yaml)
 	check "lab list shows $n with a purpose" grep -Eq "^$n +[A-Za-z].{20,}" <<<"$list"
 done
-check "lab validate --describe lists every action" bash -c '"$0" validate --describe | grep -c "^  - " | grep -qx 21' "$LAB"
+check "lab validate --describe lists every action" bash -c '"$0" validate --describe | grep -c "^  - " | grep -qx 23' "$LAB"

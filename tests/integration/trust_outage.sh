@@ -7,12 +7,12 @@
 # what a DBA would do, record it in `anomalies`, skip the remaining steps
 # and tear down.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "galera cluster"
-NAME=trout
-DIR=$(mktemp -d /var/tmp/lab-trust-outage.XXXXXX)
-DB=$DIR/lab.db
-cleanup() { "$LAB" cluster down --name "$NAME" >/dev/null 2>&1; rm -rf "$DIR"; }
-trap cleanup EXIT
+lab_fixture_init
+NAME=$FIX_NAME
+DIR=$(fixture_tmp outage)
+DB=$(fixture_db lab)
 q() { sqlite3 "$DB" "$1"; }
 
 cat >"$DIR/outage.yaml" <<'EOF'

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # workload_append.sh — issue 13's list-append workload against a real
-# 3-node MariaDB Galera cluster on the local backend (`lab cluster up --name
-# apnd`): 20 s of `lab workload --workload append` on 6 threads, each
+# 3-node MariaDB Galera cluster on the local backend (`lab cluster up`):
+# 20 s of `lab workload --workload append` on 6 threads, each
 # transaction on a host picked at random, REPEATABLE READ, wsrep_sync_wait 0;
 # node 2 is SIGKILLed half way (`lab cluster kill 2`). Then, from the
 # journal and the survivors' tables:
@@ -43,11 +43,8 @@
 # (and WORKLOAD_APPEND_SYNC_WAIT=3) reproduce it.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "workload append"
-NAME=apnd
-STATE=/var/tmp/lab/$NAME
-CNF=$STATE/client.cnf
-OUT=/var/tmp/lab-apnd/galera
 DURATION=${WORKLOAD_APPEND_SECONDS:-20}
 ISOLATION=${WORKLOAD_APPEND_ISOLATION:-repeatable-read}
 SYNC_WAIT=${WORKLOAD_APPEND_SYNC_WAIT:-0}
@@ -56,23 +53,20 @@ PROVIDER_OPTIONS=${WORKLOAD_GALERA_PROVIDER_OPTIONS-gcache.size=64M;evs.suspect_
 unset LAB_PASSWORD # the cluster's client.cnf has the lab user's password
 [ -x "$LAB" ] || { not_ok "lab binary" "$LAB missing (make build/test/lab)"; exit 1; }
 
-cleanup() {
-	[ -n "${WL_PID:-}" ] && kill -0 "$WL_PID" 2>/dev/null && kill "$WL_PID" 2>/dev/null && wait "$WL_PID"
-	"$LAB" cluster down --name "$NAME" >/dev/null 2>&1
-}
-trap cleanup EXIT
-rm -rf "$OUT"
-mkdir -p "$OUT"
-[ -e "$STATE/state" ] && "$LAB" cluster down --name "$NAME" >/dev/null 2>&1
-up_args=(cluster up --name "$NAME")
+lab_fixture_init
+NAME=$FIX_NAME
+STATE=$FIX_STATE
+CNF=$STATE/client.cnf
+OUT=$(fixture_tmp galera)
+up_args=()
 [ -n "$PROVIDER_OPTIONS" ] && up_args+=(--mysqld "wsrep-provider-options=$PROVIDER_OPTIONS")
-note "lab ${up_args[*]}"
-if ! "$LAB" "${up_args[@]}" >"$OUT/up.out" 2>&1; then
+note "lab cluster up ${up_args[*]} --name $NAME --state-dir $STATE"
+if ! fixture_cluster_up "${up_args[@]}" >"$OUT/up.out" 2>&1; then
 	not_ok "cluster up --name $NAME" "$(tail -3 "$OUT/up.out" | tr '\n' ' ')"
 	exit 1
 fi
 ok "3-node galera cluster $NAME is up"
-status=$("$LAB" cluster status --name "$NAME")
+status=$(fixture_cluster status)
 note "$status"
 hosts=$(awk '$1 ~ /^[0-9]+$/ { printf "%s%s", sep, $3; sep = "," }' <<<"$status")
 addr() { awk -v n="$1" '$1 == n { print $3 }' <<<"$status"; }
@@ -89,12 +83,13 @@ J=$OUT/journal
 	--read-ratio 0.5 --appends-per-key 24 --isolation "$ISOLATION" --sync-wait "$SYNC_WAIT" \
 	--per-second >"$OUT/run.out" 2>"$OUT/run.err" &
 WL_PID=$!
+fixture_pid "$WL_PID"
 for _ in $(seq 1 600); do grep -q '^second ' "$OUT/run.out" && break; kill -0 $WL_PID 2>/dev/null || break; sleep 0.1; done
 check "workload is running" kill -0 "$WL_PID"
 sleep $KILL_AT
-victim=$("$LAB" cluster pid 2 --name "$NAME")
+victim=$(fixture_cluster pid 2)
 kill_t=$(date +%s)
-"$LAB" cluster kill 2 --name "$NAME" >"$OUT/kill.out" 2>&1
+fixture_cluster kill 2 >"$OUT/kill.out" 2>&1
 is "lab cluster kill 2 (SIGKILL) exits 0" "$?" 0
 gone() { ! kill -0 "$1" 2>/dev/null || awk '{ exit $3 != "Z" }' "/proc/$1/stat" 2>/dev/null; }
 for _ in $(seq 1 50); do gone "$victim" && break; sleep 0.1; done

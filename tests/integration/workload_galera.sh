@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # workload_galera.sh — issue 9's acceptance test: the bank workload rides
 # through the loss of a Galera node. A real 3-node MariaDB Galera cluster on
-# the local backend (`lab cluster up --name h2a`); 30 s of workload on 8
+# the local backend (`lab cluster up`); 30 s of workload on 8
 # threads spread over all three nodes; node 2 is SIGKILLed half way through
 # the cluster API (`lab cluster kill`). Then: after a gap of at most 5 s
 # every second shows ok > 0; the journal's counts add up and match the
@@ -19,42 +19,36 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/journal.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "workload galera"
-NAME=h2a
-STATE=/var/tmp/lab/$NAME
-CNF=$STATE/client.cnf
-OUT=/var/tmp/lab-H2/galera
 DURATION=30
 KILL_AT=15
 PROVIDER_OPTIONS=${WORKLOAD_GALERA_PROVIDER_OPTIONS-gcache.size=64M;evs.suspect_timeout=PT3S}
 unset LAB_PASSWORD # the cluster's client.cnf has the lab user's password
 [ -x "$LAB" ] || { not_ok "lab binary" "$LAB missing (make build/test/lab)"; exit 1; }
 
-cleanup() {
-	[ -n "${WL_PID:-}" ] && kill -0 "$WL_PID" 2>/dev/null && kill "$WL_PID" 2>/dev/null && wait "$WL_PID"
-	"$LAB" cluster down --name "$NAME" >/dev/null 2>&1
-}
-probe=$("$LAB" cluster status --name "$NAME" 2>&1)
+lab_fixture_init
+NAME=$FIX_NAME
+STATE=$FIX_STATE
+CNF=$STATE/client.cnf
+OUT=$(fixture_tmp galera)
+probe=$(fixture_cluster status 2>&1)
 if grep -q "not built yet" <<<"$probe"; then
-	skip "workload over a 3-node galera cluster" "H1's local cluster (lab cluster up) is not in this tree yet"
+	skip "workload over a 3-node galera cluster" "the local cluster (lab cluster up) is not in this tree yet"
 	exit 0
 fi
-trap cleanup EXIT
-rm -rf "$OUT"
-mkdir -p "$OUT"
-[ -e "$STATE/state" ] && "$LAB" cluster down --name "$NAME" >/dev/null 2>&1
-up_args=(cluster up --name "$NAME")
+up_args=()
 [ -n "$PROVIDER_OPTIONS" ] && up_args+=(--mysqld "wsrep-provider-options=$PROVIDER_OPTIONS")
-note "lab ${up_args[*]}"
-if ! "$LAB" "${up_args[@]}" >"$OUT/up.out" 2>&1; then
+note "lab cluster up ${up_args[*]} --name $NAME --state-dir $STATE"
+if ! fixture_cluster_up "${up_args[@]}" >"$OUT/up.out" 2>&1; then
 	not_ok "cluster up --name $NAME" "$(tail -3 "$OUT/up.out" | tr '\n' ' ')"
 	exit 1
 fi
 ok "3-node galera cluster $NAME is up"
-evs=$(mariadb --defaults-file="$CNF" -h "$(awk '$1 == 1 { split($3, a, ":"); print a[1] }' <<<"$("$LAB" cluster status --name "$NAME")")" -N -B \
+evs=$(mariadb --defaults-file="$CNF" -h "$(awk '$1 == 1 { split($3, a, ":"); print a[1] }' <<<"$(fixture_cluster status)")" -N -B \
 	-e "SHOW GLOBAL VARIABLES LIKE 'wsrep_provider_options'" | grep -o 'evs.suspect_timeout = [^;]*')
 note "node 1: $evs"
-status=$("$LAB" cluster status --name "$NAME")
+status=$(fixture_cluster status)
 note "$status"
 hosts=$(awk '$1 ~ /^[0-9]+$/ { printf "%s%s", sep, $3; sep = "," }' <<<"$status")
 addr() { awk -v n="$1" '$1 == n { print $3 }' <<<"$status"; }
@@ -69,13 +63,14 @@ J=$OUT/journal
 "$LAB" workload --hosts "$hosts" --defaults-file "$CNF" --threads 8 --duration ${DURATION}s \
 	--journal "$J" --seed 9 --customers 2000 --per-second >"$OUT/run.out" 2>"$OUT/run.err" &
 WL_PID=$!
+fixture_pid "$WL_PID"
 # The load takes a moment: count the half way from the first per-second line.
 for _ in $(seq 1 600); do grep -q '^second ' "$OUT/run.out" && break; kill -0 $WL_PID 2>/dev/null || break; sleep 0.1; done
 check "workload is running" kill -0 "$WL_PID"
 sleep $KILL_AT
-victim=$("$LAB" cluster pid 2 --name "$NAME")
+victim=$(fixture_cluster pid 2)
 kill_t=$(date +%s)
-"$LAB" cluster kill 2 --name "$NAME" >"$OUT/kill.out" 2>&1
+fixture_cluster kill 2 >"$OUT/kill.out" 2>&1
 is "lab cluster kill 2 (SIGKILL) exits 0" "$?" 0
 # gone: no such process, or a zombie nobody has reaped yet
 gone() { ! kill -0 "$1" 2>/dev/null || awk '{ exit $3 != "Z" }' "/proc/$1/stat" 2>/dev/null; }
@@ -135,7 +130,7 @@ for n in 1 3; do
 	is "no failed credit id is on node $n" "$(comm -12 "$OUT/failed_ins" "$OUT/table$n" | wc -l)" 0
 done
 
-# ---- the checkers on the journal (H3's lab check), survivors only ---------
+# ---- the checkers on the journal (lab check), survivors only --------------
 survivors="$(addr 1),$(addr 3)"
 "$LAB" check --hosts "$survivors" --defaults-file "$CNF" --journal "$J" --db "$OUT/check.db" \
 	--checks invariants,durability,convergence >"$OUT/check.out" 2>&1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # workload_solo.sh — the bank workload against one real standalone mariadbd
-# (ports 13300-13319, /var/tmp/lab-H2): 10 s on 4 threads, then the journal
+# (its port and directory from tests/lib/cluster.sh): 10 s on 4 threads, then the journal
 # is held against the tables: its counts add up and match the summary,
 # every `ok` credit row is there (unless an `ok` delete removed it), no
 # `failed` one is, the ledger sums (invariant 1) hold; then the server is
@@ -15,27 +15,21 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/solo-mariadb.sh"
 . "$(dirname "$0")/../lib/journal.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 
-DIR=/var/tmp/lab-H2/solo
-PORT=13300
-RO_DIR=/var/tmp/lab-H2/solo-ro
-RO_PORT=13301
-OUT=$DIR/out
 need_root "workload solo"
+[ -x "$LAB" ] || { not_ok "lab binary" "$LAB missing (make build/test/lab)"; exit 1; }
+lab_fixture_init
+DIR=$(fixture_tmp solo)
+PORT=$(fixture_port)
+RO_DIR=$(fixture_tmp solo-ro)
+RO_PORT=$(fixture_port)
+OUT=$(fixture_tmp out)
 # A private tmpdir for mariadb-install-db and mariadbd (they take TMPDIR):
 # the machine's /tmp is shared with other servers' temporary tables.
-export TMPDIR=/var/tmp/lab-H2/tmp
-mkdir -p "$TMPDIR" && chmod 1777 "$TMPDIR"
-[ -x "$LAB" ] || { not_ok "lab binary" "$LAB missing (make build/test/lab)"; exit 1; }
-cleanup() {
-	[ -n "${WL_PID:-}" ] && kill -0 "$WL_PID" 2>/dev/null && kill "$WL_PID" 2>/dev/null
-	solo_stop "$DIR"
-	solo_stop "$RO_DIR"
-}
-trap cleanup EXIT
-rm -rf "$DIR" "$RO_DIR"
-mkdir -p "$OUT"
-solo_start "$DIR" $PORT || { not_ok "start mariadbd" "see above"; exit 1; }
+export TMPDIR
+TMPDIR=$(fixture_tmp tmp) && chmod 1777 "$TMPDIR"
+fixture_solo_start "$DIR" $PORT || { not_ok "start mariadbd" "see above"; exit 1; }
 ok "mariadbd started on port $PORT (pid $SOLO_PID)"
 
 # journal_counts FILE -> "attempted ok failed unknown" of the transaction lines
@@ -93,6 +87,7 @@ start=$(date +%s)
 "$LAB" workload --hosts 127.0.0.1:$PORT --threads 4 --duration 12s --journal "$J2" --seed 43 \
 	--no-load --per-second >"$OUT/run2.out" 2>"$OUT/run2.err" &
 WL_PID=$!
+fixture_pid "$WL_PID"
 sleep 5
 kill -KILL "$SOLO_PID"
 wait "$SOLO_PID" 2>/dev/null
@@ -114,7 +109,7 @@ check "lost-connection errors (2013/2006) journaled ($lost)" test "$lost" -gt 0
 check "journal ends with a whole line (flushed at stop)" test "$(tail -c1 "$J2" | od -An -c | tr -d ' ')" = '\n'
 check "no lost-connection outcome is reported as ok" test "$(awk -F'\t' '$3 == "ok" && $7 != 0' "$J2" | wc -l)" -eq 0
 
-solo_start "$DIR" $PORT || { not_ok "restart mariadbd" "see above"; exit 1; }
+fixture_solo_start "$DIR" $PORT || { not_ok "restart mariadbd" "see above"; exit 1; }
 cat "$J" "$J2" >"$OUT/both"
 credit_ids "$OUT/both" ok + >"$OUT/ok_ins"
 { credit_ids "$OUT/both" ok -; credit_ids "$OUT/both" unknown -; } | sort >"$OUT/ok_del"
@@ -144,6 +139,7 @@ J4=$OUT/journal4
 "$LAB" workload --hosts 127.0.0.1:$PORT --threads 4 --duration 60s --journal "$J4" --seed 45 \
 	--no-load >"$OUT/run4.out" 2>"$OUT/run4.err" &
 WL_PID=$!
+fixture_pid "$WL_PID"
 sleep 4
 t0=$(date +%s)
 kill -INT "$WL_PID"
@@ -158,7 +154,7 @@ check "SIGINT: transactions were journaled" test "$(journal_counts "$J4" | cut -
 
 # ---- 3. a read-only server first in --hosts ------------------------------
 MAIN_PID=$SOLO_PID
-SOLO_EXTRA_ARGS=--read-only solo_start "$RO_DIR" $RO_PORT || { not_ok "start read-only mariadbd" "see above"; exit 1; }
+SOLO_EXTRA_ARGS=--read-only fixture_solo_start "$RO_DIR" $RO_PORT || { not_ok "start read-only mariadbd" "see above"; exit 1; }
 ok "read-only mariadbd started on port $RO_PORT (pid $SOLO_PID)"
 # A user without READ_ONLY ADMIN (GRANT ALL would let the lab user write).
 for d in "$DIR" "$RO_DIR"; do

@@ -6,7 +6,8 @@
 #                           mariadb-install-db fails now and then on the
 #                           shared machine: a failed start is retried once
 #                           (on a fresh datadir if this call created it).
-#   solo_stop DIR           stop the server started from DIR (by its pid file)
+#   solo_stop DIR           stop the server started from DIR (by its pid file,
+#                           if that pid is still a mariadbd of DIR)
 #   solo_sql PORT SQL       run SQL as the lab user
 # The lab user's password is $LAB_PASSWORD (exported by solo_start).
 export LAB_PASSWORD=${LAB_PASSWORD:-labpass}
@@ -62,6 +63,9 @@ solo_stop() {
 	local dir=$1 pid
 	pid=$(cat "$dir/mysqld.pid" 2>/dev/null) || return 0
 	[ -n "$pid" ] || return 0
+	# A server killed with SIGKILL leaves its pid file: the pid may belong
+	# to someone else's process by now. Only the server of this datadir.
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--datadir=$dir/data " || return 0
 	kill "$pid" 2>/dev/null || return 0
 	local i
 	for i in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done

@@ -4,8 +4,9 @@
 #   check "what" CMD ARGS...     ok if CMD succeeds
 #   check_fails "what" CMD...    ok if CMD fails
 #   is "what" GOT WANT
-# Every script sources this, does its set-up, registers its cleanup with
-# `trap cleanup EXIT`, and never kills a process it did not start.
+# Every script sources this, then tests/lib/cluster.sh, whose
+# lab_fixture_init gives it a cluster name, directories and ports of its own
+# and one teardown on EXIT; it never kills a process it did not start.
 LAB=${LAB:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/test/lab}
 LAB_TOP=${LAB_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 tap_n=0

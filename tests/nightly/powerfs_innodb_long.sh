@@ -3,7 +3,7 @@
 # cuts where 30 % of the pending pages (seeded) reach the disk in random
 # order, as real disks tear writes. The post-cut datadir image and the
 # operation trace of any cut that loses an acknowledged commit or stops
-# recovery are kept under /var/tmp/lab-H5/powerfs_innodb/ as evidence
+# recovery are kept under /var/tmp/lab-evidence/powerfs_innodb.NAME/ as evidence
 # (issue 5: a prototype saw "The first page of file ... is corrupted",
 # possibly MDEV-27014 / MDEV-32968). A failure here may be a MariaDB
 # finding, not a lab bug: read the evidence.

@@ -3,6 +3,8 @@
 # minutes, each through `lab run`, each must meet
 # its expect: (exit 0).
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
+. "$(dirname "$0")/../lib/shipped-scenarios.sh"
 need_root "lab run long scenarios"
-. "$(dirname "$0")/../integration/run_lib.bash"
+lab_fixture_init
 run_shipped_scenarios long

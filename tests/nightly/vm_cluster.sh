@@ -6,7 +6,7 @@
 # through the backend and checks their effect: kill -9 of mysqld in a guest
 # (the pid changes, the node comes back Synced) and a hard reset of a
 # domain (virDomainReset: the guest reboots, its server is gone, it is
-# started again and SQL answers); with H4's runner and the shipped
+# started again and SQL answers); with the runner and the shipped
 # scenarios, kill-mysqld-under-load and hard-reset-one-node also run
 # through `lab run --backend libvirt`. Everything is torn down: domains
 # undefined, network destroyed, overlays removed, /dev/kvm's mode and a
@@ -15,10 +15,13 @@
 # SKIPs with the reason when the tools are missing or neither kvm nor qemu
 # can boot the kernel. Environment: LAB_VM_TYPE=kvm|qemu forces the type.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/cluster.sh"
 need_root "vm cluster"
 cd "$LAB_TOP" || exit 2
-NAME=h8n
-STATE=/var/tmp/lab/$NAME
+lab_fixture_init
+NAME=$FIX_NAME
+STATE=$FIX_RUN_STATE
+fixture_add_cluster "${NAME}r"
 URI=qemu:///system
 IMG=$LAB_TOP/vm-images/out
 WORK=$LAB_TOP/build/test-logs/vm_cluster
@@ -45,7 +48,7 @@ cleanup() {
 		chown "${kvm_saved% *}" /dev/kvm && chmod "${kvm_saved#* }" /dev/kvm
 	fi
 }
-trap cleanup EXIT
+fixture_at_exit cleanup
 
 for t in qemu-system-x86_64 qemu-img libvirtd virtlogd debootstrap mke2fs; do
 	if ! command -v "$t" >/dev/null; then
@@ -118,9 +121,6 @@ if ! virsh -c "$URI" uri >/dev/null 2>&1; then
 	exit 0
 fi
 
-[ -e "$STATE/state" ] && "$LAB" cluster down --name "$NAME" >/dev/null 2>&1
-"$LAB" vm undefine --name "$NAME" >/dev/null 2>&1
-
 # Boot three guests and form the cluster.
 start=$(date +%s.%N)
 "$LAB" cluster up --backend libvirt --name "$NAME" --nodes 3 >"$WORK/up.log" 2>&1
@@ -184,7 +184,6 @@ for sc in kill-mysqld-under-load hard-reset-one-node; do
 		continue
 	fi
 	t0=$(date +%s)
-	"$LAB" cluster down --name "${NAME}r" >/dev/null 2>&1
 	"$LAB" run --backend libvirt --name "${NAME}r" "$f" >"$WORK/run-$sc.log" 2>&1
 	rc=$?
 	tail -5 "$WORK/run-$sc.log" | sed 's/^/# /'

@@ -139,6 +139,34 @@ static void test_merge_ranges_and_phantoms(void **state)
 	expect_release(&e);
 }
 
+/* Ranges that end at INT64_MAX (a hostile or scribbled journal) and
+ * thousands of node names: no signed overflow (UBSan), no linear search. */
+static void test_extremes(void **state)
+{
+	(void)state;
+	struct expect e;
+	struct phantoms ph = { 0 };
+	char line[160];
+
+	expect_init(&e);
+	add_line(&e, "1\tload\tok\tn1:3306\t0\t0\t0\t+credit:9223372036854775800-9223372036854775807");
+	add_line(&e, "2\tdelete_customer\tok\tn1:3306\t0\t0\t0\t-credit:9223372036854775806-9223372036854775807");
+	add_line(&e, "3\tdelete_customer\tok\tn1:3306\t0\t0\t0\t-credit:9223372036854775700-9223372036854775807");
+	for (int i = 0; i < 5000; i++) {
+		snprintf(line, sizeof(line), "%d\tcredit\tok\thost-%d:3306\t0\t0\t0\t+credit:%d", 10 + i, i, 100 + i);
+		add_line(&e, line);
+	}
+	assert_int_equal(e.n_nodes, 5001);
+	assert_string_equal(e.nodes[txn(&e, 4009)->node], "host-3999:3306");
+	assert_string_equal(e.nodes[txn(&e, 1)->node], "n1:3306");
+	expect_finalize(&e);
+	int64_t credit[] = { 9223372036854775800LL, INT64_MAX };
+	struct arr_src src = { credit, ARRAY_SIZE(credit), 0 };
+	int64_t rows = 0;
+	assert_int_equal(expect_merge_table(&e, TBL_CREDIT, arr_next, &src, on_phantom, &ph, &rows), 0);
+	expect_release(&e);
+}
+
 static void test_merge_deletes(void **state)
 {
 	(void)state;
@@ -283,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_merge_ranges_and_phantoms),
 		cmocka_unit_test(test_merge_deletes),
+		cmocka_unit_test(test_extremes),
 		cmocka_unit_test(test_merge_unknown_all_or_nothing),
 		cmocka_unit_test(test_merge_rejects_unordered),
 		cmocka_unit_test(test_overlapping_ranges),

@@ -85,12 +85,37 @@ static void test_abandoned_run_is_aborted(void **state)
 	free(path);
 }
 
+/* A schema 1 database (no node_versions) opens, gains the table and keeps
+ * its runs readable. */
+static void test_migration_from_1(void **state)
+{
+	(void)state;
+	char *path = xasprintf("%s/old.db", dir);
+	struct resultsdb *db = resultsdb_open(path);
+	assert_non_null(db);
+	struct run_info ri = { .scenario = "old", .nodes = 3 };
+	int64_t run = resultsdb_run_begin(db, &ri);
+	assert_true(run > 0);
+	assert_int_equal(resultsdb_run_end(db, run, "pass", NULL), 0);
+	assert_int_equal(sqlite3_exec(resultsdb_handle(db), "DROP TABLE node_versions; PRAGMA user_version = 1",
+				      NULL, NULL, NULL), SQLITE_OK);
+	resultsdb_close(db);
+	db = resultsdb_open(path);
+	assert_non_null(db);
+	assert_int_equal(scalar(db, "PRAGMA user_version"), RESULTSDB_SCHEMA_VERSION);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM runs WHERE scenario = 'old' AND verdict = 'pass'"), 1);
+	assert_int_equal(resultsdb_node_version(db, run, 1.0, 2, "10.11.18-MariaDB", 0), 0);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM node_versions WHERE node = 2"), 1);
+	resultsdb_close(db);
+	free(path);
+}
+
 /* A version-1 database (runs without replays) opens: the migration adds
  * the column, old rows read NULL, and a replay records its run. */
 static void test_migration_v1(void **state)
 {
 	(void)state;
-	char *path = xasprintf("%s/old.db", dir);
+	char *path = xasprintf("%s/v1.db", dir);
 	sqlite3 *h;
 	struct resultsdb *db;
 
@@ -127,6 +152,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_run_rows),
 		cmocka_unit_test(test_abandoned_run_is_aborted),
+		cmocka_unit_test(test_migration_from_1),
 		cmocka_unit_test(test_migration_v1),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

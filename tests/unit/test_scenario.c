@@ -212,6 +212,27 @@ static void test_cluster_section(void **state)
 		     "t.yaml:3:10: 'timeout' must be a duration such as 500ms, 10s or 2m, not '10 min'");
 }
 
+/* cluster.version / cluster.versions and the upgrade step (versions.h). */
+static void test_versions(void **state)
+{
+	(void)state;
+	struct scenario *sc = must_parse("name: t\ncluster:\n  version: \"10.11.18\"\n  versions: {3: \"10.11.19\"}\n"
+					 "steps: [upgrade: {node: 3, version: \"10.11.18\", transfer: ist}]\n");
+	assert_string_equal(sc->cluster.version, "10.11.18");
+	assert_int_equal(sc->cluster.versions.n, 1);
+	assert_string_equal(sc->cluster.versions.v[0].key, "3");
+	assert_string_equal(sc->cluster.versions.v[0].value, "10.11.19");
+	assert_string_equal(sc->steps[0].version, "10.11.18");
+	assert_int_equal(sc->steps[0].timeout_ms, 600000);
+	scenario_free(sc);
+	expect_error("name: t\ncluster:\n  version: latest\nsteps: [sleep: 1s]\n",
+		     "t.yaml:3:12: 'version' must be a server version like 10.11.18, not 'latest'");
+	expect_error("name: t\ncluster:\n  versions: {4: \"10.11.18\"}\nsteps: [sleep: 1s]\n",
+		     "t.yaml:3:13: 'versions' keys are node numbers 1..3, not '4'");
+	expect_error("name: t\ncluster: {}\nsteps: [upgrade: {node: 1}]\n",
+		     "t.yaml:3:18: missing key 'version' in 'upgrade'");
+}
+
 static void test_workload_section(void **state)
 {
 	(void)state;
@@ -257,9 +278,25 @@ static void test_actions(void **state)
 	expect_error(HEAD "steps:\n  - disk-cache: {node: 1, mode: fast}\n",
 		     "t.yaml:4:33: 'mode' must be none, writethrough, writeback, unsafe or directsync, not 'fast'");
 	expect_error(HEAD "steps:\n  - delete-file: {node: 1, path: ../../etc/passwd}\n",
-		     "t.yaml:4:34: 'path' must be a path relative to the datadir without '..', not '../../etc/passwd'");
+		     "t.yaml:4:34: 'path' must be a plain path inside the datadir, not '../../etc/passwd': "
+		     "the path has a '.', '..' or empty component: want a plain path inside the datadir");
 	expect_error(HEAD "steps:\n  - delete-file: {node: 1, path: /etc/passwd}\n",
-		     "t.yaml:4:34: 'path' must be a path relative to the datadir without '..', not '/etc/passwd'");
+		     "t.yaml:4:34: 'path' must be a plain path inside the datadir, not '/etc/passwd': "
+		     "the path is absolute: want a path relative to the datadir");
+	/* What the run refuses, validate refuses (lib/names.h, the same rules). */
+	expect_error(HEAD "steps:\n  - delete-file: {node: 1, path: ./ib_logfile0}\n",
+		     "t.yaml:4:34: 'path' must be a plain path inside the datadir, not './ib_logfile0': "
+		     "the path has a '.', '..' or empty component: want a plain path inside the datadir");
+	expect_error(HEAD "steps:\n  - delete-file: {node: 1, path: a//b}\n",
+		     "t.yaml:4:34: 'path' must be a plain path inside the datadir, not 'a//b': "
+		     "the path has a '.', '..' or empty component: want a plain path inside the datadir");
+	expect_error(HEAD "steps:\n  - stop: 1\n  - snapshot: {node: 1, name: "
+			  "a234567890123456789012345678901234567890123456789012345678901234567890}\n",
+		     "t.yaml:5:31: 'a234567890123456789012345678901234567890123456789012345678901234567890' is not a "
+		     "snapshot name backend local takes: want 1-64 of A-Z a-z 0-9 . - _, not starting with '.'");
+	expect_error(HEAD "steps:\n  - stop: 1\n  - snapshot: {node: 1, name: \"t\\0../x\"}\n",
+		     "t.yaml:5:31: a value may not hold a NUL character (\\0)");
+	expect_error(HEAD "steps:\n  - heal\ncluster: {nodes: 2}\n", "t.yaml:5:1: duplicate key 'cluster' in 'scenario'");
 	expect_error(HEAD "steps:\n  - edit-grastate: {node: 1}\n",
 		     "t.yaml:4:20: 'edit-grastate' needs 'seqno' or 'safe_to_bootstrap'");
 	expect_error(HEAD "steps:\n  - edit-grastate: {node: 1, safe_to_bootstrap: 2}\n",
@@ -427,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_full_scenario),
 		cmocka_unit_test(test_syntax_and_structure),
 		cmocka_unit_test(test_cluster_section),
+		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_workload_section),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_step_lint),

@@ -1,8 +1,8 @@
 # tests/integration/report_fixtures/recorded_run.sh — recorded runs for the
 # report tests, written with sqlite3 into a fresh results database (sourced).
 #
-#   fixture_db DB                       create DB with lab's schema (user_version 1)
-#   fixture_run DB ID VARIANT [T0]      record run ID of scenario galera-kill-partition:
+#   recorded_db DB                      create DB with lab's schema (user_version 1)
+#   recorded_run DB ID VARIANT [T0]     record run ID of scenario galera-kill-partition:
 #       VARIANT base       pass; kill node 2 at +11 (1 s with ok = 0), partition at +35
 #                          (2 s with ok = 0); ~400 tps; node 2 back to Synced at +28
 #       VARIANT regressed  fail: server 10.11.11, innodb_flush_log_at_trx_commit=2,
@@ -11,11 +11,11 @@
 #                          node 2 back to Synced at +33
 # The run: 60 workload seconds from +1, steps with real-looking timing,
 # node states, checks and anomalies. Two fault steps (kill, partition).
-fixture_db() {
+recorded_db() {
 	sqlite3 "$1" <"$LAB_TOP/results/schema.sql" && sqlite3 "$1" "PRAGMA user_version = 1"
 }
 
-fixture_run() {
+recorded_run() {
 	local db=$1 id=$2 variant=$3 t0=${4:-1795000000}
 	awk -v id="$id" -v v="$variant" -v t0="$t0" 'BEGIN {
 		reg = (v == "regressed")

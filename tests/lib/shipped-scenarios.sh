@@ -1,8 +1,12 @@
-# run_lib.bash — shared by run_scenarios.sh (short) and the nightly
-# run_scenarios_long.sh (sourced; named .bash so that tests/run.sh, which
-# runs *.sh, does not take it for a test).
-[ "${BASH_SOURCE[0]}" = "$0" ] && { echo "1..0 # SKIP library, not a test"; exit 0; }
-NAME=${LAB_RUN_NAME:-h4r}
+# tests/lib/shipped-scenarios.sh — the shipped scenarios through `lab run`,
+# shared by integration/run_scenarios.sh (short) and the nightly
+# run_scenarios_long.sh (sourced, after tap.sh and cluster.sh, once
+# lab_fixture_init has run: every scenario runs on the cluster $FIX_NAME).
+#
+#   run_shipped_scenarios short|long   one TAP line per scenario whose
+#                                      timeout: is 10 minutes or less | more
+# The results database, each scenario's output and JUnit XML are kept in
+# build/test-logs/run_scenarios/ ($OUT) for inspection.
 OUT=$LAB_TOP/build/test-logs/run_scenarios
 mkdir -p "$OUT"
 
@@ -22,8 +26,6 @@ scenario_timeout() {
 
 run_shipped_scenarios() { # short | long
 	local kind=$1 f name t rc start secs ran=0
-	trap '"$LAB" cluster down --name "$NAME" >/dev/null 2>&1' EXIT
-	[ -e "/var/tmp/lab/$NAME/state" ] && "$LAB" cluster down --name "$NAME" >/dev/null 2>&1
 	for f in "$LAB_TOP"/scenarios/*.yaml; do
 		name=$(basename "$f" .yaml)
 		t=$(scenario_timeout "$f")
@@ -35,7 +37,7 @@ run_shipped_scenarios() { # short | long
 		fi
 		ran=$((ran + 1))
 		start=$(date +%s)
-		LAB_NO_PROGRESS=1 "$LAB" run "$f" --name "$NAME" --db "$OUT/lab.db" --junit "$OUT/$name.xml" \
+		LAB_NO_PROGRESS=1 "$LAB" run "$f" --name "$FIX_NAME" --db "$OUT/lab.db" --junit "$OUT/$name.xml" \
 			>"$OUT/$name.log" 2>&1
 		rc=$?
 		secs=$(( $(date +%s) - start ))
@@ -45,7 +47,7 @@ run_shipped_scenarios() { # short | long
 		else
 			not_ok "$name meets its expect: ($secs s, exit $rc)" "$(grep -E '^(fail|broken|aborted) |FINDING|BROKEN' "$OUT/$name.log" | head -3 | tr '\n' ' ')"
 		fi
-		"$LAB" cluster down --name "$NAME" >/dev/null 2>&1
+		"$LAB" cluster down --name "$FIX_NAME" >/dev/null 2>&1
 	done
 	[ $ran -gt 0 ] || skip "$kind scenarios" "no shipped scenario has such a timeout:"
 }

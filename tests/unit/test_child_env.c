@@ -1,0 +1,87 @@
+/* Unit tests for the environment children get (lib/util.c's exec
+ * helpers): lab's secrets (LAB_PASSWORD, MYSQL_PWD) never reach a child,
+ * whether run and waited for (run_argv) or left running (spawn_argv, read
+ * from its /proc/PID/environ); everything else does, and lab keeps its own. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* Is NAME=VALUE one of the NUL-separated entries of env[0..len)? */
+static bool has_var(const char *env, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < len; i += strlen(env + i) + 1)
+		if (!strncmp(env + i, name, n) && env[i + n] == '=')
+			return true;
+	return false;
+}
+
+static void test_run_argv_env(void **state)
+{
+	struct strbuf out = { 0 };
+	const char *argv[] = { "env", "-0", NULL };
+	struct run_opts o = { .timeout_ms = 10000, .out = &out };
+
+	(void)state;
+	setenv("LAB_PASSWORD", "s3cret-pw", 1);
+	setenv("MYSQL_PWD", "other-pw", 1);
+	setenv("LAB_TEST_KEEP", "1", 1);
+	assert_int_equal(run_argv(argv, &o), 0);
+	assert_non_null(out.buf);
+	assert_false(has_var(out.buf, out.len, "LAB_PASSWORD"));
+	assert_false(has_var(out.buf, out.len, "MYSQL_PWD"));
+	assert_true(has_var(out.buf, out.len, "LAB_TEST_KEEP"));
+	assert_true(has_var(out.buf, out.len, "PATH") || getenv("PATH") == NULL);
+	assert_null(memmem(out.buf, out.len, "s3cret-pw", 9));
+	assert_string_equal(getenv("LAB_PASSWORD"), "s3cret-pw"); /* lab keeps it */
+	sb_release(&out);
+}
+
+static void test_spawn_argv_environ(void **state)
+{
+	const char *argv[] = { "sleep", "30", NULL };
+	char path[64], *env;
+	size_t len = 0;
+	pid_t pid;
+
+	(void)state;
+	setenv("LAB_PASSWORD", "s3cret-pw", 1);
+	setenv("LAB_TEST_KEEP", "1", 1);
+	pid = spawn_argv(argv, NULL, NULL);
+	assert_true(pid > 0);
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	/* until exec has replaced the forked copy of our own environment */
+	for (int i = 0; i < 200; i++) {
+		char exe[64], target[256] = "";
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+		ssize_t n = readlink(exe, target, sizeof(target) - 1);
+		if (n > 0 && strstr(target, "sleep"))
+			break;
+		sleep_ms(10);
+	}
+	env = read_file(path, &len);
+	assert_non_null(env);
+	assert_false(has_var(env, len, "LAB_PASSWORD"));
+	assert_true(has_var(env, len, "LAB_TEST_KEEP"));
+	assert_null(memmem(env, len, "s3cret-pw", 9));
+	free(env);
+	assert_int_equal(stop_pid(pid, 1000), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_run_argv_env),
+		cmocka_unit_test(test_spawn_argv_environ),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
