@@ -62,6 +62,23 @@ static void mark_abandoned(struct resultsdb *db)
 		resultsdb_run_end(db, ids[i], "aborted", "lab stopped before the run ended");
 }
 
+/* Whether table has that column (a migration may find it there already:
+ * a file made from the new schema.sql but stamped with an old version). */
+static bool has_column(struct resultsdb *db, const char *table, const char *column)
+{
+	char *sql = xasprintf("SELECT 1 FROM pragma_table_info('%s') WHERE name = ?", table);
+	sqlite3_stmt *st = NULL;
+	bool found = false;
+
+	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, column, -1, SQLITE_STATIC);
+		found = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	free(sql);
+	return found;
+}
+
 /* The schema version of an open database without changing anything, or
  * -1 when it cannot be read (not an SQLite file). */
 static int read_version(struct resultsdb *db)
@@ -132,6 +149,13 @@ static struct resultsdb *open_db(const char *path, bool existing)
 		if (exec_sql(db, "BEGIN IMMEDIATE") < 0)
 			goto fail;
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", RESULTSDB_SCHEMA_VERSION);
+		/* Migrations of an existing database, oldest first; then the
+		 * schema (CREATE ... IF NOT EXISTS) adds what is new. */
+		if (version >= 1 && version < 3 && !has_column(db, "runs", "replays") &&
+		    exec_sql(db, "ALTER TABLE runs ADD COLUMN replays INTEGER") < 0) {
+			sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+			goto fail;
+		}
 		if (exec_sql(db, schema_sql) < 0 || exec_sql(db, pragma) < 0) {
 			sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
 			goto fail;
@@ -235,7 +259,7 @@ int64_t resultsdb_run_begin(struct resultsdb *db, const struct run_info *ri)
 	sqlite3_stmt *st = prepare(db,
 		"INSERT INTO runs (scenario, scenario_file, scenario_hash, seed, backend, flavor, nodes,"
 		" server_version, galera_version, cache_mode, mysqld_options, tags, lab_version, host,"
-		" pid, started_at, verdict) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'running')");
+		" pid, started_at, replays, verdict) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'running')");
 
 	if (!st)
 		return -1;
@@ -256,6 +280,10 @@ int64_t resultsdb_run_begin(struct resultsdb *db, const struct run_info *ri)
 	bind_text(st, 14, host);
 	sqlite3_bind_int64(st, 15, getpid());
 	sqlite3_bind_double(st, 16, wall_seconds());
+	if (ri->replays > 0)
+		sqlite3_bind_int64(st, 17, ri->replays);
+	else
+		sqlite3_bind_null(st, 17);
 	if (step_done(db, st, "cannot record the run") < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(db->db);

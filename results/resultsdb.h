@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define RESULTSDB_DEFAULT "results/lab.db"
-#define RESULTSDB_SCHEMA_VERSION 2
+#define RESULTSDB_SCHEMA_VERSION 3
 
 struct resultsdb;
 
@@ -23,6 +23,7 @@ struct run_info {
 	const char *backend, *flavor;
 	int nodes;
 	const char *server_version, *galera_version, *cache_mode, *mysqld_options, *tags;
+	int64_t replays;  /* the run this one replays (lab replay), 0: none */
 };
 
 /* Open or create (with its directory). NULL path: RESULTSDB_DEFAULT. */

@@ -1,4 +1,6 @@
--- lab results database, schema version 2 (PRAGMA user_version = 2).
+-- lab results database, schema version 3 (PRAGMA user_version = 3).
+-- Version 2 added node_versions; version 3 runs.replays (an ALTER TABLE
+-- for older files).
 -- One row per run; steps, checks, anomalies and per-second workload
 -- figures hang off it. Times are Unix seconds (REAL, UTC).
 -- A change of schema bumps user_version and adds a migration in resultsdb.c.
@@ -24,7 +26,8 @@ CREATE TABLE IF NOT EXISTS runs (
     ended_at        REAL,
     verdict         TEXT NOT NULL DEFAULT 'running'
                     CHECK (verdict IN ('running','pass','fail','broken','skip','aborted')),
-    reason          TEXT                    -- one line: why fail / broken / skip / aborted
+    reason          TEXT,                   -- one line: why fail / broken / skip / aborted
+    replays         INTEGER                 -- the run this one replays (lab replay, lab shrink), or NULL
 );
 
 CREATE TABLE IF NOT EXISTS steps (

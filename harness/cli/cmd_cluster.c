@@ -49,6 +49,7 @@ struct args {
 	int64_t seqno;
 	int safe_to_bootstrap;
 	int sig;
+	double torn;              /* hard-reset --torn F */
 	/* --proxmox vmids=/nodes=: the comma-separated values, split (owned) */
 	char *pve_lists[2];
 	char *pve_vmids[LAB_MAX_NODES + 1], *pve_nodes[LAB_MAX_NODES + 1];
@@ -133,7 +134,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		static const char *const valued[] = {
 			"--name", "--state-dir", "--flavor", "--backend", "--nodes", "--timeout", "--seqno",
 			"--safe-to-bootstrap", "--cache-mode", "--powerfs-flush-interval", "--signal",
-			"--mysqld", "--proxmox", "--version",
+			"--mysqld", "--proxmox", "--torn", "--version",
 		};
 		bool known = false;
 		for (size_t k = 0; k < ARRAY_SIZE(valued); k++)
@@ -182,6 +183,11 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (parse_duration_ms(val, &ms) < 0)
 				return usage_error("--powerfs-flush-interval: bad duration '%s'", val);
 			a->spec.powerfs_flush_interval_ms = ms == 0 ? -1 : ms;
+		} else if (!strcmp(name, "--torn")) {
+			char *end;
+			a->torn = strtod(val, &end);
+			if (end == val || *end || !(a->torn >= 0.0 && a->torn <= 1.0))
+				return usage_error("--torn: want a fraction within 0..1, not '%s'", val);
 		} else if (!strcmp(name, "--signal")) {
 			if (parse_signal(val, &a->sig) < 0)
 				return usage_error("--signal: unknown signal '%s'", val);
@@ -323,7 +329,7 @@ static int hard_reset_sub(struct cluster *c, struct args *a)
 		}
 		free(copy);
 	}
-	rc = nodes_hard_reset(c, nodes, n, &d);
+	rc = nodes_hard_reset_torn(c, nodes, n, a->torn, &d);
 	if (d.len)
 		printf("%s\n", d.buf);
 	sb_release(&d);

@@ -20,6 +20,9 @@ int cmd_check(int argc, char **argv);
 int cmd_results(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_explore(int argc, char **argv);
+int cmd_shrink(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_versions(int argc, char **argv);
 /* Internal: the power-loss filesystem daemon (started by the local backend). */

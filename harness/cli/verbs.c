@@ -21,6 +21,36 @@ static const struct verb verbs[] = {
 	  "stores everything in the results database (default results/lab.db).\n"
 	  "Exit 0 every expectation met, 1 a finding, 2 broken (lab or the lab\n"
 	  "machine failed, or bad input).\n" },
+	{ "replay", cmd_replay, 0, "run a recorded run's fault schedule again",
+	  "usage: lab replay RUN [--db FILE] [--name NAME] [--keep]\n"
+	  "\n"
+	  "Runs RUN's scenario file again (unchanged since: its SHA-256 is\n"
+	  "checked) on a fresh cluster with RUN's seed; each nemesis step executes\n"
+	  "the faults RUN recorded, at the same offsets, on the same nodes, instead\n"
+	  "of drawing them. The new run records that it replays RUN. Exit codes as\n"
+	  "lab run.\n" },
+	{ "explore", cmd_explore, 0, "run scenarios with fresh seeds until something is found",
+	  "usage: lab explore SCENARIO.yaml... [--runs N] [--time-limit 30m] [--keep-going]\n"
+	  "                   [--db FILE] [--name NAME] [--backend local|libvirt]\n"
+	  "\n"
+	  "Runs the scenarios in turn, each run with a fresh seed (so their nemesis\n"
+	  "steps draw new faults), every run stored; one line per run: run, seed,\n"
+	  "faults injected, verdict, anomalies by kind. Stops at the first finding\n"
+	  "(or broken run) unless --keep-going, and says where it is. Default: 10\n"
+	  "runs. Exit 1 when anything was found, 0 when nothing was, 2 when lab\n"
+	  "could not do its job.\n" },
+	{ "shrink", cmd_shrink, 0, "the fewest of a failed run's faults that still show its finding",
+	  "usage: lab shrink RUN --out FILE.yaml [--db FILE] [--max-runs 30] [--tries 2/3]\n"
+	  "                  [--name NAME]\n"
+	  "\n"
+	  "Delta debugging over the faults RUN's nemesis steps executed: drops\n"
+	  "halves, then smaller chunks, down to single faults, replaying each\n"
+	  "candidate (RUN's seed, same offsets) on a fresh cluster, and keeps it\n"
+	  "when its runs show RUN's anomaly kind in K of N tries. Writes an\n"
+	  "ordinary scenario (no nemesis step: the faults as scripted steps) with a\n"
+	  "comment naming RUN and the number of candidate runs. --max-runs 0 runs\n"
+	  "nothing and writes RUN's faults as they are. Exit 0 when written, 2\n"
+	  "when not (RUN is not a fail, or its finding did not reproduce).\n" },
 	{ "validate", cmd_validate, 0, "parse and lint scenarios",
 	  "usage: lab validate SCENARIO.yaml...\n"
 	  "       lab validate --describe       every key and action, from the parser's tables\n"
@@ -40,7 +70,7 @@ static const struct verb verbs[] = {
 	  "       lab cluster down   [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster status [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster start|stop|kill|pause|resume|pid|datadir N\n"
-	  "       lab cluster hard-reset N|N,N,...|all   one power loss of every node named\n"
+	  "       lab cluster hard-reset N|N,N,...|all [--torn F]   one power loss of every node named\n"
 	  "       lab cluster kill N [--signal KILL|TERM|...]\n"
 	  "       lab cluster bootstrap N [--force]     lab cluster start-all\n"
 	  "       lab cluster wait N synced|primary|non-primary|down [--timeout 120s]\n"
@@ -66,7 +96,9 @@ static const struct verb verbs[] = {
 	  "   --powerfs-flush-interval DUR (natural flush, the kernel's writeback;\n"
 	  "   default 30s, 0 = never)\n"
 	  "   --powerloss-images (keep each power cut's datadir image; also\n"
-	  "   LAB_POWERLOSS_IMAGES=1)\n" },
+	  "   LAB_POWERLOSS_IMAGES=1)\n"
+	  "hard-reset --torn F: torn writes, F (0..1) of the un-synced pages still\n"
+	  "   reach the disk, in random order (local backend; default 0)\n" },
 
 	{ "workload", cmd_workload, 0, "run the bank or list-append workload against any cluster",
 	  "usage: lab workload --hosts H[:P],... [--workload bank|append] [--threads N]\n"

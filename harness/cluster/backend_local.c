@@ -828,7 +828,7 @@ static int local_node_hard_reset(struct cluster *c, int node)
 	k++;
 	trace = xasprintf("%s/powerloss-%" PRId64 ".trace", d->node_dir[node - 1], k);
 	seed = c->spec.seed * 1000003u + (uint64_t)node * 1009u + (uint64_t)k;
-	rc = powerfs_power_cut(&h, 0.0, seed, trace, &reply);
+	rc = powerfs_power_cut(&h, c->torn, seed, trace, &reply);
 	cluster_state_setf(c, key, "%" PRId64, k);
 	if (rc < 0) {
 		cluster_state_save(c);

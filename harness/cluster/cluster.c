@@ -836,6 +836,20 @@ int nodes_hard_reset(struct cluster *c, const int *nodes, size_t n, struct strbu
 	return rc;
 }
 
+int nodes_hard_reset_torn(struct cluster *c, const int *nodes, size_t n, double torn, struct strbuf *detail)
+{
+	int rc;
+
+	if (!(torn >= 0.0 && torn <= 1.0)) {
+		lab_error("bad torn fraction %g: want 0..1", torn);
+		return -1;
+	}
+	c->torn = torn;
+	rc = nodes_hard_reset(c, nodes, n, detail);
+	c->torn = 0.0;
+	return rc;
+}
+
 int64_t node_log_mark(struct cluster *c, int node)
 {
 	const char *path = c->backend && c->backend->node_log_path ? c->backend->node_log_path(c, node) : NULL;

@@ -133,6 +133,11 @@ struct cluster {
 	bool lock_wrote;
 	/* The dead owner cluster_open cleaned up after (0: none). */
 	pid_t dead_owner;
+	/* A hard reset's torn writes: the fraction (0..1) of the un-synced
+	 * pages that still reach the disk, in random order. 0 by default; set
+	 * only for the length of nodes_hard_reset_torn. The local backend's
+	 * power cut reads it (powerfs_power_cut's keep); others ignore it. */
+	double torn;
 };
 
 /*
@@ -356,6 +361,8 @@ int node_hard_reset(struct cluster *c, int node);  /* power loss: processes die 
  * detail (may be NULL) gets "N nodes frozen within X ms, then node 1 (pid P)
  * reset, ...". On failure no node is left frozen. */
 int nodes_hard_reset(struct cluster *c, const int *nodes, size_t n, struct strbuf *detail);
+/* The same with torn writes: torn (0..1) of the un-synced pages are kept. */
+int nodes_hard_reset_torn(struct cluster *c, const int *nodes, size_t n, double torn, struct strbuf *detail);
 int node_pause(struct cluster *c, int node);       /* SIGSTOP */
 int node_resume(struct cluster *c, int node);      /* SIGCONT */
 pid_t node_pid(struct cluster *c, int node);       /* 0 when not running */

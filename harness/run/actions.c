@@ -14,6 +14,8 @@
  */
 #include "runner.h"
 
+#include "nemesis.h"
+
 #include "append.h"
 #include "checker.h"
 #include "history.h"
@@ -260,7 +262,7 @@ static int act_hard_reset(struct runner *r, const struct sc_step *st, size_t seq
 		will_be_down(r, n);
 		nodes[n_nodes++] = n;
 	}
-	return nodes_hard_reset(&r->cluster, nodes, n_nodes, d);
+	return nodes_hard_reset_torn(&r->cluster, nodes, n_nodes, st->torn ? strtod(st->torn, NULL) : 0.0, d);
 }
 
 static bool all_down(struct runner *r)
@@ -719,12 +721,31 @@ static const struct sc_option a_check[] = {
 	{ "model", SC_STRING, S(model), "strict-serializable", 0, 0, NULL, 0, NULL, 0, "history: the consistency model whose violations are findings (Elle's names: serializable, snapshot-isolation, repeatable-read, read-committed, ...)" },
 	{ "expect", SC_EXPECT, S(expect), NULL, 0, 0, NULL, 0, NULL, 0, "expectations for this check step (else the scenario's expect:)" }, OUTCOME };
 static const struct sc_option a_one_node[] = { NODE_ONE("the node"), OUTCOME };
+static const struct sc_option a_hard_reset[] = {
+	NODE_REQ("nodes that lose power together"),
+	{ "torn", SC_STRING, S(torn), "0", 0, 0, NULL, 0, NULL, 0, "fraction (0..1) of the un-synced pages that still reach the disk, in random order (torn writes; local backend)" }, OUTCOME };
+static const struct sc_option a_nemesis[] = {
+	{ "faults", SC_LIST, S(faults), NULL, 0, 0, nemesis_kind_names, 0, NULL, 0, "faults to draw from: kill, pause, partition, hard-reset, stop (default: all of them)" },
+	{ "targets", SC_LIST, S(targets), NULL, 0, 0, nemesis_target_names, 0, NULL, 0, "whom each fault hits: one, minority, majority, all, primary (Galera: node 1) (default: one); partitions isolate them from the rest (all: every node alone; no ring: a partition is groups, not per-pair rules)" },
+	{ "interval", SC_STRING, S(interval), "2s..8s", 0, 0, NULL, 0, NULL, 0, "pause between one fault's undo and the next fault, MIN..MAX" },
+	{ "for", SC_DURATION, S(for_ms), "60s", 0, SC_DAY_MS, NULL, 0, NULL, 0, "faults start within this long (the step lasts until the last one is undone)" },
+	{ "recover", SC_STRING, S(recover), "1s..10s", 0, 0, NULL, 0, NULL, 0, "how long each fault lasts before it is undone, MIN..MAX" },
+	{ "torn", SC_STRING, S(torn), "0", 0, 0, NULL, 0, NULL, 0, "hard-reset: fraction of un-synced pages kept, F or MIN..MAX within 0..1" }, OUTCOME };
+
 static const struct sc_option a_upgrade[] = {
 	NODE_REQ("nodes to switch, one after the other"),
 	{ "version", SC_STRING, S(version), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, "server build to switch to, e.g. 10.11.19 (lab versions); older: a downgrade" },
 	{ "timeout", SC_DURATION, S(timeout_ms), "600s", 1000, SC_DAY_MS, NULL, 0, NULL, 0, "how long each node may take to be back (Synced / replicating)" },
 	{ "transfer", SC_STRING, S(transfer), "any", 0, 0, v_transfer, 0, NULL, 0, "how each node must catch up: ist, sst, none or any; else a finding" }, OUTCOME };
 
+
+static const char *hard_reset_valid(const struct sc_step *st)
+{
+	double lo, hi;
+
+	return nemesis_parse_fraction_range(st->torn, &lo, &hi) < 0 || lo != hi
+		       ? "'torn' must be a fraction within 0..1, e.g. 0.5" : NULL;
+}
 
 static const char *check_valid(const struct sc_step *st)
 {
@@ -762,8 +783,8 @@ const struct sc_action_desc sc_actions[] = {
 	    SC_EFFECT_DOWN, 0, "start the node if the cluster is kept (--keep)", NULL, act_stop),
 	ROW("start", "node", a_start, NULL, "start; after a crash recover the position first; all: bootstrap the most advanced",
 	    SC_EFFECT_UP, 0, NULL, NULL, act_start),
-	ROW("hard-reset", "node", a_node_only, NULL, "power loss: processes die at once, un-synced writes are lost; several nodes lose power together",
-	    SC_EFFECT_DOWN, 0, "start the node if the cluster is kept (--keep)", NULL, act_hard_reset),
+	ROW("hard-reset", "node", a_hard_reset, NULL, "power loss: processes die at once, un-synced writes are lost (torn: a fraction kept); several nodes lose power together",
+	    SC_EFFECT_DOWN, 0, "start the node if the cluster is kept (--keep)", hard_reset_valid, act_hard_reset),
 	ROW("pause", "node", a_pause, NULL, "freeze the server (SIGSTOP)",
 	    SC_EFFECT_NONE, SC_A_KEEPS_NODES, "resume the node", NULL, act_pause),
 	ROW("resume", "node", a_node_only, NULL, "thaw a paused server (SIGCONT)",
@@ -790,6 +811,8 @@ const struct sc_action_desc sc_actions[] = {
 	    SC_EFFECT_NONE, 0, NULL, NULL, act_promote),
 	ROW("rejoin", "node", a_one_node, f_async, "make an old primary a replica of the current one",
 	    SC_EFFECT_UP, 0, NULL, NULL, act_rejoin),
+	ROW("nemesis", "faults", a_nemesis, NULL, "random faults drawn from the run's seed, each undone (restart, resume, heal) before the next; every node up at the end",
+	    SC_EFFECT_NONE, 0, "resume, heal; start the nodes if the cluster is kept (--keep)", nemesis_validate, nemesis_run),
 	ROW("upgrade", NULL, a_upgrade, NULL, "switch nodes to another server build: clean shutdown, start from the new build, mariadb-upgrade, rejoin",
 	    SC_EFFECT_UP, 0, "start the node if the cluster is kept (--keep)", upgrade_valid, act_upgrade),
 	ROW("wipe", "node", a_node_only, NULL, "empty a stopped node's datadir, so its next start takes a full state transfer",

@@ -508,6 +508,7 @@ static int run_record_begin(struct runner *r, struct run_result *res, const char
 	ri.cache_mode = sc->cluster.cache_mode;
 	ri.mysqld_options = opts.buf;
 	ri.tags = tags.buf;
+	ri.replays = r->o->replays;
 	r->run_id = resultsdb_run_begin(r->db, &ri);
 	sb_release(&opts);
 	sb_release(&tags);

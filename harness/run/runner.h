@@ -21,6 +21,8 @@
 #include "scenario.h"
 #include "workload.h"
 
+struct nemesis_fault;
+
 enum verdict { VERDICT_PASS, VERDICT_FAIL, VERDICT_BROKEN, VERDICT_SKIP, VERDICT_ABORTED };
 const char *verdict_name(enum verdict v);
 /* 0 pass/skip, 1 fail, 2 broken/aborted. */
@@ -35,6 +37,13 @@ struct runner_opts {
 	const char *runs_dir;   /* journals etc.: RUNS_DIR/RUN_ID/, NULL: next to the db */
 	bool keep;              /* leave the cluster up at the end */
 	bool progress;          /* a progress line on stderr (a terminal) */
+	/* lab replay / lab shrink: the nemesis steps execute these faults
+	 * (those whose seq is theirs) instead of drawing them (nemesis.h);
+	 * replays is the run replayed (0: none). Borrowed. */
+	const struct nemesis_fault *replay;
+	size_t n_replay;
+	bool have_replay;
+	int64_t replays;
 };
 
 struct run_result {

@@ -1193,6 +1193,11 @@ void scenario_free(struct scenario *sc)
 		strlist_release(&st->checks);
 		free(st->model);
 		expect_release(&st->expect);
+		free(st->torn);
+		strlist_release(&st->faults);
+		strlist_release(&st->targets);
+		free(st->interval);
+		free(st->recover);
 	}
 	free(sc->steps);
 	expect_release(&sc->expect);

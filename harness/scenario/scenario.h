@@ -114,6 +114,11 @@ struct sc_step {
 	struct strlist checks;    /* check */
 	char *model;              /* check: the history checker's consistency model */
 	struct sc_expect expect;  /* check: expectations for this step only */
+	char *torn;               /* hard-reset: F; nemesis: F or F..F (fraction of un-synced pages kept) */
+	struct strlist faults;    /* nemesis: fault kinds to draw from */
+	struct strlist targets;   /* nemesis: target kinds to draw from */
+	char *interval, *recover; /* nemesis: DURATION..DURATION */
+	int64_t for_ms;           /* nemesis: faults start within this long */
 };
 
 /* What a step does to its nodes, as the lint follows them. */

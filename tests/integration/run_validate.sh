@@ -66,4 +66,4 @@ for f in "$LAB_TOP"/scenarios/*.yaml; do
 	n=$(basename "$f" .yaml)
 	check "lab list shows $n with a purpose" grep -Eq "^$n +[A-Za-z].{20,}" <<<"$list"
 done
-check "lab validate --describe lists every action" bash -c '"$0" validate --describe | grep -c "^  - " | grep -qx 22' "$LAB"
+check "lab validate --describe lists every action" bash -c '"$0" validate --describe | grep -c "^  - " | grep -qx 23' "$LAB"

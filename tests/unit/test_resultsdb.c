@@ -102,10 +102,47 @@ static void test_migration_from_1(void **state)
 	resultsdb_close(db);
 	db = resultsdb_open(path);
 	assert_non_null(db);
-	assert_int_equal(scalar(db, "PRAGMA user_version"), 2);
+	assert_int_equal(scalar(db, "PRAGMA user_version"), RESULTSDB_SCHEMA_VERSION);
 	assert_int_equal(scalar(db, "SELECT count(*) FROM runs WHERE scenario = 'old' AND verdict = 'pass'"), 1);
 	assert_int_equal(resultsdb_node_version(db, run, 1.0, 2, "10.11.18-MariaDB", 0), 0);
 	assert_int_equal(scalar(db, "SELECT count(*) FROM node_versions WHERE node = 2"), 1);
+	resultsdb_close(db);
+	free(path);
+}
+
+/* A version-1 database (runs without replays) opens: the migration adds
+ * the column, old rows read NULL, and a replay records its run. */
+static void test_migration_v1(void **state)
+{
+	(void)state;
+	char *path = xasprintf("%s/v1.db", dir);
+	sqlite3 *h;
+	struct resultsdb *db;
+
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h,
+		"CREATE TABLE runs (id INTEGER PRIMARY KEY, scenario TEXT NOT NULL, scenario_file TEXT,"
+		" scenario_hash TEXT, seed INTEGER, backend TEXT, flavor TEXT, nodes INTEGER, server_version TEXT,"
+		" galera_version TEXT, cache_mode TEXT, mysqld_options TEXT, tags TEXT, lab_version TEXT, host TEXT,"
+		" pid INTEGER, started_at REAL NOT NULL, ended_at REAL, verdict TEXT NOT NULL DEFAULT 'running',"
+		" reason TEXT);"
+		"INSERT INTO runs (scenario, started_at, verdict) VALUES ('old', 1.0, 'pass');"
+		"PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	db = resultsdb_open(path);
+	assert_non_null(db);
+	assert_int_equal(scalar(db, "PRAGMA user_version"), RESULTSDB_SCHEMA_VERSION);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM runs WHERE scenario = 'old' AND replays IS NULL"), 1);
+	{
+		struct run_info ri = { .scenario = "again", .seed = 7, .nodes = 3, .replays = 1 };
+		int64_t run = resultsdb_run_begin(db, &ri);
+		assert_true(run > 1);
+		assert_int_equal(scalar(db, "SELECT replays FROM runs WHERE scenario = 'again'"), 1);
+	}
+	resultsdb_close(db);
+	/* Opened again: nothing to migrate. */
+	db = resultsdb_open(path);
+	assert_non_null(db);
 	resultsdb_close(db);
 	free(path);
 }
@@ -116,6 +153,7 @@ int main(void)
 		cmocka_unit_test(test_run_rows),
 		cmocka_unit_test(test_abandoned_run_is_aborted),
 		cmocka_unit_test(test_migration_from_1),
+		cmocka_unit_test(test_migration_v1),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
