@@ -1,5 +1,5 @@
 /*
- * nemesis.h — seeded random fault schedules (issue 14).
+ * nemesis.h — seeded random fault schedules.
  *
  * A `nemesis` step draws faults from its options and the run's seed:
  *

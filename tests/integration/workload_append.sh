@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# workload_append.sh — issue 13's list-append workload against a real
+# workload_append.sh — the list-append workload against a real
 # 3-node MariaDB Galera cluster on the local backend (`lab cluster up`):
 # 20 s of `lab workload --workload append` on 6 threads, each
 # transaction on a host picked at random, REPEATABLE READ, wsrep_sync_wait 0;

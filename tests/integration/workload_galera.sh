@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# workload_galera.sh — issue 9's acceptance test: the bank workload rides
+# workload_galera.sh — the bank workload's acceptance test: it rides
 # through the loss of a Galera node. A real 3-node MariaDB Galera cluster on
 # the local backend (`lab cluster up`); 30 s of workload on 8
 # threads spread over all three nodes; node 2 is SIGKILLed half way through

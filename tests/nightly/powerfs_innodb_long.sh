@@ -4,7 +4,7 @@
 # order, as real disks tear writes. The post-cut datadir image and the
 # operation trace of any cut that loses an acknowledged commit or stops
 # recovery are kept under /var/tmp/lab-evidence/powerfs_innodb.NAME/ as evidence
-# (issue 5: a prototype saw "The first page of file ... is corrupted",
+# (a prototype saw "The first page of file ... is corrupted",
 # possibly MDEV-27014 / MDEV-32968). A failure here may be a MariaDB
 # finding, not a lab bug: read the evidence.
 export POWERFS_CUTS=${POWERFS_CUTS:-40} POWERFS_KEEP=${POWERFS_KEEP:-0.3} POWERFS_EVIDENCE=1

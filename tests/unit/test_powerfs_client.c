@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BASE "/var/tmp/lab-H5/unit-client"
+#define BASE "/var/tmp/lab-unit/powerfs-client"
 
 static const char *lab_binary(void)
 {

@@ -4,7 +4,7 @@
 # same server settings with the datadir on powerfs (cache none, fsync
 # honoured), side by side, with the ratio. A third run passes every fsync
 # through to the backing file as well (--real-sync), the like-for-like
-# durability cost. Target (issue 5): the layer costs at most 30 %.
+# durability cost. Target: the layer costs at most 30 %.
 #
 #   POWERFS_BENCH_TIME=30 (s per run)  POWERFS_BENCH_THREADS=4
 # Ports 13401, /var/tmp/lab-bench/powerfs.

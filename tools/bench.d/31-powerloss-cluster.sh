@@ -3,7 +3,7 @@
 # cluster: `lab workload` against a 3-node Galera `lab cluster up` with its
 # datadirs on powerfs (cache none: fsync honoured, the default) and with
 # --no-powerfs (plain disk), same threads and duration, side by side with
-# the ratio. Target (issue 5): the layer costs at most 30 %.
+# the ratio. Target: the layer costs at most 30 %.
 #
 #   POWERLOSS_BENCH_SECONDS=20  POWERLOSS_BENCH_THREADS=8  POWERLOSS_BENCH_ROUNDS=1
 # Cluster name h9b (/var/tmp/lab/h9b).
