@@ -106,13 +106,19 @@ ITEM=$(sql "SELECT MAX(id) FROM purchase_item WHERE purchase_id = $P")
 # an acknowledged credit transaction whose row is still there, with a
 # positive amount the customer's balance covers
 CREDIT_TXN= CREDIT_ID=
-while IFS=$'\t' read -r txn cid; do
-	if [ "$(sql "SELECT COUNT(*) FROM credit c JOIN customer u ON u.id = c.customer_id
-		WHERE c.id = $cid AND c.amount > 0 AND u.credit >= c.amount")" = 1 ]; then
-		CREDIT_TXN=$txn CREDIT_ID=$cid
+# Every acknowledged credit of the journal, asked in batches of 500: the
+# first whose row is there and whose customer still holds at least its
+# amount (purchases drain credit: the first few hundred may all be spent).
+awk -F'\t' '$2 == "credit" && $3 == "ok" { if (match($8, /\+credit:[0-9]+/)) print $1 "\t" substr($8, RSTART + 8, RLENGTH - 8) }' "$J" >"$DIR/ok-credits"
+while read -r batch; do
+	cid=$(sql "SELECT c.id FROM credit c JOIN customer u ON u.id = c.customer_id
+		WHERE c.id IN ($batch) AND c.amount > 0 AND u.credit >= c.amount ORDER BY c.id LIMIT 1")
+	if [ -n "$cid" ]; then
+		CREDIT_ID=$cid
+		CREDIT_TXN=$(awk -F'\t' -v id="$cid" '($2 "") == id { print $1; exit }' "$DIR/ok-credits")
 		break
 	fi
-done < <(awk -F'\t' '$2 == "credit" && $3 == "ok" { if (match($8, /\+credit:[0-9]+/)) print $1 "\t" substr($8, RSTART + 8, RLENGTH - 8) }' "$J" | head -200)
+done < <(awk -F'\t' '{ b = b (n++ ? "," : "") $2; if (n == 500) { print b; b = ""; n = 0 } } END { if (n) print b }' "$DIR/ok-credits")
 C_PHANTOM=$(sql "SELECT id FROM customer ORDER BY id LIMIT 1 OFFSET 30")
 PHANTOM_ID=$(sql "SELECT MAX(id) + 1000 FROM credit")
 note "targets: drift $C1, shuffle $SA/$SB, orphan credit $CR_ORPHAN, lone customer $C_ALONE, purchase $P item $ITEM, ack credit $CREDIT_ID (txn $CREDIT_TXN), phantom credit $PHANTOM_ID"
