@@ -262,7 +262,8 @@ static int store_op(struct hist *h, const struct conv *cv, const struct pop *p, 
 		    x->n_mops);
 		return -1;
 	}
-	copy_mops(h, cv, p, &h->mops[x->mop_off]);
+	if (p->n_mops) /* an empty transaction: no pointer arithmetic on a NULL array */
+		copy_mops(h, cv, p, &h->mops[x->mop_off]);
 	return 0;
 }
 
