@@ -26,7 +26,8 @@ if ! command -v "${FUZZ_CC:-clang}" >/dev/null || ! ls /usr/lib/llvm-*/lib/clang
 	skip "make fuzz-smoke" "no clang with libFuzzer (apt-get install clang libclang-rt-14-dev)"
 	exit 0
 fi
-out=$(make --no-print-directory fuzz-smoke 2>&1)
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+out=$(make --no-print-directory fuzz-smoke FUZZ_SECONDS="$FUZZ_SECONDS" 2>&1)
 rc=$?
 while IFS= read -r line; do note "$line"; done < <(grep -v '^  ' <<<"$out" | grep -v '^ *CC\|^ *LD' ; grep '^    ' <<<"$out")
 is "make fuzz-smoke: no crash in ${FUZZ_SECONDS:-30} s per fuzzer" "$rc" 0
