@@ -5,8 +5,11 @@
  * the cluster down (unless --keep) and stores the verdict.
  *
  * Verdicts (LTP): pass; fail = a finding about the database (a check
- * differs from expect:, or a step the database should have refused
- * succeeded); broken = lab or the lab machine failed (cluster could not be
+ * differs from expect:, a step the database should have refused
+ * succeeded, or a step failed by the database's own state — no Primary
+ * component, replication stopped — reported with lab_error_finding: the
+ * diagnosis is stored as a cluster-unavailable anomaly and no later step
+ * runs); broken = lab or the lab machine failed (cluster could not be
  * built, a fault could not be applied, a checker could not run, the
  * watchdog fired) — never reported as a database bug; aborted = SIGINT or
  * SIGTERM. A step whose `outcome:` is error or any may fail without
