@@ -53,3 +53,34 @@ int parse_duration_ms(const char *s, int64_t *ms)
 	*ms = (int64_t)(v * mult + 0.5);
 	return 0;
 }
+
+int parse_fraction(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !(v >= 0.0 && v <= 1.0))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_range_split(const char *s, char *lo, size_t size, const char **hi)
+{
+	const char *dots = s ? strstr(s, "..") : NULL;
+	size_t n;
+
+	if (!s)
+		return -1;
+	n = dots ? (size_t)(dots - s) : strlen(s);
+	if (n >= size)
+		return -1;
+	memcpy(lo, s, n);
+	lo[n] = '\0';
+	*hi = dots ? dots + 2 : lo;
+	return 0;
+}

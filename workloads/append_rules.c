@@ -207,45 +207,28 @@ int append_journal_parse_line(const char *line, struct append_record *r)
 
 int append_ops_range_parse(const char *s, int *min, int *max)
 {
-	const char *dots = strstr(s, "..");
+	char first[24];
+	const char *second;
 	int64_t lo, hi;
 
-	if (dots) {
-		char buf[24];
-		size_t n = (size_t)(dots - s);
-		if (n >= sizeof(buf))
-			goto bad;
-		memcpy(buf, s, n);
-		buf[n] = '\0';
-		if (parse_int64(buf, 1, APPEND_MAX_OPS, &lo) < 0 ||
-		    parse_int64(dots + 2, 1, APPEND_MAX_OPS, &hi) < 0 || hi < lo)
-			goto bad;
-	} else {
-		if (parse_int64(s, 1, APPEND_MAX_OPS, &lo) < 0)
-			goto bad;
-		hi = lo;
+	if (parse_range_split(s, first, sizeof(first), &second) < 0 ||
+	    parse_int64(first, 1, APPEND_MAX_OPS, &lo) < 0 || parse_int64(second, 1, APPEND_MAX_OPS, &hi) < 0 ||
+	    hi < lo) {
+		lab_error_quiet("ops per transaction: '%s' is not N or MIN..MAX with 1 <= MIN <= MAX <= %d",
+				s ? s : "", APPEND_MAX_OPS);
+		return -1;
 	}
 	*min = (int)lo;
 	*max = (int)hi;
 	return 0;
-bad:
-	lab_error_quiet("ops per transaction: '%s' is not N or MIN..MAX with 1 <= MIN <= MAX <= %d", s,
-		  APPEND_MAX_OPS);
-	return -1;
 }
 
 int append_ratio_parse(const char *s, double *out)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || *end || errno || !(v >= 0 && v <= 1)) {
-		lab_error_quiet("read ratio: '%s' is not a fraction in 0..1", s);
+	if (parse_fraction(s, out) < 0) {
+		lab_error_quiet("read ratio: '%s' is not a fraction in 0..1", s ? s : "");
 		return -1;
 	}
-	*out = v;
 	return 0;
 }
 

@@ -45,58 +45,25 @@ const char *nemesis_kind_name(enum nem_kind k)
 /* ------------------------------------------------------------------ */
 /* Options */
 
-static int parse_fraction(const char *s, double *v)
-{
-	char *end;
-
-	if (!s || !*s)
-		return -1;
-	*v = strtod(s, &end);
-	if (end == s || *end || !(*v >= 0.0 && *v <= 1.0))
-		return -1;
-	return 0;
-}
 
 int nemesis_parse_duration_range(const char *s, int64_t *lo, int64_t *hi)
 {
-	const char *dots = s ? strstr(s, "..") : NULL;
 	char first[64];
+	const char *second;
 
-	if (!s)
-		return -1;
-	if (!dots) {
-		if (parse_duration_ms(s, lo) < 0)
-			return -1;
-		*hi = *lo;
-		return 0;
-	}
-	if ((size_t)(dots - s) >= sizeof(first))
-		return -1;
-	memcpy(first, s, (size_t)(dots - s));
-	first[dots - s] = '\0';
-	if (parse_duration_ms(first, lo) < 0 || parse_duration_ms(dots + 2, hi) < 0 || *lo > *hi)
+	if (parse_range_split(s, first, sizeof(first), &second) < 0 || parse_duration_ms(first, lo) < 0 ||
+	    parse_duration_ms(second, hi) < 0 || *lo > *hi)
 		return -1;
 	return 0;
 }
 
 int nemesis_parse_fraction_range(const char *s, double *lo, double *hi)
 {
-	const char *dots = s ? strstr(s, "..") : NULL;
 	char first[64];
+	const char *second;
 
-	if (!s)
-		return -1;
-	if (!dots) {
-		if (parse_fraction(s, lo) < 0)
-			return -1;
-		*hi = *lo;
-		return 0;
-	}
-	if ((size_t)(dots - s) >= sizeof(first))
-		return -1;
-	memcpy(first, s, (size_t)(dots - s));
-	first[dots - s] = '\0';
-	if (parse_fraction(first, lo) < 0 || parse_fraction(dots + 2, hi) < 0 || *lo > *hi)
+	if (parse_range_split(s, first, sizeof(first), &second) < 0 || parse_fraction(first, lo) < 0 ||
+	    parse_fraction(second, hi) < 0 || *lo > *hi)
 		return -1;
 	return 0;
 }
