@@ -143,12 +143,7 @@ static int lv_open(struct cluster *c)
 		if (!d->dom[i - 1] &&
 		    !(d->dom[i - 1] = dom_get(d->conn, name, d->defined ? c->name : NULL, d->defined ? i : 0)))
 			return -1;
-		snprintf(key, sizeof(key), "libvirt.addr.%d", i);
-		const char *addr = cluster_state_get(c, key);
-		if (addr) {
-			lab_strlcpy(c->hosts[i - 1].host, addr, sizeof(c->hosts[i - 1].host));
-			c->hosts[i - 1].port = 3306;
-		}
+		guest_host_from_state(c, "libvirt", i);
 	}
 	return 0;
 }

@@ -557,15 +557,8 @@ static int pv_attach(struct cluster *c)
 {
 	if (pv_connect(c) < 0 || pv_load_vms(c) < 0)
 		return -1;
-	for (int i = 1; i <= c->spec.nodes; i++) {
-		char key[32];
-		snprintf(key, sizeof(key), "proxmox.addr.%d", i);
-		const char *addr = cluster_state_get(c, key);
-		if (addr) {
-			lab_strlcpy(c->hosts[i - 1].host, addr, sizeof(c->hosts[i - 1].host));
-			c->hosts[i - 1].port = 3306;
-		}
-	}
+	for (int i = 1; i <= c->spec.nodes; i++)
+		guest_host_from_state(c, "proxmox", i);
 	return 0;
 }
 

@@ -386,3 +386,16 @@ int guest_heal(struct cluster *c)
 	cluster_state_save(c);
 	return rc;
 }
+
+void guest_host_from_state(struct cluster *c, const char *prefix, int node)
+{
+	char key[48];
+	const char *addr;
+
+	snprintf(key, sizeof(key), "%s.addr.%d", prefix, node);
+	addr = cluster_state_get(c, key);
+	if (addr) {
+		lab_strlcpy(c->hosts[node - 1].host, addr, sizeof(c->hosts[node - 1].host));
+		c->hosts[node - 1].port = 3306;
+	}
+}

@@ -70,4 +70,8 @@ int guest_node_delete_file(struct cluster *c, int node, const char *rel);
 int guest_partition(struct cluster *c, const int *group_of);
 int guest_heal(struct cluster *c);
 
+/* c->hosts[node - 1] from the state key PREFIX.addr.NODE that create
+ * recorded (port 3306), when there is one. */
+void guest_host_from_state(struct cluster *c, const char *prefix, int node);
+
 #endif
