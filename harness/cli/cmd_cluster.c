@@ -228,6 +228,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 			const char *e = strchr(val, '=');
 			if (!e || e == val || a->spec.n_mysqld >= ARRAY_SIZE(a->mysqld))
 				return usage_error("--mysqld: want KEY=VALUE, not '%s'", val);
+			char key[64];
+			snprintf(key, sizeof(key), "%.*s", (int)(e - val), val);
+			const char *why = mysqld_option_problem(key, false);
+			if (why)
+				return usage_error("--mysqld %s: '%s' %s%s", val, key, why,
+						   mysqld_option_problem(key, true)
+							   ? ""
+							   : " (only a scenario with 'allow_commands: true' in 'cluster' may set it)");
 			struct kv *kv = &a->mysqld[a->spec.n_mysqld++];
 			kv->key = xstrdup(val);
 			kv->key[e - val] = '\0';

@@ -63,6 +63,7 @@
 #define MARIADBD "mariadbd"
 #define SERVER_USER "mysql"
 #define POWERFS_FLUSH_DEFAULT_MS 30000
+#define DESTROY_GRACE_S 10
 
 /* Fixed arrays only: cluster_release frees backend_data with free(). */
 struct local_data {
@@ -883,7 +884,10 @@ static int local_destroy(struct cluster *c)
 				cluster_state_set(c, "local.partitioned", NULL);
 		}
 	}
-	/* Clean shutdown of every node in parallel, then SIGKILL. */
+	/* Clean shutdown of every node in parallel, then SIGKILL. The data goes
+	 * with the cluster, so a clean shutdown buys only quieter logs: a node
+	 * that does not stop within DESTROY_GRACE_S (a joiner waiting for a
+	 * Primary component, a server stuck in a state transfer) is killed. */
 	for (int i = 1; i <= c->spec.nodes; i++) {
 		pid_t pid = local_node_pid(c, i);
 		unsigned long long start;
@@ -895,7 +899,7 @@ static int local_destroy(struct cluster *c)
 			kill(pid, SIGTERM);
 		}
 	}
-	deadline = mono_ns() + 60000000000LL;
+	deadline = mono_ns() + DESTROY_GRACE_S * 1000000000LL;
 	for (;;) {
 		bool any = false;
 		for (int i = 1; i <= c->spec.nodes; i++)
@@ -908,7 +912,7 @@ static int local_destroy(struct cluster *c)
 	for (int i = 1; i <= c->spec.nodes; i++) {
 		pid_t pid = local_node_pid(c, i);
 		if (pid > 0) {
-			lab_info("node %d (pid %d) did not stop within 60 s: SIGKILL", i, (int)pid);
+			lab_info("node %d (pid %d) did not stop within %d s: SIGKILL", i, (int)pid, DESTROY_GRACE_S);
 			kill(pid, SIGKILL);
 		}
 		if (kill_namespace(c, i) < 0)

@@ -426,6 +426,43 @@ void cluster_release(struct cluster *c)
 	c->lock_fd = -1;
 }
 
+/* Server options lab sets itself (where each node lives, who it is, how
+ * the topology is wired): a user who set them would break the cluster lab
+ * builds or point it at something else. */
+static const char *const managed_options[] = {
+	"user", "datadir", "basedir", "port", "socket", "pid_file", "bind_address", "log_error", "plugin_dir",
+	"lc_messages_dir", "server_id", "log_bin", "relay_log", "wsrep_on", "wsrep_provider",
+	"wsrep_cluster_address", "wsrep_cluster_name", "wsrep_node_address", "wsrep_node_name",
+	"wsrep_new_cluster", "wsrep_start_position", "wsrep_recover", "wsrep_sst_receive_address", NULL,
+};
+/* Options with which the server runs programs or loads code. */
+static const char *const command_options[] = {
+	"wsrep_notify_cmd", "init_file", "init_connect", "plugin_load", "plugin_load_add", NULL,
+};
+
+static bool in_list(const char *const *v, const char *w)
+{
+	for (size_t i = 0; v[i]; i++)
+		if (!strcmp(v[i], w))
+			return true;
+	return false;
+}
+
+const char *mysqld_option_problem(const char *key, bool allow_commands)
+{
+	char norm[64];
+	size_t i;
+
+	for (i = 0; key[i] && i + 1 < sizeof(norm); i++)
+		norm[i] = key[i] == '-' ? '_' : (char)tolower((unsigned char)key[i]);
+	norm[i] = '\0';
+	if (in_list(managed_options, norm))
+		return "is set by lab itself (it places, names and wires every node): leave it out";
+	if (in_list(command_options, norm) && !allow_commands)
+		return "makes the server run a program or load code";
+	return NULL;
+}
+
 bool cluster_is_up(struct cluster *c)
 {
 	const char *s = cluster_state_get(c, "status");

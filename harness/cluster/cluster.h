@@ -328,6 +328,14 @@ const char *flavor_name(const struct flavor_ops *f);
  * this machine ("built without libvirt"). */
 const char *backend_unavailable(const struct backend_ops *b);
 
+/* Why the server option KEY ('-' or '_' spelling, any case) may not be
+ * given by a user: lab sets it itself (it places, names and wires every
+ * node), or it makes the server run a program or load code and
+ * allow_commands is false (the caller says how to allow it). NULL when it
+ * may. Used by the scenario parser
+ * and 'lab cluster up --mysqld'. */
+const char *mysqld_option_problem(const char *key, bool allow_commands);
+
 /* Attach to the cluster described by spec (its state may or may not exist
  * yet). Copies what it needs from spec. */
 int cluster_open(struct cluster *c, const struct cluster_spec *spec);

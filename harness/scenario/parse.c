@@ -795,28 +795,6 @@ static void refuse_nul_scalars(struct pctx *p)
 			sc_perr(p, n, "a value may not hold a NUL character (\\0)");
 }
 
-/* Server options lab sets itself (where each node lives, who it is, how
- * the topology is wired): a scenario that set them would break the
- * cluster lab builds or point it at something else. */
-static const char *const managed_options[] = {
-	"user", "datadir", "basedir", "port", "socket", "pid_file", "bind_address", "log_error", "plugin_dir",
-	"lc_messages_dir", "server_id", "log_bin", "relay_log", "wsrep_on", "wsrep_provider",
-	"wsrep_cluster_address", "wsrep_cluster_name", "wsrep_node_address", "wsrep_node_name",
-	"wsrep_new_cluster", "wsrep_start_position", "wsrep_recover", "wsrep_sst_receive_address", NULL,
-};
-/* Options with which the server runs programs or loads code. */
-static const char *const command_options[] = {
-	"wsrep_notify_cmd", "init_file", "init_connect", "plugin_load", "plugin_load_add", NULL,
-};
-
-static bool in_words(const char *const *v, const char *w)
-{
-	for (size_t i = 0; v[i]; i++)
-		if (!strcmp(v[i], w))
-			return true;
-	return false;
-}
-
 /* cluster.mysqld: refuse what lab manages, and what runs programs unless
  * allow_commands says so (the same spelling with '-' or '_'). */
 static void check_mysqld_options(struct pctx *p, const struct scenario *sc, const yaml_node_t *cl)
@@ -828,20 +806,11 @@ static void check_mysqld_options(struct pctx *p, const struct scenario *sc, cons
 	for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
 		yaml_node_t *k = sc_node_at(p, pr->key);
 		const char *ks = k && k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : NULL;
-		char norm[64];
-		size_t i;
+		const char *why = ks ? mysqld_option_problem(ks, sc->cluster.allow_commands) : NULL;
 
-		if (!ks)
-			continue;
-		for (i = 0; ks[i] && i + 1 < sizeof(norm); i++)
-			norm[i] = ks[i] == '-' ? '_' : (char)tolower((unsigned char)ks[i]);
-		norm[i] = '\0';
-		if (in_words(managed_options, norm))
-			sc_perr(p, k, "'mysqld.%s' is set by lab itself (it places, names and wires every node): leave it out",
-				ks);
-		else if (in_words(command_options, norm) && !sc->cluster.allow_commands)
-			sc_perr(p, k, "'mysqld.%s' makes the server run a program or load code: set 'allow_commands: true' "
-				"in 'cluster' to allow it", ks);
+		if (why)
+			sc_perr(p, k, "'mysqld.%s' %s%s", ks, why,
+				mysqld_option_problem(ks, true) ? "" : ": set 'allow_commands: true' in 'cluster' to allow it");
 	}
 }
 

@@ -67,3 +67,14 @@ for f in "$LAB_TOP"/scenarios/*.yaml; do
 	check "lab list shows $n with a purpose" grep -Eq "^$n +[A-Za-z].{20,}" <<<"$list"
 done
 check "lab validate --describe lists every action" bash -c '"$0" validate --describe | grep -c "^  - " | grep -qx 23' "$LAB"
+
+# `lab cluster up --mysqld` refuses what a scenario's cluster.mysqld refuses,
+# before anything is created.
+netns_before=$(our_netns)
+for opt in datadir=/tmp wsrep-cluster-address=gcomm://10.0.0.1 Port=3306 init-file=/tmp/x wsrep_notify_cmd=/bin/true; do
+	out=$("$LAB" cluster up --name "$FIX_NAME" --nodes 1 --mysqld "$opt" 2>&1)
+	is "cluster up --mysqld $opt exits 2" "$?" 2
+	check "it names the option and why ($opt)" grep -Eq "^lab: --mysqld $opt: '.*' (is set by lab itself|makes the server run a program)" <<<"$out"
+done
+is "no namespace created by a refused --mysqld" "$(our_netns)" "$netns_before"
+check_fails "no state directory for the refused cluster" test -e "$FIX_RUN_STATE"
