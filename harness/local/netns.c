@@ -400,7 +400,8 @@ void net_busy_subnets_parse(const char *routes, bool *busy)
 int net_busy_subnets(bool *busy)
 {
 	struct strbuf routes = {0}, addrs = {0};
-	const char *ra[] = { "ip", "-o", "-4", "route", "show", NULL };
+	/* every table, not only main: a policy-routed table can hold them too */
+	const char *ra[] = { "ip", "-o", "-4", "route", "show", "table", "all", NULL };
 	const char *aa[] = { "ip", "-o", "-4", "addr", "show", NULL };
 	struct run_opts ro = { .timeout_ms = 10000, .out = &routes };
 	struct run_opts ao = { .timeout_ms = 10000, .out = &addrs };

@@ -110,22 +110,41 @@ static bool local_uri(const char *uri)
 	return strncmp(uri, "qemu:///", 8) == 0;
 }
 
-/* The blackhole route for the lab subnet (local hypervisor only). */
+/* The blackhole route for the lab subnet (local hypervisor only), under
+ * the bridge's own route (metric 4000): when the network is down the
+ * subnet goes nowhere rather than to the default gateway. Added, never
+ * "replace"d: a route of the same prefix and metric that is not a
+ * blackhole belongs to someone else, and lab stops rather than take it. */
 static int route_blackhole(const struct vm_lab *l, bool add)
 {
 	char net[32];
 	snprintf(net, sizeof(net), "10.213.%d.0/24", l->subnet);
-	const char *argv[] = { "ip", "route", add ? "replace" : "del", "blackhole", net, "metric", "4000", NULL };
-	struct strbuf out = {0};
+	const char *argv[] = { "ip", "route", add ? "add" : "del", "blackhole", net, "metric", "4000", NULL };
+	const char *show[] = { "ip", "-o", "route", "show", "exact", net, NULL };
+	struct strbuf out = {0}, shown = {0};
 	struct run_opts o = { .timeout_ms = 10000, .out = &out };
+	struct run_opts so = { .timeout_ms = 10000, .out = &shown };
 	int rc = run_argv(argv, &o);
 	if (rc != 0 && add) {
-		lab_error("cannot add the blackhole route for '%s': %s", net, out.buf ? out.buf : "");
-		sb_release(&out);
-		return -1;
+		/* Already there: fine if it is a blackhole at lab's metric (a
+		 * run that died before its teardown left it). */
+		bool ours = false;
+		if (run_argv(show, &so) == 0 && shown.buf)
+			for (char *line = strtok(shown.buf, "\n"); line; line = strtok(NULL, "\n"))
+				if (!strncmp(line, "blackhole ", 10) && strstr(line, " metric 4000"))
+					ours = true;
+		if (!ours) {
+			lab_error("cannot add the blackhole route for '%s': %s", net, out.buf ? out.buf : "");
+			rc = -1;
+		} else {
+			rc = 0;
+		}
+	} else {
+		rc = 0;
 	}
 	sb_release(&out);
-	return 0;
+	sb_release(&shown);
+	return rc;
 }
 
 int vm_lab_define(struct virt_conn *conn, const struct vm_lab *l)

@@ -59,6 +59,32 @@ static void test_narrow(void **state)
 	assert_false(busy[1]);
 }
 
+/* `ip route show table all`: routes of policy-routed tables and of the
+ * local table count like main's. */
+static void test_all_tables(void **state)
+{
+	bool busy[LAB_SUBNET_MAX + 1] = { false };
+	char why[256] = "";
+
+	(void)state;
+	assert_int_equal(net_overlap_parse("default via 192.0.2.1 dev wg0 table 51820 \n"
+					   "10.213.7.0/24 via 192.0.2.9 dev eth0 table 100 \n"
+					   "local 10.213.5.1 dev lb5 table local proto kernel scope host src 10.213.5.1 \n"
+					   "broadcast 10.213.6.255 dev lb6 table local proto kernel scope link src 10.213.6.1 \n"
+					   "local 127.0.0.0/8 dev lo table local proto kernel scope host src 127.0.0.1 \n",
+					   NULL, busy, why, sizeof(why)),
+			 0);
+	assert_true(busy[5]);
+	assert_true(busy[6]);
+	assert_true(busy[7]);
+	assert_false(busy[8]);
+	assert_string_equal(why, "");
+	assert_int_equal(net_overlap_parse("10.213.0.0/16 via 192.0.2.9 dev eth0 table 100 \n", NULL, busy, why,
+					   sizeof(why)),
+			 -1);
+	assert_non_null(strstr(why, "table 100"));
+}
+
 static void test_wide_route(void **state)
 {
 	bool busy[LAB_SUBNET_MAX + 1] = { false };
@@ -114,6 +140,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lab_only),
 		cmocka_unit_test(test_narrow),
+		cmocka_unit_test(test_all_tables),
 		cmocka_unit_test(test_wide_route),
 		cmocka_unit_test(test_wide_address),
 		cmocka_unit_test(test_garbage),
