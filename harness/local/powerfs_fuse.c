@@ -98,7 +98,7 @@ static struct {
 	size_t nmeta, meta_cap;
 	uint64_t trash_seq;
 	atomic_uint_fast64_t pending_bytes, writes, fsyncs, fsyncs_ignored, natural_flushes, cuts,
-		meta_commits;
+		meta_commits, late_writes;
 	struct fuse *fuse;
 	int sock;
 	int stop_pipe[2];
@@ -858,6 +858,15 @@ static int pfs_write(const char *path, const char *buf, size_t size, off_t off, 
 	bool over;
 
 	(void)path;
+	/* A write whose requester is gone (an asynchronous write of a process
+	 * killed before a cut that the kernel delivers after its death) would
+	 * make the cut not one instant: counted (stats late_writes) so that a
+	 * test can see it never happens. */
+	{
+		pid_t who = fuse_get_context()->pid;
+		if (who > 0 && kill(who, 0) < 0 && errno == ESRCH)
+			atomic_fetch_add(&S.late_writes, 1);
+	}
 	pthread_rwlock_rdlock(&S.cut_lock);
 	pthread_mutex_lock(&in->lock);
 	before = pf_pending_bytes(&in->map);
@@ -1085,13 +1094,13 @@ static void do_stats(struct strbuf *out)
 	pthread_mutex_unlock(&S.meta_mutex);
 	sb_printf(out,
 		  "ok pid=%d mode=%s pending_bytes=%llu pending_pages=%llu pending_files=%llu pending_meta=%zu "
-		  "writes=%llu fsyncs=%llu fsyncs_ignored=%llu natural_flushes=%llu meta_commits=%llu cuts=%llu\n",
+		  "writes=%llu fsyncs=%llu fsyncs_ignored=%llu natural_flushes=%llu meta_commits=%llu cuts=%llu late_writes=%llu\n",
 		  (int)getpid(), powerfs_mode_name(atomic_load(&S.mode)), (unsigned long long)pages * POWERFS_PAGE,
 		  (unsigned long long)pages, (unsigned long long)files, nmeta,
 		  (unsigned long long)atomic_load(&S.writes), (unsigned long long)atomic_load(&S.fsyncs),
 		  (unsigned long long)atomic_load(&S.fsyncs_ignored),
 		  (unsigned long long)atomic_load(&S.natural_flushes),
-		  (unsigned long long)atomic_load(&S.meta_commits), (unsigned long long)atomic_load(&S.cuts));
+		  (unsigned long long)atomic_load(&S.meta_commits), (unsigned long long)atomic_load(&S.cuts), (unsigned long long)atomic_load(&S.late_writes));
 }
 
 /* cut [keep=F] [seed=N] [trace=PATH] */
