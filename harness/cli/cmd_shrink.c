@@ -5,7 +5,8 @@
  *
  * Delta debugging over the faults RUN's nemesis steps executed (ddmin,
  * complements only: drop one of 2 chunks — halves —, then of 4, ... down to
- * single faults). A candidate (a subset, same offsets, same seed, replayed
+ * single faults), then shorter schedules (the waits before the faults
+ * halved, then their holds; shrink.c). A candidate (a subset, same offsets, same seed, replayed
  * on a fresh cluster as lab replay does) is kept when its runs show the
  * same anomaly kind as RUN (RUN's most frequent one; a fail verdict when
  * RUN recorded no anomaly) in K of N tries (default 2/3; tries stop as
@@ -26,6 +27,7 @@
 #include "commands.h"
 #include "recorded.h"
 #include "runner.h"
+#include "shrink.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -94,47 +96,12 @@ static int reproduces(struct shrink *s, const struct nemesis_fault *f, size_t n)
 	return yes >= s->k;
 }
 
-/* ddmin over complements: cur shrinks in place; returns 0, or -1 when the
- * budget ran out or lab broke (cur is then the smallest found so far). */
-static int ddmin(struct shrink *s, struct nemesis_fault *cur, size_t *n_cur)
+/* shrink_try_fn: one candidate, k of n tries. */
+static int try_candidate(void *ctx, const struct nemesis_fault *f, size_t n, const char *what)
 {
-	size_t gran = 2;
-	struct nemesis_fault *cand = xcalloc(*n_cur ? *n_cur : 1, sizeof(*cand));
-	int rc = 0;
-
-	while (*n_cur >= 2) {
-		bool reduced = false;
-		size_t n = *n_cur;
-		if (gran > n)
-			gran = n;
-		for (size_t c = 0; c < gran && !reduced; c++) {
-			size_t lo = c * n / gran, hi = (c + 1) * n / gran, m = 0;
-			int r;
-			for (size_t i = 0; i < n; i++)
-				if (i < lo || i >= hi)
-					cand[m++] = cur[i];
-			printf("candidate: %zu of %zu faults (dropping %zu..%zu)\n", m, n, lo + 1, hi);
-			r = reproduces(s, cand, m);
-			if (r < 0) {
-				rc = -1;
-				goto out;
-			}
-			if (r) {
-				memcpy(cur, cand, m * sizeof(*cur));
-				*n_cur = m;
-				gran = gran > 2 ? gran - 1 : 2;
-				reduced = true;
-			}
-		}
-		if (!reduced) {
-			if (gran >= n)
-				break;
-			gran = 2 * gran < n ? 2 * gran : n;
-		}
-	}
-out:
-	free(cand);
-	return rc;
+	printf("candidate: %s\n", what);
+	fflush(stdout);
+	return reproduces(ctx, f, n);
 }
 
 /* ------------------------------------------------------------------ */
@@ -429,8 +396,9 @@ int cmd_shrink(int argc, char **argv)
 			lab_error("run %lld's finding did not reproduce with all its faults in %lld of %lld tries", (long long)id,
 				  (long long)s.k, (long long)s.n);
 	} else {
-		if (s.max_runs && ddmin(&s, cur, &n_cur) < 0)
-			printf("stopped early (%s): keeping the smallest reproducing set so far\n",
+		if (s.max_runs && (shrink_ddmin(cur, &n_cur, try_candidate, &s) < 0 ||
+				   shrink_timing(cur, n_cur, try_candidate, &s) < 0))
+			printf("stopped early (%s): keeping the smallest reproducing schedule so far\n",
 			       lab_interrupted ? "interrupted" : s.broken ? "a run broke" : "--max-runs reached");
 		if (write_shrunk(&s, cur, n_cur, out_path) == 0) {
 			printf("%zu of %zu faults after %lld candidate runs: %s\n", n_cur, rr.n_faults, (long long)s.runs,
