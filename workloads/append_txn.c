@@ -56,15 +56,32 @@ static int append_setup(struct workload *w, MYSQL *db, const char *node)
 	const struct append_opts *a = &w->opts.append;
 	int64_t first_key = 1;
 
+	bool create = w->opts.load;
+
 	if (w->opts.load) {
 		if (exec_or_report(db, "DROP TABLE IF EXISTS append_kv", node) < 0)
+			return -1;
+	} else {
+		/* --no-load on a database without append_kv creates it: only in
+		 * a database that is empty or lab's (lab_meta.h), as a load. */
+		int err = 0;
+		char *n = db_query_value(db, "SELECT COUNT(*) FROM information_schema.tables WHERE "
+					 "table_schema = DATABASE() AND table_name = 'append_kv'", &err);
+		if (err) {
+			lab_error("append set-up on %s failed: %s", node, lab_last_error());
+			free(n);
+			return -1;
+		}
+		create = n && !strcmp(n, "0");
+		free(n);
+		if (create && lab_meta_check(db, w->opts.creds->database, false) < 0)
 			return -1;
 	}
 	if (exec_or_report(db, "CREATE TABLE IF NOT EXISTS append_kv (k BIGINT PRIMARY KEY,"
 			       " v MEDIUMTEXT NOT NULL) ENGINE=InnoDB", node) < 0)
 		return -1;
 	/* lab's own from now on: a later load may drop it (lab_meta.h) */
-	if (w->opts.load && lab_meta_mark(db, "append", "append_kv") < 0)
+	if (create && lab_meta_mark(db, "append", "append_kv") < 0)
 		return -1;
 	if (!w->opts.load) {
 		int err = 0;

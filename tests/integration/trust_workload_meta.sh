@@ -49,3 +49,18 @@ is "it holds the second load" "$(solo_sql $PORT "SELECT COUNT(*) >= 20 FROM fres
 "$LAB" workload --hosts 127.0.0.1:$PORT --database fresh --recreate --no-load --duration 1s \
 	--journal "$OUT/j5" >"$OUT/run5.out" 2>"$OUT/run5.err"
 is "--recreate with --no-load exits 2" "$?" 2
+
+# The append workload with --no-load creates append_kv when it is missing:
+# only in a database that is lab's or empty, and it marks what it made.
+solo_sql $PORT "CREATE DATABASE shop; CREATE TABLE shop.orders (id BIGINT PRIMARY KEY)"
+"$LAB" workload --workload append --hosts 127.0.0.1:$PORT --database shop --no-load --duration 1s \
+	--journal "$OUT/j6" >"$OUT/run6.out" 2>"$OUT/run6.err"
+is "append --no-load into a database with foreign tables and no marker exits 2" "$?" 2
+check "the refusal names the marker" grep -q "database 'shop' on .* no lab_meta marker" "$OUT/run6.err"
+is "no append_kv was made in it" \
+	"$(solo_sql $PORT "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'shop' AND table_name = 'append_kv'")" 0
+solo_sql $PORT "CREATE DATABASE empty1"
+"$LAB" workload --workload append --hosts 127.0.0.1:$PORT --database empty1 --no-load --duration 1s --threads 2 \
+	--journal "$OUT/j7" >"$OUT/run7.out" 2>"$OUT/run7.err"
+is "append --no-load into an empty database exits 0" "$?" 0
+is "it marked the table it made" "$(solo_sql $PORT "SELECT workload, tables FROM empty1.lab_meta")" "$(printf 'append\tappend_kv')"
