@@ -66,6 +66,8 @@ struct pfs_inode {
 struct pfs_handle {
 	struct pfs_inode *inode;
 	bool sync_writes; /* opened O_SYNC / O_DSYNC */
+	pid_t opener;     /* the process (thread group) that opened it */
+	uint64_t epoch;   /* S.cuts when it was opened */
 };
 
 enum meta_kind { META_CREATE, META_MKDIR, META_REMOVE, META_RMDIR, META_RENAME, META_EXCHANGE };
@@ -98,7 +100,7 @@ static struct {
 	size_t nmeta, meta_cap;
 	uint64_t trash_seq;
 	atomic_uint_fast64_t pending_bytes, writes, fsyncs, fsyncs_ignored, natural_flushes, cuts,
-		meta_commits, late_writes;
+		meta_commits, stale_writes;
 	struct fuse *fuse;
 	int sock;
 	int stop_pipe[2];
@@ -766,6 +768,29 @@ static int open_backing(const char *r, int flags, mode_t mode)
 	return fd < 0 ? -errno : fd;
 }
 
+/* The thread group (process) of thread tid, from /proc; 0 when unknown. */
+static pid_t thread_group_of(pid_t tid)
+{
+	char path[64], buf[512];
+	int fd;
+	ssize_t n;
+	const char *p;
+
+	if (tid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "\nTgid:");
+	return p ? (pid_t)atoi(p + 7) : 0;
+}
+
 static int attach(struct fuse_file_info *fi, int fd, const char *r)
 {
 	struct pfs_handle *h;
@@ -778,6 +803,8 @@ static int attach(struct fuse_file_info *fi, int fd, const char *r)
 	h = xcalloc(1, sizeof(*h));
 	h->inode = in;
 	h->sync_writes = (fi->flags & (O_SYNC | O_DSYNC)) != 0;
+	h->opener = thread_group_of(fuse_get_context()->pid);
+	h->epoch = atomic_load(&S.cuts);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->direct_io = 0;
 	fi->keep_cache = 0;
@@ -858,16 +885,21 @@ static int pfs_write(const char *path, const char *buf, size_t size, off_t off, 
 	bool over;
 
 	(void)path;
-	/* A write whose requester is gone (an asynchronous write of a process
-	 * killed before a cut that the kernel delivers after its death) would
-	 * make the cut not one instant: counted (stats late_writes) so that a
-	 * test can see it never happens. */
-	{
-		pid_t who = fuse_get_context()->pid;
-		if (who > 0 && kill(who, 0) < 0 && errno == ESRCH)
-			atomic_fetch_add(&S.late_writes, 1);
-	}
 	pthread_rwlock_rdlock(&S.cut_lock);
+	/* A power cut is one instant: an asynchronous write (io_uring, AIO,
+	 * O_DIRECT) that a process killed before the cut had in flight, and
+	 * that the kernel delivers after the cut, belongs to the powered-off
+	 * machine. Written through a handle opened before the latest cut whose
+	 * process is gone, it is dropped (stats stale_writes) instead of
+	 * landing on the restarted server's files. */
+	if (h->epoch != atomic_load(&S.cuts) && h->opener > 0 && kill(h->opener, 0) < 0 && errno == ESRCH) {
+		uint64_t k = atomic_fetch_add(&S.stale_writes, 1);
+		if (k < 5)
+			fprintf(stderr, "powerfs: dropped a write of %zu bytes at %lld to '%s' in flight from pid %d at the "
+					"power cut\n", size, (long long)off, in->path ? in->path : "?", (int)h->opener);
+		pthread_rwlock_unlock(&S.cut_lock);
+		return (int)size;
+	}
 	pthread_mutex_lock(&in->lock);
 	before = pf_pending_bytes(&in->map);
 	n = pf_write(&in->map, buf, size, (uint64_t)off);
@@ -1094,13 +1126,13 @@ static void do_stats(struct strbuf *out)
 	pthread_mutex_unlock(&S.meta_mutex);
 	sb_printf(out,
 		  "ok pid=%d mode=%s pending_bytes=%llu pending_pages=%llu pending_files=%llu pending_meta=%zu "
-		  "writes=%llu fsyncs=%llu fsyncs_ignored=%llu natural_flushes=%llu meta_commits=%llu cuts=%llu late_writes=%llu\n",
+		  "writes=%llu fsyncs=%llu fsyncs_ignored=%llu natural_flushes=%llu meta_commits=%llu cuts=%llu stale_writes=%llu\n",
 		  (int)getpid(), powerfs_mode_name(atomic_load(&S.mode)), (unsigned long long)pages * POWERFS_PAGE,
 		  (unsigned long long)pages, (unsigned long long)files, nmeta,
 		  (unsigned long long)atomic_load(&S.writes), (unsigned long long)atomic_load(&S.fsyncs),
 		  (unsigned long long)atomic_load(&S.fsyncs_ignored),
 		  (unsigned long long)atomic_load(&S.natural_flushes),
-		  (unsigned long long)atomic_load(&S.meta_commits), (unsigned long long)atomic_load(&S.cuts), (unsigned long long)atomic_load(&S.late_writes));
+		  (unsigned long long)atomic_load(&S.meta_commits), (unsigned long long)atomic_load(&S.cuts), (unsigned long long)atomic_load(&S.stale_writes));
 }
 
 /* cut [keep=F] [seed=N] [trace=PATH] */

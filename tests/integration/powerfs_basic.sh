@@ -156,6 +156,28 @@ if start none; then
 	stop
 fi
 
+# A cut is one instant: a write in flight from a process that died before
+# the cut, delivered after it (here: through a descriptor its child
+# inherited), is dropped; without a cut in between the same late write lands.
+late_write() { # cut|nocut
+	inns bash -c 'exec 3>"$1/late"; echo first >&3; sync "$1/late"
+		( sleep 1.5; echo late >&3; echo written >"$1/late.done" ) & exit 0' sh "$M"
+	[ "$1" = cut ] && "$LAB" _powerfs ctl "$S" cut seed=9 >/dev/null
+	for _ in $(seq 100); do inns test -e "$M/late.done" && break; sleep 0.1; done
+	inns cat "$M/late" | tr '\n' ' '
+}
+if start none; then
+	is "late write from a dead opener after a cut: dropped" "$(late_write cut)" "first "
+	check "stats count it (stale_writes=1)" bash -c '"$1" _powerfs ctl "$2" stats | grep -q " stale_writes=1$"' _ "$LAB" "$S"
+	grep -q "dropped a write of 5 bytes at 6 to 'late' in flight from pid" "$base/daemon.log" &&
+		ok "the daemon log names the dropped write" || not_ok "the daemon log names the dropped write" "$(tail -3 "$base/daemon.log")"
+	stop
+fi
+if start none; then
+	is "late write from a dead opener without a cut: lands" "$(late_write nocut)" "first late "
+	stop
+fi
+
 # Torn writes: 64 un-synced pages, keep=0.5, twice with one seed.
 torn() { # seed -> checksum of the post-cut file and kept count
 	start none || return 1

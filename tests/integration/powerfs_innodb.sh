@@ -177,7 +177,14 @@ if [ -n "$mysqld" ]; then
 	sql 'SET GLOBAL innodb_flush_log_at_trx_commit = 0'
 	before=$(wc -l <"$base/acked.sorted")
 	start_load 900000000
-	sleep 3
+	# Until the load has commits acknowledged in this phase (a busy
+	# machine may need more than a few seconds), at most 60 s.
+	n0=$(wc -l <"$base/acked")
+	for _ in $(seq 600); do
+		[ $(($(wc -l <"$base/acked") - n0)) -ge 2000 ] && break
+		sleep 0.1
+	done
+	sleep 1
 	power_cut 999
 	"$LAB" _powerfs ctl "$S" mode none >/dev/null
 	if start_mysqld; then
