@@ -464,33 +464,36 @@ static int sub_start_all(struct cluster *c, struct args *a, int node)
 	return rc;
 }
 
-/* partition 1 2,3 ...: each argument a group of nodes that can still talk. */
+/* partition 1 2,3 ...: each argument a group of nodes that can still talk;
+ * a node may be in several groups (1,2 2,3: node 2 is a bridge). */
 static int sub_partition(struct cluster *c, struct args *a, int node)
 {
-	int group_of[LAB_MAX_NODES];
+	uint32_t member_of[LAB_MAX_NODES] = { 0 };
 
 	(void)node;
-	for (int i = 0; i < LAB_MAX_NODES; i++)
-		group_of[i] = -1;
+	if (a->n_pos - 1 > LAB_MAX_GROUPS) {
+		lab_error("partition: at most %d groups", LAB_MAX_GROUPS);
+		return -1;
+	}
 	for (int g = 1; g < a->n_pos; g++) {
 		char *copy = xstrdup(a->pos[g]), *save = NULL, *tok;
 		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			int64_t v;
-			if (parse_int64(tok, 1, c->spec.nodes, &v) < 0 || group_of[v - 1] != -1) {
+			if (parse_int64(tok, 1, c->spec.nodes, &v) < 0 || (member_of[v - 1] & (1u << (g - 1)))) {
 				lab_error("partition: bad or repeated node '%s' in group '%s'", tok, a->pos[g]);
 				free(copy);
 				return -1;
 			}
-			group_of[v - 1] = g;
+			member_of[v - 1] |= 1u << (g - 1);
 		}
 		free(copy);
 	}
 	for (int i = 0; i < c->spec.nodes; i++)
-		if (group_of[i] == -1) {
+		if (!member_of[i]) {
 			lab_error("partition: node %d is in no group", i + 1);
 			return -1;
 		}
-	return cluster_partition(c, group_of);
+	return cluster_partition(c, member_of);
 }
 
 static int sub_hard_reset(struct cluster *c, struct args *a, int node)

@@ -136,10 +136,10 @@ static void fault_yaml(const struct nemesis_fault *f, int64_t since_ms, int node
 	switch (f->kind) {
 	case NEM_PARTITION:
 		sb_printf(out, "%s- partition: { groups: [", ind);
-		for (int g = 1, first = 1; g <= LAB_MAX_NODES; g++) {
+		for (int g = 0, first = 1; g < LAB_MAX_GROUPS; g++) {
 			uint32_t m = 0;
 			for (int i = 0; i < nodes; i++)
-				if (f->group_of[i] == g)
+				if (f->member_of[i] & (1u << g))
 					m |= 1u << (i + 1);
 			if (!m)
 				continue;

@@ -1233,12 +1233,12 @@ static const char *local_node_datadir(struct cluster *c, int node)
 	return view_path(c, node);
 }
 
-static int local_partition(struct cluster *c, const int *group_of)
+static int local_partition(struct cluster *c, const uint32_t *member_of)
 {
 	cluster_state_set(c, "local.partitioned", "1");
 	if (cluster_state_save(c) < 0)
 		return -1;
-	return net_partition(c->name, ld(c)->subnet, c->spec.nodes, group_of);
+	return net_partition(c->name, ld(c)->subnet, c->spec.nodes, member_of);
 }
 
 static int local_heal(struct cluster *c)

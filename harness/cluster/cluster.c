@@ -976,14 +976,31 @@ int node_edit_grastate(struct cluster *c, int node, const int64_t *seqno, int sa
 	return c->flavor->node_edit_state(c, node, seqno, safe_to_bootstrap);
 }
 
-int cluster_partition(struct cluster *c, const int *group_of)
+void partition_format(const uint32_t *member_of, int nodes, struct strbuf *out)
+{
+	bool first = true;
+
+	for (int g = 0; g < LAB_MAX_GROUPS; g++) {
+		bool any = false;
+		for (int n = 1; n <= nodes; n++)
+			if (member_of[n - 1] & (1u << g)) {
+				sb_printf(out, "%s%d", any ? "," : first ? "[" : "] | [", n);
+				any = true;
+				first = false;
+			}
+	}
+	if (!first)
+		sb_puts(out, "]");
+}
+
+int cluster_partition(struct cluster *c, const uint32_t *member_of)
 {
 	if (!c->n_state) {
 		lab_error("cluster '%s' is not up", c->name);
 		return -1;
 	}
 	NEED_B(partition, "partition the network");
-	return c->backend->partition(c, group_of);
+	return c->backend->partition(c, member_of);
 }
 
 int cluster_heal(struct cluster *c)

@@ -217,7 +217,7 @@ struct backend_ops {
 	 * powerfs: through /proc/DAEMON/root, the mount's namespace).
 	 * Borrowed until the next call. */
 	const char *(*node_datadir)(struct cluster *c, int node);
-	int (*partition)(struct cluster *c, const int *group_of);
+	int (*partition)(struct cluster *c, const uint32_t *member_of);
 	int (*heal)(struct cluster *c);
 	/* Optional: run a client program of the node's build beside its
 	 * server (local: in the node's network namespace and the mount
@@ -377,8 +377,18 @@ pid_t node_pid(struct cluster *c, int node);       /* 0 when not running */
 int node_delete_file(struct cluster *c, int node, const char *relpath); /* relative to the datadir; refuses .. */
 /* seqno: NULL keeps it; safe_to_bootstrap: -1 keeps it. */
 int node_edit_grastate(struct cluster *c, int node, const int64_t *seqno, int safe_to_bootstrap);
-/* group_of[i] is node i+1's group; nodes in different groups cannot talk. */
-int cluster_partition(struct cluster *c, const int *group_of);
+/* A partition: member_of[i] has bit g-1 set when node i+1 is in group g
+ * (g = 1..LAB_MAX_GROUPS); two nodes can talk when they share a group.
+ * Groups may overlap: [[1, 2], [2, 3]] lets node 2 talk to both while 1
+ * and 3 cannot reach each other (a bridge; rings are made the same way). */
+#define LAB_MAX_GROUPS 32
+static inline bool partition_can_talk(const uint32_t *member_of, int a, int b)
+{
+	return (member_of[a - 1] & member_of[b - 1]) != 0;
+}
+/* "[1] | [2,3]" or "[1,2] | [2,3]": the groups of member_of, into out. */
+void partition_format(const uint32_t *member_of, int nodes, struct strbuf *out);
+int cluster_partition(struct cluster *c, const uint32_t *member_of);
 int cluster_heal(struct cluster *c);
 int node_snapshot(struct cluster *c, int node, const char *name); /* node must be stopped */
 int node_revert(struct cluster *c, int node, const char *name);   /* node must be stopped */

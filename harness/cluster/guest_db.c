@@ -347,12 +347,12 @@ int guest_node_delete_file(struct cluster *c, int node, const char *rel)
 }
 
 
-int guest_partition(struct cluster *c, const int *group_of)
+int guest_partition(struct cluster *c, const uint32_t *member_of)
 {
 	for (int i = 1; i <= c->spec.nodes; i++) {
 		struct strbuf set = {0}, rules = {0};
 		for (int j = 1; j <= c->spec.nodes; j++)
-			if (group_of[j - 1] != group_of[i - 1])
+			if (!partition_can_talk(member_of, i, j))
 				sb_printf(&set, "%s%s", set.len ? ", " : "", c->hosts[j - 1].host);
 		sb_puts(&rules, "table inet lab_partition {}\ndelete table inet lab_partition\n");
 		if (set.len)

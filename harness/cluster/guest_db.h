@@ -67,7 +67,7 @@ int guest_node_stop(struct cluster *c, int node, int64_t grace_ms);
 int guest_node_read_file(struct cluster *c, int node, const char *rel, char **data);
 int guest_node_write_file(struct cluster *c, int node, const char *rel, const char *data, size_t len);
 int guest_node_delete_file(struct cluster *c, int node, const char *rel);
-int guest_partition(struct cluster *c, const int *group_of);
+int guest_partition(struct cluster *c, const uint32_t *member_of);
 int guest_heal(struct cluster *c);
 
 /* c->hosts[node - 1] from the state key PREFIX.addr.NODE that create

@@ -529,13 +529,13 @@ int net_destroy(const char *cluster, int subnet, int nodes)
 	return rc;
 }
 
-char *net_partition_script(int subnet, int nodes, const int *group_of, int node)
+char *net_partition_script(int subnet, int nodes, const uint32_t *member_of, int node)
 {
 	struct strbuf set = {0}, sb = {0};
 	int n = 0;
 
 	for (int j = 1; j <= nodes; j++) {
-		if (j == node || group_of[j - 1] == group_of[node - 1])
+		if (j == node || (member_of[j - 1] & member_of[node - 1]))
 			continue;
 		sb_printf(&set, "%s" LAB_NET_PREFIX ".%d.%d", n++ ? ", " : "", subnet, 10 + j);
 	}
@@ -573,11 +573,11 @@ static bool has_table(const char *ns)
 	return run_cmd(a, ns, NULL, true) == 0;
 }
 
-int net_partition(const char *cluster, int subnet, int nodes, const int *group_of)
+int net_partition(const char *cluster, int subnet, int nodes, const uint32_t *member_of)
 {
 	for (int i = 1; i <= nodes; i++) {
 		char ns[64];
-		char *script = net_partition_script(subnet, nodes, group_of, i);
+		char *script = net_partition_script(subnet, nodes, member_of, i);
 		net_node_ns(ns, sizeof(ns), cluster, i);
 		if (has_table(ns) && drop_table(ns, false) < 0) {
 			free(script);

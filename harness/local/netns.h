@@ -18,6 +18,7 @@
 #define LAB_NETNS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -71,12 +72,13 @@ int net_create(const char *cluster, int subnet, int nodes);
 /* Remove every namespace, veth and table net_create made. Safe to run on a
  * half-built or absent network. */
 int net_destroy(const char *cluster, int subnet, int nodes);
-/* group_of[i] is node i+1's group. Drops traffic between nodes of different
- * groups (both directions, in each node's namespace); host traffic stays. */
-int net_partition(const char *cluster, int subnet, int nodes, const int *group_of);
+/* member_of[i]: node i+1's groups (a bit each, cluster.h). Drops traffic
+ * between nodes that share no group (both directions, in each node's
+ * namespace); host traffic stays. */
+int net_partition(const char *cluster, int subnet, int nodes, const uint32_t *member_of);
 int net_heal(const char *cluster, int nodes);
 /* The nft script net_partition loads into node `node` (malloc'd); pure. */
-char *net_partition_script(int subnet, int nodes, const int *group_of, int node);
+char *net_partition_script(int subnet, int nodes, const uint32_t *member_of, int node);
 
 /* Pids of the processes in namespace ns (malloc'd array, may be empty). */
 int net_ns_pids(const char *ns, pid_t **pids, size_t *n);

@@ -426,17 +426,9 @@ static int act_partition(struct runner *r, const struct sc_step *st, size_t seq,
 	(void)seq;
 	if (!undo_find(&r->undo, UNDO_HEAL, -1))
 		undo_push(&r->undo, UNDO_HEAL, 0, NULL);
-	if (cluster_partition(&r->cluster, st->group_of) < 0)
+	if (cluster_partition(&r->cluster, st->member_of) < 0)
 		return -1;
-	for (int g = 1; g <= LAB_MAX_NODES; g++) {
-		bool any = false;
-		for (int n = 0; n < r->sc->cluster.nodes; n++)
-			if (st->group_of[n] == g) {
-				sb_printf(d, "%s%d", any ? "," : (d->len ? " | " : "["), n + 1);
-				any = true;
-			}
-	}
-	sb_puts(d, "]");
+	partition_format(st->member_of, (int)r->sc->cluster.nodes, d);
 	return 0;
 }
 
@@ -704,7 +696,7 @@ static const struct sc_option a_edit_grastate[] = {
 	{ "seqno", SC_INT, S(seqno), NULL, -1, INT64_MAX, NULL, 0, NULL, 0, "seqno to write (-1: unknown, as after a crash)" },
 	{ "safe_to_bootstrap", SC_INT, S(safe_to_bootstrap), NULL, 0, 1, NULL, 0, NULL, 0, "0 or 1" }, OUTCOME };
 static const struct sc_option a_partition[] = {
-	{ "groups", SC_GROUPS, S(group_of), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, "lists of nodes that can still talk, e.g. [[1], [2, 3]]" }, OUTCOME };
+	{ "groups", SC_GROUPS, S(member_of), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, "lists of nodes that can still talk, e.g. [[1], [2, 3]]; a node in two groups talks to both ([[1, 2], [2, 3]]: 1 and 3 cannot)" }, OUTCOME };
 static const struct sc_option a_heal[] = { OUTCOME };
 static const struct sc_option a_revert[] = {
 	NODE_REQ("stopped nodes to roll back"),
@@ -726,7 +718,7 @@ static const struct sc_option a_hard_reset[] = {
 	{ "torn", SC_STRING, S(torn), "0", 0, 0, NULL, 0, NULL, 0, "fraction (0..1) of the un-synced pages that still reach the disk, in random order (torn writes; local backend)" }, OUTCOME };
 static const struct sc_option a_nemesis[] = {
 	{ "faults", SC_LIST, S(faults), NULL, 0, 0, nemesis_kind_names, 0, NULL, 0, "faults to draw from: kill, pause, partition, hard-reset, stop (default: all of them)" },
-	{ "targets", SC_LIST, S(targets), NULL, 0, 0, nemesis_target_names, 0, NULL, 0, "whom each fault hits: one, minority, majority, all, primary (Galera: node 1) (default: one); partitions isolate them from the rest (all: every node alone; no ring: a partition is groups, not per-pair rules)" },
+	{ "targets", SC_LIST, S(targets), NULL, 0, 0, nemesis_target_names, 0, NULL, 0, "whom each fault hits: one, minority, majority, all, primary (Galera: node 1), ring (partitions only) (default: one); partitions isolate them from the rest (all: every node alone; ring: each node talks only to its two neighbours, with 3 nodes one node bridges the other two)" },
 	{ "interval", SC_STRING, S(interval), "2s..8s", 0, 0, NULL, 0, NULL, 0, "pause between one fault's undo and the next fault, MIN..MAX" },
 	{ "for", SC_DURATION, S(for_ms), "60s", 0, SC_DAY_MS, NULL, 0, NULL, 0, "faults start within this long (the step lasts until the last one is undone)" },
 	{ "recover", SC_STRING, S(recover), "1s..10s", 0, 0, NULL, 0, NULL, 0, "how long each fault lasts before it is undone, MIN..MAX" },

@@ -33,7 +33,7 @@
 #include <string.h>
 
 const char *const nemesis_kind_names[] = { "kill", "pause", "partition", "hard-reset", "stop", NULL };
-const char *const nemesis_target_names[] = { "one", "minority", "majority", "all", "primary", NULL };
+const char *const nemesis_target_names[] = { "one", "minority", "majority", "all", "primary", "ring", NULL };
 
 #define SYNC_TIMEOUT_MS 180000
 
@@ -89,6 +89,18 @@ const char *nemesis_validate(const struct sc_step *st)
 		return "'recover' must be at most a day";
 	if (nemesis_parse_fraction_range(st->torn, &flo, &fhi) < 0)
 		return "'torn' must be a fraction or MIN..MAX within 0..1, e.g. 0..1";
+	/* ring shapes partitions only: the other faults need another target */
+	if (st->targets.n) {
+		bool only_ring = true, other_fault = !st->faults.n;
+		for (size_t i = 0; i < st->targets.n; i++)
+			if (strcmp(st->targets.v[i], "ring"))
+				only_ring = false;
+		for (size_t i = 0; i < st->faults.n; i++)
+			if (strcmp(st->faults.v[i], "partition"))
+				other_fault = true;
+		if (only_ring && other_fault)
+			return "target 'ring' shapes partitions only: give another target for the other faults";
+	}
 	return NULL;
 }
 
@@ -160,17 +172,49 @@ static uint32_t draw_nodes(struct lab_rng *rng, int nodes, int k)
 	return mask;
 }
 
-/* Partition groups: the targets in group 2 against the rest in group 1;
- * target all: every node alone. */
+/* Partition groups (a bit each): the targets in group 2 against the rest
+ * in group 1; target all: every node alone. */
 static void partition_groups(struct nemesis_fault *f, int nodes)
 {
 	for (int i = 0; i < LAB_MAX_NODES; i++)
-		f->group_of[i] = 0;
+		f->member_of[i] = 0;
 	for (int i = 0; i < nodes; i++) {
 		if (f->target == NEM_ALL)
-			f->group_of[i] = i + 1;
+			f->member_of[i] = 1u << i;
 		else
-			f->group_of[i] = (f->nodes & (1u << (i + 1))) ? 2 : 1;
+			f->member_of[i] = (f->nodes & (1u << (i + 1))) ? 2u : 1u;
+	}
+}
+
+/* A ring over the nodes in a random order: neighbours share a group
+ * (4+ nodes), or with 3 a bridge (the first node drawn is in both groups).
+ * Every node is affected: f->nodes is all of them. */
+static void ring_groups(struct lab_rng *rng, struct nemesis_fault *f, int nodes)
+{
+	int v[LAB_MAX_NODES];
+
+	for (int i = 0; i < LAB_MAX_NODES; i++)
+		f->member_of[i] = 0;
+	for (int i = 0; i < nodes; i++)
+		v[i] = i + 1;
+	for (int i = 0; i < nodes - 1; i++) {
+		int j = (int)rng_range(rng, i, nodes - 1), t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+	}
+	f->nodes = 0;
+	for (int i = 0; i < nodes; i++)
+		f->nodes |= 1u << v[i];
+	if (nodes == 3) {
+		f->member_of[v[0] - 1] = 3u;
+		f->member_of[v[1] - 1] = 1u;
+		f->member_of[v[2] - 1] = 2u;
+		return;
+	}
+	/* group i joins v[i] and v[i+1] (wrapping) */
+	for (int i = 0; i < nodes; i++) {
+		f->member_of[v[i] - 1] |= 1u << i;
+		f->member_of[v[(i + 1) % nodes] - 1] |= 1u << i;
 	}
 }
 
@@ -189,10 +233,19 @@ size_t nemesis_plan(const struct nemesis_opts *o, uint64_t seed, int seq, int no
 		if (o->kinds & (1u << k) && (k != NEM_PARTITION || nodes > 1))
 			kinds[nk++] = (enum nem_kind)k;
 	for (int k = 0; k < NEM_N_TARGETS; k++)
-		if (o->targets & (1u << k))
+		if (o->targets & (1u << k) && (k != NEM_RING || nodes >= 3))
 			targets[nt++] = (enum nem_target)k;
 	if (!nk || !nt || nodes < 1)
 		return 0;
+	/* Only partitions draw ring: with nothing else allowed, the other
+	 * kinds have no target (nemesis_validate refuses that). */
+	if (nt == 1 && targets[0] == NEM_RING) {
+		nk = 0;
+		if ((o->kinds & (1u << NEM_PARTITION)) && nodes > 1)
+			kinds[nk++] = NEM_PARTITION;
+		if (!nk)
+			return 0;
+	}
 	rng_init(&rng, seed, 0x6e656d6573697300ULL + (uint64_t)seq);
 	t = rng_range(&rng, o->interval_min, o->interval_max);
 	while (t < o->for_ms && n < 10000) {
@@ -203,6 +256,15 @@ size_t nemesis_plan(const struct nemesis_opts *o, uint64_t seed, int seq, int no
 		f.no = (int)n + 1;
 		f.kind = kinds[rng_range(&rng, 0, nk - 1)];
 		f.target = targets[rng_range(&rng, 0, nt - 1)];
+		if (f.target == NEM_RING && f.kind != NEM_PARTITION) {
+			/* another target, drawn among the others (nt >= 2 here) */
+			int64_t x = rng_range(&rng, 0, nt - 2);
+			for (int k = 0, seen = 0; k < nt; k++)
+				if (targets[k] != NEM_RING && seen++ == x) {
+					f.target = targets[k];
+					break;
+				}
+		}
 		f.at_ms = t;
 		f.hold_ms = rng_range(&rng, o->recover_min, o->recover_max);
 		if (f.kind == NEM_HARD_RESET) {
@@ -210,8 +272,11 @@ size_t nemesis_plan(const struct nemesis_opts *o, uint64_t seed, int seq, int no
 			double x = o->torn_min + (o->torn_max - o->torn_min) * rng_double(&rng);
 			f.torn = floor(x * 1000.0 + 0.5) / 1000.0;
 		}
-		f.nodes = draw_nodes(&rng, nodes, target_count(f.target, nodes));
-		if (f.kind == NEM_PARTITION && f.target != NEM_PRIMARY)
+		if (f.target == NEM_RING)
+			ring_groups(&rng, &f, nodes);
+		else
+			f.nodes = draw_nodes(&rng, nodes, target_count(f.target, nodes));
+		if (f.kind == NEM_PARTITION && f.target != NEM_PRIMARY && f.target != NEM_RING)
 			partition_groups(&f, nodes);
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
@@ -244,19 +309,20 @@ void nemesis_describe(const struct nemesis_fault *f, int nodes, struct strbuf *o
 		  (double)f->hold_ms / 1000.0, nemesis_target_names[f->target]);
 	if (f->kind == NEM_HARD_RESET)
 		sb_printf(out, " torn=%.3f", f->torn);
-	if (f->kind == NEM_PARTITION && f->group_of[0]) {
+	if (f->kind == NEM_PARTITION && f->member_of[0]) {
+		bool first = true;
 		sb_puts(out, " groups=");
-		for (int g = 1, first = 1; g <= LAB_MAX_NODES; g++) {
+		for (int g = 0; g < LAB_MAX_GROUPS; g++) {
 			bool any = false;
 			for (int i = 0; i < nodes; i++)
-				if (f->group_of[i] == g) {
+				if (f->member_of[i] & (1u << g)) {
 					sb_printf(out, "%s%d", any ? "," : first ? "[" : "]|[", i + 1);
 					any = true;
-					first = 0;
+					first = false;
 				}
-			if (g == LAB_MAX_NODES && !first)
-				sb_puts(out, "]");
 		}
+		if (!first)
+			sb_puts(out, "]");
 	}
 }
 
@@ -338,15 +404,16 @@ int nemesis_parse_row(const char *action, const char *node, const char *detail, 
 	if (parse_mask(node, nodes, &f->nodes) < 0)
 		return -1;
 	if ((p = field(detail, " groups="))) {
-		int g = 1;
+		int g = 0;
 		for (; *p && *p != ' ' && *p != ';'; p++) {
-			if (*p == '|')
-				g++;
-			else if (*p >= '0' && *p <= '9') {
+			if (*p == '|') {
+				if (++g >= LAB_MAX_GROUPS)
+					return -1;
+			} else if (*p >= '0' && *p <= '9') {
 				long v = strtol(p, &end, 10);
 				if (v < 1 || v > nodes)
 					return -1;
-				f->group_of[v - 1] = g;
+				f->member_of[v - 1] |= 1u << g;
 				p = end - 1;
 			}
 		}
@@ -393,7 +460,7 @@ static void resolve_primary(struct runner *r, struct nemesis_fault *f)
 	f->nodes = 1u << p;
 	if (f->kind == NEM_PARTITION)
 		for (int i = 0; i < n_nodes(r); i++)
-			f->group_of[i] = i + 1 == p ? 2 : 1;
+			f->member_of[i] = i + 1 == p ? 2u : 1u;
 }
 
 /* Apply f, its undo registered first. */
@@ -409,7 +476,7 @@ static int fault_apply(struct runner *r, const struct nemesis_fault *f, struct s
 	case NEM_PARTITION:
 		if (!undo_find(&r->undo, UNDO_HEAL, -1))
 			undo_push(&r->undo, UNDO_HEAL, 0, NULL);
-		return cluster_partition(&r->cluster, f->group_of);
+		return cluster_partition(&r->cluster, f->member_of);
 	case NEM_PAUSE:
 		for (size_t i = 0; i < k; i++) {
 			undo_push(&r->undo, UNDO_RESUME, list[i], NULL);

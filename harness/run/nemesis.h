@@ -16,9 +16,12 @@
  * (nemesis_parse_row) and run it again through runner_opts.replay.
  *
  * Partitions are one node isolated (target one or primary), a minority
- * against a majority, or every node alone (all). A ring (each node talking
- * only to its neighbours) is not drawn: cluster_partition's group_of puts
- * each node in one group, which cannot express per-pair rules.
+ * against a majority, every node alone (all), or a ring (target ring,
+ * partitions only): with 4 or more nodes, in a random order, each node
+ * talks only to its two neighbours (every node sees a majority of 3 of 4
+ * or 5, no two agree on which); with 3 nodes a bridge: one node talks to
+ * both others, which cannot reach each other. Ring needs 3 nodes or more;
+ * a fault that is not a partition never draws it.
  */
 #ifndef LAB_NEMESIS_H
 #define LAB_NEMESIS_H
@@ -32,7 +35,7 @@
 struct strbuf;
 
 enum nem_kind { NEM_KILL, NEM_PAUSE, NEM_PARTITION, NEM_HARD_RESET, NEM_STOP, NEM_N_KINDS };
-enum nem_target { NEM_ONE, NEM_MINORITY, NEM_MAJORITY, NEM_ALL, NEM_PRIMARY, NEM_N_TARGETS };
+enum nem_target { NEM_ONE, NEM_MINORITY, NEM_MAJORITY, NEM_ALL, NEM_PRIMARY, NEM_RING, NEM_N_TARGETS };
 
 /* NULL-terminated, indexed by the enums (the step's allowed values). */
 extern const char *const nemesis_kind_names[];
@@ -55,7 +58,7 @@ struct nemesis_fault {
 	int64_t at_ms;            /* start, from the step's start */
 	int64_t hold_ms;          /* how long it lasts before it is undone */
 	uint32_t nodes;           /* bit i: node i; for target primary, chosen when it runs */
-	int group_of[LAB_MAX_NODES]; /* partition: node i+1's group */
+	uint32_t member_of[LAB_MAX_NODES]; /* partition: node i+1's groups (cluster.h) */
 	double torn;              /* hard-reset */
 };
 

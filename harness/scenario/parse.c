@@ -208,12 +208,12 @@ static void parse_nodes(struct pctx *p, const struct sc_option *o, const yaml_no
 	}
 }
 
-static void parse_groups(struct pctx *p, const struct sc_option *o, const yaml_node_t *v, int *group_of)
+static void parse_groups(struct pctx *p, const struct sc_option *o, const yaml_node_t *v, uint32_t *member_of)
 {
 	int ngroups = 0;
 	size_t errors_before = p->errs->n;
 
-	memset(group_of, 0, sizeof(int) * LAB_MAX_NODES);
+	memset(member_of, 0, sizeof(uint32_t) * LAB_MAX_NODES);
 	if (v->type != YAML_SEQUENCE_NODE) {
 		sc_perr(p, v, "'%s' must be a list of node lists, e.g. [[1], [2, 3]], found %s", o->name, kind_name(v));
 		return;
@@ -222,7 +222,10 @@ static void parse_groups(struct pctx *p, const struct sc_option *o, const yaml_n
 		yaml_node_t *gn = sc_node_at(p, *g);
 		struct node_set ns = { 0 };
 
-		ngroups++;
+		if (++ngroups > LAB_MAX_GROUPS) {
+			sc_perr(p, gn, "'%s' has more than %d groups", o->name, LAB_MAX_GROUPS);
+			return;
+		}
 		if (gn->type != YAML_SEQUENCE_NODE) {
 			sc_perr(p, gn, "each group in '%s' must be a list of nodes, found %s", o->name, kind_name(gn));
 			continue;
@@ -237,11 +240,11 @@ static void parse_groups(struct pctx *p, const struct sc_option *o, const yaml_n
 					sc_perr(p, e, "'%s' must list node numbers, found %s", o->name, kind_name(e));
 				continue;
 			}
-			if (group_of[n - 1]) {
-				sc_perr(p, e, "node %lld is in two groups", (long long)n);
+			if (member_of[n - 1] & (1u << (ngroups - 1))) {
+				sc_perr(p, e, "node %lld is twice in one group", (long long)n);
 				continue;
 			}
-			group_of[n - 1] = ngroups;
+			member_of[n - 1] |= 1u << (ngroups - 1);
 		}
 	}
 	if (ngroups < 2) {
@@ -251,10 +254,15 @@ static void parse_groups(struct pctx *p, const struct sc_option *o, const yaml_n
 	if (p->errs->n != errors_before)
 		return; /* a node in a broken group is not "in no group" */
 	for (int i = 0; i < p->nodes; i++)
-		if (!group_of[i]) {
+		if (!member_of[i]) {
 			sc_perr(p, v, "node %d is in no group of '%s'", i + 1, o->name);
 			return;
 		}
+	for (int a = 1; a <= p->nodes; a++)
+		for (int b = a + 1; b <= p->nodes; b++)
+			if (!partition_can_talk(member_of, a, b))
+				return;
+	sc_perr(p, v, "'%s' cuts nothing: every node shares a group with every other", o->name);
 }
 
 static void parse_list(struct pctx *p, const struct sc_option *o, const yaml_node_t *v, struct strlist *l)

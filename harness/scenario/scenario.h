@@ -51,7 +51,7 @@ enum sc_type {
 	SC_DURATION, /* int64_t milliseconds in [min, max]: 250ms, 10s, 2m */
 	SC_NODES,    /* struct node_set: all, N or [N, ...]; SC_F_SINGLE: one node */
 	SC_SIGNAL,   /* int: KILL, SIGTERM, 9, ... */
-	SC_GROUPS,   /* int group_of[LAB_MAX_NODES]: [[1], [2, 3]] */
+	SC_GROUPS,   /* uint32_t member_of[LAB_MAX_NODES]: [[1], [2, 3]] */
 	SC_LIST,     /* struct strlist, each one of allowed[] when given */
 	SC_KVMAP,    /* struct kvlist: option: value */
 	SC_SECTION,  /* a nested mapping described by sub[] */
@@ -110,7 +110,7 @@ struct sc_step {
 	int64_t timeout_ms;       /* wait */
 	int64_t seqno;            /* edit-grastate; SC_SEQNO_KEEP keeps it */
 	int64_t safe_to_bootstrap;/* edit-grastate; -1 keeps it */
-	int group_of[LAB_MAX_NODES]; /* partition: node i+1's group (1-based) */
+	uint32_t member_of[LAB_MAX_NODES]; /* partition: node i+1's groups, a bit each (cluster.h) */
 	struct strlist checks;    /* check */
 	char *model;              /* check: the history checker's consistency model */
 	struct sc_expect expect;  /* check: expectations for this step only */

@@ -5,6 +5,7 @@
 #   kill -> pid gone, others see size 2; start -> rejoins by IST, not SST
 #   pause -> state T; resume -> runs, Synced
 #   partition 1|2,3 -> TCP n1 -> n2:4567 fails, host -> n1 works, n1 non-Primary;
+#   partition 1,2|2,3 (a bridge) -> n1 and n3 cannot talk, both reach n2;
 #     heal -> connect works, tables gone, n1 Synced
 #   hard-reset -> no process left in the node's namespace; start -> Synced
 #   stop -> clean grastate; snapshot; edit-grastate -> file says so (and back);
@@ -73,6 +74,17 @@ check "heal" L heal
 check "TCP from node 1 to node 2:4567 works after heal" tcp 1 "10.213.$SUBNET.12" 4567
 is "no nft table left in node 1" "$(ip netns exec "lab-$NAME-n1" nft list tables)" ""
 check "node 1 Synced after heal" L wait 1 synced --timeout 120s
+# Overlapping groups: node 2 bridges nodes 1 and 3, which cannot reach
+# each other (the nemesis's ring on 3 nodes).
+check "partition [1,2] [2,3] (a bridge)" L partition 1,2 2,3
+check_fails "TCP from node 1 to node 3:4567 fails across the bridge" tcp 1 "10.213.$SUBNET.13" 4567
+check_fails "TCP from node 3 to node 1:4567 fails across the bridge" tcp 3 "10.213.$SUBNET.11" 4567
+check "node 1 still reaches node 2 (the bridge)" tcp 1 "10.213.$SUBNET.12" 4567
+check "node 3 still reaches node 2 (the bridge)" tcp 3 "10.213.$SUBNET.12" 4567
+sleep 2
+check "heal the bridge" L heal
+check "TCP from node 1 to node 3:4567 works after heal" tcp 1 "10.213.$SUBNET.13" 4567
+for i in 1 2 3; do check "node $i Synced after the bridge healed" L wait "$i" synced --timeout 120s; done
 
 # --- hard reset
 check "hard-reset node 2" L hard-reset 2

@@ -202,7 +202,7 @@ static void test_names(void **state)
 
 static void test_partition_script(void **state)
 {
-	int groups[3] = { 1, 2, 2 };
+	uint32_t groups[3] = { 1, 2, 2 };
 	char *s;
 	(void)state;
 	s = net_partition_script(7, 3, groups, 1);
@@ -214,8 +214,17 @@ static void test_partition_script(void **state)
 	s = net_partition_script(7, 3, groups, 2);
 	assert_non_null(strstr(s, "ip saddr { 10.213.7.11 } drop"));
 	free(s);
-	int one[3] = { 1, 1, 1 };
+	uint32_t one[3] = { 1, 1, 1 };
 	assert_null(net_partition_script(7, 3, one, 2));
+	/* overlapping groups: node 1 bridges 2 and 3, which cannot talk */
+	uint32_t bridge[3] = { 3, 1, 2 };
+	assert_null(net_partition_script(7, 3, bridge, 1));
+	s = net_partition_script(7, 3, bridge, 2);
+	assert_non_null(strstr(s, "ip saddr { 10.213.7.13 } drop"));
+	free(s);
+	s = net_partition_script(7, 3, bridge, 3);
+	assert_non_null(strstr(s, "ip daddr { 10.213.7.12 } drop"));
+	free(s);
 }
 
 int main(void)

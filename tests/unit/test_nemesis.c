@@ -119,11 +119,22 @@ static void test_schedule_within_options(void **state)
 		case NEM_MINORITY: assert_int_equal(count, 2); break;
 		case NEM_MAJORITY: assert_int_equal(count, 3); break;
 		case NEM_ALL: assert_int_equal(count, 5); break;
+		case NEM_RING:
+			/* partitions only; each node talks to its two neighbours */
+			assert_int_equal(f[i].kind, NEM_PARTITION);
+			assert_int_equal(count, 5);
+			for (int a = 1; a <= 5; a++) {
+				int talks = 0;
+				for (int b = 1; b <= 5; b++)
+					talks += b != a && partition_can_talk(f[i].member_of, a, b);
+				assert_int_equal(talks, 2);
+			}
+			break;
 		default: fail();
 		}
 		if (f[i].kind == NEM_PARTITION && f[i].target == NEM_ALL)
 			for (int k = 0; k < 5; k++)
-				assert_int_equal(f[i].group_of[k], k + 1);
+				assert_int_equal(f[i].member_of[k], 1u << k);
 		prev_end = f[i].at_ms + f[i].hold_ms;
 	}
 	for (int k = 0; k < NEM_N_KINDS; k++)
@@ -141,6 +152,67 @@ static void test_schedule_within_options(void **state)
 		assert_int_equal(f[i].kind, NEM_PAUSE);
 		assert_int_equal(__builtin_popcount(f[i].nodes), 2);
 	}
+	free(f);
+}
+
+/* Ring: only partitions draw it; 3 nodes make a bridge; 4 and 5 a ring in
+ * which every node sees a majority; its row reads back the same. */
+static void test_ring(void **state)
+{
+	struct nemesis_opts o = every_fault();
+	struct nemesis_fault *f;
+	size_t n;
+	bool bridges[4] = { false };
+
+	(void)state;
+	o.targets = 1u << NEM_RING | 1u << NEM_ONE;
+	n = nemesis_plan(&o, 11, 1, 3, &f);
+	assert_true(n > 20);
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].target != NEM_RING)
+			continue;
+		assert_int_equal(f[i].kind, NEM_PARTITION);
+		int cut = 0, bridge = 0;
+		for (int a = 1; a <= 3; a++) {
+			int talks = 0;
+			for (int b = 1; b <= 3; b++)
+				if (b != a) {
+					talks += partition_can_talk(f[i].member_of, a, b);
+					cut += b > a && !partition_can_talk(f[i].member_of, a, b);
+				}
+			if (talks == 2)
+				bridge = a;
+		}
+		assert_int_equal(cut, 1);
+		assert_true(bridge >= 1);
+		bridges[bridge] = true;
+
+		struct strbuf d = { 0 };
+		struct nemesis_fault g;
+		nemesis_describe(&f[i], 3, &d);
+		assert_int_equal(nemesis_parse_row("partition", "all", d.buf, 1, 3, &g), 0);
+		assert_memory_equal(g.member_of, f[i].member_of, sizeof(g.member_of));
+		assert_int_equal(g.target, NEM_RING);
+		sb_release(&d);
+	}
+	assert_true(bridges[1] && bridges[2] && bridges[3]); /* the bridge is drawn */
+	free(f);
+	/* targets [ring] alone: every fault is a partition */
+	o.targets = 1u << NEM_RING;
+	n = nemesis_plan(&o, 12, 1, 4, &f);
+	assert_true(n > 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(f[i].kind, NEM_PARTITION);
+		for (int a = 1; a <= 4; a++) {
+			int talks = 0;
+			for (int b = 1; b <= 4; b++)
+				talks += b != a && partition_can_talk(f[i].member_of, a, b);
+			assert_int_equal(talks, 2); /* 3 of 4 with itself: a majority */
+		}
+	}
+	free(f);
+	/* fewer than 3 nodes: no ring, and nothing else allowed: no fault */
+	assert_int_equal(nemesis_plan(&o, 12, 1, 2, &f), 0);
 	free(f);
 }
 
@@ -186,9 +258,9 @@ static void test_row_round_trip(void **state)
 		if (f[i].target == NEM_PRIMARY) { /* resolved when it runs: say node 2 */
 			f[i].nodes = ns.mask = 1u << 2;
 			if (f[i].kind == NEM_PARTITION) {
-				f[i].group_of[0] = 1;
-				f[i].group_of[1] = 2;
-				f[i].group_of[2] = 1;
+				f[i].member_of[0] = 1;
+				f[i].member_of[1] = 2;
+				f[i].member_of[2] = 1;
 			}
 		}
 		node_set_format(&ns, nodes, sizeof(nodes));
@@ -201,7 +273,7 @@ static void test_row_round_trip(void **state)
 		assert_int_equal(g.at_ms, f[i].at_ms);
 		assert_int_equal(g.hold_ms, f[i].hold_ms);
 		assert_int_equal(g.seq, 3);
-		assert_memory_equal(g.group_of, f[i].group_of, sizeof(g.group_of));
+		assert_memory_equal(g.member_of, f[i].member_of, sizeof(g.member_of));
 		assert_true(strncmp(d.buf, d2.buf, d2.len) == 0);
 		sb_release(&d);
 		sb_release(&d2);
@@ -222,10 +294,16 @@ static void test_scenario_step(void **state)
 		"name: nem\n"
 		"cluster: { flavor: galera, nodes: 3 }\n"
 		"steps:\n"
-		"  - nemesis: { faults: [kill, pause, partition, hard-reset, stop], targets: [one, minority, majority, all, primary],\n"
+		"  - nemesis: { faults: [kill, pause, partition, hard-reset, stop], targets: [one, minority, majority, all, primary, ring],\n"
 		"               interval: 2s..8s, for: 60s, recover: 1s..10s, torn: 0..1 }\n"
 		"  - nemesis: kill\n"
-		"  - hard-reset: { node: 2, torn: 0.5 }\n";
+		"  - hard-reset: { node: 2, torn: 0.5 }\n"
+		"  - nemesis: { faults: [partition], targets: [ring] }\n";
+	static const char ring_only[] =
+		"name: nem\n"
+		"cluster: { nodes: 3 }\n"
+		"steps:\n"
+		"  - nemesis: { faults: [kill, partition], targets: [ring] }\n";
 	static const char bad[] =
 		"name: nem\n"
 		"steps:\n"
@@ -256,6 +334,13 @@ static void test_scenario_step(void **state)
 	assert_null(sc);
 	assert_true(errs.n >= 3);
 	sc_errors_release(&errs);
+
+	sc = scenario_parse(ring_only, strlen(ring_only), "ring.yaml", &errs);
+	assert_null(sc);
+	assert_int_equal(errs.n, 1);
+	assert_non_null(strstr(errs.v[0], "ring.yaml:4:"));
+	assert_non_null(strstr(errs.v[0], "target 'ring' shapes partitions only"));
+	sc_errors_release(&errs);
 }
 
 int main(void)
@@ -264,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_same_seed_same_schedule),
 		cmocka_unit_test(test_different_seeds_differ),
 		cmocka_unit_test(test_schedule_within_options),
+		cmocka_unit_test(test_ring),
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_row_round_trip),
 		cmocka_unit_test(test_scenario_step),

@@ -138,9 +138,9 @@ static void test_full_scenario(void **state)
 	assert_int_equal(sc->steps[8].seqno, -1);
 	assert_int_equal(sc->steps[8].safe_to_bootstrap, 1);
 	assert_true(sc->steps[11].force);
-	assert_int_equal(sc->steps[13].group_of[0], 1);
-	assert_int_equal(sc->steps[13].group_of[1], 2);
-	assert_int_equal(sc->steps[13].group_of[2], 2);
+	assert_int_equal(sc->steps[13].member_of[0], 1);
+	assert_int_equal(sc->steps[13].member_of[1], 2);
+	assert_int_equal(sc->steps[13].member_of[2], 2);
 	assert_int_equal(sc->steps[14].duration_ms, 2000);
 	assert_string_equal(sc->steps[16].action->name, "heal");
 	assert_int_equal(sc->steps[17].timeout_ms, 120000);  /* default */
@@ -312,7 +312,17 @@ static void test_actions(void **state)
 		     "t.yaml:4:49: 'safe_to_bootstrap' must be between 0 and 1, not 2");
 	expect_error(HEAD "steps:\n  - partition: {groups: [[1, 2]]}\n", "t.yaml:4:25: 'groups' needs at least two groups");
 	expect_error(HEAD "steps:\n  - partition: {groups: [[1], [2]]}\n", "t.yaml:4:25: node 3 is in no group of 'groups'");
-	expect_error(HEAD "steps:\n  - partition: {groups: [[1, 2], [2, 3]]}\n", "t.yaml:4:35: node 2 is in two groups");
+	expect_error(HEAD "steps:\n  - partition: {groups: [[1, 1], [2, 3]]}\n", "t.yaml:4:30: node 1 is twice in one group");
+	expect_error(HEAD "steps:\n  - partition: {groups: [[1, 2, 3], [2]]}\n",
+		     "t.yaml:4:25: 'groups' cuts nothing: every node shares a group with every other");
+	{
+		/* overlapping groups: node 2 bridges 1 and 3 */
+		struct scenario *sc = must_parse(HEAD "steps:\n  - partition: {groups: [[1, 2], [2, 3]]}\n");
+		assert_int_equal(sc->steps[0].member_of[0], 1);
+		assert_int_equal(sc->steps[0].member_of[1], 3);
+		assert_int_equal(sc->steps[0].member_of[2], 2);
+		scenario_free(sc);
+	}
 	expect_error(HEAD "steps:\n  - partition: {groups: [1, 2, 3]}\n",
 		     "t.yaml:4:26: each group in 'groups' must be a list of nodes, found a scalar");
 	expect_error(HEAD "steps:\n  - partition: [[1], [5, 2, 3]]\n", "t.yaml:4:23: node 5 is out of range: the cluster has 3 nodes");
