@@ -159,8 +159,17 @@ static void fault_yaml(const struct nemesis_fault *f, int64_t since_ms, int node
 		nodes_yaml(f->nodes, nodes, out);
 		sb_puts(out, f->kind == NEM_KILL ? ", signal: KILL }\n" : " }\n");
 	}
-	if (f->hold_ms > 0)
+	if (f->promoted) {
+		/* promote: true — what the nemesis's orchestrator did */
+		int64_t notice = f->hold_ms / 2 < 1000 ? f->hold_ms / 2 : 1000;
+		if (notice > 0)
+			sb_printf(out, "%s- sleep: %lldms\n", ind, (long long)notice);
+		sb_printf(out, "%s- promote: { node: %d }\n", ind, f->promoted);
+		if (f->hold_ms - notice > 0)
+			sb_printf(out, "%s- sleep: %lldms\n", ind, (long long)(f->hold_ms - notice));
+	} else if (f->hold_ms > 0) {
 		sb_printf(out, "%s- sleep: %lldms\n", ind, (long long)f->hold_ms);
+	}
 	switch (f->kind) {
 	case NEM_PARTITION:
 		sb_printf(out, "%s- heal\n", ind);
@@ -185,6 +194,8 @@ static void fault_yaml(const struct nemesis_fault *f, int64_t since_ms, int node
 			sb_puts(out, " }\n");
 		}
 	}
+	if (f->promoted)
+		sb_printf(out, "%s- rejoin: { node: %d }\n", ind, f->old_primary);
 	sb_printf(out, "%s- wait: { for: synced, node: all, timeout: 180s }\n", ind);
 }
 

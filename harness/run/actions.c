@@ -722,7 +722,8 @@ static const struct sc_option a_nemesis[] = {
 	{ "interval", SC_STRING, S(interval), "2s..8s", 0, 0, NULL, 0, NULL, 0, "pause between one fault's undo and the next fault, MIN..MAX" },
 	{ "for", SC_DURATION, S(for_ms), "60s", 0, SC_DAY_MS, NULL, 0, NULL, 0, "faults start within this long (the step lasts until the last one is undone)" },
 	{ "recover", SC_STRING, S(recover), "1s..10s", 0, 0, NULL, 0, NULL, 0, "how long each fault lasts before it is undone, MIN..MAX" },
-	{ "torn", SC_STRING, S(torn), "0", 0, 0, NULL, 0, NULL, 0, "hard-reset: fraction of un-synced pages kept, F or MIN..MAX within 0..1" }, OUTCOME };
+	{ "torn", SC_STRING, S(torn), "0", 0, 0, NULL, 0, NULL, 0, "hard-reset: fraction of un-synced pages kept, F or MIN..MAX within 0..1" },
+	{ "promote", SC_BOOL, S(promote), "false", 0, 0, NULL, 0, NULL, 0, "async, semisync: when a fault takes the primary away (down, frozen or cut off), promote a running replica as an orchestrator would, and rejoin the old primary as a replica once the fault is undone" }, OUTCOME };
 
 static const struct sc_option a_upgrade[] = {
 	NODE_REQ("nodes to switch, one after the other"),

@@ -36,6 +36,7 @@ const char *const nemesis_kind_names[] = { "kill", "pause", "partition", "hard-r
 const char *const nemesis_target_names[] = { "one", "minority", "majority", "all", "primary", "ring", NULL };
 
 #define SYNC_TIMEOUT_MS 180000
+#define PROMOTE_AFTER_MS 1000
 
 const char *nemesis_kind_name(enum nem_kind k)
 {
@@ -420,6 +421,10 @@ int nemesis_parse_row(const char *action, const char *node, const char *detail, 
 	} else if (f->kind == NEM_PARTITION) {
 		return -1;
 	}
+	/* what the executor did beyond the plan (promote: true) */
+	if ((p = strstr(detail, "; promoted node ")) &&
+	    sscanf(p, "; promoted node %d (node %d was the primary)", &f->promoted, &f->old_primary) != 2)
+		f->promoted = f->old_primary = 0;
 	return 0;
 }
 
@@ -578,8 +583,55 @@ static int wait_synced(struct runner *r, struct strbuf *d)
 	return 0;
 }
 
-/* Undo f (the step's own undo; the pending entries are cancelled). */
+static int fault_undo_only(struct runner *r, const struct nemesis_fault *f, struct strbuf *d);
+
+/* promote: true. When f took the primary away — down, frozen, or cut off
+ * from a replica by a partition — promote the lowest-numbered running
+ * replica it did not hit (for a partition: one that cannot reach the old
+ * primary), as an orchestrator would; fault_undo rejoins the old primary.
+ * Nothing when no replica is left. */
+static int failover(struct runner *r, struct nemesis_fault *f, struct strbuf *d)
+{
+	int old = cluster_primary(&r->cluster), cand = 0;
+
+	if (is_galera(r) || old < 1 || !(f->nodes & (1u << old)))
+		return 0;
+	for (int n = 1; n <= n_nodes(r) && !cand; n++) {
+		if (n == old || node_pid(&r->cluster, n) <= 0)
+			continue;
+		if (f->kind == NEM_PARTITION ? partition_can_talk(f->member_of, n, old) : (f->nodes & (1u << n)) != 0)
+			continue;
+		cand = n;
+	}
+	if (!cand) {
+		sb_printf(d, "; no replica left to promote (node %d was the primary)", old);
+		return 0;
+	}
+	if (node_promote(&r->cluster, cand) < 0)
+		return -1;
+	f->promoted = cand;
+	f->old_primary = old;
+	sb_printf(d, "; promoted node %d (node %d was the primary)", cand, old);
+	return 0;
+}
+
+/* Undo f (the step's own undo; the pending entries are cancelled); an old
+ * primary that was replaced rejoins as a replica of the new one. */
 static int fault_undo(struct runner *r, const struct nemesis_fault *f, struct strbuf *d)
+{
+	if (fault_undo_only(r, f, d) < 0)
+		return -1;
+	if (f->promoted) {
+		if (node_rejoin(&r->cluster, f->old_primary) < 0)
+			return -1;
+		sb_printf(d, "; node %d rejoined as a replica of node %d", f->old_primary, f->promoted);
+	}
+	return wait_synced(r, d);
+}
+
+/* Undo f (the step's own undo; the pending entries are cancelled);
+ * the caller waits for every node to be synced. */
+static int fault_undo_only(struct runner *r, const struct nemesis_fault *f, struct strbuf *d)
 {
 	switch (f->kind) {
 	case NEM_PARTITION:
@@ -601,7 +653,7 @@ static int fault_undo(struct runner *r, const struct nemesis_fault *f, struct st
 		if (restart_down(r, f->kind != NEM_STOP, d) < 0)
 			return -1;
 	}
-	return wait_synced(r, d);
+	return 0;
 }
 
 /* The step's faults: the replayed ones of this step, or drawn now. */
@@ -673,9 +725,19 @@ int nemesis_run(struct runner *r, const struct sc_step *st, size_t seq, struct s
 			   (double)f->hold_ms / 1000.0);
 		sid = resultsdb_step_begin(r->db, r->run_id, (int)seq, nemesis_kind_name(f->kind), nodes, NULL);
 		lab_clear_error();
+		f->promoted = f->old_primary = 0; /* decided again as it runs */
 		rc = fault_apply(r, f, &d);
-		if (rc == 0)
+		if (rc == 0 && st->promote) {
+			/* an orchestrator notices within a second or so */
+			int64_t notice = f->hold_ms / 2 < PROMOTE_AFTER_MS ? f->hold_ms / 2 : PROMOTE_AFTER_MS;
+			rc = runner_sleep(notice);
+			if (rc == 0)
+				rc = failover(r, f, &d);
+			if (rc == 0)
+				rc = runner_sleep(f->hold_ms - notice);
+		} else if (rc == 0) {
 			rc = runner_sleep(f->hold_ms);
+		}
 		if (rc == 0)
 			rc = fault_undo(r, f, &d);
 		if (rc < 0)

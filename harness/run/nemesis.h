@@ -60,6 +60,8 @@ struct nemesis_fault {
 	uint32_t nodes;           /* bit i: node i; for target primary, chosen when it runs */
 	uint32_t member_of[LAB_MAX_NODES]; /* partition: node i+1's groups (cluster.h) */
 	double torn;              /* hard-reset */
+	int promoted;             /* promote: the replica promoted while it ran (0: none) */
+	int old_primary;          /* ... and the primary it replaced */
 };
 
 /* "2s..8s" or "5s" (both ends the same); -1 when not (no error printed). */

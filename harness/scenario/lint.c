@@ -86,6 +86,8 @@ void sc_lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *steps
 			for (int n = 1; n <= p->nodes; n++)
 				if (in_set(&st->nodes, n))
 					state[n] = !certain ? N_UNKNOWN : st->action->effect == SC_EFFECT_UP ? N_UP : N_DOWN;
+		if (st->promote && !strcmp(st->action->name, "nemesis") && !strcmp(p->flavor, "galera"))
+			sc_perr(p, item, "'promote' applies to async and semisync clusters: a Galera cluster has no primary to replace");
 		if (st->action->flags & SC_A_CHECK)
 			for (size_t c = 0; c < st->checks.n; c++) {
 				const struct checker_ops *ops = checker_find(st->checks.v[c]);

@@ -119,6 +119,7 @@ struct sc_step {
 	struct strlist targets;   /* nemesis: target kinds to draw from */
 	char *interval, *recover; /* nemesis: DURATION..DURATION */
 	int64_t for_ms;           /* nemesis: faults start within this long */
+	bool promote;             /* nemesis: promote a replica when the primary is lost */
 };
 
 /* What a step does to its nodes, as the lint follows them. */

@@ -283,6 +283,16 @@ static void test_row_round_trip(void **state)
 		assert_int_equal(nemesis_parse_row("kill", "2", "node 2 pid 7 SIGKILL", 1, 3, &g), -1);
 		assert_int_equal(nemesis_parse_row("sleep", "2", "nemesis #1 at=1.000s hold=1.000s", 1, 3, &g), -1);
 		assert_int_equal(nemesis_parse_row("partition", NULL, "nemesis #1 at=1.000s hold=1.000s", 1, 3, &g), -1);
+		/* promote: true — what the executor did is read back too */
+		assert_int_equal(nemesis_parse_row("kill", "1", "nemesis #2 at=1.000s hold=4.000s target=primary; started "
+						   "at +1.0 s; node 1 pid 7 SIGKILL; promoted node 2 (node 1 was the "
+						   "primary); started node 1; node 1 rejoined as a replica of node 2",
+						   1, 3, &g), 0);
+		assert_int_equal(g.promoted, 2);
+		assert_int_equal(g.old_primary, 1);
+		assert_int_equal(nemesis_parse_row("kill", "1", "nemesis #2 at=1.000s hold=4.000s target=one; no replica "
+						   "left", 1, 3, &g), 0);
+		assert_int_equal(g.promoted, 0);
 	}
 	free(f);
 }

@@ -313,6 +313,8 @@ static void test_actions(void **state)
 	expect_error(HEAD "steps:\n  - partition: {groups: [[1, 2]]}\n", "t.yaml:4:25: 'groups' needs at least two groups");
 	expect_error(HEAD "steps:\n  - partition: {groups: [[1], [2]]}\n", "t.yaml:4:25: node 3 is in no group of 'groups'");
 	expect_error(HEAD "steps:\n  - partition: {groups: [[1, 1], [2, 3]]}\n", "t.yaml:4:30: node 1 is twice in one group");
+	expect_error(HEAD "steps:\n  - nemesis: {faults: [kill], promote: true}\n",
+		     "t.yaml:4:5: 'promote' applies to async and semisync clusters: a Galera cluster has no primary to replace");
 	expect_error(HEAD "steps:\n  - partition: {groups: [[1, 2, 3], [2]]}\n",
 		     "t.yaml:4:25: 'groups' cuts nothing: every node shares a group with every other");
 	{
