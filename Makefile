@@ -123,6 +123,28 @@ fuzz-smoke: $(FUZZERS) $(REPLAYS)
 
 -include $(OBJS:.o=.d) $(TOBJS:.o=.d) $(FUZZLIBOBJS:.o=.d)
 
+# The commit lab is built from, for `lab --version` (harness/cli/lab.c only):
+# LAB_COMMIT from the environment or the command line, else the file COMMIT
+# (a copy of the tree without .git: make deb writes it), else
+# `git describe --always --dirty`, else "unknown". Rewritten only when it
+# changes, so an unchanged commit relinks nothing.
+LAB_COMMIT ?= $(shell cat COMMIT 2>/dev/null || git describe --always --dirty 2>/dev/null)
+LAB_COMMIT := $(or $(subst ",,$(LAB_COMMIT)),unknown)
+build/gen/commit.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define LAB_COMMIT "$(LAB_COMMIT)"' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+build/rel/harness/cli/lab.o build/test/harness/cli/lab.o: build/gen/commit.h
+FORCE:
+
+# The man page lab(1), written by lab from its own tables (harness/cli/man.c);
+# dated by SOURCE_DATE_EPOCH (dpkg-buildpackage sets it), else the commit's date.
+LAB_DATE_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null))
+build/man/lab.1: lab
+	@mkdir -p $(dir $@)
+	@echo "  MAN     $@"
+	@SOURCE_DATE_EPOCH=$(LAB_DATE_EPOCH) ./lab help --man >$@.tmp && mv -f $@.tmp $@
+
 # The results schema is compiled in from results/schema.sql.
 build/gen/schema_sql.h: results/schema.sql
 	@mkdir -p $(dir $@)
