@@ -16,11 +16,13 @@ _lab_words() { # the words of "a|b|c" and "[a|b]"
 	tr -d '[]' <<<"$1" | tr '|' '\n' | grep -E '^[A-Za-z][A-Za-z0-9_-]*$'
 }
 
-_lab_files() { # cur [ext]
+_lab_files() { # cur [yaml]: files (only scenario files with yaml) and directories
+	local IFS=$'\n'
 	if declare -F _filedir >/dev/null; then
-		_filedir "${2:-}"
+		_filedir ${2:+'yaml|yml'}
+	elif [ -n "${2:-}" ]; then
+		COMPREPLY+=($(compgen -f -X '!*.y*ml' -- "$1") $(compgen -d -- "$1"))
 	else
-		local IFS=$'\n'
 		COMPREPLY+=($(compgen -f -- "$1"))
 	fi
 }
@@ -75,7 +77,7 @@ _lab() {
 	case $verb in
 	run | validate | explore)
 		COMPREPLY=($(compgen -W "$("$lab" list 2>/dev/null | awk '{print $1}')" -- "$cur"))
-		_lab_files "$cur" '@(yaml|yml)'
+		_lab_files "$cur" yaml
 		;;
 	*)
 		_lab_files "$cur"

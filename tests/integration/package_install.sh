@@ -90,6 +90,10 @@ is "options" "$(complete_words cluster up --fla)" "--flavor "
 is "an option's values from the usage" "$(complete_words cluster up --flavor '')" "async galera semisync "
 is "a flag takes no value" "$(complete_words run x.yaml --keep --se)" "--seed "
 is "shipped scenarios by name" "$(complete_words run kill-my)" "kill-mysqld-under-load "
+mkdir "$tmp/cwd" && touch "$tmp/cwd/mine.yaml" "$tmp/cwd/notes.txt"
+words=$(cd "$tmp/cwd" && complete_words validate '')
+check "scenario files in the current directory" grep -q ' mine.yaml ' <<<" $words"
+check "and no other files" bash -c '! grep -q notes.txt <<<"$1"' _ "$words"
 
 # 5. make uninstall.
 make -s --no-print-directory uninstall DESTDIR="$dest" PREFIX=/opt/lab >/dev/null 2>&1
