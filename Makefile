@@ -8,6 +8,9 @@
 #   make nightly    the long tests (VMs, scenarios over 5 minutes, 10 min of fuzzing each)
 #   make fuzz-smoke each fuzzer (tests/fuzz/) FUZZ_SECONDS (30) from its corpus; fails on a crash
 #   make docs       regenerate the generated parts of docs/ from ./lab (tools/gen-docs)
+#   make install    ./lab, its man page, bash completion, scenarios and docs under
+#                   DESTDIR PREFIX (default /usr/local); make uninstall removes them
+#   make deb        build/deb/lab_VERSION_ARCH.deb with dpkg-buildpackage (debian/)
 #
 # Sources are picked up by directory: a new module is a new .c file, no
 # Makefile edit. Unit tests are tests/unit/test_*.c (cmocka), one binary each,
@@ -54,13 +57,17 @@ UNITBIN := $(UNITSRC:tests/unit/%.c=build/test/%)
 # Debian packages: run-time, build-time and test-time.
 DEB_PKGS := build-essential pkg-config libjson-c-dev libcurl4-openssl-dev python3 mariadb-server mariadb-client galera-4 mariadb-backup \
 	default-libmysqlclient-dev libyaml-dev libsqlite3-dev sqlite3 libcmocka-dev \
-	iproute2 nftables rsync socat lsof procps fuse3 libfuse3-dev libvirt-dev clang libclang-rt-14-dev \
+	iproute2 nftables rsync socat lsof procps e2fsprogs fuse3 libfuse3-dev libvirt-dev clang libclang-rt-14-dev \
 	ca-certificates chromium openssl libssl-dev
 BENCH_PKGS := sysbench
+# Building and checking the Debian package: make deb, make nightly
+# (tests/nightly/package_deb.sh). Not make test's: lintian is 120 packages.
+DEBPKG_PKGS := dpkg-dev debhelper lintian groff-base man-db
 # The VM backend's host side (vm-images/, tests/nightly/vm_*.sh) only.
 VM_PKGS := libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils debootstrap e2fsprogs
 
-.PHONY: all deps deps-vm deps-bench test unit integration demo bench nightly docs clean fuzz-smoke
+.PHONY: all deps deps-vm deps-bench deps-deb test unit integration demo bench nightly docs clean fuzz-smoke \
+	install uninstall deb deb-only FORCE
 all: lab
 
 lab: $(OBJS)
@@ -123,6 +130,28 @@ fuzz-smoke: $(FUZZERS) $(REPLAYS)
 
 -include $(OBJS:.o=.d) $(TOBJS:.o=.d) $(FUZZLIBOBJS:.o=.d)
 
+# The commit lab is built from, for `lab --version` (harness/cli/lab.c only):
+# LAB_COMMIT from the environment or the command line, else the file COMMIT
+# (a copy of the tree without .git: make deb writes it), else
+# `git describe --always --dirty`, else "unknown". Rewritten only when it
+# changes, so an unchanged commit relinks nothing.
+LAB_COMMIT ?= $(shell cat COMMIT 2>/dev/null || git describe --always --dirty 2>/dev/null)
+LAB_COMMIT := $(or $(subst ",,$(LAB_COMMIT)),unknown)
+build/gen/commit.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define LAB_COMMIT "$(LAB_COMMIT)"' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+build/rel/harness/cli/lab.o build/test/harness/cli/lab.o: build/gen/commit.h
+FORCE:
+
+# The man page lab(1), written by lab from its own tables (harness/cli/man.c);
+# dated by SOURCE_DATE_EPOCH (dpkg-buildpackage sets it), else the commit's date.
+LAB_DATE_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null))
+build/man/lab.1: lab
+	@mkdir -p $(dir $@)
+	@echo "  MAN     $@"
+	@SOURCE_DATE_EPOCH=$(LAB_DATE_EPOCH) ./lab help --man >$@.tmp && mv -f $@.tmp $@
+
 # The results schema is compiled in from results/schema.sql.
 build/gen/schema_sql.h: results/schema.sql
 	@mkdir -p $(dir $@)
@@ -139,6 +168,9 @@ deps-vm:
 deps-bench:
 	@tools/install-deps $(DEB_PKGS) $(BENCH_PKGS)
 
+deps-deb:
+	@tools/install-deps $(DEB_PKGS) $(DEBPKG_PKGS)
+
 test: deps
 	@$(MAKE) --no-print-directory lab build/test/lab $(UNITBIN) $(REPLAYS)
 	@tests/run.sh $(UNITBIN)
@@ -154,7 +186,7 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory lab
 	@tools/bench
 
-nightly: deps-vm
+nightly: deps-vm deps-deb
 	@$(MAKE) --no-print-directory lab build/test/lab
 	@tests/run.sh --nightly
 
@@ -162,6 +194,36 @@ nightly: deps-vm
 # docs/ rewritten from ./lab (tools/gen-docs --check only compares).
 docs: lab
 	@LAB=./lab tools/gen-docs
+
+# install: the Debian package's layout under any PREFIX (debian/rules calls
+# this with PREFIX=/usr). lab finds PREFIX/share/lab/scenarios from its own
+# place (harness/cli/scenario_dir.c), so nothing is compiled in.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+INSTDIRS := bin share/man/man1 share/bash-completion/completions share/lab/scenarios share/doc/lab/docs
+install: lab build/man/lab.1
+	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
+	@for d in $(INSTDIRS); do install -d "$(DESTDIR)$(PREFIX)/$$d" || exit 1; done
+	@install -m 0755 lab "$(DESTDIR)$(PREFIX)/bin/lab"
+	@install -m 0644 build/man/lab.1 "$(DESTDIR)$(PREFIX)/share/man/man1/lab.1"
+	@install -m 0644 tools/lab-completion.bash "$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lab"
+	@install -m 0644 scenarios/*.yaml "$(DESTDIR)$(PREFIX)/share/lab/scenarios/"
+	@install -m 0644 README.md "$(DESTDIR)$(PREFIX)/share/doc/lab/"
+	@install -m 0644 docs/*.md "$(DESTDIR)$(PREFIX)/share/doc/lab/docs/"
+
+uninstall:
+	rm -f "$(DESTDIR)$(PREFIX)/bin/lab" "$(DESTDIR)$(PREFIX)/share/man/man1/lab.1" \
+		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lab"
+	rm -rf "$(DESTDIR)$(PREFIX)/share/lab" "$(DESTDIR)$(PREFIX)/share/doc/lab"
+
+# deb: dpkg-buildpackage on a copy of the tree in build/deb/src (debian/ has
+# the packaging), so everything it writes stays under build/deb/.
+# deb-only: the same without deps-deb (tests/nightly/package_deb.sh, which
+# skips what is not installed).
+deb: deps-deb
+	@$(MAKE) --no-print-directory deb-only
+deb-only:
+	@LAB_COMMIT=$(LAB_COMMIT) tools/build-deb
 
 clean:
 	rm -rf build lab

@@ -115,7 +115,9 @@ static struct scenario **load_all(const struct explore_args *ea)
 
 	for (size_t i = 0; i < ea->n_files; i++) {
 		struct sc_errors errs = { 0 };
-		scs[i] = scenario_load(ea->files[i], &errs);
+		char *path = lab_scenario_path(ea->files[i]);
+		scs[i] = scenario_load(path, &errs);
+		free(path);
 		for (size_t e = 0; e < errs.n; e++)
 			fprintf(stderr, "%s\n", errs.v[e]);
 		bad += !scs[i];

@@ -1,8 +1,8 @@
 /*
  * cmd_list.c — `lab list [DIR]`: the scenarios in DIR with their one-line
  * purpose (the first sentence of the description). The default DIR is the
- * scenarios/ directory shipped next to the lab binary (or two levels up, for
- * build/test/lab), else ./scenarios. A file that does not validate is listed
+ * shipped scenarios (scenario_dir.c: next to the lab binary, or the
+ * installed PREFIX/share/lab/scenarios). A file that does not validate is listed
  * as invalid with its first error, and the exit code is 2.
  */
 #include "commands.h"
@@ -10,8 +10,6 @@
 #include "util.h"
 
 #include <dirent.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,28 +18,6 @@
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The shipped scenarios directory (malloc'd). */
-static char *default_dir(void)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n > 0) {
-		char *dir, *cand;
-		exe[n] = '\0';
-		dir = dirname(exe);
-		cand = xasprintf("%s/scenarios", dir);
-		if (path_exists(cand))
-			return cand;
-		free(cand);
-		cand = xasprintf("%s/../../scenarios", dir);
-		if (path_exists(cand))
-			return cand;
-		free(cand);
-	}
-	return xstrdup("scenarios");
 }
 
 int cmd_list(int argc, char **argv)
@@ -62,7 +38,7 @@ int cmd_list(int argc, char **argv)
 		dir = xstrdup(argv[i]);
 	}
 	if (!dir)
-		dir = default_dir();
+		dir = lab_scenarios_dir();
 	d = opendir(dir);
 	if (!d) {
 		lab_error("cannot list '%s': %m", dir);

@@ -102,7 +102,9 @@ static struct scenario **load_all(const struct run_args *ra)
 
 	for (size_t i = 0; i < ra->n_files; i++) {
 		struct sc_errors errs = { 0 };
-		scs[i] = scenario_load(ra->files[i], &errs);
+		char *path = lab_scenario_path(ra->files[i]);
+		scs[i] = scenario_load(path, &errs);
+		free(path);
 		for (size_t e = 0; e < errs.n; e++)
 			fprintf(stderr, "%s\n", errs.v[e]);
 		if (!scs[i])

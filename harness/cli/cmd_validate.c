@@ -10,6 +10,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int cmd_validate(int argc, char **argv)
@@ -27,11 +28,14 @@ int cmd_validate(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		struct sc_errors errs = { 0 };
 		struct scenario *sc;
+		char *path;
 
 		if (!strcmp(argv[i], "--"))
 			continue;
 		files++;
-		sc = scenario_load(argv[i], &errs);
+		path = lab_scenario_path(argv[i]);
+		sc = scenario_load(path, &errs);
+		free(path);
 		for (size_t e = 0; e < errs.n; e++)
 			fprintf(stderr, "%s\n", errs.v[e]);
 		if (sc)

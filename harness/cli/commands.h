@@ -46,6 +46,22 @@ const struct verb *find_verb(const char *name);
 void lab_general_usage(FILE *f);
 /* Print a verb's usage text to f; -1 if there is no such verb. */
 int lab_usage(const char *verb, FILE *f);
+/* The shipped scenarios directory (scenario_dir.c; malloc'd): next to the
+ * binary, PREFIX/share/lab/scenarios for PREFIX/bin/lab, or ./scenarios. */
+char *lab_scenarios_dir(void);
+/* arg itself (malloc'd), unless it is a bare name (no '/', no .yaml, no
+ * such file) of a shipped scenario: then that scenario's file. */
+char *lab_scenario_path(const char *arg);
+/* The verb table's i-th row, or NULL past its end (for the man page). */
+const struct verb *lab_verb_at(size_t i);
+/* The exit codes of every verb, one row each, ending with a NULL text. */
+struct lab_exit_desc {
+	int code;
+	const char *text;
+};
+extern const struct lab_exit_desc lab_exit_codes[];
+/* `lab help --man`: the man page lab(1) from the tables (man.c). */
+void lab_man_page(FILE *f);
 /* For verbs whose sub-verb or option is wrong: "lab: MESSAGE", then the
  * verb's usage on stderr; returns LAB_EXIT_BROKEN. */
 int lab_usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

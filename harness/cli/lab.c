@@ -2,10 +2,16 @@
  * lab.c — main() of the `lab` command: dispatch through the verb table of
  * harness/cli/verbs.c. Each verb lives in harness/cmd_VERB.c.
  *
+ * `lab help --man` writes the man page (man.c); `lab --version` says the
+ * version and the commit lab was built from (LAB_COMMIT: the Makefile's
+ * `git describe --always --dirty`, or what a source tarball or the Debian
+ * build handed it, or "unknown").
+ *
  * After a verb returns, stdout is flushed and checked: a report that could
  * not be written is a broken run, not a silent success.
  */
 #include "commands.h"
+#include "commit.h" /* LAB_COMMIT, written by the Makefile (build/gen/) */
 #include "util.h"
 
 #include <errno.h>
@@ -34,7 +40,9 @@ int main(int argc, char **argv)
 		return LAB_EXIT_BROKEN;
 	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		if (argc > 2) {
+		if (argc > 2 && !strcmp(argv[2], "--man")) {
+			lab_man_page(stdout);
+		} else if (argc > 2) {
 			if (lab_usage(argv[2], stdout) < 0) {
 				fprintf(stderr, "lab: no such verb '%s'\n", argv[2]);
 				return LAB_EXIT_BROKEN;
@@ -45,7 +53,7 @@ int main(int argc, char **argv)
 		return finish(LAB_EXIT_OK);
 	}
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
-		printf("lab %s\n", LAB_VERSION);
+		printf("lab %s (commit %s)\n", LAB_VERSION, LAB_COMMIT);
 		return finish(LAB_EXIT_OK);
 	}
 	v = find_verb(argv[1]);

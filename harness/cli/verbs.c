@@ -16,6 +16,7 @@ static const struct verb verbs[] = {
 	  "usage: lab run SCENARIO.yaml... [--backend local|libvirt] [--seed N] [--name NAME]\n"
 	  "               [--db FILE] [--junit FILE] [--html FILE] [--keep]\n"
 	  "\n"
+	  "SCENARIO is a file, or the name of a shipped scenario (lab list).\n"
 	  "Runs each scenario: brings its cluster up, runs its steps (faults are\n"
 	  "undone however the run ends), checks, compares with expect: and\n"
 	  "stores everything in the results database (default results/lab.db).\n"
@@ -61,7 +62,9 @@ static const struct verb verbs[] = {
 	{ "list", cmd_list, 0, "list scenarios with their one-line purpose",
 	  "usage: lab list [DIR]\n"
 	  "\n"
-	  "Lists the scenarios in DIR (default: the shipped scenarios/).\n" },
+	  "Lists the scenarios in DIR (default: the shipped scenarios: scenarios/\n"
+	  "next to the lab binary, or PREFIX/share/lab/scenarios for an installed\n"
+	  "PREFIX/bin/lab, e.g. /usr/share/lab/scenarios).\n" },
 	{ "cluster", cmd_cluster, 0, "bring the embedded local cluster up, down, or show it",
 	  "usage: lab cluster up     [--flavor galera|async|semisync] [--nodes N] [--name NAME]\n"
 	  "                          [--state-dir DIR] [--mysqld KEY=VALUE]... [--cache-mode MODE]\n"
@@ -170,6 +173,18 @@ static const struct verb verbs[] = {
 	  "usage: lab _powerfs BACKING MOUNTPOINT [options]\n" },
 };
 
+const struct lab_exit_desc lab_exit_codes[] = {
+	{ LAB_EXIT_OK, "every expectation met" },
+	{ LAB_EXIT_FINDING, "a finding" },
+	{ LAB_EXIT_BROKEN, "lab could not do its job" },
+	{ 0, NULL },
+};
+
+const struct verb *lab_verb_at(size_t i)
+{
+	return i < ARRAY_SIZE(verbs) ? &verbs[i] : NULL;
+}
+
 const struct verb *find_verb(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
@@ -207,6 +222,9 @@ void lab_general_usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		if (!(verbs[i].flags & VERB_HIDDEN))
 			fprintf(f, "   %-10s %s\n", verbs[i].name, verbs[i].summary);
-	fputs("\nExit codes: 0 every expectation met, 1 a finding, 2 lab could not do its job.\n", f);
+	fputs("\nExit codes:", f);
+	for (size_t i = 0; lab_exit_codes[i].text; i++)
+		fprintf(f, "%s %d %s", i ? "," : "", lab_exit_codes[i].code, lab_exit_codes[i].text);
+	fputs(".\n", f);
 }
 

@@ -1,10 +1,12 @@
 /*
  * describe.c — `lab validate --describe`: the reference of every section,
- * key and action, printed from the same tables the parser uses; and the
+ * key and action, printed from the same tables the parser uses, as text or
+ * as man page source (`lab help --man`); and the
  * small formatting helpers of scenarios (purpose line, node sets).
  */
 #include "scenario.h"
 #include "scenario_internal.h"
+#include "troff.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -33,15 +35,49 @@ static const char *type_text(const struct sc_option *o)
 	return "?";
 }
 
-/* One line per checker: its expect key, what it checks, its values. */
-static void describe_expect(FILE *f, int indent)
+/* Where the reference goes: plain text (`lab validate --describe`, one
+ * entry a line, indented) or man page source (`lab help --man`: .TP
+ * entries, .RS/.RE around the keys of a section or an action). */
+struct describe_out {
+	FILE *f;
+	bool man;
+};
+
+/* One entry: tag (the key, or "- action [shorthand]"), its type word (or
+ * NULL), and what it is. */
+static void describe_entry(const struct describe_out *o, int indent, const char *tag, const char *type,
+			   const char *text)
+{
+	if (!o->man) {
+		if (type)
+			fprintf(o->f, "%*s%-18s %-8s %s\n", indent, "", tag, type, text);
+		else
+			fprintf(o->f, "%*s%s: %s\n", indent, "", tag, text);
+		return;
+	}
+	fputs(".TP\n\\fB", o->f);
+	troff_escape(o->f, tag, strlen(tag));
+	fputs("\\fR", o->f);
+	if (type)
+		fprintf(o->f, " (%s)", type);
+	fputc('\n', o->f);
+	troff_text(o->f, text);
+}
+
+static void describe_nest(const struct describe_out *o, bool begin)
+{
+	if (o->man)
+		fputs(begin ? ".RS\n" : ".RE\n", o->f);
+}
+
+/* One entry per checker: its expect key, what it checks, its values. */
+static void describe_expect(const struct describe_out *o, int indent)
 {
 	for (size_t i = 0; lab_checkers[i]; i++) {
 		const struct checker_ops *c = lab_checkers[i];
 		struct strbuf sb = { 0 };
 
-		sb_printf(&sb, "%*s%-18s %-8s checker %s: %s; ", indent, "", checker_expect_key(c), "word", c->name,
-			  c->help);
+		sb_printf(&sb, "checker %s: %s; ", c->name, c->help);
 		sc_list_words(&sb, c->expect_values ? c->expect_values : checker_pass_fail);
 		if (c->flavors) {
 			sb_puts(&sb, "; flavor ");
@@ -52,18 +88,18 @@ static void describe_expect(FILE *f, int indent)
 			sc_list_words(&sb, c->workloads);
 		}
 		sb_printf(&sb, "; default %s", c->expect_default ? c->expect_default : "pass");
-		fprintf(f, "%s\n", sb.buf);
+		describe_entry(o, indent, checker_expect_key(c), "word", sb.buf);
 		sb_release(&sb);
 	}
 }
 
-static void describe_options(FILE *f, const struct sc_option *t, size_t n, int indent)
+static void describe_options(const struct describe_out *out, const struct sc_option *t, size_t n, int indent)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct sc_option *o = &t[i];
 		struct strbuf sb = { 0 };
 
-		sb_printf(&sb, "%*s%-18s %-8s %s", indent, "", o->name, type_text(o), o->help);
+		sb_puts(&sb, o->help);
 		if (o->allowed) {
 			sb_puts(&sb, "; ");
 			sc_list_words(&sb, o->allowed);
@@ -80,37 +116,76 @@ static void describe_options(FILE *f, const struct sc_option *t, size_t n, int i
 			sb_printf(&sb, "; default %s", o->def);
 		if (o->flags & SC_F_REQUIRED)
 			sb_puts(&sb, "; required");
-		fprintf(f, "%s\n", sb.buf);
+		describe_entry(out, indent, o->name, type_text(o), sb.buf);
 		sb_release(&sb);
-		if (o->type == SC_SECTION)
-			describe_options(f, o->sub, o->n_sub, indent + 2);
-		if (o->type == SC_EXPECT)
-			describe_expect(f, indent + 2);
+		if (o->type == SC_SECTION || o->type == SC_EXPECT) {
+			describe_nest(out, true);
+			if (o->type == SC_SECTION)
+				describe_options(out, o->sub, o->n_sub, indent + 2);
+			else
+				describe_expect(out, indent + 2);
+			describe_nest(out, false);
+		}
+	}
+}
+
+static const char actions_intro[] =
+	"each step is '- ACTION: {key: value, ...}'; a scalar or list stands for the key in [ ]";
+static const char nodes_text[] = "Nodes: all, a number, or a list [1, 3]. Durations: 500ms, 10s, 2m.";
+
+static void describe(const struct describe_out *o)
+{
+	sc_fill_names_once();
+	if (o->man)
+		fputs(".SS \"Scenario keys\"\n", o->f);
+	else
+		fputs("Scenario keys:\n", o->f);
+	describe_options(o, sc_top, sc_n_top, 2);
+	if (o->man) {
+		fputs(".SS Actions\n.PP\nEach step is \\fB\\- ACTION: {key: value, ...}\\fR;\n"
+		      "a scalar or list stands for the key in [ ].\n", o->f);
+	} else {
+		fprintf(o->f, "\nActions (%s):\n", actions_intro);
+	}
+	for (size_t i = 0; i < sc_n_actions; i++) {
+		const struct sc_action_desc *a = &sc_actions[i];
+		struct strbuf tag = { 0 }, text = { 0 };
+
+		sb_printf(&tag, "- %s%s%s%s", a->name, a->shorthand ? " [" : "", a->shorthand ? a->shorthand : "",
+			  a->shorthand ? "]" : "");
+		sb_puts(&text, a->help);
+		if (a->flavors) {
+			sb_puts(&text, " (flavor ");
+			sc_list_words(&text, a->flavors);
+			sb_puts(&text, ")");
+		}
+		if (a->undo)
+			sb_printf(&text, "; at the end, unless a later step did: %s", a->undo);
+		describe_entry(o, 2, tag.buf, NULL, text.buf);
+		describe_nest(o, true);
+		describe_options(o, a->opts, a->n_opts, 4);
+		describe_nest(o, false);
+		sb_release(&tag);
+		sb_release(&text);
+	}
+	if (o->man) {
+		fputs(".PP\n", o->f);
+		troff_text(o->f, nodes_text);
+	} else {
+		fprintf(o->f, "\n%s\n", nodes_text);
 	}
 }
 
 void scenario_describe(FILE *f)
 {
-	sc_fill_names_once();
-	fputs("Scenario keys:\n", f);
-	describe_options(f, sc_top, sc_n_top, 2);
-	fputs("\nActions (each step is '- ACTION: {key: value, ...}'; a scalar or list stands for the key in [ ]):\n", f);
-	for (size_t i = 0; i < sc_n_actions; i++) {
-		const struct sc_action_desc *a = &sc_actions[i];
-		fprintf(f, "  - %s%s%s%s: %s", a->name, a->shorthand ? " [" : "", a->shorthand ? a->shorthand : "",
-			a->shorthand ? "]" : "", a->help);
-		if (a->flavors) {
-			struct strbuf sb = { 0 };
-			sc_list_words(&sb, a->flavors);
-			fprintf(f, " (flavor %s)", sb.buf);
-			sb_release(&sb);
-		}
-		if (a->undo)
-			fprintf(f, "; at the end, unless a later step did: %s", a->undo);
-		fputc('\n', f);
-		describe_options(f, a->opts, a->n_opts, 4);
-	}
-	fputs("\nNodes: all, a number, or a list [1, 3]. Durations: 500ms, 10s, 2m.\n", f);
+	struct describe_out o = { f, false };
+	describe(&o);
+}
+
+void scenario_describe_man(FILE *f)
+{
+	struct describe_out o = { f, true };
+	describe(&o);
 }
 
 void scenario_purpose(const struct scenario *sc, char *buf, size_t size)

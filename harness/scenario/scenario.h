@@ -260,6 +260,8 @@ extern const size_t sc_n_top;
 
 /* The reference of every section and action, from the tables. */
 void scenario_describe(FILE *f);
+/* The same reference as man page source (.SS, .TP; lab help --man). */
+void scenario_describe_man(FILE *f);
 
 /* First sentence of the description (or "" when none), into buf. */
 void scenario_purpose(const struct scenario *sc, char *buf, size_t size);
