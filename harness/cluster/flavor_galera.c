@@ -290,6 +290,14 @@ static void last_log_error(struct cluster *c, int node, char *buf, size_t size)
 	free(text);
 }
 
+static bool other_primary(struct cluster *c, int node, struct strbuf *diag);
+
+/* A wait that the database's own state defeats is a finding with a
+ * diagnosis: the server exited under lab's eyes (its last [ERROR] says
+ * why), or it answers SQL but did not reach the state in the time given
+ * (non-Primary, stuck joining or donating: every node's side and what a
+ * DBA would do). Only a server that no longer answers at all is left to
+ * lab_error: lab cannot tell the machine's fault from the database's. */
 static int galera_node_wait(struct cluster *c, int node, const char *for_state, int64_t timeout_ms)
 {
 	int64_t deadline = mono_ns() + timeout_ms * 1000000;
@@ -300,7 +308,11 @@ static int galera_node_wait(struct cluster *c, int node, const char *for_state, 
 		if (st.pid <= 0) {
 			char err[512];
 			last_log_error(c, node, err, sizeof(err));
-			lab_error("node %d is not running (waiting for %s): %s", node, for_state, err);
+			if (strncmp(err, "no [ERROR]", 10) != 0)
+				lab_error_finding("node %d exited while lab waited for it to be %s: %s", node, for_state,
+						  err);
+			else
+				lab_error("node %d is not running (waiting for %s): %s", node, for_state, err);
 			return -1;
 		}
 		if (state_matches(&st, for_state))
@@ -308,6 +320,15 @@ static int galera_node_wait(struct cluster *c, int node, const char *for_state, 
 		if (mono_ns() > deadline || lab_interrupted)
 			break;
 		sleep_ms(250);
+	}
+	if (st.reachable && !lab_interrupted) {
+		struct strbuf diag = { 0 };
+		other_primary(c, node, &diag);
+		lab_error_finding("node %d is not %s after %lld ms: status '%s', state '%s', cluster size %d; %s", node,
+				  for_state, (long long)timeout_ms, st.cluster_status[0] ? st.cluster_status : "-",
+				  st.local_state[0] ? st.local_state : "-", st.cluster_size, diag.buf ? diag.buf : "");
+		sb_release(&diag);
+		return -1;
 	}
 	lab_error("node %d is not %s after %lld ms (status '%s', state '%s', size %d%s)", node, for_state,
 		  (long long)timeout_ms, st.cluster_status[0] ? st.cluster_status : "-",
@@ -400,7 +421,19 @@ static bool other_primary(struct cluster *c, int node, struct strbuf *diag)
 			best_running = st.pid > 0;
 		}
 	}
-	if (best && best_seq >= 0 && best_running)
+	if (any_primary) {
+		sb_puts(diag, "; nodes");
+		for (int i = 1; i <= c->spec.nodes; i++) {
+			struct node_status st;
+			if (i == node)
+				continue;
+			one_status(c, i, &st);
+			if (st.reachable && !strcmp(st.cluster_status, "Primary"))
+				sb_printf(diag, " %d", i);
+		}
+		sb_printf(diag, " form a Primary component: node %d rejoins it by itself once it can reach them "
+			  "(group communication, port 4567); look for a partition or a firewall", node);
+	} else if (best && best_seq >= 0 && best_running)
 		sb_printf(diag, "; the most advanced is node %d (seqno %" PRId64 "): make it a Primary component "
 			  "(SET GLOBAL wsrep_provider_options='pc.bootstrap=YES' on node %d), then start the others",
 			  best, best_seq, best);

@@ -5,7 +5,9 @@
 # must see it within seconds (not wait 300 s for SQL), end the step as a
 # finding (verdict fail, exit 1) that names each node's state and seqno and
 # what a DBA would do, record it in `anomalies`, skip the remaining steps
-# and tear down.
+# and tear down. A scripted wait that a partition defeats (the node answers
+# but stays non-Primary) is a finding that says who holds the Primary
+# component.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/cluster.sh"
 need_root "galera cluster"
@@ -50,3 +52,27 @@ check "the diagnosis says what to do (pc.bootstrap on node 1)" grep -q "pc.boots
 is "the steps after the outage did not run" "$(q "SELECT count(*) FROM steps WHERE run_id = $run AND seq > 5")" 0
 is "the cluster was torn down" "$(q "SELECT outcome FROM steps WHERE run_id = $run AND action = 'cluster-down'")" ok
 is "no namespace of the cluster is left" "$(ip netns list | grep -c "lab-$NAME-")" 0
+
+# A wait the database's state defeats is a finding too: node 1, cut off by
+# a partition, is non-Primary and answers SQL, so "synced within 5 s" fails
+# with each node's side named, not as lab's failure.
+cat >"$DIR/wait.yaml" <<'EOF2'
+name: wait-defeated-by-a-partition
+description: A scripted wait for a node that a partition keeps non-Primary.
+cluster: {flavor: galera, nodes: 3}
+steps:
+  - partition: {groups: [[1], [2, 3]]}
+  - wait: {for: non-primary, node: 1, timeout: 60s}
+  - wait: {for: synced, node: 1, timeout: 5s}
+  - heal
+EOF2
+out=$("$LAB" run "$DIR/wait.yaml" --name "$NAME" --db "$DB" 2>&1)
+rc=$?
+echo "$out" | grep -E 'FINDING|fail|broken' | sed 's/^/# /'
+is "a wait defeated by the partition exits 1 (a finding)" "$rc" 1
+run=$(q "SELECT max(id) FROM runs")
+diag=$(q "SELECT detail FROM anomalies WHERE run_id = $run AND kind = 'cluster-unavailable'")
+check "the finding says node 1 is not synced and is non-Primary" grep -Eq "node 1 is not synced after [0-9]+ ms: status 'non-Primary'" <<<"$diag"
+check "it names the other nodes' side" grep -Eq "node 2 Primary Synced" <<<"$diag"
+check "it says nodes 2 and 3 form a Primary component node 1 cannot reach" grep -q "nodes 2 3 form a Primary component: node 1 rejoins it by itself once it can reach them" <<<"$diag"
+is "the cluster was torn down after the finding (no namespace left)" "$(ip netns list | grep -c "lab-$NAME-")" 0
