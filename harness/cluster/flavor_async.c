@@ -335,10 +335,20 @@ static int async_node_wait(struct cluster *c, int node, const char *for_state, i
 			break;
 		sleep_ms(250);
 	}
-	lab_error("node %d is not %s after %lld ms (role '%s', at '%s', primary node %d was at '%s', io %s, sql %s)",
-		  node, for_state, (long long)timeout_ms, ri.reachable ? role_of(&ri) : "not answering",
-		  ri.current_pos, primary_of(c), target, ri.io_running[0] ? ri.io_running : "-",
-		  ri.sql_running[0] ? ri.sql_running : "-");
+	/* It answers and its primary runs: the database did not get there in
+	 * the time given (a replica that does not catch up, a node that stays
+	 * read-only): a finding. A primary that is down is the scenario's to
+	 * undo, and a node that does not answer may be the machine's doing. */
+	if (ri.reachable && !lab_interrupted && c->backend->node_pid(c, primary_of(c)) > 0)
+		lab_error_finding("node %d is not %s after %lld ms: role '%s', at '%s', its primary node %d at '%s', "
+				  "io %s, sql %s", node, for_state, (long long)timeout_ms, role_of(&ri), ri.current_pos,
+				  primary_of(c), target, ri.io_running[0] ? ri.io_running : "-",
+				  ri.sql_running[0] ? ri.sql_running : "-");
+	else
+		lab_error("node %d is not %s after %lld ms (role '%s', at '%s', primary node %d was at '%s', io %s, sql %s)",
+			  node, for_state, (long long)timeout_ms, ri.reachable ? role_of(&ri) : "not answering",
+			  ri.current_pos, primary_of(c), target, ri.io_running[0] ? ri.io_running : "-",
+			  ri.sql_running[0] ? ri.sql_running : "-");
 	return -1;
 }
 
