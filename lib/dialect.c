@@ -33,10 +33,13 @@ static const struct dialect mariadb = {
 	.server_binary = "mariadbd",
 	.client = "mariadb",
 	.binlog_tool = "mariadb-binlog",
-	.install_db = "mariadb-install-db",
+	.install_program = "mariadb-install-db",
+	.install_args = { "--no-defaults", "--user=mysql", "--auth-root-authentication-method=normal", "--skip-test-db",
+			  "--skip-name-resolve", NULL },
 	.galera_bootstrap = "galera_new_cluster",
 	.galera_provider = "/usr/lib/galera/libgalera_smm.so",
 	.sst_method = "rsync",
+	.table_probe_sql = "SELECT 1 FROM mysql.global_priv LIMIT 1",
 	.read_only_var = "read_only",
 	.read_only_admin = true,
 	.single_redo_since = R(10, 5, 0),
@@ -52,8 +55,10 @@ static const struct dialect mariadb = {
 	.server_binary = "mysqld",                       \
 	.client = "mysql",                               \
 	.binlog_tool = "mysqlbinlog",                    \
-	.install_db = "mysqld --initialize-insecure",    \
+	.install_program = "mysqld",                     \
+	.install_args = { "--no-defaults", "--initialize-insecure", "--user=mysql", NULL }, \
 	.read_only_var = "super_read_only",              \
+	.table_probe_sql = "SELECT 1 FROM mysql.user LIMIT 1", \
 	.semisync_plugin = true,                         \
 	.single_redo_since = DIALECT_NEVER,              \
 	.redo_dir_since = R(8, 0, 30)
@@ -241,6 +246,32 @@ const char *dialect_positions_sql(const struct server_dialect *sd, unsigned *n)
 	return "SELECT @@read_only, @@gtid_binlog_pos, @@gtid_slave_pos, @@gtid_current_pos";
 }
 
+bool dialect_position_within(const struct server_dialect *sd, const char *a, const char *b)
+{
+	bool ok = false;
+
+	if (sd && sd->d && sd->d->gtid == GTID_MYSQL) {
+		struct gtid_set sa, sb;
+		if (gtid_set_parse(&sa, GTID_MYSQL, a) == 0) {
+			if (gtid_set_parse(&sb, GTID_MYSQL, b) == 0) {
+				ok = gtid_set_is_subset(&sa, &sb);
+				gtid_set_release(&sb);
+			}
+			gtid_set_release(&sa);
+		}
+		return ok;
+	}
+	struct gtid_mpos pa, pb;
+	if (gtid_mpos_parse(&pa, a, false) == 0) {
+		if (gtid_mpos_parse(&pb, b, false) == 0) {
+			ok = gtid_mpos_is_subset(&pa, &pb);
+			gtid_mpos_release(&pb);
+		}
+		gtid_mpos_release(&pa);
+	}
+	return ok;
+}
+
 const char *dialect_set_read_only_sql(const struct server_dialect *sd, bool on)
 {
 	if (sd && sd->d && !strcmp(sd->d->read_only_var, "super_read_only"))
@@ -344,6 +375,8 @@ int dialect_detect(const char *version, const char *comment, struct server_diale
 	memset(out, 0, sizeof(*out));
 	version = version ? version : "";
 	comment = comment ? comment : "";
+	lab_strlcpy(out->version, version, sizeof(out->version));
+	lab_strlcpy(out->comment, comment, sizeof(out->comment));
 	if (!rel) {
 		lab_error("server version '%s' is not a release number", version);
 		return -1;
@@ -352,8 +385,6 @@ int dialect_detect(const char *version, const char *comment, struct server_diale
 		if (row_matches(lab_dialects[i], version, comment, rel)) {
 			out->d = lab_dialects[i];
 			out->release = rel;
-			lab_strlcpy(out->version, version, sizeof(out->version));
-			lab_strlcpy(out->comment, comment, sizeof(out->comment));
 			return 0;
 		}
 	}
@@ -368,15 +399,15 @@ int dialect_parse_version_line(const char *line, struct server_dialect *out)
 	/* "PATH  Ver VERSION for OS on ARCH (COMMENT)": the comment is
 	 * everything in the parenthesis that ends the line (it may hold
 	 * parentheses of its own: "Percona Server (GPL), Release 27"). */
-	const char *v = line ? strstr(line, " Ver ") : NULL;
+	const char *v = !line ? NULL : !strncmp(line, "Ver ", 4) ? line : strstr(line, " Ver ");
 	char version[96], comment[160] = "";
 
 	memset(out, 0, sizeof(*out));
 	if (!v) {
-		lab_error("no ' Ver ' in the server's --version line '%.200s'", line ? line : "");
+		lab_error("no 'Ver' in the server's --version line '%.200s'", line ? line : "");
 		return -1;
 	}
-	v += 5;
+	v += *v == ' ' ? 5 : 4;
 	while (*v == ' ')
 		v++;
 	size_t n = strcspn(v, " \n");

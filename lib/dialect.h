@@ -54,11 +54,17 @@ struct dialect {
 	const char *server_binary;   /* mariadbd | mysqld */
 	const char *client;          /* mariadb | mysql */
 	const char *binlog_tool;     /* mariadb-binlog | mysqlbinlog */
-	const char *install_db;      /* how a datadir is made: "mariadb-install-db" | "mysqld --initialize-insecure" */
+	/* How a datadir is made: the program and its options before
+	 * --datadir=DIR ("--no-defaults" first, as both demand). */
+	const char *install_program;  /* mariadb-install-db | mysqld */
+	const char *install_args[6];  /* NULL-terminated */
 	const char *galera_bootstrap; /* how its packages bootstrap a cluster by hand, NULL: no galera */
 	const char *galera_provider; /* libgalera_smm.so path of its packages, NULL: no galera */
 	const char *sst_method;      /* wsrep_sst_method lab uses, NULL: no galera */
 	const char *strict_mode_var; /* pxc_strict_mode, NULL: none */
+	/* A query that reads a system table: refused (1047) until wsrep is
+	 * ready, where a bare SELECT 1 passes before. */
+	const char *table_probe_sql;
 	/* Replication. */
 	const char *read_only_var;   /* what keeps even SUPER users out: read_only | super_read_only */
 	bool semisync_plugin;        /* semi-sync is a plugin to load (MySQL), not built in (MariaDB 10.3+) */
@@ -86,7 +92,8 @@ unsigned dialect_release(const char *text);
 
 /* Choose the row for VERSION() and @@version_comment. 0, or -1 with the
  * error reported ("server '8.4.0' (MySQL Community Server - GPL) is no
- * dialect lab knows: ..."). */
+ * dialect lab knows: ..."); out->d is then NULL and out->version and
+ * out->comment still say what the server is. */
 int dialect_detect(const char *version, const char *comment, struct server_dialect *out);
 /* The same from a server binary's `--version` line, e.g.
  * "/usr/sbin/mysqld  Ver 8.0.35-27 for Linux on x86_64 (Percona Server (GPL), Release 27, Revision 2f8eeab2)". */
@@ -140,6 +147,11 @@ const char *dialect_sql_idle_state(const struct server_dialect *sd);
  * MySQL: @@read_only, @@global.gtid_executed, '', @@global.gtid_executed,
  * @@global.gtid_purged. Returns the number of columns in *n. */
 const char *dialect_positions_sql(const struct server_dialect *sd, unsigned *n);
+
+/* Is every transaction of position a within position b? MariaDB: both
+ * gtid_current_pos-style positions (domain-server-seq); MySQL: both
+ * executed sets (uuid:intervals). false when either does not parse. */
+bool dialect_position_within(const struct server_dialect *sd, const char *a, const char *b);
 
 /* ---- changing the source ---- */
 

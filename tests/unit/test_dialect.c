@@ -129,8 +129,15 @@ static void test_version_lines(void **state)
 						    "version 26.1.4.3)", &sd), 0);
 	assert_string_equal(sd.d->name, "pxc-8.0");
 
+	/* versions.c keeps the line from "Ver" on */
+	assert_int_equal(dialect_parse_version_line("Ver 10.11.6-MariaDB-0+deb12u1 for debian-linux-gnu on x86_64 "
+						    "(Debian 12)", &sd), 0);
+	assert_string_equal(sd.d->name, "mariadb");
+	assert_string_equal(sd.version, "10.11.6-MariaDB-0+deb12u1");
+
 	lab_quiet = true;
 	assert_int_equal(dialect_parse_version_line("mysqld: command not found", &sd), -1);
+	assert_int_equal(dialect_parse_version_line("Version 8.0.1", &sd), -1);
 	assert_int_equal(dialect_parse_version_line(NULL, &sd), -1);
 }
 
