@@ -161,5 +161,21 @@ int cluster_choose_dialects(struct cluster *c)
 		sb_release(&list);
 		return -1;
 	}
+	/* One line: "dialect: nodes 1-3 mariadb (10.11.6-MariaDB-0+deb12u1,
+	 * Debian 12)", a part per run of nodes that say the same. */
+	struct strbuf line = { 0 };
+	for (int i = 1, first = 1; i <= c->spec.nodes; i++) {
+		char a[320], b[320];
+		dialect_describe(cluster_node_dialect(c, i), a, sizeof(a));
+		if (i < c->spec.nodes && !strcmp(a, dialect_describe(cluster_node_dialect(c, i + 1), b, sizeof(b))))
+			continue;
+		if (first == i)
+			sb_printf(&line, "%snode %d %s", line.len ? "; " : "", i, a);
+		else
+			sb_printf(&line, "%snodes %d-%d %s", line.len ? "; " : "", first, i, a);
+		first = i + 1;
+	}
+	lab_info("dialect: %s", line.buf ? line.buf : "no nodes");
+	sb_release(&line);
 	return 0;
 }
