@@ -35,7 +35,9 @@ static void remember(struct cluster *c, int node, const struct server_dialect *s
 	const char *old = cluster_state_get(c, key);
 	if (!old || strcmp(old, v) != 0) {
 		cluster_state_set(c, key, v);
-		if (c->n_state)
+		/* only the lock's holder writes the state file: a reader
+		 * (lab cluster status) must not overwrite an owner's state */
+		if (c->n_state && c->lock_fd >= 0)
 			cluster_state_save(c);
 	}
 	free(v);

@@ -35,6 +35,17 @@ domains_yaml() { # comma list -> [a, b, c]
 	echo "[$(echo "$1" | sed 's/,/, /g')]"
 }
 
+# run_guest_scenario LABEL CLUSTER SCENARIO: lab run it, its verdict must
+# be met (exit 0); the log stays in WORK/LABEL.log; the cluster is taken down.
+run_guest_scenario() {
+	local label=$1 name=$2 sc=$3 rc
+	LAB_NO_PROGRESS=1 "$LAB" run "$sc" --name "$name" --db "$WORK/lab.db" >"$WORK/$label.log" 2>&1
+	rc=$?
+	tail -40 "$WORK/$label.log" | sed "s/^/# /"
+	is "lab run of $(basename "$sc") exits 0" "$rc" 0
+	"$LAB" cluster down --name "$name" >/dev/null 2>&1
+}
+
 # --- existing servers: detection, replica status, executed sets
 if [ -n "${LAB_MYSQL80_HOSTS:-}" ]; then
 	ran=1
@@ -89,12 +100,8 @@ expect:
   cluster: any
   gtid: any
 EOF
-	LAB_NO_PROGRESS=1 "$LAB" run "$sc" --name "$name" --db "$WORK/lab.db" >"$WORK/my80.log" 2>&1
-	rc=$?
-	tail -40 "$WORK/my80.log" | sed "s/^/# /"
-	is "lab run of a semisync scenario on $LAB_MYSQL80_DOMAINS exits 0" "$rc" 0
+	run_guest_scenario my80 "$name" "$sc"
 	check "the nodes were spoken to as MySQL 8.0" grep -Eq 'dialect: .*(mysql-8\.0|percona-server-8\.0)' "$WORK/my80.log"
-	"$LAB" cluster down --name "$name" >/dev/null 2>&1
 else
 	skip "mysql 8.0 guests" "LAB_MYSQL80_DOMAINS is not set (no libvirt guests with MySQL 8.0)"
 fi
@@ -135,13 +142,9 @@ expect:
   durability: pass
   convergence: pass
 EOF
-	LAB_NO_PROGRESS=1 "$LAB" run "$sc" --name "$name" --db "$WORK/lab.db" >"$WORK/pxc80.log" 2>&1
-	rc=$?
-	tail -40 "$WORK/pxc80.log" | sed "s/^/# /"
-	is "lab run of a PXC 8.0 scenario on $LAB_PXC80_DOMAINS exits 0" "$rc" 0
+	run_guest_scenario pxc80 "$name" "$sc"
 	check "delete-redo-log deleted what the release keeps" grep -Eq 'deleted (#innodb_redo/#ib_redo\*|ib_logfile0, ib_logfile1)' "$WORK/pxc80.log"
 	check "pxc_strict_mode was reported" grep -q 'pxc_strict_mode is' "$WORK/pxc80.log"
-	"$LAB" cluster down --name "$name" >/dev/null 2>&1
 else
 	skip "pxc 8.0 guests" "LAB_PXC80_DOMAINS is not set (no libvirt guests with Percona XtraDB Cluster 8.0)"
 fi

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -368,6 +369,30 @@ static void test_semisync(void **state)
 			    "SET GLOBAL rpl_semi_sync_source_enabled=ON;\n");
 }
 
+static void test_positions(void **state)
+{
+	(void)state;
+	struct server_dialect maria = detect("10.11.6-MariaDB-0+deb12u1", "Debian 12");
+	struct server_dialect ps = detect("8.0.35-27", "Percona Server (GPL), Release 27, Revision 2f8eeab2");
+	const char *u = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+	char a[128], b[128];
+
+	assert_true(dialect_position_within(&maria, "0-1-5", "0-1-9"));
+	assert_true(dialect_position_within(&maria, "0-1-5", "0-1-5,1-2-3"));
+	assert_false(dialect_position_within(&maria, "0-1-9", "0-1-5"));
+	assert_false(dialect_position_within(&maria, "0-1-5", "garbage"));
+	snprintf(a, sizeof(a), "%s:1-5", u);
+	snprintf(b, sizeof(b), "%s:1-9", u);
+	assert_true(dialect_position_within(&ps, a, b));
+	assert_false(dialect_position_within(&ps, b, a));
+	/* an errant transaction on the replica: not within the primary's set */
+	snprintf(a, sizeof(a), "%s:1-5,00020192-1111-1111-1111-111111111111:1", u);
+	assert_false(dialect_position_within(&ps, a, b));
+	assert_true(dialect_position_within(&ps, "", b));
+	/* a MariaDB position is no MySQL set */
+	assert_false(dialect_position_within(&ps, "0-1-5", b));
+}
+
 static void expect_redo(struct server_dialect sd, const char *a, const char *b)
 {
 	const char *f[4];
@@ -410,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_statements),
 		cmocka_unit_test(test_semisync),
+		cmocka_unit_test(test_positions),
 		cmocka_unit_test(test_redo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
