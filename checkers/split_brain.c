@@ -26,7 +26,7 @@
  *     backup) cannot be compared and are only counted in the summary;
  *   - positions are compared per domain too (gtid.h): equal seqs written by
  *     different servers are `diverged-history`;
- *   - MySQL / Percona nodes (@@gtid_executed exists) are compared by their
+ *   - MySQL / Percona / PXC nodes (their dialect, dialect.h) are compared by their
  *     executed sets, without a binlog scan or journal mapping.
  *
  * Galera: every node's wsrep_cluster_state_uuid, wsrep_cluster_status,
@@ -124,6 +124,7 @@ struct sb_node {
 	char hp[280];
 	bool reachable;
 	bool galera;
+	struct server_dialect dialect; /* asked of the server; .d NULL when it was not */
 	/* primary / replica */
 	int read_only;
 	char binlog_pos[512], current_pos[512];
@@ -150,7 +151,9 @@ static void read_async(MYSQL *m, struct sb_node *nd)
 {
 	struct repl_state rs;
 
-	repl_state_read(m, &rs);
+	if (dialect_query(m, &nd->dialect) < 0)
+		dialect_default(&nd->dialect);
+	repl_state_read(m, &nd->dialect, &rs);
 	nd->read_only = rs.read_only;
 	lab_strlcpy(nd->binlog_pos, rs.binlog_pos, sizeof(nd->binlog_pos));
 	lab_strlcpy(nd->current_pos, rs.current_pos, sizeof(nd->current_pos));
@@ -248,13 +251,22 @@ static char *creds_file(const struct check_ctx *ctx, int *fd)
  * -1 not read. A binlog a crash (kill -9, power cut) cut in the middle of an
  * event ends there; mariadb-binlog says so and exits non-zero, after
  * writing out every whole event before it. */
-/* mariadb-binlog of the node's server build (versions.h), malloc'd: the
- * installed one against a cluster lab did not start. */
-static char *binlog_tool(const struct check_ctx *ctx, int node)
+/* The binlog tool of the node's dialect (mariadb-binlog, mysqlbinlog) from
+ * its server build (versions.h), malloc'd: the installed one against a
+ * cluster lab did not start. */
+static char *binlog_tool(const struct check_ctx *ctx, const struct sb_node *nd)
 {
-	if (!ctx->cluster || node < 1 || node > ctx->cluster->spec.nodes)
-		return xstrdup("mariadb-binlog");
-	return node_binary(ctx->cluster, node, "mariadb-binlog");
+	const struct server_dialect *sd = nd->dialect.d ? &nd->dialect : NULL;
+	int node = nd->number;
+
+	if (!ctx->cluster || node < 1 || node > ctx->cluster->spec.nodes) {
+		struct server_dialect def;
+		dialect_default(&def);
+		return xstrdup(sd ? sd->d->binlog_tool : def.d->binlog_tool);
+	}
+	if (!sd)
+		sd = cluster_node_dialect(ctx->cluster, node);
+	return node_binary(ctx->cluster, node, sd->d->binlog_tool);
 }
 
 static int run_binlog_tool(const char *const *argv, const char *what, const char *result_file)
@@ -273,7 +285,7 @@ static int run_binlog_tool(const char *const *argv, const char *what, const char
 		while (out.len && out.buf[out.len - 1] == '\n')
 			out.buf[--out.len] = '\0';
 		const char *last = out.len ? strrchr(out.buf, '\n') : NULL;
-		lab_error_quiet("mariadb-binlog could not read the binlog of %s: %s", what,
+		lab_error_quiet("%s could not read the binlog of %s: %s", argv[0], what,
 				out.len ? (last ? last + 1 : out.buf) : "no output");
 		sb_release(&out);
 		return -1;
@@ -310,7 +322,7 @@ static int scan_remote(const struct check_ctx *ctx, MYSQL *m, struct sb_node *nd
 	char *a_host = xasprintf("--host=%s", hp->host);
 	char *a_port = xasprintf("--port=%u", hp->port);
 	char *a_out = xasprintf("--result-file=%s", tmp);
-	char *tool = binlog_tool(ctx, nd->number);
+	char *tool = binlog_tool(ctx, nd);
 	const char *argv[] = { tool ? tool : "mariadb-binlog", a_cnf, "--read-from-remote-server", a_host, a_port,
 			       "--to-last-log", "--base64-output=decode-rows", "--verbose", a_out,
 			       first, NULL };
@@ -349,7 +361,7 @@ static int scan_datadir(const struct check_ctx *ctx, struct sb_node *nd, const c
 	size_t n = 0, cap = 8;
 	char **owned = xcalloc(1, sizeof(*owned));
 	size_t n_owned = 0;
-	char *tool = binlog_tool(ctx, nd->number);
+	char *tool = binlog_tool(ctx, nd);
 	argv[n++] = tool ? tool : "mariadb-binlog";
 	argv[n++] = "--no-defaults";
 	argv[n++] = "--base64-output=decode-rows";

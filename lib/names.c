@@ -49,3 +49,14 @@ const char *snapshot_name_problem(const char *name)
 	}
 	return NULL;
 }
+
+int relpath_glob_check(const char *rel)
+{
+	const char *star = rel ? strchr(rel, '*') : NULL;
+
+	if (star && (star[1] != '\0' || star == rel || star[-1] == '/')) {
+		lab_error("path '%s': a '*' may only end the last component, after a prefix", rel);
+		return -1;
+	}
+	return 0;
+}

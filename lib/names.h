@@ -16,4 +16,9 @@ int relpath_check(const char *rel);
  * of A-Z a-z 0-9 . - _, not starting with '.'), else why not. */
 const char *snapshot_name_problem(const char *name);
 
+/* 0 when rel has no '*' or one that ends its last component after a
+ * prefix ("#innodb_redo/#ib_redo*": every file so named), else -1
+ * (reported). */
+int relpath_glob_check(const char *rel);
+
 #endif

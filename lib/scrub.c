@@ -1,8 +1,8 @@
 /*
  * scrub.c — secrets never reach a log, a report or the results database:
  * text that may quote SQL (CREATE USER ... IDENTIFIED BY, CHANGE MASTER ...
- * MASTER_PASSWORD=) or a server's answer to it goes through scrub_secrets()
- * first. See scrub.h.
+ * MASTER_PASSWORD=, CHANGE REPLICATION SOURCE ... SOURCE_PASSWORD=) or a
+ * server's answer to it goes through scrub_secrets() first. See scrub.h.
  */
 #include "scrub.h"
 #include "base.h"
@@ -13,7 +13,8 @@
 
 char *scrub_secrets(const char *secret, const char *text)
 {
-	static const char *const keys[] = { "IDENTIFIED BY ", "MASTER_PASSWORD=", "MASTER_PASSWORD =" };
+	static const char *const keys[] = { "IDENTIFIED BY ", "MASTER_PASSWORD=", "MASTER_PASSWORD =",
+						 "SOURCE_PASSWORD=", "SOURCE_PASSWORD =" };
 	struct strbuf out = {0};
 	const char *p = text ? text : "";
 	size_t slen = secret ? strlen(secret) : 0;

@@ -101,6 +101,8 @@ static const struct verb verbs[] = {
 	  "   default 30s, 0 = never)\n"
 	  "   --powerloss-images (keep each power cut's datadir image; also\n"
 	  "   LAB_POWERLOSS_IMAGES=1)\n"
+	  "delete-file N PATH: relative to the datadir; a last component NAME* deletes\n"
+	  "   every file of that directory whose name starts with NAME\n"
 	  "hard-reset --torn F: torn writes, F (0..1) of the un-synced pages still\n"
 	  "   reach the disk, in random order (local backend; default 0)\n" },
 

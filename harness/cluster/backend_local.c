@@ -668,6 +668,18 @@ static int local_node_run_tool(struct cluster *c, int node, const char *const *a
 	return rc;
 }
 
+/* The node's build's `mariadbd --version` (its dialect before it runs). */
+static int local_node_server_version(struct cluster *c, int node, struct strbuf *line)
+{
+	char *v = node_mariadbd_version(c, node);
+
+	if (!v)
+		return -1;
+	sb_puts(line, v);
+	free(v);
+	return 0;
+}
+
 static int local_node_admin_sql(struct cluster *c, int node, const char *sql, bool quiet)
 {
 	struct strbuf out = {0};
@@ -979,13 +991,53 @@ static int local_node_write_file(struct cluster *c, int node, const char *rel, c
 	return rc;
 }
 
+/* rel's last component may end in '*': every file of that directory whose
+ * name starts with the rest (at least one). */
+static int delete_matching(struct cluster *c, int node, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	char *dir_rel = slash ? xasprintf("%.*s", (int)(slash - rel), rel) : xstrdup("");
+	const char *pattern = slash ? slash + 1 : rel;
+	char *dir = dir_rel[0] ? data_path(c, node, dir_rel) : xstrdup(view_path(c, node));
+	size_t plen = strlen(pattern) - 1; /* without the '*' */
+	DIR *dp = opendir(dir);
+	int n = 0, rc = 0;
+
+	if (!dp) {
+		lab_error("no directory '%s' in node %d's datadir '%s': %s", dir_rel, node, view_path(c, node),
+			  strerror(errno));
+		rc = -1;
+		goto out;
+	}
+	for (struct dirent *e; (e = readdir(dp));) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || strncmp(e->d_name, pattern, plen) != 0)
+			continue;
+		char *p = xasprintf("%s/%s", dir, e->d_name);
+		if (remove_tree(p) < 0)
+			rc = -1;
+		free(p);
+		n++;
+	}
+	closedir(dp);
+	if (rc == 0 && n == 0) {
+		lab_error("no file '%s' in node %d's datadir '%s'", rel, node, view_path(c, node));
+		rc = -1;
+	}
+out:
+	free(dir);
+	free(dir_rel);
+	return rc;
+}
+
 static int local_node_delete_file(struct cluster *c, int node, const char *rel)
 {
 	char *p;
 	int rc;
 
-	if (relpath_check(rel) < 0)
+	if (relpath_check(rel) < 0 || relpath_glob_check(rel) < 0)
 		return -1;
+	if (rel[strlen(rel) - 1] == '*')
+		return delete_matching(c, node, rel);
 	p = data_path(c, node, rel);
 	if (!path_exists(p)) {
 		lab_error("no file '%s' in node %d's datadir '%s'", rel, node, view_path(c, node));
@@ -1260,6 +1312,7 @@ const struct backend_ops backend_local = {
 	.node_spawn = local_node_spawn,
 	.node_run_once = local_node_run_once,
 	.node_admin_sql = local_node_admin_sql,
+	.node_server_version = local_node_server_version,
 	.node_run_tool = local_node_run_tool,
 	.node_pid = local_node_pid,
 	.node_signal = local_node_signal,

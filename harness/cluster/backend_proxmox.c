@@ -777,6 +777,7 @@ const struct backend_ops backend_proxmox = {
 	.node_spawn = guest_node_spawn,
 	.node_run_once = guest_node_run_once,
 	.node_admin_sql = guest_node_admin_sql,
+	.node_server_version = guest_node_server_version,
 	.node_pid = guest_node_pid,
 	.node_signal = guest_node_signal,
 	.node_stop = guest_node_stop,

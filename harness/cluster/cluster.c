@@ -661,7 +661,8 @@ int cluster_up(struct cluster *c)
 	}
 	if (cluster_state_save(c) < 0)
 		return -1;
-	if (write_client_cnf(c) < 0 || c->backend->create(c) < 0 || c->flavor->up(c) < 0 ||
+	if (write_client_cnf(c) < 0 || c->backend->create(c) < 0 || cluster_choose_dialects(c) < 0 ||
+	    c->flavor->up(c) < 0 ||
 	    (c->backend->up_done && c->backend->up_done(c) < 0)) {
 		char msg[1024];
 		lab_strlcpy(msg, lab_last_error(), sizeof(msg));
@@ -966,6 +967,27 @@ int node_delete_file(struct cluster *c, int node, const char *relpath)
 		return -1;
 	NEED_B(node_delete_file, "delete files");
 	return c->backend->node_delete_file(c, node, relpath);
+}
+
+int node_delete_redo_log(struct cluster *c, int node, struct strbuf *deleted)
+{
+	const char *files[4];
+	char what[320];
+
+	if (cluster_check_node(c, node) < 0)
+		return -1;
+	NEED_B(node_delete_file, "delete files");
+	const struct server_dialect *sd = cluster_node_dialect(c, node);
+	size_t n = dialect_redo_files(sd, files, ARRAY_SIZE(files));
+	for (size_t i = 0; i < n; i++) {
+		if (c->backend->node_delete_file(c, node, files[i]) < 0)
+			return -1;
+		if (deleted)
+			sb_printf(deleted, "%s%s", deleted->len ? ", " : "", files[i]);
+	}
+	lab_info("node %d: deleted its redo log (%s: %zu entr%s)", node, dialect_describe(sd, what, sizeof(what)), n,
+		 n == 1 ? "y" : "ies");
+	return 0;
 }
 
 int node_edit_grastate(struct cluster *c, int node, const int64_t *seqno, int safe_to_bootstrap)

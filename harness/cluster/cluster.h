@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include "dbconn.h"
+#include "dialect.h"
 #include "util.h"
 
 #define LAB_MAX_NODES 9
@@ -138,6 +139,9 @@ struct cluster {
 	 * only for the length of nodes_hard_reset_torn. The local backend's
 	 * power cut reads it (powerfs_power_cut's keep); others ignore it. */
 	double torn;
+	/* Each node's server dialect (dialect.h), chosen once per node by
+	 * cluster_node_dialect; .d NULL: not chosen yet. */
+	struct server_dialect dialect[LAB_MAX_NODES];
 };
 
 /*
@@ -225,6 +229,10 @@ struct backend_ops {
 	 * mysql_upgrade_info there). Returns run_argv's status. */
 	int (*node_run_tool)(struct cluster *c, int node, const char *const *argv, int64_t timeout_ms,
 			     struct strbuf *out);
+	/* Optional: the first line of the node's server binary's
+	 * `--version` (the build it would start), so that the node's
+	 * dialect is known before its server runs. */
+	int (*node_server_version)(struct cluster *c, int node, struct strbuf *line);
 	/* The user the servers run as on this machine, who must reach files
 	 * under the state directory (local: mysql), or NULL. cluster_up
 	 * refuses a state directory that user cannot reach. */
@@ -274,6 +282,10 @@ struct flavor_ops {
 	/* The node this flavor holds to be the primary (1-based), 0 when none
 	 * or when the topology has no single primary (galera). */
 	int (*primary)(struct cluster *c);
+	/* The server dialects (dialect.h names) the flavor can run on,
+	 * NULL-terminated: cluster_up refuses a node whose server is another
+	 * one, and the flavor speaks to each node in its own dialect. */
+	const char *const *dialects;
 };
 
 /* The state file. Values are strings; set(NULL) removes a key. save writes
@@ -374,7 +386,12 @@ int nodes_hard_reset_torn(struct cluster *c, const int *nodes, size_t n, double 
 int node_pause(struct cluster *c, int node);       /* SIGSTOP */
 int node_resume(struct cluster *c, int node);      /* SIGCONT */
 pid_t node_pid(struct cluster *c, int node);       /* 0 when not running */
-int node_delete_file(struct cluster *c, int node, const char *relpath); /* relative to the datadir; refuses .. */
+int node_delete_file(struct cluster *c, int node, const char *relpath); /* relative to the datadir; refuses ..; NAME* deletes every file so named */
+/* Delete the node's InnoDB redo log, the files its server release keeps
+ * (dialect_redo_files: ib_logfile0 for MariaDB 10.5+, ib_logfile0 and
+ * ib_logfile1 before MySQL 8.0.30, #innodb_redo/#ib_redo* from it);
+ * deleted (may be NULL) gets which. */
+int node_delete_redo_log(struct cluster *c, int node, struct strbuf *deleted);
 /* seqno: NULL keeps it; safe_to_bootstrap: -1 keeps it. */
 int node_edit_grastate(struct cluster *c, int node, const int64_t *seqno, int safe_to_bootstrap);
 /* A partition: member_of[i] has bit g-1 set when node i+1 is in group g
@@ -416,6 +433,18 @@ const char *node_caught_up(struct cluster *c, int node, int64_t mark, struct str
 void node_start_failure(struct cluster *c, int node, int64_t mark, struct strbuf *why);
 /* The primary the flavor holds to (1-based), 0 when none / not applicable. */
 int cluster_primary(struct cluster *c);
+/* The node's server dialect (cluster_dialect.c): chosen once per node and
+ * kept (state key node.N.dialect): from SELECT VERSION(),
+ * @@version_comment when the server answers the lab user, else from what
+ * the state file remembers, else from its binary's --version (the
+ * backend's node_server_version), else MariaDB of an unknown release.
+ * Never NULL; borrowed. */
+const struct server_dialect *cluster_node_dialect(struct cluster *c, int node);
+/* Forget it (the node is switched to another build). */
+void cluster_forget_dialect(struct cluster *c, int node);
+/* Choose every node's dialect and check the flavor speaks it: 0, or -1
+ * with one line naming the node, its server and the flavor's dialects. */
+int cluster_choose_dialects(struct cluster *c);
 /* Server and provider versions, for the results database (malloc'd or NULL). */
 char *cluster_server_version(struct cluster *c);
 

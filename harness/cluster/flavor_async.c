@@ -1,6 +1,11 @@
 /*
- * flavor_async.c — the `async` and `semisync` flavors: MariaDB primary /
- * replica replication with MariaDB GTIDs, on any backend.
+ * flavor_async.c — the `async` and `semisync` flavors: primary / replica
+ * replication with GTIDs, on any backend. What follows is told in
+ * MariaDB's words; every statement, column, variable and option goes
+ * through the node's dialect (dialect.h), so a MySQL / Percona Server 8.0
+ * node gets SHOW REPLICA STATUS, CHANGE REPLICATION SOURCE TO ...
+ * SOURCE_AUTO_POSITION=1, gtid_mode=ON, super_read_only and the
+ * semisync_source plugin instead.
  *
  * Topology: node 1 starts as the primary, every other node replicates from
  * it with `CHANGE MASTER TO ... MASTER_USE_GTID=slave_pos`.  Every node has
@@ -42,7 +47,7 @@
  * primary is repointed to the current one.
  */
 #include "cluster.h"
-#include "gtid.h"
+#include "dialect.h"
 #include "repl_state.h"
 
 #include <inttypes.h>
@@ -84,6 +89,7 @@ struct optlist {
 	struct kv v[32];
 	size_t n;
 	char server_id[16];
+	char names[3][64];   /* option names spelled for the node's dialect */
 };
 
 static void opt(struct optlist *o, const char *key, const char *value)
@@ -95,10 +101,15 @@ static void opt(struct optlist *o, const char *key, const char *value)
 	}
 }
 
-/* The options of node `node` in role primary (or replica). The spec's own
- * mysqld options are appended by the backend and win. */
+/* The options of node `node` in role primary (or replica), in the node's
+ * dialect. The spec's own mysqld options are appended by the backend and
+ * win. */
 static void async_options(struct cluster *c, int node, bool primary, struct optlist *o)
 {
+	const struct server_dialect *sd = cluster_node_dialect(c, node);
+	struct dialect_kv gtid[4];
+	size_t ng = dialect_gtid_options(sd, gtid, ARRAY_SIZE(gtid));
+
 	memset(o, 0, sizeof(*o));
 	snprintf(o->server_id, sizeof(o->server_id), "%d", node);
 	opt(o, "skip-name-resolve", NULL);
@@ -108,18 +119,25 @@ static void async_options(struct cluster *c, int node, bool primary, struct optl
 	opt(o, "innodb-log-file-size", "48M");
 	opt(o, "server-id", o->server_id);
 	opt(o, "log-bin", "mysql-bin");
-	opt(o, "log-slave-updates", NULL);
+	opt(o, dialect_option(sd, DOPT_LOG_REPLICA_UPDATES), NULL);
 	opt(o, "relay-log", "relay-bin");
 	opt(o, "binlog-format", "ROW");
-	opt(o, "gtid-domain-id", "0");
+	for (size_t i = 0; i < ng; i++)
+		opt(o, gtid[i].key, gtid[i].value);
 	opt(o, "sync-binlog", "1");
 	opt(o, "innodb-flush-log-at-trx-commit", "1");
-	opt(o, "slave-net-timeout", "10");
-	opt(o, "read-only", primary ? "OFF" : "ON");
+	opt(o, dialect_option(sd, DOPT_NET_TIMEOUT), "10");
+	opt(o, dialect_option(sd, DOPT_READ_ONLY), primary ? "OFF" : "ON");
 	if (is_semisync(c)) {
-		opt(o, "rpl-semi-sync-master-enabled", primary ? "ON" : "OFF");
-		opt(o, "rpl-semi-sync-slave-enabled", primary ? "OFF" : "ON");
-		opt(o, "rpl-semi-sync-master-wait-point", "AFTER_SYNC");
+		const char *plugins = dialect_semisync(sd, DSEMI_PLUGINS);
+		if (plugins)
+			opt(o, "plugin-load-add", plugins);
+		opt(o, dialect_option_name(dialect_semisync(sd, DSEMI_SOURCE_ENABLED), o->names[0], sizeof(o->names[0])),
+		    primary ? "ON" : "OFF");
+		opt(o, dialect_option_name(dialect_semisync(sd, DSEMI_REPLICA_ENABLED), o->names[1], sizeof(o->names[1])),
+		    primary ? "OFF" : "ON");
+		opt(o, dialect_option_name(dialect_semisync(sd, DSEMI_WAIT_POINT), o->names[2], sizeof(o->names[2])),
+		    "AFTER_SYNC");
 	}
 }
 
@@ -148,20 +166,19 @@ static int admin_sql_secret(struct cluster *c, int node, char *sql)
 	return rc;
 }
 
-/* "CHANGE MASTER TO ... ; START SLAVE;" pointing at node `primary`;
- * malloc'd, holds the password. NULL on error. */
-static char *change_master_sql(struct cluster *c, int primary, const char *use_gtid)
+/* "STOP SLAVE; CHANGE MASTER TO ...; START SLAVE;" in the dialect of
+ * node `replica`, pointing it at node `primary`; malloc'd, holds the
+ * password. NULL on error. */
+static char *change_master_sql(struct cluster *c, int replica, int primary, enum dialect_gtid_start start)
 {
 	char *pw = cluster_lab_password(c);
 	if (!pw)
 		return NULL;
 	char *qpw = sql_quote(pw), *qhost = sql_quote(c->hosts[primary - 1].host);
-	char *sql = xasprintf("STOP SLAVE;\n"
-			      "CHANGE MASTER TO MASTER_HOST=%s, MASTER_PORT=%u, MASTER_USER='lab', "
-			      "MASTER_PASSWORD=%s, MASTER_USE_GTID=%s, MASTER_CONNECT_RETRY=1, "
-			      "MASTER_HEARTBEAT_PERIOD=1;\n"
-			      "START SLAVE;\n",
-			      qhost, c->hosts[primary - 1].port, qpw, use_gtid);
+	struct dialect_source src = { .host_sql = qhost, .port = c->hosts[primary - 1].port, .user_sql = "'lab'",
+				      .password_sql = qpw, .start = start, .connect_retry = 1,
+				      .heartbeat_period = 1 };
+	char *sql = dialect_change_source_sql(cluster_node_dialect(c, replica), &src);
 	memset(pw, 0, strlen(pw));
 	memset(qpw, 0, strlen(qpw));
 	free(pw);
@@ -181,7 +198,7 @@ static void repl_info_get(struct cluster *c, int node, struct repl_state *ri)
 	MYSQL *m = cluster_connect(c, node, 3);
 	if (!m)
 		return;
-	repl_state_read(m, ri);
+	repl_state_read(m, cluster_node_dialect(c, node), ri);
 	repl_state_release(ri); /* the executed set is the checkers' business */
 	ri->reachable = true;
 	mysql_close(m);
@@ -250,20 +267,11 @@ static int async_node_status(struct cluster *c, int node, struct node_status *st
 	return 0;
 }
 
-/* Has replica ri applied everything of position target (a primary's
- * gtid_binlog_pos sampled earlier)? */
-static bool reached(const struct repl_state *ri, const char *target)
+/* Has replica ri (node `node`) applied everything of position target (a
+ * primary's binlog position sampled earlier)? */
+static bool reached(struct cluster *c, int node, const struct repl_state *ri, const char *target)
 {
-	struct gtid_mpos tpos, rpos;
-	bool ok = false;
-	if (gtid_mpos_parse(&tpos, target, false) == 0) {
-		if (gtid_mpos_parse(&rpos, ri->current_pos, false) == 0) {
-			ok = gtid_mpos_is_subset(&tpos, &rpos);
-			gtid_mpos_release(&rpos);
-		}
-		gtid_mpos_release(&tpos);
-	}
-	return ok;
+	return dialect_position_within(cluster_node_dialect(c, node), target, ri->current_pos);
 }
 
 /* synced: the primary answers and is writable; a replica runs both threads
@@ -287,7 +295,7 @@ static bool node_synced(struct cluster *c, int node, const struct repl_state *ri
 	}
 	if (!ri->has_master || strcmp(ri->io_running, "Yes") || strcmp(ri->sql_running, "Yes"))
 		return false;
-	return reached(ri, target);
+	return reached(c, node, ri, target);
 }
 
 static int async_node_wait(struct cluster *c, int node, const char *for_state, int64_t timeout_ms)
@@ -411,14 +419,18 @@ static int async_up(struct cluster *c)
 	if (!pw)
 		return -1;
 	char *qpw = sql_quote(pw);
+	/* MariaDB: without READ_ONLY ADMIN; MySQL: super_read_only keeps
+	 * even an ALL PRIVILEGES user out. */
+	const char *revoke = cluster_node_dialect(c, 1)->d->read_only_admin
+		? "REVOKE READ_ONLY ADMIN ON *.* FROM 'lab'@'%';\nREVOKE READ_ONLY ADMIN ON *.* FROM 'lab'@'localhost';\n"
+		: "";
 	char *sql = xasprintf("CREATE USER IF NOT EXISTS 'lab'@'%%' IDENTIFIED BY %s;\n"
 			      "CREATE USER IF NOT EXISTS 'lab'@'localhost' IDENTIFIED BY %s;\n"
 			      "GRANT ALL PRIVILEGES ON *.* TO 'lab'@'%%' WITH GRANT OPTION;\n"
 			      "GRANT ALL PRIVILEGES ON *.* TO 'lab'@'localhost' WITH GRANT OPTION;\n"
-			      "REVOKE READ_ONLY ADMIN ON *.* FROM 'lab'@'%%';\n"
-			      "REVOKE READ_ONLY ADMIN ON *.* FROM 'lab'@'localhost';\n"
+			      "%s"
 			      "CREATE DATABASE IF NOT EXISTS bank;\n",
-			      qpw, qpw);
+			      qpw, qpw, revoke);
 	memset(pw, 0, strlen(pw));
 	memset(qpw, 0, strlen(qpw));
 	free(pw);
@@ -426,7 +438,7 @@ static int async_up(struct cluster *c)
 	if (admin_sql_secret(c, 1, sql) < 0)
 		return -1;
 	for (int i = 2; i <= n; i++) {
-		char *cm = change_master_sql(c, 1, "slave_pos");
+		char *cm = change_master_sql(c, i, 1, DGTID_SLAVE_POS);
 		if (!cm || admin_sql_secret(c, i, cm) < 0)
 			return -1;
 	}
@@ -477,7 +489,7 @@ static int async_node_start(struct cluster *c, int node)
 	if (ri.has_master && strcmp(ri.master_host, c->hosts[primary - 1].host) != 0) {
 		lab_info("node %d: replicating from %s, repointing it to node %d", node, ri.master_host,
 			 primary);
-		char *cm = change_master_sql(c, primary, "slave_pos");
+		char *cm = change_master_sql(c, node, primary, DGTID_SLAVE_POS);
 		if (!cm || admin_sql_secret(c, node, cm) < 0)
 			return -1;
 	}
@@ -550,25 +562,20 @@ static int stop_io_threads(struct cluster *c, int old)
 		repl_info_get(c, i, &ri);
 		if (!ri.reachable || !ri.has_master)
 			continue;
-		if (c->backend->node_admin_sql(c, i, "STOP SLAVE IO_THREAD;", false) < 0)
+		char *sql = xasprintf("%s;", dialect_statement(cluster_node_dialect(c, i), DSQL_STOP_IO_THREAD));
+		int rc = c->backend->node_admin_sql(c, i, sql, false);
+		free(sql);
+		if (rc < 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* Is GTID position a contained in b (both gtid_current_pos strings)? */
-static bool pos_subset(const char *a, const char *b)
+/* Is GTID position a contained in b (both current positions of nodes of
+ * the dialect of node `node`)? */
+static bool pos_subset(struct cluster *c, int node, const char *a, const char *b)
 {
-	struct gtid_mpos pa, pb;
-	bool ok = false;
-	if (gtid_mpos_parse(&pa, a, false) == 0) {
-		if (gtid_mpos_parse(&pb, b, false) == 0) {
-			ok = gtid_mpos_is_subset(&pa, &pb);
-			gtid_mpos_release(&pb);
-		}
-		gtid_mpos_release(&pa);
-	}
-	return ok;
+	return dialect_position_within(cluster_node_dialect(c, node), a, b);
 }
 
 /* Before `node` becomes the primary, bring it level with the most advanced
@@ -598,9 +605,9 @@ static int catch_up_candidate(struct cluster *c, int node, int old)
 		if (apply_relay_log(c, i) < 0)
 			return -1;
 		repl_info_get(c, i, &ri);
-		if (pos_subset(ri.current_pos, best_pos))
+		if (pos_subset(c, node, ri.current_pos, best_pos))
 			continue;
-		if (!pos_subset(best_pos, ri.current_pos)) {
+		if (!pos_subset(c, node, best_pos, ri.current_pos)) {
 			lab_info("node %d (at %s) and node %d (at %s) have diverged; not catching up from it",
 				 i, ri.current_pos, best, best_pos);
 			continue;
@@ -614,13 +621,13 @@ static int catch_up_candidate(struct cluster *c, int node, int old)
 	repl_info_get(c, node, &ri);
 	lab_info("node %d (at %s) is behind node %d (at %s): catching it up from node %d first", node,
 		 ri.current_pos, best, best_pos, best);
-	char *cm = change_master_sql(c, best, "slave_pos");
+	char *cm = change_master_sql(c, node, best, DGTID_SLAVE_POS);
 	if (!cm || admin_sql_secret(c, node, cm) < 0)
 		return -1;
 	int64_t deadline = mono_ns() + APPLY_TIMEOUT_MS * 1000000LL;
 	for (;;) {
 		repl_info_get(c, node, &ri);
-		if (ri.reachable && pos_subset(best_pos, ri.current_pos))
+		if (ri.reachable && pos_subset(c, node, best_pos, ri.current_pos))
 			break;
 		if (repl_broken(&ri)) {
 			char err[600];
@@ -654,18 +661,25 @@ static int async_node_promote(struct cluster *c, int node)
 	if (stop_io_threads(c, old) < 0 || apply_relay_log(c, node) < 0 ||
 	    catch_up_candidate(c, node, old) < 0)
 		return -1;
-	const char *sql = is_semisync(c)
-		? "STOP SLAVE;\nRESET SLAVE ALL;\nSET GLOBAL rpl_semi_sync_slave_enabled=OFF;\n"
-		  "SET GLOBAL rpl_semi_sync_master_enabled=ON;\nSET GLOBAL read_only=OFF;\n"
-		: "STOP SLAVE;\nRESET SLAVE ALL;\nSET GLOBAL read_only=OFF;\n";
-	if (c->backend->node_admin_sql(c, node, sql, false) < 0)
+	const struct server_dialect *sd = cluster_node_dialect(c, node);
+	char semi_replica[128] = "", semi_source[128] = "";
+	if (is_semisync(c)) {
+		dialect_semisync_set(sd, DSEMI_REPLICA_ENABLED, false, semi_replica, sizeof(semi_replica));
+		dialect_semisync_set(sd, DSEMI_SOURCE_ENABLED, true, semi_source, sizeof(semi_source));
+	}
+	char *sql = xasprintf("%s;\n%s;\n%s%s%s", dialect_statement(sd, DSQL_STOP_REPLICA),
+			      dialect_statement(sd, DSQL_RESET_REPLICA_ALL), semi_replica, semi_source,
+			      dialect_set_read_only_sql(sd, false));
+	int rc = c->backend->node_admin_sql(c, node, sql, false);
+	free(sql);
+	if (rc < 0)
 		return -1;
 	if (set_primary(c, node) < 0)
 		return -1;
 	for (int i = 1; i <= c->spec.nodes; i++) {
 		if (i == node || i == old || c->backend->node_pid(c, i) <= 0)
 			continue;
-		char *cm = change_master_sql(c, node, "slave_pos");
+		char *cm = change_master_sql(c, i, node, DGTID_SLAVE_POS);
 		if (!cm || admin_sql_secret(c, i, cm) < 0)
 			return -1;
 		lab_info("node %d now replicates from node %d", i, node);
@@ -686,13 +700,18 @@ static int async_node_rejoin(struct cluster *c, int node)
 	}
 	if (c->backend->node_pid(c, node) <= 0 && spawn_node(c, node) < 0)
 		return -1;
-	const char *pre = is_semisync(c)
-		? "SET GLOBAL read_only=ON;\nSET GLOBAL rpl_semi_sync_master_enabled=OFF;\n"
-		  "SET GLOBAL rpl_semi_sync_slave_enabled=ON;\n"
-		: "SET GLOBAL read_only=ON;\n";
-	if (c->backend->node_admin_sql(c, node, pre, false) < 0)
+	const struct server_dialect *sd = cluster_node_dialect(c, node);
+	char semi_source[128] = "", semi_replica[128] = "";
+	if (is_semisync(c)) {
+		dialect_semisync_set(sd, DSEMI_SOURCE_ENABLED, false, semi_source, sizeof(semi_source));
+		dialect_semisync_set(sd, DSEMI_REPLICA_ENABLED, true, semi_replica, sizeof(semi_replica));
+	}
+	char *pre = xasprintf("%s%s%s", dialect_set_read_only_sql(sd, true), semi_source, semi_replica);
+	int rc = c->backend->node_admin_sql(c, node, pre, false);
+	free(pre);
+	if (rc < 0)
 		return -1;
-	char *cm = change_master_sql(c, primary, "current_pos");
+	char *cm = change_master_sql(c, node, primary, DGTID_CURRENT_POS);
 	if (!cm || admin_sql_secret(c, node, cm) < 0)
 		return -1;
 	/* The careless operator does not check; lab looks for a few seconds
@@ -785,14 +804,18 @@ static void async_log_start_failure(const char *log, struct strbuf *why)
 	.log_start_failure = async_log_start_failure,     \
 	.primary = async_primary
 
+static const char *const async_dialects[] = { "mariadb", "mysql-8.0", "percona-server-8.0", NULL };
+
 const struct flavor_ops flavor_async = {
 	.name = "async",
-	.description = "MariaDB GTID replication: node 1 primary, the rest read-only replicas",
+	.description = "GTID replication (MariaDB, MySQL / Percona Server 8.0): node 1 primary, the rest read-only replicas",
+	.dialects = async_dialects,
 	ASYNC_HOOKS,
 };
 
 const struct flavor_ops flavor_semisync = {
 	.name = "semisync",
-	.description = "async plus MariaDB semi-synchronous replication (AFTER_SYNC) to the replicas",
+	.description = "async plus semi-synchronous replication (AFTER_SYNC) to the replicas",
+	.dialects = async_dialects,
 	ASYNC_HOOKS,
 };

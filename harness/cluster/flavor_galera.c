@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GALERA_PROVIDER "/usr/lib/galera/libgalera_smm.so"
 #define START_TIMEOUT_MS 300000
 #define ZERO_UUID "00000000-0000-0000-0000-000000000000"
 
@@ -186,12 +185,12 @@ static void galera_options(struct cluster *c, int node, struct optlist *o, bool 
 	opt(o, "binlog-format", "ROW");
 	opt(o, "innodb-autoinc-lock-mode", "2");
 	opt(o, "wsrep-on", "ON");
-	opt(o, "wsrep-provider", GALERA_PROVIDER);
+	opt(o, "wsrep-provider", cluster_node_dialect(c, node)->d->galera_provider);
 	opt(o, "wsrep-cluster-name", own(o, xasprintf("lab-%s", c->name)));
 	opt(o, "wsrep-cluster-address", own(o, xasprintf("gcomm://%s", addr.buf)));
 	opt(o, "wsrep-node-address", me);
 	opt(o, "wsrep-node-name", own(o, xasprintf("n%d", node)));
-	opt(o, "wsrep-sst-method", "rsync");
+	opt(o, "wsrep-sst-method", cluster_node_dialect(c, node)->d->sst_method);
 	opt(o, "wsrep-slave-threads", "2");
 	opt(o, "wsrep-provider-options",
 	    own(o, xasprintf("gcache.size=64M;gmcast.listen_addr=tcp://%s:4567;ist.recv_addr=%s:4568", me, me)));
@@ -442,8 +441,10 @@ static bool other_primary(struct cluster *c, int node, struct strbuf *diag)
 			  "('lab cluster bootstrap %d --force', or a 'bootstrap: {node: %d, force: true}' step), "
 			  "then start the others", best, best_seq, best, best);
 	else
-		sb_puts(diag, "; no node's seqno is known: recover each position (--wsrep-recover) and bootstrap the "
-			      "most advanced ('lab cluster start-all' does both)");
+		sb_printf(diag, "; no node's seqno is known: recover each position (--wsrep-recover) and bootstrap the "
+			  "most advanced ('lab cluster start-all' does both; by hand on the node's packages: %s)",
+			  cluster_node_dialect(c, node)->d->galera_bootstrap ? cluster_node_dialect(c, node)->d->galera_bootstrap
+									     : "--wsrep-new-cluster");
 	return any_primary;
 }
 
@@ -677,6 +678,24 @@ static int galera_node_start_all(struct cluster *c, struct strbuf *why)
 	return 0;
 }
 
+/* PXC refuses what its pxc_strict_mode forbids (tables without a primary
+ * key, LOCK TABLES, ...): say the mode every run ran under. */
+static void report_strict_mode(struct cluster *c)
+{
+	const char *var = cluster_node_dialect(c, 1)->d->strict_mode_var;
+	MYSQL *m;
+	int err = 0;
+
+	if (!var || !(m = cluster_connect(c, 1, 3)))
+		return;
+	char *q = xasprintf("SELECT @@global.%s", var);
+	char *v = db_query_value(m, q, &err);
+	mysql_close(m);
+	lab_info("node 1: %s is %s", var, v ? v : "unknown");
+	free(v);
+	free(q);
+}
+
 static int galera_up(struct cluster *c)
 {
 	struct optlist o = {0};
@@ -706,7 +725,7 @@ static int galera_up(struct cluster *c)
 		/* A query that reads a table: the server refuses it (1047,
 		 * "WSREP has not yet prepared node for application use") until
 		 * wsrep is ready, while a bare SELECT 1 passes before. */
-		if (c->backend->node_admin_sql(c, 1, "SELECT 1 FROM mysql.global_priv LIMIT 1", true) == 0)
+		if (c->backend->node_admin_sql(c, 1, cluster_node_dialect(c, 1)->d->table_probe_sql, true) == 0)
 			break;
 		if (mono_ns() > deadline || lab_interrupted) {
 			lab_error("node 1 did not answer within %d s of bootstrapping", START_TIMEOUT_MS / 1000);
@@ -744,6 +763,7 @@ static int galera_up(struct cluster *c)
 			return -1;
 		lab_info("node %d Synced (%.1f s)", i, (mono_ns() - t0) / 1e9);
 	}
+	report_strict_mode(c);
 	return 0;
 }
 
@@ -830,9 +850,12 @@ static void galera_log_start_failure(const char *log, struct strbuf *why)
 	}
 }
 
+static const char *const galera_dialects[] = { "mariadb", "pxc-8.0", NULL };
+
 const struct flavor_ops flavor_galera = {
 	.name = "galera",
-	.description = "MariaDB Galera cluster (wsrep, galera-4): every node a writable member",
+	.description = "MariaDB Galera cluster (wsrep, galera-4) or Percona XtraDB Cluster 8.0: every node a writable member",
+	.dialects = galera_dialects,
 	.up = galera_up,
 	.node_start = galera_node_start,
 	.node_start_all = galera_node_start_all,

@@ -3,7 +3,9 @@
  * (guest_db.h): the database side that the libvirt and proxmox backends
  * share, moved here from backend_libvirt.c so that both run the same code.
  *
- * The server runs in the guest as the transient systemd unit lab-mariadbd
+ * The server (mariadbd, or mysqld of MySQL / Percona / PXC 8.0: the node's
+ * dialect, from the guest's binary before it first runs) runs in the guest
+ * as the transient systemd unit lab-mariadbd
  * (systemd-run, User=mysql, --no-defaults plus the flavor's options), so the
  * flavors work unchanged. Every command is an argv array, SQL and file
  * contents go through its stdin, never through a shell. Files are
@@ -92,8 +94,12 @@ int guest_node_init(struct cluster *c, int node, bool with_system_tables)
 	const char *wipe[] = { "find", GUEST_DATADIR, "-mindepth", "1", "-delete", NULL };
 	const char *mk[] = { "install", "-d", "-o", "mysql", "-g", "mysql", "-m", "0750", GUEST_DATADIR, NULL };
 	const char *mklog[] = { "install", "-d", "-o", "mysql", "-g", "adm", "-m", "2750", GUEST_LOGDIR, NULL };
-	const char *inst[] = { "mariadb-install-db", "--no-defaults", "--user=mysql", "--datadir=" GUEST_DATADIR,
-			       "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve", NULL };
+	const struct dialect *d = cluster_node_dialect(c, node)->d;
+	const char *inst[ARRAY_SIZE(d->install_args) + 3] = { d->install_program };
+	size_t k = 1;
+	for (size_t i = 0; d->install_args[i]; i++)
+		inst[k++] = d->install_args[i];
+	inst[k++] = "--datadir=" GUEST_DATADIR;
 	if (guest_node_pid(c, node) > 0 && guest_ok(c, node, "stopping the server", stop, NULL, 300000) < 0)
 		return -1;
 	guest_exec(c, node, reset, NULL, NULL, GUEST_EXEC_TIMEOUT_MS);
@@ -101,7 +107,7 @@ int guest_node_init(struct cluster *c, int node, bool with_system_tables)
 	    guest_ok(c, node, "making the datadir", mk, NULL, GUEST_EXEC_TIMEOUT_MS) < 0 ||
 	    guest_ok(c, node, "making the log directory", mklog, NULL, GUEST_EXEC_TIMEOUT_MS) < 0)
 		return -1;
-	if (with_system_tables && guest_ok(c, node, "mariadb-install-db", inst, NULL, 600000) < 0)
+	if (with_system_tables && guest_ok(c, node, d->install_program, inst, NULL, 600000) < 0)
 		return -1;
 	return 0;
 }
@@ -112,9 +118,10 @@ static void add_opt(struct strbuf *sb, const char *key, const char *value)
 	sb_add(sb, "", 1);
 }
 
-/* argv (malloc'd array into *buf): prefix words, then mariadbd and options. */
-static const char **server_argv(struct cluster *c, const char *const *prefix, const struct kv *opts, size_t n,
-				const char *log, struct strbuf *buf)
+/* argv (malloc'd array into *buf): prefix words, then the node's server
+ * (its dialect's: mariadbd, mysqld) and options. */
+static const char **server_argv(struct cluster *c, int node, const char *const *prefix, const struct kv *opts,
+				size_t n, const char *log, struct strbuf *buf)
 {
 	size_t count = 0;
 	sb_reset(buf);
@@ -122,7 +129,7 @@ static const char **server_argv(struct cluster *c, const char *const *prefix, co
 		sb_puts(buf, prefix[i]);
 		sb_add(buf, "", 1);
 	}
-	sb_puts(buf, "/usr/sbin/mariadbd");
+	sb_printf(buf, "/usr/sbin/%s", cluster_node_dialect(c, node)->d->server_binary);
 	sb_add(buf, "", 1);
 	add_opt(buf, "no-defaults", NULL);
 	add_opt(buf, "datadir", GUEST_DATADIR);
@@ -196,7 +203,7 @@ int guest_node_spawn(struct cluster *c, int node, const struct kv *opts, size_t 
 		return -1;
 	}
 	guest_exec(c, node, reset, NULL, NULL, GUEST_EXEC_TIMEOUT_MS); /* a failed unit of the same name */
-	const char **argv = server_argv(c, prefix, opts, n, GUEST_LOG, &buf);
+	const char **argv = server_argv(c, node, prefix, opts, n, GUEST_LOG, &buf);
 	int rc = guest_ok(c, node, "starting mariadbd (systemd-run)", argv, NULL, GUEST_EXEC_TIMEOUT_MS);
 	free(argv);
 	sb_release(&buf);
@@ -216,7 +223,7 @@ int guest_node_run_once(struct cluster *c, int node, const struct kv *opts, size
 	if (guest_ok(c, node, "removing the old recovery log", rm, NULL, GUEST_EXEC_TIMEOUT_MS) < 0 ||
 	    guest_ok(c, node, "making /run/mysqld and the log directory", mkrun, NULL, GUEST_EXEC_TIMEOUT_MS) < 0)
 		return -1;
-	const char **argv = server_argv(c, prefix, opts, n, GUEST_RECOVER_LOG, &buf);
+	const char **argv = server_argv(c, node, prefix, opts, n, GUEST_RECOVER_LOG, &buf);
 	int rc = guest_exec(c, node, argv, NULL, &out, timeout_ms);
 	free(argv);
 	sb_release(&buf);
@@ -233,9 +240,29 @@ int guest_node_run_once(struct cluster *c, int node, const struct kv *opts, size
 	return 0;
 }
 
+int guest_node_server_version(struct cluster *c, int node, struct strbuf *line)
+{
+	/* MariaDB's server, else MySQL's, Percona's or PXC's */
+	static const char *const servers[] = { "/usr/sbin/mariadbd", "/usr/sbin/mysqld" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(servers); i++) {
+		const char *argv[] = { servers[i], "--version", NULL };
+		struct strbuf out = { 0 };
+		if (guest_exec(c, node, argv, NULL, &out, GUEST_EXEC_TIMEOUT_MS) == 0 && out.len) {
+			out.buf[strcspn(out.buf, "\n")] = '\0';
+			sb_puts(line, out.buf);
+			sb_release(&out);
+			return 0;
+		}
+		sb_release(&out);
+	}
+	lab_error("node %d: neither mariadbd nor mysqld answers --version in %s", node, describe(c, node));
+	return -1;
+}
+
 int guest_node_admin_sql(struct cluster *c, int node, const char *sql, bool quiet)
 {
-	const char *argv[] = { "mariadb", "--no-defaults", "-uroot", "--socket=" GUEST_SOCKET, "--connect-timeout=5", NULL };
+	const char *argv[] = { cluster_node_dialect(c, node)->d->client, "--no-defaults", "-uroot", "--socket=" GUEST_SOCKET, "--connect-timeout=5", NULL };
 	struct strbuf out = {0};
 	int rc = guest_exec(c, node, argv, sql, &out, GUEST_EXEC_TIMEOUT_MS);
 	if (rc != 0 && !quiet) {
@@ -337,12 +364,31 @@ int guest_node_write_file(struct cluster *c, int node, const char *rel, const ch
 
 int guest_node_delete_file(struct cluster *c, int node, const char *rel)
 {
-	if (relpath_check(rel) < 0)
+	if (relpath_check(rel) < 0 || relpath_glob_check(rel) < 0)
 		return -1;
-	char *path = xasprintf("%s/%s", GUEST_DATADIR, rel);
-	const char *argv[] = { "rm", "--", path, NULL };
-	int rc = guest_ok(c, node, "rm", argv, NULL, GUEST_EXEC_TIMEOUT_MS);
-	free(path);
+	if (rel[strlen(rel) - 1] != '*') {
+		char *path = xasprintf("%s/%s", GUEST_DATADIR, rel);
+		const char *argv[] = { "rm", "--", path, NULL };
+		int rc = guest_ok(c, node, "rm", argv, NULL, GUEST_EXEC_TIMEOUT_MS);
+		free(path);
+		return rc;
+	}
+	/* NAME* in a directory: find's -name takes the pattern, no shell */
+	const char *slash = strrchr(rel, '/');
+	char *dir = slash ? xasprintf("%s/%.*s", GUEST_DATADIR, (int)(slash - rel), rel) : xstrdup(GUEST_DATADIR);
+	const char *argv[] = { "find", dir, "-mindepth", "1", "-maxdepth", "1", "-name", slash ? slash + 1 : rel,
+			       "-print", "-delete", NULL };
+	struct strbuf out = { 0 };
+	int rc = guest_exec(c, node, argv, NULL, &out, GUEST_EXEC_TIMEOUT_MS);
+	if (rc == 0 && !out.len) {
+		lab_error("no file '%s' in node %d's datadir", rel, node);
+		rc = -1;
+	} else if (rc != 0) {
+		lab_error("node %d: deleting '%s' failed: %.300s", node, rel, out.len ? out.buf : "no output");
+		rc = -1;
+	}
+	sb_release(&out);
+	free(dir);
 	return rc;
 }
 

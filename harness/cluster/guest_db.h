@@ -61,6 +61,7 @@ int guest_node_spawn(struct cluster *c, int node, const struct kv *opts, size_t 
 int guest_node_run_once(struct cluster *c, int node, const struct kv *opts, size_t n, int64_t timeout_ms,
 			struct strbuf *log);
 int guest_node_admin_sql(struct cluster *c, int node, const char *sql, bool quiet);
+int guest_node_server_version(struct cluster *c, int node, struct strbuf *line);
 pid_t guest_node_pid(struct cluster *c, int node);
 int guest_node_signal(struct cluster *c, int node, int sig);
 int guest_node_stop(struct cluster *c, int node, int64_t grace_ms);

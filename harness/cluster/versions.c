@@ -353,6 +353,15 @@ static int node_root(const struct cluster *c, int node, char *root, size_t size)
 	return v ? versions_root(v, root, size) : 0;
 }
 
+char *node_mariadbd_version(const struct cluster *c, int node)
+{
+	char root[PATH_MAX];
+
+	if (node_root(c, node, root, sizeof(root)) < 0)
+		return NULL;
+	return versions_mariadbd_version(root);
+}
+
 char *node_binary(const struct cluster *c, int node, const char *prog)
 {
 	char root[PATH_MAX];
@@ -578,6 +587,7 @@ int node_upgrade(struct cluster *c, int node, const char *version, int64_t timeo
 	t_stopped = mono_ns();
 	snprintf(key, sizeof(key), "node.%d.version", node);
 	cluster_state_set(c, key, version);
+	cluster_forget_dialect(c, node); /* another build: ask it again */
 	if (cluster_state_save(c) < 0)
 		goto out;
 	if (node_start(c, node) < 0) {

@@ -47,6 +47,9 @@ int versions_compare(const char *a, const char *b);
 
 /* The version node runs (NULL: the installed build). Borrowed. */
 const char *node_version(const struct cluster *c, int node);
+/* First line of the node's build's `mariadbd --version` from "Ver" on
+ * (malloc'd), or NULL. */
+char *node_mariadbd_version(const struct cluster *c, int node);
 /* Path of program prog of the node's build, malloc'd: the bare name for
  * the installed build (found on PATH, as before), an absolute path into
  * the cache otherwise. NULL when the build is gone (error reported). */

@@ -406,6 +406,25 @@ static int act_delete_file(struct runner *r, const struct sc_step *st, size_t se
 	return 0;
 }
 
+/* The redo log of the node's server release (its dialect's list). */
+static int act_delete_redo_log(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *d)
+{
+	struct strbuf files = { 0 };
+	int rc = 0;
+
+	(void)seq;
+	FOR_NODES(r, st, n) {
+		sb_reset(&files);
+		if (node_delete_redo_log(&r->cluster, n, &files) < 0) {
+			rc = -1;
+			break;
+		}
+		sb_printf(d, "%snode %d: deleted %s", d->len ? "; " : "", n, files.buf);
+	}
+	sb_release(&files);
+	return rc;
+}
+
 static int act_edit_grastate(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *d)
 {
 	(void)seq;
@@ -690,7 +709,9 @@ static const struct sc_option a_disk_cache[] = {
 	{ "mode", SC_STRING, S(mode), NULL, 0, 0, sc_cache_modes, SC_F_REQUIRED, NULL, 0, "disk cache mode" }, OUTCOME };
 static const struct sc_option a_delete_file[] = {
 	NODE_REQ("nodes"),
-	{ "path", SC_STRING, S(path), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_RELPATH, NULL, 0, "file relative to the datadir, e.g. ib_logfile0" }, OUTCOME };
+	{ "path", SC_STRING, S(path), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_RELPATH, NULL, 0, "file relative to the datadir, e.g. grastate.dat; NAME* for every file so named" }, OUTCOME };
+static const struct sc_option a_delete_redo_log[] = {
+	NODE_REQ("nodes (stopped or crashed)"), OUTCOME };
 static const struct sc_option a_edit_grastate[] = {
 	NODE_REQ("nodes"),
 	{ "seqno", SC_INT, S(seqno), NULL, -1, INT64_MAX, NULL, 0, NULL, 0, "seqno to write (-1: unknown, as after a crash)" },
@@ -786,6 +807,8 @@ const struct sc_action_desc sc_actions[] = {
 	    SC_EFFECT_NONE, SC_A_KEEPS_NODES, "restore the node's cache mode", NULL, act_disk_cache),
 	ROW("delete-file", NULL, a_delete_file, NULL, "delete a file in the datadir",
 	    SC_EFFECT_NONE, 0, NULL, NULL, act_delete_file),
+	ROW("delete-redo-log", "node", a_delete_redo_log, NULL, "delete the InnoDB redo log the node's server release keeps (ib_logfile0; ib_logfile0/1 before MySQL 8.0.30; #innodb_redo/#ib_redo* from it)",
+	    SC_EFFECT_NONE, 0, NULL, NULL, act_delete_redo_log),
 	ROW("edit-grastate", NULL, a_edit_grastate, f_galera, "edit grastate.dat of a stopped node",
 	    SC_EFFECT_NONE, 0, NULL, edit_grastate_valid, act_edit_grastate),
 	ROW("partition", "groups", a_partition, NULL, "cut the network between groups of nodes",

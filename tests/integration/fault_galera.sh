@@ -10,7 +10,8 @@
 #   hard-reset -> no process left in the node's namespace; start -> Synced
 #   stop -> clean grastate; snapshot; edit-grastate -> file says so (and back);
 #     delete-file refuses absolute and '..'; revert -> datadir == snapshot;
-#     delete-file grastate.dat -> gone; start -> rejoins
+#     delete-file grastate.dat -> gone; delete-file PREFIX* -> gone, refused
+#     inside a name; start -> rejoins
 #   kill all -> start-all -> says which node and why, all Synced, data intact
 #   stop all -> bootstrap (unforced) refused -> bootstrap --force -> Primary
 . "$(dirname "$0")/../lib/tap.sh"
@@ -129,6 +130,12 @@ check "revert node 3 to p1" L revert 3 p1
 check "node 3's datadir is snapshot p1's" diff -rq "$(L datadir 3)" "$STATE/snapshots/p1/n3"
 check "delete-file grastate.dat on node 3" L delete-file 3 grastate.dat
 check "grastate.dat is gone" test ! -e "$(L datadir 3)/grastate.dat"
+check "node 3 has an ib_buffer_pool after its clean shutdown" test -e "$(L datadir 3)/ib_buffer_pool"
+check "delete-file 'ib_buffer_poo*' deletes by prefix" L delete-file 3 'ib_buffer_poo*'
+check "ib_buffer_pool is gone" test ! -e "$(L datadir 3)/ib_buffer_pool"
+L delete-file 3 'nosuch*' 2>/dev/null; is "delete-file of a prefix nothing has: exit 2" "$?" 2
+L delete-file 3 'ib*data1' 2>/dev/null; is "delete-file refuses a '*' inside a name (exit 2)" "$?" 2
+check "ibdata1 is still there" test -e "$(L datadir 3)/ibdata1"
 check "start the reverted node 3" L start 3
 check "node 3 Synced" L wait 3 synced --timeout 120s
 is "node 3 caught up (6 rows)" "$(count_rows 3)" 6

@@ -18,3 +18,10 @@ d=$(sqlite3 "$OUT/lab.db" "SELECT s.detail FROM steps s JOIN runs r ON r.id = s.
 note "hard-reset all: $d"
 check "hard-reset all froze the 3 nodes together, then cut each one's power" \
 	bash -c "echo \"\$1\" | grep -Eq '^3 nodes frozen within [0-9.]+ ms, then node 1 .* reset, node 2 .* reset, node 3 .* reset(; .*)?$'" _ "$d"
+
+# delete-redo-log deletes what the node's release keeps: MariaDB 10.5+ has
+# only ib_logfile0 (lib/dialect.c).
+d=$(sqlite3 "$OUT/lab.db" "SELECT s.detail FROM steps s JOIN runs r ON r.id = s.run_id
+	WHERE r.scenario = 'delete-ib-logfile' AND s.action = 'delete-redo-log' ORDER BY s.id DESC LIMIT 1")
+note "delete-redo-log: $d"
+is "delete-redo-log deleted MariaDB 10.11's redo log, ib_logfile0" "$d" "node 3: deleted ib_logfile0"

@@ -183,6 +183,9 @@ def guest_run(vmid, argv, stdin):
                 f.write("\n".join(argv) + "\n")
             return 0, "", ""
         if cmd == "/usr/sbin/mariadbd":
+            if argv[1:] == ["--version"]:
+                # what Debian 12's mariadbd says: lab reads the node's dialect from it
+                return 0, "/usr/sbin/mariadbd  Ver 10.11.6-MariaDB-0+deb12u1 for debian-linux-gnu on x86_64 (Debian 12)\n", ""
             return 0, "fake mariadbd: one-shot run\n", ""
         if cmd == "mariadb":
             if os.path.exists(pidfile):
