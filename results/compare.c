@@ -62,6 +62,8 @@ static void show_run(const struct run_row *r, FILE *out)
 	fprintf(out, "run %lld: %s — %s\n", (long long)r->id, r->scenario, r->verdict);
 	if (r->reason && *r->reason)
 		fprintf(out, "  reason          %s\n", r->reason);
+	if (r->label && *r->label)
+		fprintf(out, "  plan axes       %s\n", r->label);
 	fprintf(out, "  scenario file   %s\n", s_or(r->scenario_file, "-"));
 	fprintf(out, "  scenario hash   %s\n", s_or(r->scenario_hash, "-"));
 	fprintf(out, "  seed            %lld\n", (long long)r->seed);
@@ -71,6 +73,7 @@ static void show_run(const struct run_row *r, FILE *out)
 	fprintf(out, "  cache mode      %s\n", s_or(r->cache_mode, "-"));
 	fprintf(out, "  tags            %s\n", s_or(r->tags, "-"));
 	fprintf(out, "  lab / host      %s / %s\n", s_or(r->lab_version, "-"), s_or(r->host, "-"));
+	fprintf(out, "  uuid            %s\n", s_or(r->uuid, "-"));
 	fprintf(out, "  started         %s, ended %s (%s)\n", t1, t2, dur);
 	fprintf(out, "  mysqld options ");
 	if (r->mysqld_options && *r->mysqld_options) {

@@ -1,7 +1,7 @@
 /*
  * junit.c — report_junit(): JUnit XML from the results database, for CI
  * (Jenkins, GitLab). One <testcase> per run (classname lab.FLAVOR, name the
- * scenario). A run whose verdict is fail gets a <failure> whose text lists
+ * scenario, with a plan's axis values in brackets). A run whose verdict is fail gets a <failure> whose text lists
  * the checks that differed from expect:, then the anomalies (lost or
  * phantom transactions, violated invariants, ...), then the steps that
  * failed; broken and aborted runs get an <error> with the reason (harness
@@ -189,7 +189,7 @@ static int junit_testcase(struct resultsdb *rdb, int64_t run, bool first, struct
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT scenario, flavor, verdict, reason, started_at, coalesce(ended_at, started_at), "
-			       "tags, seed, backend, scenario_file FROM runs WHERE id = ?1",
+			       "tags, seed, backend, scenario_file, label FROM runs WHERE id = ?1",
 			       -1, &st, NULL) != SQLITE_OK) {
 		lab_error("cannot read the results database: %s", sqlite3_errmsg(db));
 		return -1;
@@ -208,6 +208,12 @@ static int junit_testcase(struct resultsdb *rdb, int64_t run, bool first, struct
 	xml_escape(cases, *col(st, 1) ? col(st, 1) : "scenario");
 	sb_puts(cases, "\" name=\"");
 	xml_escape(cases, col(st, 0));
+	if (*col(st, 10)) {
+		/* a plan's runs of one scenario differ by their axis values */
+		sb_puts(cases, " [");
+		xml_escape(cases, col(st, 10));
+		sb_puts(cases, "]");
+	}
 	sb_printf(cases, "\" time=\"%.3f\"", secs);
 	if (*col(st, 9)) {
 		sb_puts(cases, " file=\"");

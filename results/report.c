@@ -19,6 +19,7 @@
  * Jepsen does: each process runs one operation at a time, and a process
  * whose operation ended :info is retired and never reused.
  */
+#include "html.h"
 #include "journal.h"
 #include "report.h"
 #include "rundata.h"
@@ -34,7 +35,7 @@
 
 /* ---- HTML helpers ---------------------------------------------------------- */
 
-static void esc(struct strbuf *sb, const char *s)
+void html_esc(struct strbuf *sb, const char *s)
 {
 	if (!s)
 		return;
@@ -52,7 +53,7 @@ static void esc(struct strbuf *sb, const char *s)
 
 static void esc_or(struct strbuf *sb, const char *s, const char *dflt)
 {
-	esc(sb, s && *s ? s : dflt);
+	html_esc(sb, s && *s ? s : dflt);
 }
 
 static void num_or_dash(struct strbuf *sb, double v, const char *fmt_unit)
@@ -66,7 +67,7 @@ static void num_or_dash(struct strbuf *sb, double v, const char *fmt_unit)
 }
 
 /* A class-safe token from a free-form word ("Donor/Desynced" -> "donor-desynced"). */
-static void token(struct strbuf *sb, const char *s)
+void html_token(struct strbuf *sb, const char *s)
 {
 	for (; s && *s; s++) {
 		char ch = *s;
@@ -78,7 +79,7 @@ static void token(struct strbuf *sb, const char *s)
 	}
 }
 
-static const char css[] =
+const char html_css[] =
 	"body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
 	"margin:24px;color:#1d2329;background:#fff}"
 	"h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:16px 0 6px;border-bottom:1px solid #d8dde3;padding-bottom:4px}"
@@ -215,16 +216,16 @@ static void fault_bands(struct strbuf *sb, const struct run_stats *st, const str
 		if (x1 - x0 < 2)
 			x1 = x0 + 2;
 		sb_printf(sb, "<rect class=\"fault-band\" data-seq=\"%d\" data-action=\"", w->step->seq);
-		esc(sb, w->step->action);
+		html_esc(sb, w->step->action);
 		sb_printf(sb, "\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>step %d: ", x0, top,
 			  x1 - x0, h, w->step->seq);
-		esc(sb, w->step->action);
+		html_esc(sb, w->step->action);
 		sb_puts(sb, " node ");
 		esc_or(sb, w->step->node, "all");
 		sb_printf(sb, ", +%.1fs to +%.1fs", w->start - x->origin, w->end - x->origin);
 		if (w->step->detail) {
 			sb_puts(sb, " — ");
-			esc(sb, w->step->detail);
+			html_esc(sb, w->step->detail);
 		}
 		sb_puts(sb, "</title></rect>");
 		if (labels) {
@@ -235,10 +236,10 @@ static void fault_bands(struct strbuf *sb, const struct run_stats *st, const str
 				  x0, ly + 3, x0, top);
 			sb_printf(sb, "<text class=\"fault-label\" data-seq=\"%d\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%d ",
 				  w->step->seq, right ? x0 - 3 : x0 + 3, ly, right ? "end" : "start", w->step->seq);
-			esc(sb, w->step->action);
+			html_esc(sb, w->step->action);
 			if (w->step->node) {
 				sb_puts(sb, " n");
-				esc(sb, w->step->node);
+				html_esc(sb, w->step->node);
 			}
 			sb_puts(sb, "</text>");
 		}
@@ -490,21 +491,21 @@ static void node_chart(struct strbuf *sb, const struct run_data *rd, const struc
 			if (x1 - x0 < 1)
 				x1 = x0 + 1;
 			sb_puts(sb, "<rect class=\"state-seg state-");
-			token(sb, s->state);
+			html_token(sb, s->state);
 			sb_printf(sb, "\" data-node=\"%d\" data-state=\"", n);
-			esc(sb, s->state);
+			html_esc(sb, s->state);
 			sb_printf(sb, "\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>node %d ",
 				  x0, y + 2, x1 - x0, lane - 4, state_colour(s->state), n);
-			esc(sb, s->state);
+			html_esc(sb, s->state);
 			sb_printf(sb, " from +%.1fs", s->t - x->origin);
 			if (s->detail) {
 				sb_puts(sb, " — ");
-				esc(sb, s->detail);
+				html_esc(sb, s->detail);
 			}
 			sb_puts(sb, "</title></rect>");
 			if (x1 - x0 > 7.0 * (double)strlen(s->state) + 6) {
 				sb_printf(sb, "<text class=\"state-label\" x=\"%.1f\" y=\"%.1f\">", x0 + 4, y + lane / 2 + 4);
-				esc(sb, s->state);
+				html_esc(sb, s->state);
 				sb_puts(sb, "</text>");
 			}
 		}
@@ -555,11 +556,11 @@ static void html_head(struct strbuf *sb, const struct run_data *rd, const struct
 		    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
 		    "<title>");
 	sb_printf(sb, "lab run %lld: ", (long long)r->id);
-	esc(sb, r->scenario);
+	html_esc(sb, r->scenario);
 	sb_puts(sb, " — ");
-	esc(sb, r->verdict);
+	html_esc(sb, r->verdict);
 	sb_printf(sb, "</title><style>%s</style></head>\n<body data-run=\"%lld\" data-faults=\"%zu\" data-seconds=\"%zu\">\n",
-		  css, (long long)r->id, st->n_faults, rd->n_seconds);
+		  html_css, (long long)r->id, st->n_faults, rd->n_seconds);
 }
 
 /* The run's reason: long ones (several checkers' summaries) fold away, no
@@ -570,15 +571,15 @@ static void html_reason(struct strbuf *sb, const char *reason)
 		sb_puts(sb, "<details class=\"reason\"><summary>");
 		{
 			char *head = xasprintf("%.200s", reason);
-			esc(sb, head);
+			html_esc(sb, head);
 			free(head);
 		}
 		sb_puts(sb, "…</summary>");
-		esc(sb, reason);
+		html_esc(sb, reason);
 		sb_puts(sb, "</details>\n");
 	} else if (reason && *reason) {
 		sb_puts(sb, "<p class=\"reason\">");
-		esc(sb, reason);
+		html_esc(sb, reason);
 		sb_puts(sb, "</p>\n");
 	}
 }
@@ -594,11 +595,11 @@ static void html_header(struct strbuf *sb, const struct run_row *r)
 	else
 		format_utc(r->ended_at, t2, sizeof(t2));
 	sb_puts(sb, "<header><h1 id=\"scenario\">");
-	esc(sb, r->scenario);
+	html_esc(sb, r->scenario);
 	sb_puts(sb, "<span id=\"verdict\" class=\"verdict verdict-");
-	token(sb, r->verdict);
+	html_token(sb, r->verdict);
 	sb_puts(sb, "\">");
-	esc(sb, r->verdict);
+	html_esc(sb, r->verdict);
 	sb_printf(sb, "</span></h1>\n<p class=\"meta\">run <b>%lld</b> · %s → %s", (long long)r->id, t1, t2);
 	if (!isnan(r->ended_at))
 		sb_printf(sb, " (%.1f s)", r->ended_at - r->started_at);
@@ -619,12 +620,17 @@ static void html_header(struct strbuf *sb, const struct run_row *r)
 	sb_puts(sb, "</code></p>\n");
 	if (r->mysqld_options && *r->mysqld_options) {
 		sb_puts(sb, "<p class=\"meta\">mysqld: <code>");
-		esc(sb, r->mysqld_options);
+		html_esc(sb, r->mysqld_options);
 		sb_puts(sb, "</code></p>\n");
+	}
+	if (r->label && *r->label) {
+		sb_puts(sb, "<p class=\"meta\">plan axes: <b id=\"plan-axes\">");
+		html_esc(sb, r->label);
+		sb_puts(sb, "</b></p>\n");
 	}
 	if (r->tags && *r->tags) {
 		sb_puts(sb, "<p class=\"meta\">tags: ");
-		esc(sb, r->tags);
+		html_esc(sb, r->tags);
 		sb_puts(sb, "</p>\n");
 	}
 	html_reason(sb, r->reason);
@@ -679,7 +685,7 @@ static void html_recoveries(struct strbuf *sb, const struct run_stats *st, const
 	for (size_t f = 0; f < st->n_faults; f++) {
 		const struct recovery *rc = &st->recoveries[f];
 		sb_printf(sb, "<tr><td>%d ", rc->fault->step->seq);
-		esc(sb, rc->fault->step->action);
+		html_esc(sb, rc->fault->step->action);
 		sb_puts(sb, " node ");
 		esc_or(sb, rc->fault->step->node, "all");
 		sb_printf(sb, "</td><td class=\"num\">+%.1fs … +%.1fs</td><td class=\"num\">",
@@ -700,13 +706,13 @@ static void html_steps(struct strbuf *sb, const struct run_data *rd, const struc
 	for (size_t i = 0; i < rd->n_steps; i++) {
 		const struct step_row *s = &rd->steps[i];
 		sb_printf(sb, "<tr%s><td class=\"num\">%d</td><td>", step_is_fault(s) ? " class=\"fault\"" : "", s->seq);
-		esc(sb, s->action);
+		html_esc(sb, s->action);
 		sb_puts(sb, "</td><td>");
 		esc_or(sb, s->node, "");
 		sb_printf(sb, "</td><td class=\"num\">+%.1fs</td><td class=\"num\">", s->started_at - x->origin);
 		num_or_dash(sb, s->ended_at - s->started_at, "%.1fs");
 		sb_puts(sb, "</td><td>");
-		esc(sb, s->outcome);
+		html_esc(sb, s->outcome);
 		sb_puts(sb, "</td><td>");
 		esc_or(sb, s->detail, "");
 		sb_puts(sb, "</td></tr>\n");
@@ -724,11 +730,11 @@ static void html_checks(struct strbuf *sb, const struct run_data *rd)
 	for (size_t i = 0; i < rd->n_checks; i++) {
 		const struct check_row *c = &rd->checks[i];
 		sb_printf(sb, "<tr%s><td>", check_met(c) ? "" : " class=\"unmet\"");
-		esc(sb, c->checker);
+		html_esc(sb, c->checker);
 		sb_puts(sb, "</td><td>");
 		esc_or(sb, c->expected, "any");
 		sb_puts(sb, "</td><td>");
-		esc(sb, c->actual);
+		html_esc(sb, c->actual);
 		sb_printf(sb, "</td><td class=\"num\">%lld</td><td>", (long long)c->anomalies);
 		esc_or(sb, c->details, "");
 		sb_puts(sb, "</td></tr>\n");
@@ -740,9 +746,9 @@ static void html_anomaly_row(struct strbuf *sb, const struct anomaly_row *a)
 {
 	sb_printf(sb, "<tr class=\"anomaly\" id=\"anomaly-%lld\"><td class=\"num\">%lld</td><td>", (long long)a->id,
 		  (long long)a->id);
-	esc(sb, a->checker);
+	html_esc(sb, a->checker);
 	sb_puts(sb, "</td><td>");
-	esc(sb, a->kind);
+	html_esc(sb, a->kind);
 	sb_puts(sb, "</td><td>");
 	esc_or(sb, a->tbl, "");
 	sb_puts(sb, "</td><td class=\"num\">");
@@ -766,7 +772,7 @@ static void html_anomalies(struct strbuf *sb, const struct run_data *rd, const s
 		sb_puts(sb, "<p class=\"meta\">");
 		for (size_t k = 0; k < st->n_kinds; k++) {
 			sb_puts(sb, k ? " · " : "");
-			esc(sb, st->kinds[k].kind);
+			html_esc(sb, st->kinds[k].kind);
 			sb_printf(sb, " <b>%lld</b>", (long long)st->kinds[k].count);
 		}
 		sb_puts(sb, "</p>\n");
@@ -792,9 +798,9 @@ static void html_artifacts(struct strbuf *sb, const struct run_data *rd)
 	sb_puts(sb, "<section id=\"artifacts\"><h2>Artifacts</h2><table>");
 	for (size_t i = 0; i < rd->n_artifacts; i++) {
 		sb_puts(sb, "<tr><td>");
-		esc(sb, rd->artifacts[i].name);
+		html_esc(sb, rd->artifacts[i].name);
 		sb_puts(sb, "</td><td><code>");
-		esc(sb, rd->artifacts[i].path);
+		html_esc(sb, rd->artifacts[i].path);
 		sb_puts(sb, "</code></td></tr>");
 	}
 	sb_puts(sb, "</table></section>\n");

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -151,8 +152,14 @@ static struct resultsdb *open_db(const char *path, bool existing)
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", RESULTSDB_SCHEMA_VERSION);
 		/* Migrations of an existing database, oldest first; then the
 		 * schema (CREATE ... IF NOT EXISTS) adds what is new. */
-		if (version >= 1 && version < 3 && !has_column(db, "runs", "replays") &&
-		    exec_sql(db, "ALTER TABLE runs ADD COLUMN replays INTEGER") < 0) {
+		if ((version >= 1 && version < 3 && !has_column(db, "runs", "replays") &&
+		     exec_sql(db, "ALTER TABLE runs ADD COLUMN replays INTEGER") < 0) ||
+		    (version >= 1 && version < 4 && !has_column(db, "runs", "uuid") &&
+		     exec_sql(db, "ALTER TABLE runs ADD COLUMN uuid TEXT") < 0) ||
+		    (version >= 1 && version < 4 && !has_column(db, "runs", "label") &&
+		     exec_sql(db, "ALTER TABLE runs ADD COLUMN label TEXT") < 0) ||
+		    (version >= 1 && version < 4 &&
+		     exec_sql(db, "UPDATE runs SET uuid = " RESULTSDB_LEGACY_UUID("") " WHERE uuid IS NULL") < 0)) {
 			sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
 			goto fail;
 		}
@@ -253,16 +260,44 @@ static int step_done(struct resultsdb *db, sqlite3_stmt *st, const char *what)
 	return 0;
 }
 
+int resultsdb_new_uuid(char out[37])
+{
+	unsigned char b[16];
+	size_t got = 0;
+
+	while (got < sizeof(b)) {
+		ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			lab_error("cannot draw a run uuid: %s", strerror(errno));
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+		 b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	return 0;
+}
+
 int64_t resultsdb_run_begin(struct resultsdb *db, const struct run_info *ri)
 {
 	char host[256] = "";
 	sqlite3_stmt *st = prepare(db,
 		"INSERT INTO runs (scenario, scenario_file, scenario_hash, seed, backend, flavor, nodes,"
 		" server_version, galera_version, cache_mode, mysqld_options, tags, lab_version, host,"
-		" pid, started_at, replays, verdict) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'running')");
+		" pid, started_at, replays, uuid, label, verdict)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'running')");
+	char uuid[37];
 
 	if (!st)
 		return -1;
+	if (resultsdb_new_uuid(uuid) < 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
 	gethostname(host, sizeof(host) - 1);
 	bind_text(st, 1, ri->scenario ? ri->scenario : "?");
 	bind_text(st, 2, ri->scenario_file);
@@ -284,6 +319,8 @@ int64_t resultsdb_run_begin(struct resultsdb *db, const struct run_info *ri)
 		sqlite3_bind_int64(st, 17, ri->replays);
 	else
 		sqlite3_bind_null(st, 17);
+	bind_text(st, 18, uuid);
+	bind_text(st, 19, ri->label);
 	if (step_done(db, st, "cannot record the run") < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(db->db);

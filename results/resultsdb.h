@@ -13,7 +13,15 @@
 #include <stdint.h>
 
 #define RESULTSDB_DEFAULT "results/lab.db"
-#define RESULTSDB_SCHEMA_VERSION 3
+#define RESULTSDB_SCHEMA_VERSION 4
+
+/* The identity of a run recorded before schema 4 (no uuid), as an SQL
+ * expression over the runs columns of table alias T ("" or "s."): the same
+ * in every copy of the database, so that lab results merge never counts
+ * one run twice. */
+#define RESULTSDB_LEGACY_UUID(T) \
+	"('legacy:' || coalesce(" T "host, '') || ':' || coalesce(" T "pid, 0) || ':' ||" \
+	" printf('%.6f', " T "started_at))"
 
 struct resultsdb;
 
@@ -24,6 +32,7 @@ struct run_info {
 	int nodes;
 	const char *server_version, *galera_version, *cache_mode, *mysqld_options, *tags;
 	int64_t replays;  /* the run this one replays (lab replay), 0: none */
+	const char *label; /* a plan's run: its axis values, or NULL */
 };
 
 /* Open or create (with its directory). NULL path: RESULTSDB_DEFAULT. */
@@ -35,6 +44,9 @@ void resultsdb_close(struct resultsdb *db); /* NULL ok */
 sqlite3 *resultsdb_handle(struct resultsdb *db);
 const char *resultsdb_path(const struct resultsdb *db);
 
+/* A random (version 4) UUID, 36 characters and a NUL. -1 (reported) when
+ * the kernel gives no randomness. */
+int resultsdb_new_uuid(char out[37]);
 int64_t resultsdb_run_begin(struct resultsdb *db, const struct run_info *ri); /* -1 on error */
 /* Fill in what is learnt later (versions); NULL leaves a field alone. */
 int resultsdb_run_update(struct resultsdb *db, int64_t run, const char *server_version,

@@ -72,7 +72,7 @@ static int load_run(struct resultsdb *db, int64_t run, struct run_row *r)
 	sqlite3_stmt *st = query(db,
 		"SELECT id, scenario, scenario_file, scenario_hash, seed, backend, flavor, nodes,"
 		" server_version, galera_version, cache_mode, mysqld_options, tags, lab_version, host,"
-		" started_at, ended_at, verdict, reason FROM runs WHERE id = ?", run);
+		" started_at, ended_at, verdict, reason, uuid, label FROM runs WHERE id = ?", run);
 	int rc;
 
 	if (!st)
@@ -104,6 +104,8 @@ static int load_run(struct resultsdb *db, int64_t run, struct run_row *r)
 	r->ended_at = col_real(st, 16);
 	r->verdict = col_text(st, 17);
 	r->reason = col_text(st, 18);
+	r->uuid = col_text(st, 19);
+	r->label = col_text(st, 20);
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -275,6 +277,7 @@ void run_data_free(struct run_data *rd)
 	free(r->backend); free(r->flavor); free(r->server_version); free(r->galera_version);
 	free(r->cache_mode); free(r->mysqld_options); free(r->tags); free(r->lab_version);
 	free(r->host); free(r->verdict); free(r->reason);
+	free(r->uuid); free(r->label);
 	for (size_t i = 0; i < rd->n_steps; i++) {
 		free(rd->steps[i].action); free(rd->steps[i].node);
 		free(rd->steps[i].outcome); free(rd->steps[i].detail);

@@ -46,6 +46,8 @@ struct run_row {
 	char *lab_version, *host;
 	double started_at, ended_at;
 	char *verdict, *reason;
+	char *uuid;   /* its identity across databases (schema 4) */
+	char *label;  /* a plan's run: its axis values, or NULL */
 };
 
 struct step_row {

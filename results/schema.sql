@@ -1,6 +1,7 @@
--- lab results database, schema version 3 (PRAGMA user_version = 3).
--- Version 2 added node_versions; version 3 runs.replays (an ALTER TABLE
--- for older files).
+-- lab results database, schema version 4 (PRAGMA user_version = 4).
+-- Version 2 added node_versions; version 3 runs.replays; version 4
+-- runs.uuid and runs.label (ALTER TABLEs for older files; their runs get a
+-- uuid made from host, pid and start time, the same in every copy).
 -- One row per run; steps, checks, anomalies and per-second workload
 -- figures hang off it. Times are Unix seconds (REAL, UTC).
 -- A change of schema bumps user_version and adds a migration in resultsdb.c.
@@ -27,8 +28,12 @@ CREATE TABLE IF NOT EXISTS runs (
     verdict         TEXT NOT NULL DEFAULT 'running'
                     CHECK (verdict IN ('running','pass','fail','broken','skip','aborted')),
     reason          TEXT,                   -- one line: why fail / broken / skip / aborted
-    replays         INTEGER                 -- the run this one replays (lab replay, lab shrink), or NULL
+    replays         INTEGER,                -- the run this one replays (lab replay, lab shrink), or NULL
+    uuid            TEXT,                   -- the run's identity in every database (lab results merge): a
+                                            -- random UUID; 'legacy:HOST:PID:STARTED_AT' for older runs
+    label           TEXT                    -- a plan's run: its axis values, e.g. 'cache_mode=none mysqld=durable'
 );
+CREATE UNIQUE INDEX IF NOT EXISTS runs_uuid ON runs(uuid);
 
 CREATE TABLE IF NOT EXISTS steps (
     id          INTEGER PRIMARY KEY,

@@ -1,13 +1,15 @@
 /*
  * cmd_results.c — the `lab results` verb: list recorded runs, show one in
- * full, and compare two (or the last N of a scenario) for upgrade and
- * nightly gates. The figures come from results/rundata.c and the text from
+ * full, compare two (or the last N of a scenario) for upgrade and nightly
+ * gates, merge the databases of CI runners (results/merge.c) and show the
+ * trend over nights (results/trend.c). The figures come from results/rundata.c and the text from
  * results/compare.c; this file parses the command line, opens the database
  * (which must exist: a typo in --db is an error, not a new empty file)
  * and maps the outcome to the exit code: compare exits 1 when it finds a
  * regression, 0 when not, 2 on bad input.
  */
 #include "commands.h"
+#include "nightly.h"
 #include "rundata.h"
 #include "util.h"
 
@@ -21,6 +23,7 @@
 struct results_opts {
 	const char *db;
 	const char *scenario;
+	const char *html;
 	int64_t limit, last;
 	struct compare_limits lim;
 	const char *args[3];
@@ -72,6 +75,8 @@ static int parse_opts(int argc, char **argv, struct results_opts *o)
 			o->db = val;
 		} else if (!strcmp(a, "--scenario")) {
 			o->scenario = val;
+		} else if (!strcmp(a, "--html")) {
+			o->html = val;
 		} else if (!strcmp(a, "--limit") || !strcmp(a, "--last")) {
 			int64_t *dst = !strcmp(a, "--limit") ? &o->limit : &o->last;
 			if (!val || parse_int64(val, 1, 100000, dst) < 0) {
@@ -233,6 +238,43 @@ out:
 	return rc;
 }
 
+/* `lab results merge A.db B.db... --into C.db`: its own arguments (any
+ * number of inputs). */
+static int results_merge_cmd(int argc, char **argv)
+{
+	const char **inputs = xcalloc((size_t)argc + 1, sizeof(*inputs));
+	const char *into = NULL;
+	size_t n = 0;
+	struct merge_counts mc;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--into")) {
+			if (i + 1 >= argc) {
+				free(inputs);
+				return usage_error("option '--into' needs a value");
+			}
+			into = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			free(inputs);
+			return usage_error("unknown option '%s'", argv[i]);
+		} else {
+			inputs[n++] = argv[i];
+		}
+	}
+	if (!into || !n) {
+		free(inputs);
+		return usage_error("merge needs databases and --into FILE");
+	}
+	rc = results_merge(inputs, n, into, &mc);
+	free(inputs);
+	if (rc < 0)
+		return LAB_EXIT_BROKEN;
+	printf("merged %zu database%s into %s: %zu run%s added, %zu already there, %zu kept\n", mc.inputs,
+	       mc.inputs == 1 ? "" : "s", into, mc.runs, mc.runs == 1 ? "" : "s", mc.duplicates, mc.kept);
+	return LAB_EXIT_OK;
+}
+
 int cmd_results(int argc, char **argv)
 {
 	struct results_opts o = { 0 };
@@ -240,11 +282,17 @@ int cmd_results(int argc, char **argv)
 	const char *sub;
 	int rc;
 
+	if (argc > 1 && !strcmp(argv[1], "merge"))
+		return results_merge_cmd(argc - 1, argv + 1);
 	if (parse_opts(argc - 1, argv + 1, &o) < 0)
 		return LAB_EXIT_BROKEN;
 	sub = o.n_args ? o.args[0] : "list";
-	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "compare"))
+	if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "compare") && strcmp(sub, "trend"))
 		return usage_error("unknown sub-command '%s'", sub);
+	if (o.html && strcmp(sub, "trend"))
+		return usage_error("--html is for trend (lab report RUN --html FILE for one run)");
+	if (!strcmp(sub, "trend") && o.n_args > 1)
+		return usage_error("trend takes no argument ('%s')", o.args[1]);
 	if (!strcmp(sub, "list") && o.n_args > 1)
 		return usage_error("list takes no argument ('%s')", o.args[1]);
 	if (!(db = open_existing(o.db)))
@@ -253,6 +301,9 @@ int cmd_results(int argc, char **argv)
 		rc = results_list(db, &o) < 0 ? LAB_EXIT_BROKEN : LAB_EXIT_OK;
 	else if (!strcmp(sub, "show"))
 		rc = results_show(db, &o) < 0 ? LAB_EXIT_BROKEN : LAB_EXIT_OK;
+	else if (!strcmp(sub, "trend"))
+		rc = results_trend(db, o.scenario, o.last ? (int)o.last : 14, stdout, o.html) < 0 ? LAB_EXIT_BROKEN
+												   : LAB_EXIT_OK;
 	else
 		rc = results_compare(db, &o);
 	resultsdb_close(db);

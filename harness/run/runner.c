@@ -512,6 +512,7 @@ static int run_record_begin(struct runner *r, struct run_result *res, const char
 	ri.mysqld_options = opts.buf;
 	ri.tags = tags.buf;
 	ri.replays = r->o->replays;
+	ri.label = r->o->label;
 	r->run_id = resultsdb_run_begin(r->db, &ri);
 	sb_release(&opts);
 	sb_release(&tags);

@@ -37,6 +37,7 @@ struct runner_opts {
 	const char *runs_dir;   /* journals etc.: RUNS_DIR/RUN_ID/, NULL: next to the db */
 	bool keep;              /* leave the cluster up at the end */
 	bool progress;          /* a progress line on stderr (a terminal) */
+	const char *label;      /* a plan's run: its axis values (runs.label), or NULL */
 	/* lab replay / lab shrink: the nemesis steps execute these faults
 	 * (those whose seq is theirs) instead of drawing them (nemesis.h);
 	 * replays is the run replayed (0: none). Borrowed. */

@@ -4,6 +4,7 @@
  * as man page source (`lab help --man`); and the
  * small formatting helpers of scenarios (purpose line, node sets).
  */
+#include "plan.h"
 #include "scenario.h"
 #include "scenario_internal.h"
 #include "troff.h"
@@ -28,6 +29,7 @@ static const char *type_text(const struct sc_option *o)
 	case SC_GROUPS: return "groups";
 	case SC_LIST: return "list";
 	case SC_KVMAP: return "map";
+	case SC_KVSETS: return "sets";
 	case SC_SECTION: return "section";
 	case SC_STEPS: return "steps";
 	case SC_EXPECT: return "section";
@@ -131,6 +133,8 @@ static void describe_options(const struct describe_out *out, const struct sc_opt
 
 static const char actions_intro[] =
 	"each step is '- ACTION: {key: value, ...}'; a scalar or list stands for the key in [ ]";
+static const char plan_intro[] =
+	"lab run --plan FILE; each combination of the matrix's values is one run of each scenario";
 static const char nodes_text[] = "Nodes: all, a number, or a list [1, 3]. Durations: 500ms, 10s, 2m.";
 
 static void describe(const struct describe_out *o)
@@ -174,6 +178,14 @@ static void describe(const struct describe_out *o)
 	} else {
 		fprintf(o->f, "\n%s\n", nodes_text);
 	}
+	/* A nightly plan's keys (plan.h), from their tables too. */
+	if (o->man) {
+		fputs(".SS \"Plan keys\"\n", o->f);
+		troff_text(o->f, plan_intro);
+	} else {
+		fprintf(o->f, "\nPlan keys (%s):\n", plan_intro);
+	}
+	describe_options(o, sc_plan_top, sc_n_plan_top, 2);
 }
 
 void scenario_describe(FILE *f)

@@ -352,6 +352,48 @@ static void parse_kvmap(struct pctx *p, const struct sc_option *o, const yaml_no
 	}
 }
 
+/* NAME: {option: value, ...}, ...: each set an SC_KVMAP of its own. */
+static void parse_kvsets(struct pctx *p, const struct sc_option *o, const yaml_node_t *v, struct sc_kvsets *l)
+{
+	if (is_null(v))
+		return;
+	if (v->type != YAML_MAPPING_NODE) {
+		sc_perr(p, v, "'%s' must be a mapping of NAME: {option: value, ...}, found %s", o->name, kind_name(v));
+		return;
+	}
+	for (yaml_node_pair_t *pr = v->data.mapping.pairs.start; pr < v->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = sc_node_at(p, pr->key), *val = sc_node_at(p, pr->value);
+		const char *ks = scalar(k);
+		struct sc_option sub = *o;
+		struct sc_kvset *set;
+		bool dup = false;
+
+		if (!ks || !is_ident(ks)) {
+			sc_perr(p, k, "'%s' set names must be lowercase letters, digits, '.', '_' or '-', not '%s'", o->name,
+				ks ? ks : kind_name(k));
+			continue;
+		}
+		for (size_t i = 0; i < l->n; i++)
+			dup |= !strcmp(l->v[i].name, ks);
+		if (dup) {
+			sc_perr(p, k, "duplicate key '%s' in '%s'", ks, o->name);
+			continue;
+		}
+		if (is_null(val)) {
+			sc_perr(p, val, "'%s.%s' is empty: an option set needs option: value", o->name, ks);
+			continue;
+		}
+		l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+		set = &l->v[l->n++];
+		memset(set, 0, sizeof(*set));
+		set->name = xstrdup(ks);
+		set->line = (int)k->start_mark.line + 1;
+		set->col = (int)k->start_mark.column + 1;
+		sub.name = ks;
+		parse_kvmap(p, &sub, val, &set->opts);
+	}
+}
+
 /* "250ms", "10s", "2m", "24h": the largest unit that divides ms. */
 void sc_format_duration(int64_t ms, char *buf, size_t size)
 {
@@ -469,8 +511,7 @@ static void parse_scalar_opt(struct pctx *p, const struct sc_option *o, const ya
 	}
 }
 
-static void parse_map(struct pctx *p, const yaml_node_t *m, const struct sc_option *t, size_t n,
-		      void *base, const char *section, uint64_t *given_out);
+#define parse_map sc_parse_map
 
 static void apply_defaults(struct pctx *p, const struct sc_option *t, size_t n, void *base, uint64_t given)
 {
@@ -507,6 +548,9 @@ static void parse_value(struct pctx *p, const struct sc_option *o, const yaml_no
 		return;
 	case SC_KVMAP:
 		parse_kvmap(p, o, v, field);
+		return;
+	case SC_KVSETS:
+		parse_kvsets(p, o, v, field);
 		return;
 	case SC_SECTION:
 		if (is_null(v)) {
@@ -611,7 +655,7 @@ static void parse_expect(struct pctx *p, const struct sc_option *o, const yaml_n
 
 /* Parse mapping m against table t into base. Keys whose bit is already set
  * in *given_out on entry are skipped (parsed earlier by the caller). */
-static void parse_map(struct pctx *p, const yaml_node_t *m, const struct sc_option *t, size_t n,
+void sc_parse_map(struct pctx *p, const yaml_node_t *m, const struct sc_option *t, size_t n,
 		      void *base, const char *section, uint64_t *given_out)
 {
 	uint64_t pre = given_out ? *given_out : 0, given = pre, seen_pre = 0;
@@ -822,6 +866,52 @@ static void check_mysqld_options(struct pctx *p, const struct scenario *sc, cons
 	}
 }
 
+/* A plan's run: its axis values replace the cluster section's (the
+ * option set is merged over cluster.mysqld, key by key), before the steps
+ * are read, so that everything that depends on them (the flavor an action
+ * needs, a managed option) is checked as if the file said so. Problems
+ * point at the cluster section. */
+static void apply_overrides(struct pctx *p, struct scenario *sc, const yaml_node_t *cl)
+{
+	const struct sc_overrides *ov = p->ov;
+	struct sc_cluster *c = &sc->cluster;
+
+	if (ov->flavor) {
+		free(c->flavor);
+		c->flavor = xstrdup(ov->flavor);
+	}
+	if (ov->cache_mode) {
+		free(c->cache_mode);
+		c->cache_mode = xstrdup(ov->cache_mode);
+	}
+	if (ov->version) {
+		free(c->version);
+		c->version = xstrdup(ov->version);
+	}
+	for (size_t i = 0; ov->mysqld && i < ov->mysqld->n; i++) {
+		const struct kv *o = &ov->mysqld->v[i];
+		const char *why = mysqld_option_problem(o->key, c->allow_commands);
+		size_t k;
+
+		if (why) {
+			sc_perr(p, cl, "'mysqld.%s' %s%s", o->key, why,
+				mysqld_option_problem(o->key, true) ? "" : ": set 'allow_commands: true' in 'cluster' to allow it");
+			continue;
+		}
+		for (k = 0; k < c->mysqld.n; k++)
+			if (!strcmp(c->mysqld.v[k].key, o->key))
+				break;
+		if (k == c->mysqld.n) {
+			c->mysqld.v = xrealloc(c->mysqld.v, (c->mysqld.n + 1) * sizeof(*c->mysqld.v));
+			c->mysqld.v[k].key = xstrdup(o->key);
+			c->mysqld.n++;
+		} else {
+			free(c->mysqld.v[k].value);
+		}
+		c->mysqld.v[k].value = xstrdup(o->value);
+	}
+}
+
 static void parse_document(struct pctx *p, struct scenario *sc)
 {
 	yaml_node_t *root = yaml_document_get_root_node(p->doc);
@@ -850,6 +940,8 @@ static void parse_document(struct pctx *p, struct scenario *sc)
 		if (p->errs->n != before && sc->cluster.nodes < 1)
 			sc->cluster.nodes = 3;
 	}
+	if (p->ov)
+		apply_overrides(p, sc, cl ? cl : root);
 	p->nodes = (int)sc->cluster.nodes;
 	p->flavor = xstrdup(sc->cluster.flavor ? sc->cluster.flavor : "galera");
 	p->backend = xstrdup(sc->cluster.backend ? sc->cluster.backend : "local");
@@ -1007,32 +1099,24 @@ static int check_depth(const char *text, size_t len, const char *file, struct sc
 	return rc;
 }
 
-struct scenario *scenario_parse(const char *text, size_t len, const char *file, struct sc_errors *errs)
+int sc_parse_text(const char *text, size_t len, const char *file, const char *what, const struct sc_overrides *ov,
+		  struct sc_errors *errs, void (*fill)(struct pctx *p, const yaml_node_t *root, void *arg), void *arg)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
-	struct scenario *sc = xcalloc(1, sizeof(*sc));
-	struct pctx p = { .file = file, .doc = &doc, .errs = errs, .errors_at_start = errs->n, .nodes = 3 };
-	char hash[65];
+	struct pctx p = { .file = file, .doc = &doc, .errs = errs, .errors_at_start = errs->n, .nodes = 3, .ov = ov };
 
 	sc_fill_names_once();
-	sc->file = xstrdup(file);
-	sha256_hex(text, len, hash);
-	sc->hash = xstrdup(hash);
 	if (len > SC_MAX_FILE_BYTES) {
-		errors_add(errs, xasprintf("%s: %zu bytes; a scenario file may hold at most %d (a scenario is a few KiB)",
-					   file, len, SC_MAX_FILE_BYTES));
-		scenario_free(sc);
-		return NULL;
+		errors_add(errs, xasprintf("%s: %zu bytes; a %s file may hold at most %d (a %s is a few KiB)", file, len,
+					   what, SC_MAX_FILE_BYTES, what));
+		return -1;
 	}
-	if (check_depth(text, len, file, errs) < 0) {
-		scenario_free(sc);
-		return NULL;
-	}
+	if (check_depth(text, len, file, errs) < 0)
+		return -1;
 	if (!yaml_parser_initialize(&parser)) {
 		sc_perr(&p, NULL, "cannot initialise the YAML parser");
-		scenario_free(sc);
-		return NULL;
+		return -1;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
@@ -1043,10 +1127,9 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file, 
 			sb_printf(&sb, " (%s at line %zu)", parser.context, parser.context_mark.line + 1);
 		errors_add(errs, sb_detach(&sb));
 		yaml_parser_delete(&parser);
-		scenario_free(sc);
-		return NULL;
+		return -1;
 	}
-	parse_document(&p, sc);
+	fill(&p, yaml_document_get_root_node(&doc), arg);
 	free(p.flavor);
 	free(p.backend);
 	p.flavor = p.backend = NULL;
@@ -1055,16 +1138,39 @@ struct scenario *scenario_parse(const char *text, size_t len, const char *file, 
 	if (yaml_parser_load(&parser, &doc)) {
 		yaml_node_t *r = yaml_document_get_root_node(&doc);
 		if (r)
-			sc_perr(&p, r, "a scenario file holds one document; this is a second one");
+			sc_perr(&p, r, "a %s file holds one document; this is a second one", what);
 		yaml_document_delete(&doc);
 	}
 	yaml_parser_delete(&parser);
 	sort_errors(errs, p.errors_at_start, strlen(file));
-	if (errs->n != p.errors_at_start) {
+	return errs->n != p.errors_at_start ? -1 : 0;
+}
+
+static void fill_scenario(struct pctx *p, const yaml_node_t *root, void *arg)
+{
+	(void)root;
+	parse_document(p, arg);
+}
+
+static struct scenario *parse_with(const char *text, size_t len, const char *file, const struct sc_overrides *ov,
+				   struct sc_errors *errs)
+{
+	struct scenario *sc = xcalloc(1, sizeof(*sc));
+	char hash[65];
+
+	sc->file = xstrdup(file);
+	sha256_hex(text, len, hash);
+	sc->hash = xstrdup(hash);
+	if (sc_parse_text(text, len, file, "scenario", ov, errs, fill_scenario, sc) < 0) {
 		scenario_free(sc);
 		return NULL;
 	}
 	return sc;
+}
+
+struct scenario *scenario_parse(const char *text, size_t len, const char *file, struct sc_errors *errs)
+{
+	return parse_with(text, len, file, NULL, errs);
 }
 
 /* At most max + 1 bytes of the file (so that "too large" can be said
@@ -1091,19 +1197,31 @@ static char *read_capped(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
-struct scenario *scenario_load(const char *path, struct sc_errors *errs)
+char *sc_read_file(const char *path, size_t *len, struct sc_errors *errs)
+{
+	char *text = read_capped(path, SC_MAX_FILE_BYTES, len);
+
+	if (!text)
+		errors_add(errs, xasprintf("%s: cannot read: %s", path, lab_last_error()));
+	return text;
+}
+
+struct scenario *scenario_load_with(const char *path, const struct sc_overrides *ov, struct sc_errors *errs)
 {
 	size_t len;
-	char *text = read_capped(path, SC_MAX_FILE_BYTES, &len);
+	char *text = sc_read_file(path, &len, errs);
 	struct scenario *sc;
 
-	if (!text) {
-		errors_add(errs, xasprintf("%s: cannot read: %s", path, lab_last_error()));
+	if (!text)
 		return NULL;
-	}
-	sc = scenario_parse(text, len, path, errs);
+	sc = parse_with(text, len, path, ov, errs);
 	free(text);
 	return sc;
+}
+
+struct scenario *scenario_load(const char *path, struct sc_errors *errs)
+{
+	return scenario_load_with(path, NULL, errs);
 }
 
 static void strlist_release(struct strlist *l)

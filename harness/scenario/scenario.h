@@ -36,6 +36,18 @@ struct kvlist {
 	size_t n;
 };
 
+/* Named sets of options, in file order; line and col say where each name
+ * is (1-based). */
+struct sc_kvset {
+	char *name;
+	struct kvlist opts;
+	int line, col;
+};
+struct sc_kvsets {
+	struct sc_kvset *v;
+	size_t n;
+};
+
 /* A set of nodes: bit i set for node i (1-based). `all` remembers that the
  * scenario said "all" (mask then has every node). */
 struct node_set {
@@ -57,6 +69,7 @@ enum sc_type {
 	SC_SECTION,  /* a nested mapping described by sub[] */
 	SC_STEPS,    /* the steps: list of actions */
 	SC_EXPECT,   /* struct sc_expect: checker expect key: value (checker.h) */
+	SC_KVSETS,   /* struct sc_kvsets: NAME: {option: value, ...}, ... (a plan's option sets) */
 };
 
 enum sc_flags {
@@ -238,10 +251,20 @@ void sc_errors_release(struct sc_errors *e);
 /* A scenario file larger than this is refused (a scenario is a few KiB). */
 #define SC_MAX_FILE_BYTES (1 << 20)
 
+/* What a plan's run changes in the cluster section (NULL: as the file
+ * says): version, cache_mode and flavor replace the file's; the mysqld
+ * options are merged over cluster.mysqld, key by key. */
+struct sc_overrides {
+	const char *version, *cache_mode, *flavor;
+	const struct kvlist *mysqld;
+};
+
 /* Parse and validate. Returns the scenario, or NULL when there was any
  * error (all of them appended to errs). The caller frees with
  * scenario_free. */
 struct scenario *scenario_load(const char *path, struct sc_errors *errs);
+/* The same with a plan run's overrides applied (ov NULL: none). */
+struct scenario *scenario_load_with(const char *path, const struct sc_overrides *ov, struct sc_errors *errs);
 /* The same from a buffer; `file` is used in error messages. */
 struct scenario *scenario_parse(const char *text, size_t len, const char *file,
 				struct sc_errors *errs);

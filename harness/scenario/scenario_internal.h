@@ -22,6 +22,7 @@ struct pctx {
 	int nodes;          /* cluster.nodes, for node numbers */
 	char *flavor;       /* a copy of cluster.flavor: the defaults pass may free the original */
 	char *backend;      /* a copy of cluster.backend, likewise */
+	const struct sc_overrides *ov; /* a plan's run: what replaces the cluster section's values, or NULL */
 };
 
 /* One error "FILE:LINE:COL: message" at node at (NULL: the file). */
@@ -35,6 +36,19 @@ void sc_list_words(struct strbuf *sb, const char *const *v);
 void sc_format_duration(int64_t ms, char *buf, size_t size);
 /* The name lists of schema.c that come from the plug-in tables. */
 void sc_fill_names_once(void);
+/* Parse mapping m against table t into base (defaults for what is not
+ * given; "did you mean" for unknown keys). Keys whose bit is set in
+ * *given_out on entry are skipped; on return it has the keys given. */
+void sc_parse_map(struct pctx *p, const yaml_node_t *m, const struct sc_option *t, size_t n, void *base,
+		  const char *section, uint64_t *given_out);
+/* Parse one YAML document of text (a `what` file: "scenario", "plan")
+ * and let fill read it from its root (NULL for an empty file); errors are
+ * collected in errs in file order. 0, or -1 when there was any error. */
+int sc_parse_text(const char *text, size_t len, const char *file, const char *what, const struct sc_overrides *ov,
+		  struct sc_errors *errs, void (*fill)(struct pctx *p, const yaml_node_t *root, void *arg), void *arg);
+/* The file's text (at most SC_MAX_FILE_BYTES + 1 bytes), NUL-terminated,
+ * or NULL with "PATH: cannot read: ..." added to errs. */
+char *sc_read_file(const char *path, size_t *len, struct sc_errors *errs);
 /* lint.c: the pass over the parsed steps. */
 void sc_lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *steps_node);
 

@@ -6,6 +6,7 @@
  * their names exists. The actions' tables are the faults table in
  * harness/run/actions.c.
  */
+#include "plan.h"
 #include "scenario.h"
 #include "scenario_internal.h"
 #include "util.h"
@@ -109,6 +110,23 @@ const struct sc_option sc_top[] = {
 	{ "cleanup", SC_SECTION, O(struct scenario, cleanup), NULL, 0, 0, NULL, 0, SECTION(t_cleanup), "what to do with the nodes at the end" },
 };
 const size_t sc_n_top = ARRAY_SIZE(sc_top);
+
+/* A nightly plan (plan.h): its axes replace the cluster section's keys of
+ * the same name, so their values are checked against the same lists. */
+static const struct sc_option t_matrix[] = {
+	{ "version", SC_LIST, O(struct plan_matrix, version), NULL, 0, 0, NULL, 0, NULL, 0, "server builds, each replacing cluster.version (lab versions)" },
+	{ "flavor", SC_LIST, O(struct plan_matrix, flavor), NULL, 0, 0, v_flavors, 0, NULL, 0, "flavors, each replacing cluster.flavor" },
+	{ "cache_mode", SC_LIST, O(struct plan_matrix, cache_mode), NULL, 0, 0, sc_cache_modes, 0, NULL, 0, "disk cache modes, each replacing cluster.cache_mode" },
+	{ "mysqld", SC_KVSETS, O(struct plan_matrix, mysqld), NULL, 0, 0, NULL, 0, NULL, 0, "option sets NAME: {option: value, ...}, each merged over cluster.mysqld" },
+};
+
+const struct sc_option sc_plan_top[] = {
+	{ "name", SC_STRING, O(struct plan, name), NULL, 0, 0, NULL, SC_F_REQUIRED | SC_F_IDENT, NULL, 0, "plan name: lowercase letters, digits, '-', '_', '.'" },
+	{ "description", SC_STRING, O(struct plan, description), NULL, 0, 0, NULL, 0, NULL, 0, "what the plan is for" },
+	{ "scenarios", SC_LIST, O(struct plan, scenarios), NULL, 0, 0, NULL, SC_F_REQUIRED, NULL, 0, "scenario files or globs (*, ?, [..]), relative to the plan file" },
+	{ "matrix", SC_SECTION, O(struct plan, matrix), NULL, 0, 0, NULL, 0, SECTION(t_matrix), "axes: every combination of their values is one run of every scenario" },
+};
+const size_t sc_n_plan_top = ARRAY_SIZE(sc_plan_top);
 
 const struct sc_action_desc *sc_action_find(const char *name)
 {
