@@ -14,6 +14,7 @@
 
 #include <glob.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,20 +119,22 @@ static int plan_files(struct plan *pl, struct sc_errors *errs, struct strlist *f
 {
 	char *dircopy = xstrdup(pl->file);
 	const char *dir = dirname(dircopy);
+	char self[PATH_MAX], other[PATH_MAX];
+	bool have_self = realpath(pl->file, self) != NULL;
 	int rc = 0;
 
 	for (size_t i = 0; i < pl->scenarios.n; i++) {
 		const char *pat = pl->scenarios.v[i];
 		char *full = pat[0] == '/' || !strcmp(dir, ".") ? xstrdup(pat) : xasprintf("%s/%s", dir, pat);
 		glob_t g;
-		int grc = glob(full, GLOB_ERR | GLOB_MARK, NULL, &g);
+		int grc = glob(full, GLOB_MARK, NULL, &g);
 
 		if (grc == GLOB_NOMATCH || (grc == 0 && g.gl_pathc == 0)) {
 			add_error(errs, xasprintf("%s: 'scenarios' pattern '%s' matches no file (looked for %s)", pl->file,
 						  pat, full));
 			rc = -1;
 		} else if (grc != 0) {
-			add_error(errs, xasprintf("%s: 'scenarios' pattern '%s': cannot read the directory", pl->file, pat));
+			add_error(errs, xasprintf("%s: 'scenarios' pattern '%s': glob failed", pl->file, pat));
 			rc = -1;
 		}
 		for (size_t k = 0; grc == 0 && k < g.gl_pathc; k++) {
@@ -139,6 +142,8 @@ static int plan_files(struct plan *pl, struct sc_errors *errs, struct strlist *f
 			bool seen = false;
 			if (f[0] && f[strlen(f) - 1] == '/')
 				continue; /* a directory */
+			if (have_self && realpath(f, other) && !strcmp(self, other))
+				continue; /* the plan itself, next to its scenarios */
 			for (size_t j = 0; j < files->n; j++)
 				seen |= !strcmp(files->v[j], f);
 			if (seen)

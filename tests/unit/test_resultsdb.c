@@ -110,8 +110,10 @@ static void test_migration_from_1(void **state)
 	free(path);
 }
 
-/* A version-1 database (runs without replays) opens: the migration adds
- * the column, old rows read NULL, and a replay records its run. */
+/* A version-1 database (runs without replays, uuid, label) opens: the
+ * migration adds the columns, old rows read NULL replays and get the
+ * legacy uuid (host:pid:start, the same in every copy), a replay records
+ * its run, and a new run gets a random version-4 uuid and its label. */
 static void test_migration_v1(void **state)
 {
 	(void)state;
@@ -126,7 +128,7 @@ static void test_migration_v1(void **state)
 		" galera_version TEXT, cache_mode TEXT, mysqld_options TEXT, tags TEXT, lab_version TEXT, host TEXT,"
 		" pid INTEGER, started_at REAL NOT NULL, ended_at REAL, verdict TEXT NOT NULL DEFAULT 'running',"
 		" reason TEXT);"
-		"INSERT INTO runs (scenario, started_at, verdict) VALUES ('old', 1.0, 'pass');"
+		"INSERT INTO runs (scenario, host, pid, started_at, verdict) VALUES ('old', 'h1', 42, 1.5, 'pass');"
 		"PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	db = resultsdb_open(path);
@@ -134,10 +136,14 @@ static void test_migration_v1(void **state)
 	assert_int_equal(scalar(db, "PRAGMA user_version"), RESULTSDB_SCHEMA_VERSION);
 	assert_int_equal(scalar(db, "SELECT count(*) FROM runs WHERE scenario = 'old' AND replays IS NULL"), 1);
 	{
-		struct run_info ri = { .scenario = "again", .seed = 7, .nodes = 3, .replays = 1 };
+		struct run_info ri = { .scenario = "again", .seed = 7, .nodes = 3, .replays = 1, .label = "cache_mode=none" };
 		int64_t run = resultsdb_run_begin(db, &ri);
 		assert_true(run > 1);
 		assert_int_equal(scalar(db, "SELECT replays FROM runs WHERE scenario = 'again'"), 1);
+		assert_int_equal(scalar(db, "SELECT count(*) FROM runs WHERE scenario = 'old'"
+					    " AND uuid = 'legacy:h1:42:1.500000' AND label IS NULL"), 1);
+		assert_int_equal(scalar(db, "SELECT count(*) FROM runs WHERE scenario = 'again' AND label = 'cache_mode=none'"
+					    " AND length(uuid) = 36 AND substr(uuid, 15, 1) = '4'"), 1);
 	}
 	resultsdb_close(db);
 	/* Opened again: nothing to migrate. */
