@@ -184,3 +184,13 @@ out=$("$LAB" results trend --db "$all_db" --scenario plan-small-expect --last 1)
 check "--scenario --last 1: that scenario, tonight only" grep -q "^trend: 1 night ($today .. $today), 2 series" <<<"$out"
 "$LAB" results trend --db "$all_db" extra >/dev/null 2>&1
 is "trend with an argument exits 2" "$?" 2
+
+# ---- the shipped CI example's plan ------------------------------------------
+ci=$(cd "$LAB_TOP" && "$LAB" run --plan ci/nightly.yaml --dry-run); rc=$?
+is "ci/nightly.yaml validates and lists 12 runs" "$rc $(wc -l <<<"$ci")" "0 12"
+u=$(for k in 1 2 3 4; do (cd "$LAB_TOP" && "$LAB" run --plan ci/nightly.yaml --dry-run --shard "$k/4"); done | sort)
+is "its 4 shards (as the CI examples run it) are the plan" "$u" "$(sort <<<"$ci")"
+for f in ci/gitlab-ci.yml ci/github-actions.yml; do
+	check "$f runs the plan sharded and merges the shards" \
+		bash -c "grep -q -- '--plan' '$LAB_TOP/$f' && grep -q -- '--shard' '$LAB_TOP/$f' && grep -q 'results merge' '$LAB_TOP/$f' && grep -q 'results trend' '$LAB_TOP/$f'"
+done
