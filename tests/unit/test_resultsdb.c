@@ -1,5 +1,6 @@
 /* Unit tests for results/resultsdb.c: create with schema version, record a
- * run, and find a run whose lab died as aborted. */
+ * run, and find a run whose lab died as aborted; results/merge.c: runs
+ * joined once each, atomically; trend.c's nights. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "nightly.h"
 #include "resultsdb.h"
 #include "util.h"
 
@@ -153,6 +155,106 @@ static void test_migration_v1(void **state)
 	free(path);
 }
 
+/* One run with a step, a check and a replay of `replays`; its id. */
+static int64_t add_run(const char *path, const char *scenario, int64_t replays)
+{
+	struct resultsdb *db = resultsdb_open(path);
+	struct run_info ri = { .scenario = scenario, .seed = 1, .nodes = 3, .replays = replays };
+	int64_t run;
+
+	assert_non_null(db);
+	run = resultsdb_run_begin(db, &ri);
+	assert_true(run > 0);
+	assert_true(resultsdb_step_begin(db, run, 1, "kill", "2", NULL) > 0);
+	assert_int_equal(resultsdb_check(db, run, "durability", "pass", "pass", 0, NULL), 0);
+	assert_int_equal(resultsdb_run_end(db, run, "pass", NULL), 0);
+	resultsdb_close(db);
+	return run;
+}
+
+static int64_t count(const char *path, const char *sql)
+{
+	struct resultsdb *db = resultsdb_open_existing(path);
+	int64_t v;
+
+	assert_non_null(db);
+	v = scalar(db, sql);
+	resultsdb_close(db);
+	return v;
+}
+
+/* Two shards that share a run (a copy of one database grown further):
+ * each run once, its rows along, a replay pointing at the renumbered run;
+ * merging again adds nothing; a bad input leaves the result as it was and
+ * no temporary file. */
+static void test_merge(void **state)
+{
+	char *a = xasprintf("%s/a.db", dir), *b = xasprintf("%s/b.db", dir), *c = xasprintf("%s/m/c.db", dir);
+	char *junk = xasprintf("%s/junk.db", dir), *cmd;
+	const char *inputs[3];
+	struct merge_counts mc;
+	int64_t first;
+
+	(void)state;
+	first = add_run(a, "one", 0);
+	cmd = xasprintf("cp %s %s", a, b);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	add_run(b, "two", 0);
+	add_run(b, "again", first);
+	add_run(a, "three", 0);
+	inputs[0] = a;
+	inputs[1] = b;
+	assert_int_equal(results_merge(inputs, 2, c, &mc), 0);
+	assert_int_equal(mc.inputs, 2);
+	assert_int_equal(mc.runs, 4);
+	assert_int_equal(mc.duplicates, 1);
+	assert_int_equal(count(c, "SELECT count(*) FROM runs"), 4);
+	assert_int_equal(count(c, "SELECT count(DISTINCT uuid) FROM runs"), 4);
+	assert_int_equal(count(c, "SELECT count(*) FROM steps"), 4);
+	assert_int_equal(count(c, "SELECT count(*) FROM checks c JOIN runs r ON r.id = c.run_id"), 4);
+	assert_int_equal(count(c, "SELECT count(*) FROM runs a JOIN runs o ON o.id = a.replays"
+				  " WHERE a.scenario = 'again' AND o.scenario = 'one'"), 1);
+	/* again, the other way round: nothing new, the result's own kept */
+	inputs[0] = b;
+	inputs[1] = a;
+	assert_int_equal(results_merge(inputs, 2, c, &mc), 0);
+	assert_int_equal(mc.kept, 4);
+	assert_int_equal(mc.runs, 0);
+	assert_int_equal(mc.duplicates, 5);
+	assert_int_equal(count(c, "SELECT count(*) FROM runs"), 4);
+	/* a bad input: -1, the result untouched, nothing left beside it */
+	assert_int_equal(write_file_atomic(junk, "not sqlite", 10, 0644), 0);
+	add_run(a, "four", 0);
+	inputs[0] = a;
+	inputs[1] = junk;
+	assert_int_equal(results_merge(inputs, 2, c, &mc), -1);
+	assert_int_equal(count(c, "SELECT count(*) FROM runs"), 4);
+	cmd = xasprintf("test $(ls %s/m | wc -l) -eq 1", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	inputs[1] = "/nonexistent/x.db";
+	assert_int_equal(results_merge(inputs, 2, c, &mc), -1);
+	free(a);
+	free(b);
+	free(c);
+	free(junk);
+}
+
+/* A night is 12:00 UTC to 12:00 UTC, named by its first day. */
+static void test_trend_night(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	trend_night(1796425200.0, buf, sizeof(buf)); /* 2026-12-04 23:00 UTC */
+	assert_string_equal(buf, "2026-12-04");
+	trend_night(1796439600.0, buf, sizeof(buf)); /* 2026-12-05 03:00 */
+	assert_string_equal(buf, "2026-12-04");
+	trend_night(1796472000.0, buf, sizeof(buf)); /* 2026-12-05 12:00 */
+	assert_string_equal(buf, "2026-12-05");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +262,8 @@ int main(void)
 		cmocka_unit_test(test_abandoned_run_is_aborted),
 		cmocka_unit_test(test_migration_from_1),
 		cmocka_unit_test(test_migration_v1),
+		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_trend_night),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
