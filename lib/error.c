@@ -15,6 +15,36 @@
 
 bool lab_quiet;
 bool lab_verbose;
+/* What every line starts with: "lab: ", or "lab: [TAG] " (lab run -j). */
+static char lead[80] = "lab: ";
+
+void lab_set_message_tag(const char *tag)
+{
+	if (tag && *tag)
+		snprintf(lead, sizeof(lead), "lab: [%s] ", tag);
+	else
+		lab_strlcpy(lead, "lab: ", sizeof(lead));
+}
+
+const char *lab_message_lead(void)
+{
+	return lead;
+}
+
+/* One line in one write, so that the lines of processes that share stderr
+ * (lab run -j) never mix within a line. */
+static void print_line(const char *prefix, const char *msg, const char *suffix)
+{
+	fprintf(stderr, "%s%s%s%s\n", lead, prefix, msg, suffix);
+}
+
+static void print_va(const char *prefix, const char *fmt, va_list ap)
+{
+	char buf[4096];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	print_line(prefix, buf, "");
+}
 static _Thread_local char last_error[1024];
 /* The database's own failure (lab_error_finding), as long as every later
  * error only wraps it ("cannot start node 2: <it>"). */
@@ -40,7 +70,7 @@ void lab_error_finding(const char *fmt, ...)
 	remember(fmt, ap);
 	va_end(ap);
 	lab_strlcpy(finding, last_error, sizeof(finding));
-	fprintf(stderr, "lab: %s\n", last_error);
+	print_line("", last_error, "");
 }
 
 bool lab_last_error_is_finding(void)
@@ -55,10 +85,13 @@ void lab_error_at(const char *file, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	remember(fmt, ap);
 	va_end(ap);
-	if (getenv("LAB_DEBUG"))
-		fprintf(stderr, "lab: %s (%s:%d)\n", last_error, file, line);
-	else
-		fprintf(stderr, "lab: %s\n", last_error);
+	if (getenv("LAB_DEBUG")) {
+		char where[300];
+		snprintf(where, sizeof(where), " (%s:%d)", file, line);
+		print_line("", last_error, where);
+	} else {
+		print_line("", last_error, "");
+	}
 }
 
 void lab_error_quiet(const char *fmt, ...)
@@ -87,11 +120,9 @@ void lab_info(const char *fmt, ...)
 
 	if (lab_quiet)
 		return;
-	fputs("lab: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_va("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void lab_debug(const char *fmt, ...)
@@ -100,9 +131,7 @@ void lab_debug(const char *fmt, ...)
 
 	if (!lab_verbose)
 		return;
-	fputs("lab: debug: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_va("debug: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }

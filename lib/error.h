@@ -33,6 +33,11 @@ void lab_clear_error(void);
 /* Informational line on stderr, "lab: MESSAGE", unless lab_quiet is set. */
 extern bool lab_quiet;
 extern bool lab_verbose;
+/* Lines printed from now on start "lab: [TAG] " (NULL or "": "lab: "), so
+ * that the runs of lab run -j can be told apart on a shared stderr. */
+void lab_set_message_tag(const char *tag);
+/* "lab: " or "lab: [TAG] ", for the few that print their own lines. */
+const char *lab_message_lead(void);
 void lab_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lab_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -290,14 +290,17 @@ struct slot {
 static void child_run(const struct run_args *ra, const struct plan_run *r, int slot, int fd)
 {
 	struct runner_opts oi = ra->o;
-	struct resultsdb *db = resultsdb_open(ra->db_path);
-	struct run_result res;
 	char *name = xasprintf("%s-%d", ra->o.name ? ra->o.name : "run", slot + 1);
+	struct resultsdb *db;
+	struct run_result res;
 	int code = LAB_EXIT_BROKEN;
 
 	oi.name = name;
 	oi.label = *r->label ? r->label : NULL;
 	oi.progress = false;
+	lab_set_message_tag(name);
+	setvbuf(stdout, NULL, _IOLBF, 0); /* whole lines between the children */
+	db = resultsdb_open(ra->db_path);
 	if (db && runner_run(r->sc, &oi, db, &res) == 0) {
 		if (write(fd, &res.run_id, sizeof(res.run_id)) != (ssize_t)sizeof(res.run_id))
 			lab_error("cannot pass run %lld to the plan: %s", (long long)res.run_id, strerror(errno));

@@ -175,7 +175,7 @@ void runner_say(struct runner *r, const char *fmt, ...)
 	pthread_mutex_lock(&r->lock);
 	if (r->o->progress)
 		fputs("\r\033[K", stderr);
-	fprintf(stderr, "lab: %s\n", clean);
+	fprintf(stderr, "%s%s\n", lab_message_lead(), clean);
 	pthread_mutex_unlock(&r->lock);
 	free(clean);
 	sb_release(&msg);
