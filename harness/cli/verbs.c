@@ -68,7 +68,8 @@ static const struct verb verbs[] = {
 	  "when not (RUN is not a fail, or its finding did not reproduce).\n" },
 	{ "validate", cmd_validate, 0, "parse and lint scenarios",
 	  "usage: lab validate SCENARIO.yaml...\n"
-	  "       lab validate --describe       every key and action, from the parser's tables\n"
+	  "       lab validate --plan PLAN.yaml  a nightly plan: each scenario with each axis value\n"
+	  "       lab validate --describe       every key and action (and a plan's), from the parser's tables\n"
 	  "\n"
 	  "Reports every problem as FILE:LINE:COL: message and exits 2 if any;\n"
 	  "touches no node.\n" },

@@ -80,6 +80,18 @@ static struct plan_pos *axis_positions(struct pctx *p, const yaml_node_t *matrix
 	return at;
 }
 
+/* A value listed twice would make two runs with one label. */
+static void refuse_twice(struct pctx *p, const char *axis, const struct strlist *l, const struct plan_pos *at)
+{
+	for (size_t i = 1; i < l->n; i++)
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(l->v[i], l->v[k])) {
+				add_error(p->errs, xasprintf("%s:%d:%d: '%s' lists '%s' twice", p->file, at[i].line,
+							     at[i].col, axis, l->v[i]));
+				break;
+			}
+}
+
 static void fill_plan(struct pctx *p, const yaml_node_t *root, void *arg)
 {
 	struct plan *pl = arg;
@@ -100,6 +112,9 @@ static void fill_plan(struct pctx *p, const yaml_node_t *root, void *arg)
 	pl->version_at = axis_positions(p, matrix, "version", pl->matrix.version.n);
 	pl->cache_mode_at = axis_positions(p, matrix, "cache_mode", pl->matrix.cache_mode.n);
 	pl->flavor_at = axis_positions(p, matrix, "flavor", pl->matrix.flavor.n);
+	refuse_twice(p, "version", &pl->matrix.version, pl->version_at);
+	refuse_twice(p, "cache_mode", &pl->matrix.cache_mode, pl->cache_mode_at);
+	refuse_twice(p, "flavor", &pl->matrix.flavor, pl->flavor_at);
 	for (size_t i = 0; i < pl->matrix.version.n; i++)
 		if (!versions_valid(pl->matrix.version.v[i]))
 			add_error(p->errs, xasprintf("%s:%d:%d: 'version' must be a server version like 10.11.18, not '%s'",

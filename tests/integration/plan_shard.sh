@@ -84,6 +84,10 @@ is "an axis value the scenario cannot take exits 2" "$rc" 2
 is "it is named at its place in the plan, with the scenario's own error" "$(head -1 <<<"$err")" \
 	"$tmp/flavors.yaml:4:20: matrix.flavor 'async' cannot run scenario $tmp/sc-boot.yaml: $tmp/sc-boot.yaml:5:5: 'bootstrap' needs a cluster of flavor galera, this one is async"
 check "nothing was run (no database made)" test ! -e "$tmp/none.db"
+err2=$("$LAB" validate --plan "$tmp/flavors.yaml" 2>&1 >/dev/null); rc=$?
+is "lab validate --plan says the same, exit 2" "$rc $(head -1 <<<"$err2")" "2 $(head -1 <<<"$err")"
+out=$("$LAB" validate --plan "$tmp/nightly.yaml"); rc=$?
+is "lab validate --plan on a good plan" "$rc $out" "0 $tmp/nightly.yaml: ok (nightly, 12 runs)"
 err=$(LAB_NODE_MEMORY_MIB=1000000 "$LAB" run --plan "$tmp/nightly.yaml" -j 4 --db "$tmp/none.db" 2>&1); rc=$?
 is "-j without the memory for it exits 2" "$rc" 2
 is "with one line" "$(wc -l <<<"$err")" 1

@@ -251,6 +251,8 @@ static void test_errors(void **state)
 	expect_error("name: p\nscenarios: [a-kill.yaml]\nmatrix:\n  version: [10.11.x]\n",
 		     "p.yaml:4:13: 'version' must be a server version like 10.11.18, not '10.11.x'");
 	expect_error("scenarios: [a-kill.yaml]\n", "p.yaml:1:1: missing key 'name' in 'plan'");
+	expect_error("name: p\nscenarios: [a-kill.yaml]\nmatrix:\n  cache_mode: [none, unsafe, none]\n",
+		     "p.yaml:4:30: 'cache_mode' lists 'none' twice");
 	expect_error("name: p\nscenarios: []\n", "p.yaml:2:12: 'scenarios' is empty");
 	expect_error("name: p\nscenarios: [a-kill.yaml]\nmatrix:\n  mysqld: {x: {}}\n",
 		     "p.yaml:4:12: 'mysqld.x' is empty: an option set needs option: value");
