@@ -35,9 +35,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* What one node of a local cluster takes, in MiB, for -j's memory check:
- * the InnoDB buffer pool (128M), Galera's gcache (64M), powerfs's
- * un-synced pages and the server's threads. LAB_NODE_MEMORY_MIB overrides. */
+/* What one node of a local cluster takes, in MiB, for -j's memory check.
+ * Measured idle (3-node Galera, 10.11): mariadbd ~140 MiB RSS and its
+ * powerfs daemon ~85 MiB; under load the InnoDB buffer pool (128M) fills
+ * and powerfs holds the un-synced pages. LAB_NODE_MEMORY_MIB overrides. */
 #define NODE_MEMORY_MIB 384
 
 #define usage_fail(...) lab_usage_error("run", __VA_ARGS__)
