@@ -5,8 +5,9 @@
  * A run's identity is its uuid (schema 4; older runs get the legacy
  * identity of RESULTSDB_LEGACY_UUID, the same in every copy), so a run
  * that is in two inputs, or already in C.db, is copied once. C.db's own
- * runs are kept: C.db is the first input when it exists, which lets a
- * nightly job add each night's shards to the same history.
+ * runs are kept, with their ids: C.db is the first input when it exists,
+ * which lets a nightly job add each night's shards to the same history.
+ * The inputs' runs get the next ids, input by input, oldest first.
  *
  * Atomic: every input is checked first (a lab results database, schema 1
  * up to this lab's), the result is written to C.db.tmp.PID next to it,
@@ -131,17 +132,20 @@ static bool src_has_column(sqlite3 *db, const char *table, const char *column)
 }
 
 /* The runs of the attached input `src` that the result does not have yet,
- * with everything that hangs off them. */
-static int merge_one(sqlite3 *db, const char *path, struct merge_counts *mc)
+ * with everything that hangs off them. keep_ids: the result's own runs
+ * (the first input, into itself) keep their ids, so that "run 57" of a
+ * history still names the same run after the next merge. */
+static int merge_one(sqlite3 *db, const char *path, bool keep_ids, struct merge_counts *mc)
 {
 	static const char *const run_skip[] = { "id", "uuid", "replays", NULL };
+	static const char *const run_skip_keep[] = { "uuid", "replays", NULL };
 	struct strbuf cols = { 0 }, sql = { 0 };
 	sqlite3_stmt *runs = NULL, *find = NULL, *ins = NULL, *map = NULL;
 	int rc = -1, step;
 
 	if (exec(db, "DELETE FROM temp.map", "cannot clear the id map") < 0)
 		return -1;
-	common_columns(db, "runs", run_skip, "", &cols);
+	common_columns(db, "runs", keep_ids ? run_skip_keep : run_skip, "", &cols);
 	sb_printf(&sql, "SELECT s.id, %s FROM src.runs s ORDER BY s.started_at, s.id",
 		  src_has_column(db, "runs", "uuid") ? "coalesce(s.uuid, " RESULTSDB_LEGACY_UUID("s.") ")"
 						     : RESULTSDB_LEGACY_UUID("s."));
@@ -302,7 +306,7 @@ int results_merge(const char *const *inputs, size_t n, const char *into, struct 
 			lab_error("cannot merge '%s': %s", all[i], sqlite3_errmsg(db));
 			goto out;
 		}
-		ok = exec(db, "BEGIN IMMEDIATE", "cannot begin") == 0 && merge_one(db, all[i], mc) == 0 &&
+		ok = exec(db, "BEGIN IMMEDIATE", "cannot begin") == 0 && merge_one(db, all[i], i == 0 && all[0] == into, mc) == 0 &&
 		     exec(db, "COMMIT", "cannot commit") == 0;
 		if (!ok)
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

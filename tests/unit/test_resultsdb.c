@@ -215,13 +215,26 @@ static void test_merge(void **state)
 	assert_int_equal(count(c, "SELECT count(*) FROM checks c JOIN runs r ON r.id = c.run_id"), 4);
 	assert_int_equal(count(c, "SELECT count(*) FROM runs a JOIN runs o ON o.id = a.replays"
 				  " WHERE a.scenario = 'again' AND o.scenario = 'one'"), 1);
-	/* again, the other way round: nothing new, the result's own kept */
+	/* again, the other way round, after a run was deleted from the result:
+	 * the result's own runs keep their ids (the gap stays), the deleted
+	 * one comes back with a new id, nothing else is added */
+	{
+		struct resultsdb *db = resultsdb_open_existing(c);
+		assert_non_null(db);
+		assert_int_equal(scalar(db, "SELECT id FROM runs WHERE scenario = 'three'"), 2);
+		assert_int_equal(sqlite3_exec(resultsdb_handle(db), "DELETE FROM runs WHERE scenario = 'three'", NULL, NULL,
+					      NULL), SQLITE_OK);
+		resultsdb_close(db);
+	}
 	inputs[0] = b;
 	inputs[1] = a;
 	assert_int_equal(results_merge(inputs, 2, c, &mc), 0);
-	assert_int_equal(mc.kept, 4);
-	assert_int_equal(mc.runs, 0);
-	assert_int_equal(mc.duplicates, 5);
+	assert_int_equal(mc.kept, 3);
+	assert_int_equal(mc.runs, 1);
+	assert_int_equal(mc.duplicates, 4);
+	assert_int_equal(count(c, "SELECT count(*) FROM runs WHERE (id, scenario) IN (VALUES (1, 'one'), (3, 'two'),"
+				  " (4, 'again'), (5, 'three'))"), 4);
+	assert_int_equal(count(c, "SELECT count(*) FROM steps s JOIN runs r ON r.id = s.run_id"), 4);
 	assert_int_equal(count(c, "SELECT count(*) FROM runs"), 4);
 	/* a bad input: -1, the result untouched, nothing left beside it */
 	assert_int_equal(write_file_atomic(junk, "not sqlite", 10, 0644), 0);
