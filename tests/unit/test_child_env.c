@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -48,26 +49,29 @@ static void test_run_argv_env(void **state)
 
 static void test_spawn_argv_environ(void **state)
 {
-	const char *argv[] = { "sleep", "30", NULL };
-	char path[64], *env;
+	char dir[] = "/tmp/lab-child-env.XXXXXX", fifo[64], path[64], line[16], *env;
+	const char *argv[] = { "sh", "-c", "echo ready >\"$0\"; exec sleep 30", fifo, NULL };
 	size_t len = 0;
 	pid_t pid;
+	FILE *f;
 
 	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/ready", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
 	setenv("LAB_PASSWORD", "s3cret-pw", 1);
 	setenv("LAB_TEST_KEEP", "1", 1);
 	pid = spawn_argv(argv, NULL, NULL);
 	assert_true(pid > 0);
+	/* The child writes only once it runs the program spawn_argv exec'd:
+	 * from then on /proc/PID/environ is what exec was given, not the
+	 * forked copy of our own environment (no polling, no time limit). */
+	f = fopen(fifo, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_string_equal(line, "ready\n");
 	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
-	/* until exec has replaced the forked copy of our own environment */
-	for (int i = 0; i < 200; i++) {
-		char exe[64], target[256] = "";
-		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
-		ssize_t n = readlink(exe, target, sizeof(target) - 1);
-		if (n > 0 && strstr(target, "sleep"))
-			break;
-		sleep_ms(10);
-	}
 	env = read_file(path, &len);
 	assert_non_null(env);
 	assert_false(has_var(env, len, "LAB_PASSWORD"));
@@ -75,6 +79,8 @@ static void test_spawn_argv_environ(void **state)
 	assert_null(memmem(env, len, "s3cret-pw", 9));
 	free(env);
 	assert_int_equal(stop_pid(pid, 1000), 0);
+	unlink(fifo);
+	rmdir(dir);
 }
 
 int main(void)
