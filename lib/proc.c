@@ -5,6 +5,7 @@
  */
 #include "proc.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,4 +55,27 @@ int proc_start_time(pid_t pid, unsigned long long *start)
 	if (proc_stat(pid, start, &state) < 0 || state == 'Z' || state == 'X')
 		return -1; /* gone, or dead and not yet reaped */
 	return 0;
+}
+
+bool proc_exited(pid_t pid)
+{
+	unsigned long long s;
+	char st = '?', path[64];
+	DIR *dir;
+	struct dirent *de;
+	int threads = 0;
+
+	if (proc_stat(pid, &s, &st) < 0)
+		return true;
+	if (st != 'Z' && st != 'X')
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return true;
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			threads++;
+	closedir(dir);
+	return threads <= 1;
 }

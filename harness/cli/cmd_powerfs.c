@@ -5,6 +5,7 @@
  *
  *   lab _powerfs BACKING MOUNTPOINT --socket PATH [--mode M]
  *               [--max-pending BYTES] [--flush-interval DUR] [--real-sync]
+ *               [--host-mount]
  *   lab _powerfs IMAGE MOUNTPOINT --socket PATH --loop [--loop-size BYTES]
  *   lab _powerfs ctl SOCKET COMMAND...     stats | mode M | flush |
  *                                          cut [keep=F] [seed=N] [trace=PATH] |
@@ -25,7 +26,7 @@
 
 static const char usage[] =
 	"usage: lab _powerfs BACKING MOUNTPOINT --socket PATH [--mode none|writeback|writethrough|directsync|unsafe]\n"
-	"                    [--max-pending BYTES] [--flush-interval DUR] [--real-sync]\n"
+	"                    [--max-pending BYTES] [--flush-interval DUR] [--real-sync] [--host-mount]\n"
 	"       lab _powerfs IMAGE MOUNTPOINT --socket PATH --loop [--loop-size BYTES]   (ext4 on loop + FS_IOC_SHUTDOWN)\n"
 	"       lab _powerfs ctl SOCKET stats | mode MODE | flush | cut [keep=F] [seed=N] [trace=PATH] | stop [noflush]\n"
 	"       lab _powerfs exec SOCKET -- PROGRAM [ARGS...]\n"
@@ -88,7 +89,7 @@ int cmd_powerfs(int argc, char **argv)
 {
 	const char *socket_path = NULL, *mode = "none";
 	int64_t max_pending = 0, interval_ms = 0, loop_size = 0;
-	bool real_sync = false, loop = false;
+	bool real_sync = false, loop = false, host_mount = false;
 	const char *pos[2];
 	int npos = 0;
 
@@ -130,6 +131,8 @@ int cmd_powerfs(int argc, char **argv)
 			}
 		} else if (!strcmp(a, "--real-sync")) {
 			real_sync = true;
+		} else if (!strcmp(a, "--host-mount")) {
+			host_mount = true;
 		} else if (!strcmp(a, "--loop")) {
 			loop = true;
 		} else if (a[0] == '-') {
@@ -147,8 +150,10 @@ int cmd_powerfs(int argc, char **argv)
 	if (loop) {
 		if (strcmp(mode, "none"))
 			return bad("--loop honours fsync only: cache mode '%s' needs the FUSE mode", mode);
+		if (host_mount)
+			return bad("%s", "--host-mount is for the FUSE mode only, not --loop");
 		return powerfs_loop_main(pos[0], pos[1], socket_path, (uint64_t)loop_size);
 	}
 	return powerfs_daemon_main(pos[0], pos[1], socket_path, mode, (uint64_t)max_pending,
-				   interval_ms, real_sync);
+				   interval_ms, real_sync, host_mount);
 }

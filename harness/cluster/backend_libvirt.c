@@ -10,16 +10,23 @@
  * proxmox backend): every command in the guest goes through the QEMU guest
  * agent's guest-exec as an argv array, SQL and file contents through its
  * stdin, never through a shell. Faults are real:
- * node_hard_reset is virDomainReset (the guest's CPUs reset at once),
- * node_signal is kill(1) in the guest, partitions are nftables rules in
+ * node_hard_reset is a power cut when the disks are on powerfs (below),
+ * else virDomainReset (the guest's CPUs reset at once), node_signal is kill(1) in the guest, partitions are nftables rules in
  * each guest, snapshots are libvirt snapshots of the stopped domain, and
  * the disk cache mode is the domain's cache= attribute, changed by
  * redefinition and a cold restart and restored by destroy.
  *
- * A reset is not a power cut of the disk cache: with cache=writeback or
- * unsafe, what the guest wrote sits in the host's page cache and survives;
- * node_hard_reset says so when the disk runs with such a mode.
+ * The disks of lab's own VM lab on a local URI live on powerfs (vm_disk.h:
+ * one power-loss filesystem per node, mounted where QEMU sees it), and a
+ * hard reset is then a power cut: QEMU is SIGKILLed, the domain is off,
+ * powerfs drops what QEMU had not fsynced (keeping c->torn of it, torn
+ * writes), the domain is started again. QEMU's cache= decides what it
+ * fsyncs. Domains the scenario names (their disks are not lab's), a
+ * remote URI or --no-powerfs keep virDomainReset, which is not a power cut
+ * of the disk cache: with cache=writeback or unsafe what the guest wrote
+ * sits in the host's page cache and survives; node_hard_reset says so.
  */
+#include <inttypes.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,14 +35,17 @@
 
 #include "cluster.h"
 #include "guest_db.h"
+#include "powerfs.h"
 #include "virt.h"
 #include "virt_lab.h"
+#include "vm_disk.h"
 
 struct lv_data {
 	struct guest_backend guest; /* first: the database side is guest_db.c's */
 	struct virt_conn *conn;
 	struct virt_dom *dom[LAB_MAX_NODES];
 	bool defined;            /* the VM lab is ours: destroy undefines it */
+	bool powerfs;            /* its disks are on powerfs (vm_disk.h) */
 	bool said_cache[LAB_MAX_NODES];
 };
 
@@ -116,7 +126,46 @@ static void vm_lab_of(struct cluster *c, struct vm_lab *l)
 	l->type = getenv("LAB_VM_TYPE");
 	l->nodes = c->spec.nodes;
 	l->cache = c->spec.cache_mode;
+	const char *p = cluster_state_get(c, "libvirt.powerfs");
+	int64_t ms = 0;
+	l->powerfs = p && !strcmp(p, "1");
+	if (cluster_state_get_int(c, "libvirt.powerfs_flush_ms", &ms) == 0)
+		l->powerfs_flush_ms = ms;
 	vm_lab_defaults(l);
+}
+
+/* Natural flush of the disks' powerfs, as the host kernel's writeback of
+ * dirty pages (dirty_expire_centisecs) would do: the local backend's. */
+#define VM_POWERFS_FLUSH_DEFAULT_MS 30000
+
+/* Disks on powerfs: lab's own VM lab on this machine, unless --no-powerfs
+ * or LAB_POWERFS=off. Domains the scenario names and remote hypervisors
+ * keep their disks where they are. */
+static int powerfs_choose(struct cluster *c, const char *uri)
+{
+	const char *e = getenv("LAB_POWERFS");
+	bool off = c->spec.no_powerfs || (e && (!strcmp(e, "off") || !strcmp(e, "0") || !strcmp(e, "no")));
+	bool local = strncmp(uri, "qemu:///", 8) == 0;
+	bool want = !c->spec.domains && !off && local;
+	const char *why = c->spec.domains ? "the scenario's own domains" :
+			  off ? "--no-powerfs / LAB_POWERFS=off" : "a remote libvirt URI";
+
+	if (want && !path_exists("/dev/fuse")) {
+		lab_error("no /dev/fuse: the VM disks cannot go on the power-loss layer (powerfs) here (load the fuse module, or --no-powerfs)");
+		return -1;
+	}
+	cluster_state_set(c, "libvirt.powerfs", want ? "1" : "0");
+	if (want) {
+		int64_t ms = c->spec.powerfs_flush_interval_ms;
+		cluster_state_setf(c, "libvirt.powerfs_flush_ms", "%" PRId64,
+				   ms == 0 ? (int64_t)VM_POWERFS_FLUSH_DEFAULT_MS : ms < 0 ? 0 : ms);
+		lab_info("VM disks on powerfs (hard-reset = power cut), natural flush every %s ms",
+			 cluster_state_get(c, "libvirt.powerfs_flush_ms"));
+	} else {
+		lab_info("VM disks not on powerfs (%s): hard-reset is virDomainReset, not a power cut of the disk cache",
+			 why);
+	}
+	return 0;
 }
 
 /* Open the connection and the domains named in the state file. */
@@ -132,6 +181,10 @@ static int lv_open(struct cluster *c)
 	if (!d->conn && !(d->conn = conn_get(uri ? uri : c->spec.libvirt_uri)))
 		return -1;
 	d->defined = cluster_state_get(c, "libvirt.defined") != NULL;
+	{
+		const char *p = cluster_state_get(c, "libvirt.powerfs");
+		d->powerfs = d->defined && p && !strcmp(p, "1");
+	}
 	for (int i = 1; i <= c->spec.nodes; i++) {
 		char key[32];
 		snprintf(key, sizeof(key), "libvirt.domain.%d", i);
@@ -226,6 +279,9 @@ static int lv_create(struct cluster *c)
 	int64_t t0 = mono_ns();
 	vm_lab_of(c, &l);
 	cluster_state_set(c, "libvirt.uri", l.uri);
+	if (powerfs_choose(c, l.uri) < 0)
+		return -1;
+	vm_lab_of(c, &l);
 	if (c->spec.domains) {
 		for (int i = 1; i <= c->spec.nodes; i++) {
 			char key[32];
@@ -350,24 +406,97 @@ static int lv_destroy(struct cluster *c)
 	return rc;
 }
 
+/* A power cut: QEMU SIGKILLed, the disk's un-synced writes dropped (torn:
+ * c->torn of them kept), the domain started again (vm_disk_power_cut). The
+ * trace is kept as STATE/nodeI-powerloss-K.trace. */
+static int lv_power_cut(struct cluster *c, int node, struct virt_dom *dom)
+{
+	struct vm_lab l;
+	struct strbuf reply = { 0 };
+	char key[48], *dir, *trace, *mode = NULL;
+	int64_t k = 0;
+	uint64_t seed;
+	int rc;
+
+	vm_lab_of(c, &l);
+	snprintf(key, sizeof(key), "libvirt.powerloss.%d", node);
+	if (cluster_state_get_int(c, key, &k) < 0)
+		k = 0;
+	k++;
+	cluster_state_setf(c, key, "%" PRId64, k);
+	trace = xasprintf("%s/node%d-powerloss-%" PRId64 ".trace", c->state_dir, node, k);
+	seed = c->spec.seed * 1000003u + (uint64_t)node * 1009u + (uint64_t)k;
+	dir = vm_lab_state_dir(&l);
+	if (virt_get_cache_mode(dom, NULL, &mode) < 0)
+		mode = xstrdup("?");
+	rc = vm_disk_power_cut(dom, dir, node, c->torn, seed, trace, &reply);
+	if (rc == 0) {
+		int64_t dropped = powerfs_reply_field(reply.buf, "dropped_pages");
+		cluster_set_note(c,
+				 "node %d: power cut of domain '%s' (QEMU cache=%s): %" PRId64 " un-synced pages (%" PRId64
+				 " KiB) in %" PRId64 " files dropped, %" PRId64 " kept; trace %s",
+				 node, virt_domain_name(dom), mode, dropped, dropped * (POWERFS_PAGE / 1024),
+				 powerfs_reply_field(reply.buf, "files"), powerfs_reply_field(reply.buf, "kept_pages"),
+				 trace);
+		snprintf(key, sizeof(key), "libvirt.last_powerloss.%d", node);
+		cluster_state_set(c, key, c->note);
+		lab_info("%s", c->note);
+	}
+	if (cluster_state_save(c) < 0)
+		rc = -1;
+	free(mode);
+	free(dir);
+	free(trace);
+	sb_release(&reply);
+	return rc;
+}
+
 static int lv_node_hard_reset(struct cluster *c, int node)
 {
 	struct virt_dom *dom = dom_of(c, node);
 	char *mode = NULL;
 	if (!dom)
 		return -1;
-	if (!lv(c)->said_cache[node - 1] && virt_get_cache_mode(dom, NULL, &mode) == 0 &&
-	    (strcmp(mode, "writeback") == 0 || strcmp(mode, "unsafe") == 0 || strcmp(mode, "default") == 0)) {
-		lab_info("node %d: disk cache '%s': a reset keeps the guest's writes that sit in the host's page cache; it is not a power cut of the disk cache",
-			 node, mode);
-		lv(c)->said_cache[node - 1] = true;
-	}
-	free(mode);
 	if (virt_domain_state(dom) != VIRT_STATE_RUNNING) {
 		lab_error("node %d: domain '%s' is not running; cannot reset it", node, virt_domain_name(dom));
 		return -1;
 	}
+	if (lv(c)->powerfs)
+		return lv_power_cut(c, node, dom);
+	if (virt_get_cache_mode(dom, NULL, &mode) < 0)
+		mode = xstrdup("?");
+	cluster_set_note(c, "node %d: virDomainReset of '%s' (cache=%s), not a power cut: its disk is not on powerfs%s",
+			 node, virt_domain_name(dom), mode,
+			 c->torn > 0 ? "; torn writes do not apply" : "");
+	if (!lv(c)->said_cache[node - 1] &&
+	    (strcmp(mode, "writeback") == 0 || strcmp(mode, "unsafe") == 0 || strcmp(mode, "default") == 0)) {
+		lab_info("node %d: disk cache '%s': a reset keeps the guest's writes that sit in the host's page cache; it is not a power cut of the disk cache (the disk is not on powerfs)",
+			 node, mode);
+		lv(c)->said_cache[node - 1] = true;
+	} else {
+		lab_debug("%s", c->note);
+	}
+	free(mode);
 	return virt_reset(dom);
+}
+
+/* With the disks on powerfs: the freshly provisioned guests' disks are
+ * made durable once the cluster is up, as the local backend does with its
+ * datadirs (a cut then loses only what the run wrote). */
+static int lv_up_done(struct cluster *c)
+{
+	struct vm_lab l;
+	int rc = 0;
+
+	if (!lv(c) || !lv(c)->powerfs)
+		return 0;
+	vm_lab_of(c, &l);
+	char *dir = vm_lab_state_dir(&l);
+	for (int i = 1; i <= c->spec.nodes; i++)
+		if (vm_disk_flush(dir, i) < 0)
+			rc = -1;
+	free(dir);
+	return rc;
 }
 
 /* Snapshots and reverts are of the stopped machine: the server must be
@@ -454,6 +583,7 @@ const struct backend_ops backend_libvirt = {
 	.node_snapshot = lv_node_snapshot,
 	.node_revert = lv_node_revert,
 	.node_set_cache_mode = lv_node_set_cache_mode,
+	.up_done = lv_up_done,
 	.node_log_path = NULL,
 	.node_datadir = NULL,
 	.partition = guest_partition,

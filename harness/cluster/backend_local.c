@@ -279,30 +279,11 @@ static void forget_pid(struct cluster *c, int node)
 	cluster_state_save(c);
 }
 
-/* Dead for our purpose: gone, or a zombie whose every thread has exited
- * (a SIGKILLed thread may still be waiting for a FUSE answer). */
+/* Dead for our purpose (proc_exited), reaped first if it is our child. */
 static bool proc_dead(pid_t pid)
 {
-	unsigned long long s;
-	char st = '?', path[64];
-	DIR *dir;
-	struct dirent *de;
-	int threads = 0;
-
 	reap(pid);
-	if (proc_stat(pid, &s, &st) < 0)
-		return true;
-	if (st != 'Z' && st != 'X')
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dir = opendir(path);
-	if (!dir)
-		return true;
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.')
-			threads++;
-	closedir(dir);
-	return threads <= 1;
+	return proc_exited(pid);
 }
 
 /* ---- powerfs: the power-loss layer under the datadir ---- */
@@ -468,26 +449,6 @@ static int in_node_ns(struct cluster *c, int node, const char **argv, const char
 		return -1;
 	*wrapped = powerfs_wrap_argv(&h, argv);
 	return 0;
-}
-
-/* "key=NUMBER" in a powerfs reply, or -1. */
-static int64_t reply_field(const char *reply, const char *key)
-{
-	size_t k = strlen(key);
-
-	for (const char *p = reply; p && *p; p++) {
-		if ((p == reply || p[-1] == ' ') && !strncmp(p, key, k) && p[k] == '=') {
-			int64_t v;
-			char num[32];
-			size_t n = strcspn(p + k + 1, " \n");
-			if (n == 0 || n >= sizeof(num))
-				return -1;
-			memcpy(num, p + k + 1, n);
-			num[n] = '\0';
-			return parse_int64(num, INT64_MIN, INT64_MAX, &v) == 0 ? v : -1;
-		}
-	}
-	return -1;
 }
 
 /* Append "--key[=value]" and its NUL to sb (argv strings, one buffer). */
@@ -849,10 +810,10 @@ static int local_node_hard_reset(struct cluster *c, int node)
 		sb_release(&reply);
 		return -1;
 	}
-	files = reply_field(reply.buf, "files");
-	kept = reply_field(reply.buf, "kept_pages");
-	dropped = reply_field(reply.buf, "dropped_pages");
-	undone = reply_field(reply.buf, "undone_meta");
+	files = powerfs_reply_field(reply.buf, "files");
+	kept = powerfs_reply_field(reply.buf, "kept_pages");
+	dropped = powerfs_reply_field(reply.buf, "dropped_pages");
+	undone = powerfs_reply_field(reply.buf, "undone_meta");
 	{
 		const char *img = cluster_state_get(c, "local.powerloss_images");
 		if (img && !strcmp(img, "1")) {
@@ -1258,7 +1219,7 @@ static int local_node_disk_status(struct cluster *c, int node, struct node_statu
 			st->cache_mode[n] = '\0';
 		}
 	}
-	st->pending_bytes = reply_field(r.buf, "pending_bytes");
+	st->pending_bytes = powerfs_reply_field(r.buf, "pending_bytes");
 	sb_release(&r);
 	return 0;
 }

@@ -11,7 +11,8 @@
  *     lowest size a pending truncate went to. Pure logic over a backing fd:
  *     unit-tested in tests/unit/test_powerfs.c.
  *  2. The daemon (powerfs_fuse.c): `lab _powerfs BACKING MOUNTPOINT ...`,
- *     libfuse3, in its own private mount namespace, with a control socket.
+ *     libfuse3, in its own private mount namespace (or, --host-mount, in
+ *     the caller's: the libvirt backend's VM disks), with a control socket.
  *  3. The client (powerfs_client.c): what the local backend calls.
  *
  * How the local backend uses it (integrator's recipe):
@@ -141,11 +142,13 @@ int pf_power_cut(struct pf_file *f, double keep, struct lab_rng *rng, struct str
 /* ---- 2. the daemon ---- */
 
 /* `lab _powerfs BACKING MOUNTPOINT --socket PATH [--mode M] [--max-pending BYTES]
- *  [--flush-interval DUR] [--real-sync]`: unshare the mount namespace, mount,
- * serve until `stop` or SIGTERM. Returns an exit code. */
+ *  [--flush-interval DUR] [--real-sync] [--host-mount]`: unshare the mount
+ * namespace (not with --host-mount: then the mount is made in the caller's
+ * namespace, where every process sees it), mount, serve until `stop` or
+ * SIGTERM. Returns an exit code. */
 int powerfs_daemon_main(const char *backing, const char *mountpoint, const char *socket_path,
 			const char *mode, uint64_t max_pending, int64_t flush_interval_ms,
-			bool real_sync);
+			bool real_sync, bool host_mount);
 
 /* `lab _powerfs IMAGE MOUNTPOINT --socket PATH --loop [--loop-size BYTES]`:
  * the cheaper mode (powerfs_loop.c): ext4 on a loop device over IMAGE
@@ -164,6 +167,9 @@ struct powerfs_opts {
 	const char *lab_binary;    /* NULL = /proc/self/exe */
 	bool loop;                 /* ext4-on-loop mode: backing is an image file */
 	uint64_t loop_size;        /* image size when created; 0 = 2 GiB */
+	bool host_mount;           /* mount in our own mount namespace, visible to
+	                              every process (the VM disks: QEMU is started
+	                              by libvirtd, not by lab); FUSE mode only */
 };
 
 struct powerfs {
@@ -180,6 +186,8 @@ struct powerfs *powerfs_start(const char *backing, const char *mountpoint,
 /* Attach to a running daemon by its socket (e.g. from another lab process);
  * NULL when it does not answer. */
 struct powerfs *powerfs_attach(const char *socket_path);
+/* True when a daemon answers on socket_path (quiet: for probing). */
+bool powerfs_answers(const char *socket_path);
 /* Send one control command and put the one-line (or multi-line) reply in
  * reply (may be NULL). -1 on transport error or when the reply starts with
  * "error". Commands:
@@ -200,6 +208,8 @@ int powerfs_hard_reset(struct powerfs *pfs, const pid_t *pids, size_t npids, dou
 		       uint64_t seed, const char *trace_path, struct strbuf *stats);
 /* "mode=none pending_bytes=N pending_files=N pending_meta=N ..." */
 int powerfs_stats(struct powerfs *pfs, struct strbuf *out);
+/* "key=NUMBER" in a daemon's reply (stats, cut), or -1. */
+int64_t powerfs_reply_field(const char *reply, const char *key);
 /* Pending bytes from stats, or -1. */
 int64_t powerfs_pending_bytes(struct powerfs *pfs);
 /* Flush (apply everything, unless flush is false) and unmount; waits for

@@ -103,6 +103,11 @@ int powerfs_ctl(const char *socket_path, const char *cmd, struct strbuf *reply)
 	return rc;
 }
 
+bool powerfs_answers(const char *socket_path)
+{
+	return path_exists(socket_path) && ctl_raw(socket_path, "stats", NULL, 2000) == 0;
+}
+
 static struct powerfs *pfs_new(const char *backing, const char *mountpoint, const char *socket_path)
 {
 	struct powerfs *p = xcalloc(1, sizeof(*p));
@@ -123,8 +128,7 @@ void powerfs_free(struct powerfs *pfs)
 	free(pfs);
 }
 
-/* "key=NUMBER" in a stats reply, or -1. */
-static int64_t stat_field(const char *reply, const char *key)
+int64_t powerfs_reply_field(const char *reply, const char *key)
 {
 	size_t k = strlen(key);
 
@@ -192,6 +196,8 @@ struct powerfs *powerfs_start(const char *backing, const char *mountpoint,
 	argv[n++] = interval;
 	if (opts->real_sync)
 		argv[n++] = "--real-sync";
+	if (opts->host_mount)
+		argv[n++] = "--host-mount";
 	if (opts->loop) {
 		snprintf(loop_size, sizeof(loop_size), "%" PRIu64, opts->loop_size);
 		argv[n++] = "--loop";
@@ -236,7 +242,7 @@ struct powerfs *powerfs_attach(const char *socket_path)
 		return NULL;
 	}
 	p = pfs_new(NULL, NULL, socket_path);
-	p->pid = (pid_t)stat_field(r.buf, "pid");
+	p->pid = (pid_t)powerfs_reply_field(r.buf, "pid");
 	sb_release(&r);
 	return p;
 }
@@ -318,7 +324,7 @@ int64_t powerfs_pending_bytes(struct powerfs *pfs)
 	int64_t v = -1;
 
 	if (powerfs_stats(pfs, &r) == 0)
-		v = stat_field(r.buf, "pending_bytes");
+		v = powerfs_reply_field(r.buf, "pending_bytes");
 	sb_release(&r);
 	return v;
 }

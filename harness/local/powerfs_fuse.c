@@ -1387,7 +1387,8 @@ static int listen_socket(const char *path)
 }
 
 int powerfs_daemon_main(const char *backing, const char *mountpoint, const char *socket_path,
-			const char *mode, uint64_t max_pending, int64_t flush_interval_ms, bool real_sync)
+			const char *mode, uint64_t max_pending, int64_t flush_interval_ms, bool real_sync,
+			bool host_mount)
 {
 	char *fsname = NULL;
 	char *fuse_argv[4];
@@ -1414,12 +1415,16 @@ int powerfs_daemon_main(const char *backing, const char *mountpoint, const char 
 	umask(0);
 
 	/* Our own mount namespace, private, so that nobody else's namespace
-	 * holds a copy of the mount: unmounting here really ends it. */
-	if (unshare(CLONE_NEWNS) < 0) {
+	 * holds a copy of the mount: unmounting here really ends it. With
+	 * host_mount the mount is made in the namespace we were started in
+	 * (for programs that cannot be started inside ours: QEMU, started by
+	 * libvirtd); a daemon that dies then leaves a dead mount there, which
+	 * its user removes (umount2 MNT_DETACH). */
+	if (!host_mount && unshare(CLONE_NEWNS) < 0) {
 		lab_error("cannot create a mount namespace: %s", strerror(errno));
 		return LAB_EXIT_BROKEN;
 	}
-	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+	if (!host_mount && mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		lab_error("cannot make the mount namespace private: %s", strerror(errno));
 		return LAB_EXIT_BROKEN;
 	}
@@ -1488,8 +1493,8 @@ int powerfs_daemon_main(const char *backing, const char *mountpoint, const char 
 		goto out;
 	}
 	ctl_started = true;
-	fprintf(stderr, "powerfs: %s on %s (mode %s, pid %d)\n", backing, mountpoint,
-		powerfs_mode_name(m), (int)getpid());
+	fprintf(stderr, "powerfs: %s on %s (mode %s, pid %d%s)\n", backing, mountpoint,
+		powerfs_mode_name(m), (int)getpid(), host_mount ? ", in the caller's mount namespace" : "");
 	lc = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_clone_fd(lc, 1);
 	fuse_loop_cfg_set_max_threads(lc, 16);

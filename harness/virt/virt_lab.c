@@ -6,6 +6,7 @@
  * libvirt backend when a scenario names no domains of its own.
  */
 #include "virt_lab.h"
+#include "vm_disk.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -49,9 +50,24 @@ void vm_lab_node_addr(const struct vm_lab *l, int node, char *buf, size_t size)
 	snprintf(buf, size, "10.213.%d.%d", l->subnet, 10 + node);
 }
 
-static char *state_dir(const struct vm_lab *l)
+char *vm_lab_state_dir(const struct vm_lab *l)
 {
 	return l->state_dir ? xstrdup(l->state_dir) : xasprintf("/var/tmp/lab-vm/%s", l->name);
+}
+
+char *vm_lab_disk_path(const struct vm_lab *l, int node)
+{
+	char *dir = vm_lab_state_dir(l), *disk;
+
+	if (l->powerfs) {
+		struct vm_disk_paths p;
+		vm_disk_paths(dir, node, &p);
+		disk = xstrdup(p.image);
+	} else {
+		disk = xasprintf("%s/node%d.qcow2", dir, node);
+	}
+	free(dir);
+	return disk;
 }
 
 /* An absolute path of a file in the image directory. */
@@ -69,8 +85,8 @@ char *vm_lab_domain_xml(const struct vm_lab *l, int node)
 {
 	char name[128], net[128], addr[32], mac[32];
 	struct strbuf cmd = {0};
-	char *dir = state_dir(l);
-	char *disk = xasprintf("%s/node%d.qcow2", dir, node);
+	char *dir = vm_lab_state_dir(l);
+	char *disk = vm_lab_disk_path(l, node);
 	char *log = xasprintf("%s/node%d.console.log", dir, node);
 	char *kernel = xasprintf("%s/vmlinuz", l->image_dir);
 	char *initrd = xasprintf("%s/initrd.img", l->image_dir);
@@ -173,7 +189,7 @@ int vm_lab_define(struct virt_conn *conn, const struct vm_lab *l)
 	free(i);
 	if (!have)
 		goto out;
-	dir = state_dir(l);
+	dir = vm_lab_state_dir(l);
 	if (mkdir_p(dir, 0755) < 0)
 		goto out;
 
@@ -206,7 +222,9 @@ int vm_lab_define(struct virt_conn *conn, const struct vm_lab *l)
 			lab_info("domain '%s' is defined already; kept", name);
 			continue;
 		}
-		char *overlay = xasprintf("%s/node%d.qcow2", dir, node);
+		if (l->powerfs && vm_disk_start(dir, node, l->powerfs_flush_ms, NULL) < 0)
+			goto out;
+		char *overlay = vm_lab_disk_path(l, node);
 		if (!path_exists(overlay)) {
 			const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
 					       "-b", base, overlay, NULL };
@@ -221,6 +239,11 @@ int vm_lab_define(struct virt_conn *conn, const struct vm_lab *l)
 				goto out;
 			}
 			sb_release(&o);
+			/* The new file is the disk's factory state: durable. */
+			if (l->powerfs && vm_disk_flush(dir, node) < 0) {
+				free(overlay);
+				goto out;
+			}
 		}
 		free(overlay);
 		xml = vm_lab_domain_xml(l, node);
@@ -259,9 +282,18 @@ int vm_lab_undefine(struct virt_conn *conn, const struct vm_lab *l)
 	if (local_uri(l->uri))
 		route_blackhole(l, false);
 	if (rc == 0) {
+		/* The domains are off: their disks' daemons and mounts go
+		 * (those of a killed run too). */
+		char *dir = vm_lab_state_dir(l);
+		for (int node = 1; node <= VM_LAB_MAX_NODES; node++)
+			if (vm_disk_stop(dir, node) < 0)
+				rc = -1;
+		free(dir);
+	}
+	if (rc == 0) {
 		/* Only the files lab made: a state directory given by hand may
 		 * hold other things. */
-		char *dir = state_dir(l);
+		char *dir = vm_lab_state_dir(l);
 		static const char *const files[] = { "node%d.qcow2", "node%d.console.log" };
 		for (int node = 1; node <= VM_LAB_MAX_NODES; node++) {
 			for (size_t f = 0; f < ARRAY_SIZE(files); f++) {

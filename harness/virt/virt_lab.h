@@ -8,7 +8,9 @@
  *   domains   NAME-node1..N, marker cluster=NAME node=i
  *   addresses 10.213.X.(10+i), given to the guest on the kernel command
  *             line (lab.node, lab.addr, lab.peers; vm-images/lab-node-setup)
- *   files     STATE/nodeI.qcow2 (overlay), STATE/nodeI.console.log
+ *   files     STATE/nodeI.qcow2 (overlay), STATE/nodeI.console.log; with
+ *             powerfs the overlay is STATE/pfs/nodeI/nodeI.qcow2, on the
+ *             node's power-loss filesystem (vm_disk.h)
  *
  * X is the subnet octet (default 200). On a local URI a blackhole route for
  * the subnet (metric 4000) keeps lab traffic from ever falling through to
@@ -18,6 +20,7 @@
 #define LAB_VIRT_LAB_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "virt.h"
 
@@ -35,6 +38,10 @@ struct vm_lab {
 	int subnet;            /* third octet, 10.213.X.0/24 */
 	int memory_mib;        /* default 1024 */
 	int vcpus;             /* default 1 */
+	bool powerfs;          /* overlays on powerfs (vm_disk.h): a hard reset
+	                          can cut the power of the disk */
+	int64_t powerfs_flush_ms; /* its natural flush (the host's writeback);
+	                             0 never */
 };
 
 /* Fill defaults for unset fields (pointers stay borrowed or static). */
@@ -43,15 +50,21 @@ void vm_lab_defaults(struct vm_lab *l);
 void vm_lab_domain_name(const struct vm_lab *l, int node, char *buf, size_t size);
 void vm_lab_network_name(const struct vm_lab *l, char *buf, size_t size);
 void vm_lab_node_addr(const struct vm_lab *l, int node, char *buf, size_t size); /* no prefix */
+/* The state directory (malloc'd): STATE above. */
+char *vm_lab_state_dir(const struct vm_lab *l);
+/* The overlay of node i (malloc'd): in STATE, or on its powerfs. */
+char *vm_lab_disk_path(const struct vm_lab *l, int node);
 /* The domain XML of node i (malloc'd). Pure: for tests and `lab vm xml`. */
 char *vm_lab_domain_xml(const struct vm_lab *l, int node);
 
 /* Create the network, the overlays and the domains (not started). A domain
  * that exists already with this cluster's marker for that node is kept;
- * one without it is an error. */
+ * one without it is an error. With powerfs, each node's daemon is started
+ * first and the new overlay made durable (flushed). */
 int vm_lab_define(struct virt_conn *conn, const struct vm_lab *l);
 /* Power off and undefine every domain carrying this cluster's marker,
- * remove the network, the route and the state directory. Safe when
+ * remove the network, the route, the disks' powerfs daemons and mounts
+ * (also those a killed run left) and the state directory. Safe when
  * nothing is there. */
 int vm_lab_undefine(struct virt_conn *conn, const struct vm_lab *l);
 
