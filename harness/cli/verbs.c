@@ -117,8 +117,15 @@ static const struct verb verbs[] = {
 	  "   LAB_POWERLOSS_IMAGES=1)\n"
 	  "delete-file N PATH: relative to the datadir; a last component NAME* deletes\n"
 	  "   every file of that directory whose name starts with NAME\n"
+	  "up (libvirt backend, lab's own VM lab on this machine): each guest's disk\n"
+	  "   overlay sits on powerfs (--no-powerfs, --powerfs-flush-interval as\n"
+	  "   above); --cache-mode is QEMU's cache= of the disk, which decides what\n"
+	  "   QEMU fsyncs. hard-reset of such a guest is a power cut (QEMU killed,\n"
+	  "   un-synced writes dropped, domain started); of other domains (named\n"
+	  "   in the scenario, remote URI) it is virDomainReset, not a power cut.\n"
 	  "hard-reset --torn F: torn writes, F (0..1) of the un-synced pages still\n"
-	  "   reach the disk, in random order (local backend; default 0)\n" },
+	  "   reach the disk, in random order (local backend and libvirt on powerfs;\n"
+	  "   default 0)\n" },
 
 	{ "workload", cmd_workload, 0, "run the bank or list-append workload against any cluster",
 	  "usage: lab workload --hosts H[:P],... [--workload bank|append] [--threads N]\n"

@@ -159,8 +159,9 @@ static int powerfs_choose(struct cluster *c, const char *uri)
 		int64_t ms = c->spec.powerfs_flush_interval_ms;
 		cluster_state_setf(c, "libvirt.powerfs_flush_ms", "%" PRId64,
 				   ms == 0 ? (int64_t)VM_POWERFS_FLUSH_DEFAULT_MS : ms < 0 ? 0 : ms);
-		lab_info("VM disks on powerfs (hard-reset = power cut), natural flush every %s ms",
-			 cluster_state_get(c, "libvirt.powerfs_flush_ms"));
+		const char *f = cluster_state_get(c, "libvirt.powerfs_flush_ms");
+		lab_info("VM disks on powerfs (hard-reset = power cut), natural flush %s%s%s",
+			 strcmp(f, "0") ? "every " : "never", strcmp(f, "0") ? f : "", strcmp(f, "0") ? " ms" : "");
 	} else {
 		lab_info("VM disks not on powerfs (%s): hard-reset is virDomainReset, not a power cut of the disk cache",
 			 why);

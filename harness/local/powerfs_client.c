@@ -6,6 +6,7 @@
  * datadir image as evidence. See powerfs.h for the recipe.
  */
 #include "powerfs.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -343,7 +344,9 @@ int powerfs_stop(struct powerfs *pfs, bool flush)
 		int status;
 		pid_t w = waitpid(pfs->pid, &status, WNOHANG);
 
-		if (w == pfs->pid || (w < 0 && errno == ECHILD && !pid_alive(pfs->pid))) {
+		/* Not our child (another lab process started it): gone, or a
+		 * zombie that its parent has not reaped yet. */
+		if (w == pfs->pid || (w < 0 && errno == ECHILD && proc_exited(pfs->pid))) {
 			pfs->pid = 0;
 			return rc;
 		}

@@ -105,6 +105,9 @@ static struct {
 	int sock;
 	int stop_pipe[2];
 	volatile sig_atomic_t stopping;
+	bool host_mount;
+	atomic_bool loop_done;
+	const char *socket_path;
 } S = { .rootfd = -1, .privfd = -1, .sock = -1, .stop_pipe = { -1, -1 } };
 
 static const char *rel(const char *path)
@@ -1361,6 +1364,23 @@ static void *control_thread(void *arg)
 			sb_release(&out);
 		}
 	}
+	/* Stopping. A mount made in a shared namespace may have been copied
+	 * into mount namespaces created since (unshare(CLONE_NEWNS) by anyone
+	 * copies every mount): our unmount then does not end the FUSE
+	 * connection and the loop never returns. Exiting does: the kernel
+	 * aborts the connection when its last /dev/fuse descriptor closes, and
+	 * those copies become dead mounts. What was pending is flushed or cut
+	 * already. */
+	if (S.host_mount) {
+		for (int i = 0; i < 100 && !atomic_load(&S.loop_done); i++)
+			sleep_ms(20);
+		if (!atomic_load(&S.loop_done)) {
+			fprintf(stderr, "powerfs: %s is still referenced from another mount namespace; exiting to end the connection\n",
+				S.mountpoint);
+			unlink(S.socket_path);
+			_exit(0);
+		}
+	}
 	return NULL;
 }
 
@@ -1408,6 +1428,8 @@ int powerfs_daemon_main(const char *backing, const char *mountpoint, const char 
 	S.max_pending = max_pending ? max_pending : (1ull << 30);
 	S.flush_interval_ms = flush_interval_ms;
 	S.real_sync = real_sync;
+	S.host_mount = host_mount;
+	S.socket_path = socket_path;
 	S.mountpoint = xstrdup(mountpoint);
 	pthread_rwlock_init(&S.cut_lock, NULL);
 	pthread_mutex_init(&S.files_mutex, NULL);
@@ -1500,6 +1522,7 @@ int powerfs_daemon_main(const char *backing, const char *mountpoint, const char 
 	fuse_loop_cfg_set_max_threads(lc, 16);
 	fuse_loop_cfg_set_idle_threads(lc, 4);
 	fuse_loop_mt(S.fuse, lc);
+	atomic_store(&S.loop_done, true);
 	rc = LAB_EXIT_OK;
 out:
 	if (ctl_started) {

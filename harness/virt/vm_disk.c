@@ -31,16 +31,17 @@ void vm_disk_paths(const char *state_dir, int node, struct vm_disk_paths *p)
 	snprintf(p->image, sizeof(p->image), "%s/pfs/node%d/node%d.qcow2", state_dir, node, node);
 }
 
-/* True when path is a mount point in our mount namespace (field 5 of
- * /proc/self/mountinfo; blanks there are written as \040). */
-static bool is_mounted(const char *path)
+/* True when path is a mount point in mountinfo (field 5 of
+ * /proc/.../mountinfo; blanks there are written as \040); if_missing when
+ * the file cannot be read. */
+static bool mountinfo_has(const char *mountinfo, const char *path, bool if_missing)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	FILE *f = fopen(mountinfo, "re");
 	char line[8192];
 	bool yes = false;
 
 	if (!f)
-		return false;
+		return if_missing;
 	while (!yes && fgets(line, sizeof(line), f)) {
 		char *save = NULL, *tok = strtok_r(line, " ", &save);
 		for (int i = 1; tok && i < 5; i++)
@@ -50,6 +51,52 @@ static bool is_mounted(const char *path)
 	}
 	fclose(f);
 	return yes;
+}
+
+static bool is_mounted(const char *path)
+{
+	return mountinfo_has("/proc/self/mountinfo", path, false);
+}
+
+/* QEMU is started by the local libvirt daemon (libvirtd or virtqemud) in a
+ * copy of that daemon's mount namespace: the mount must be visible there.
+ * It is when the daemon shares our namespace, or when mounts propagate to
+ * its own (a shared /, as systemd sets it up); not with a private / and a
+ * daemon started elsewhere. */
+static int check_daemon_sees(const char *mount)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+	int rc = 0;
+
+	if (!proc)
+		return 0;
+	while (rc == 0 && (de = readdir(proc))) {
+		char path[64], comm[32] = "";
+		int64_t pid;
+		FILE *f;
+
+		if (parse_int64(de->d_name, 2, INT_MAX, &pid) < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+		if (!(f = fopen(path, "re")))
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+		comm[strcspn(comm, "\n")] = '\0';
+		if (strcmp(comm, "libvirtd") && strcmp(comm, "virtqemud"))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+		if (!mountinfo_has(path, mount, true)) {
+			lab_error("%s (pid %d) does not see the powerfs mount '%s' (another mount namespace, no "
+				  "propagation), so QEMU would not find the disk: start it in lab's mount namespace, "
+				  "make / shared, or use --no-powerfs", comm, (int)pid, mount);
+			rc = -1;
+		}
+	}
+	closedir(proc);
+	return rc;
 }
 
 bool vm_disk_running(const char *state_dir, int node)
@@ -89,7 +136,7 @@ int vm_disk_start(const char *state_dir, int node, int64_t flush_ms, const char 
 		lab_error("powerfs for node %d answers but '%s' is not mounted here", node, p.mount);
 		return -1;
 	}
-	return 0;
+	return check_daemon_sees(p.mount);
 }
 
 int vm_disk_flush(const char *state_dir, int node)

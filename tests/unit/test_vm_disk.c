@@ -2,7 +2,8 @@
  * test_vm_disk.c — the VM lab's disks on powerfs (harness/virt/vm_disk.c)
  * against a real daemon and libvirt's in-process test:///default driver:
  *  - the daemon mounts in our own mount namespace (where libvirtd's QEMU
- *    would see it) and is gone, mount and files, after vm_disk_stop;
+ *    would see it) and is gone, mount and files, after vm_disk_stop, also
+ *    when another mount namespace made meanwhile holds a copy of the mount;
  *  - the hard reset's order: every process holding the image (a "QEMU"
  *    that keeps writing) is SIGKILLed and dead before the cut, the cut
  *    drops the un-synced writes, then the domain is started again;
@@ -113,7 +114,18 @@ static void test_mount_visible_and_stopped(void **state)
 	assert_true(mounted(p.mount));
 	put(p.image, 'A', 4096, 0, false);
 	assert_int_equal(vm_disk_start(STATE, 1, 0, lab_binary()), 0); /* running: kept */
+	/* A mount namespace made now (any unshare, e.g. another powerfs or
+	 * `ip netns exec`) holds a copy of the mount: the stop still ends the
+	 * daemon, and the copy is dead. */
+	const char *argv[] = { "unshare", "-m", "sleep", "60", NULL };
+	pid_t other = spawn_argv(argv, NULL, NULL);
+	assert_true(other > 0);
+	sleep_ms(300);
+	int64_t t0 = mono_ns();
 	assert_int_equal(vm_disk_stop(STATE, 1), 0);
+	assert_true(mono_ns() - t0 < 8 * 1000000000LL);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
 	assert_false(vm_disk_running(STATE, 1));
 	assert_false(mounted(p.mount));
 	assert_false(path_exists(p.backing));
