@@ -16,6 +16,7 @@
 # can boot the kernel. Environment: LAB_VM_TYPE=kvm|qemu forces the type.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/cluster.sh"
+. "$(dirname "$0")/../lib/libvirtd.sh"
 need_root "vm cluster"
 cd "$LAB_TOP" || exit 2
 lab_fixture_init
@@ -27,7 +28,6 @@ IMG=$LAB_TOP/vm-images/out
 WORK=$LAB_TOP/build/test-logs/vm_cluster
 mkdir -p "$WORK"
 export LAB_VM_IMAGES=$IMG
-started_pids=()
 kvm_saved=
 
 cleanup() {
@@ -39,11 +39,7 @@ cleanup() {
 			"$LAB" vm undefine --name "$n" >/dev/null 2>&1
 		fi
 	done
-	for p in "${started_pids[@]}"; do
-		kill "$p" 2>/dev/null
-		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
-		kill -9 "$p" 2>/dev/null
-	done
+	libvirtd_stop
 	if [ -n "$kvm_saved" ]; then
 		chown "${kvm_saved% *}" /dev/kvm && chmod "${kvm_saved#* }" /dev/kvm
 	fi
@@ -108,15 +104,7 @@ export LAB_VM_TYPE=$type
 ok "domain type: $type"
 
 # libvirtd: use a running one, or start our own (and stop it afterwards).
-mkdir -p /var/lib/libvirt/dnsmasq
-if ! virsh -c "$URI" uri >/dev/null 2>&1; then
-	virtlogd >"$WORK/virtlogd.log" 2>&1 &
-	started_pids+=($!)
-	nice -n 19 libvirtd >"$WORK/libvirtd.log" 2>&1 &
-	started_pids+=($!)
-	for _ in $(seq 60); do virsh -c "$URI" uri >/dev/null 2>&1 && break; sleep 1; done
-fi
-if ! virsh -c "$URI" uri >/dev/null 2>&1; then
+if ! libvirtd_up "$WORK"; then
 	skip "vm cluster" "libvirtd does not answer at $URI (see $WORK/libvirtd.log)"
 	exit 0
 fi

@@ -15,6 +15,7 @@
 # SKIPs with the reason when the tools are missing. Four guest boots in all.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/cluster.sh"
+. "$(dirname "$0")/../lib/libvirtd.sh"
 need_root "vm power cut"
 cd "$LAB_TOP" || exit 2
 lab_fixture_init
@@ -28,7 +29,6 @@ N=${VM_POWERCUT_TXNS:-100}
 mkdir -p "$WORK"
 export LAB_VM_IMAGES=$IMG
 export LAB_VM_TYPE=${LAB_VM_TYPE:-qemu}
-started_pids=()
 kvm_saved=
 
 cleanup() {
@@ -38,11 +38,7 @@ cleanup() {
 	if command -v virsh >/dev/null && [ -x "$LAB" ]; then
 		"$LAB" vm undefine --name "$NAME" >/dev/null 2>&1
 	fi
-	for p in "${started_pids[@]}"; do
-		kill "$p" 2>/dev/null
-		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.5; done
-		kill -9 "$p" 2>/dev/null
-	done
+	libvirtd_stop
 	if [ -n "$kvm_saved" ]; then
 		chown "${kvm_saved% *}" /dev/kvm && chmod "${kvm_saved#* }" /dev/kvm
 	fi
@@ -77,15 +73,7 @@ fi
 
 # libvirtd: a running one, or our own (in this mount namespace, where the
 # powerfs mounts are made).
-mkdir -p /var/lib/libvirt/dnsmasq
-if ! virsh -c "$URI" uri >/dev/null 2>&1; then
-	virtlogd >"$WORK/virtlogd.log" 2>&1 &
-	started_pids+=($!)
-	nice -n 19 libvirtd >"$WORK/libvirtd.log" 2>&1 &
-	started_pids+=($!)
-	for _ in $(seq 60); do virsh -c "$URI" uri >/dev/null 2>&1 && break; sleep 1; done
-fi
-if ! virsh -c "$URI" uri >/dev/null 2>&1; then
+if ! libvirtd_up "$WORK"; then
 	skip "vm power cut" "libvirtd does not answer at $URI (see $WORK/libvirtd.log)"
 	exit 0
 fi
