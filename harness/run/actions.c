@@ -736,7 +736,7 @@ static const struct sc_option a_check[] = {
 static const struct sc_option a_one_node[] = { NODE_ONE("the node"), OUTCOME };
 static const struct sc_option a_hard_reset[] = {
 	NODE_REQ("nodes that lose power together"),
-	{ "torn", SC_STRING, S(torn), "0", 0, 0, NULL, 0, NULL, 0, "fraction (0..1) of the un-synced pages that still reach the disk, in random order (torn writes; local backend)" }, OUTCOME };
+	{ "torn", SC_STRING, S(torn), "0", 0, 0, NULL, 0, NULL, 0, "fraction (0..1) of the un-synced pages that still reach the disk, in random order (torn writes; local backend, and libvirt guests with their disks on powerfs)" }, OUTCOME };
 static const struct sc_option a_nemesis[] = {
 	{ "faults", SC_LIST, S(faults), NULL, 0, 0, nemesis_kind_names, 0, NULL, 0, "faults to draw from: kill, pause, partition, hard-reset, stop (default: all of them)" },
 	{ "targets", SC_LIST, S(targets), NULL, 0, 0, nemesis_target_names, 0, NULL, 0, "whom each fault hits: one, minority, majority, all, primary (Galera: node 1), ring (partitions only) (default: one); partitions isolate them from the rest (all: every node alone; ring: each node talks only to its two neighbours, with 3 nodes one node bridges the other two)" },

@@ -230,11 +230,22 @@ static void test_power_cut_order(void **state)
 	assert_int_equal(vm_disk_stop(STATE, 1), 0);
 }
 
+/* SIGKILL the daemon answering on sock (our child) and reap it. */
+static void kill_daemon(const char *sock)
+{
+	struct powerfs *a = powerfs_attach(sock);
+	pid_t pid;
+
+	assert_non_null(a);
+	pid = a->pid;
+	powerfs_free(a);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
 static void test_killed_daemon_leftover(void **state)
 {
 	struct vm_disk_paths p;
-	struct powerfs *a;
-	pid_t pid;
 
 	(void)state;
 	if (!can_run())
@@ -243,23 +254,13 @@ static void test_killed_daemon_leftover(void **state)
 	remove_tree(STATE);
 	vm_disk_paths(STATE, 1, &p);
 	assert_int_equal(vm_disk_start(STATE, 1, 0, lab_binary()), 0);
-	a = powerfs_attach(p.sock);
-	assert_non_null(a);
-	pid = a->pid;
-	powerfs_free(a);
-	assert_int_equal(kill(pid, SIGKILL), 0);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	kill_daemon(p.sock);
 	assert_true(mounted(p.mount)); /* dead, but there */
 	assert_false(vm_disk_running(STATE, 1));
 	/* A new start replaces the dead mount... */
 	assert_int_equal(vm_disk_start(STATE, 1, 0, lab_binary()), 0);
 	assert_true(vm_disk_running(STATE, 1));
-	a = powerfs_attach(p.sock);
-	assert_non_null(a);
-	pid = a->pid;
-	powerfs_free(a);
-	assert_int_equal(kill(pid, SIGKILL), 0);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	kill_daemon(p.sock);
 	/* ...and teardown removes it and the files. */
 	lab_quiet = true;
 	assert_int_equal(vm_disk_stop(STATE, 1), 0);
