@@ -58,6 +58,36 @@ static bool is_mounted(const char *path)
 	return mountinfo_has("/proc/self/mountinfo", path, false);
 }
 
+/* The name (comm) of pid into buf; "" if it is gone. */
+static void proc_comm(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return;
+	if (!fgets(buf, (int)size, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* libvirt's own daemons may hold an image open for a moment (probing,
+ * labelling): they are never part of the machine, never killed. */
+static bool libvirt_daemon(pid_t pid)
+{
+	static const char *const names[] = { "libvirtd", "virtqemud", "virtlogd", "virtlockd", "virtstoraged" };
+	char comm[32];
+
+	proc_comm(pid, comm, sizeof(comm));
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(comm, names[i]))
+			return true;
+	return false;
+}
+
 /* QEMU is started by the local libvirt daemon (libvirtd or virtqemud) in a
  * copy of that daemon's mount namespace: the mount must be visible there.
  * It is when the daemon shares our namespace, or when mounts propagate to
@@ -72,19 +102,12 @@ static int check_daemon_sees(const char *mount)
 	if (!proc)
 		return 0;
 	while (rc == 0 && (de = readdir(proc))) {
-		char path[64], comm[32] = "";
+		char path[64], comm[32];
 		int64_t pid;
-		FILE *f;
 
 		if (parse_int64(de->d_name, 2, INT_MAX, &pid) < 0)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-		if (!(f = fopen(path, "re")))
-			continue;
-		if (!fgets(comm, sizeof(comm), f))
-			comm[0] = '\0';
-		fclose(f);
-		comm[strcspn(comm, "\n")] = '\0';
+		proc_comm((pid_t)pid, comm, sizeof(comm));
 		if (strcmp(comm, "libvirtd") && strcmp(comm, "virtqemud"))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
@@ -202,7 +225,7 @@ static int holders(const char *path, pid_t **pids, size_t *n)
 		struct dirent *fe;
 		bool holds = false;
 
-		if (parse_int64(de->d_name, 2, INT_MAX, &pid) < 0 || pid == getpid())
+		if (parse_int64(de->d_name, 2, INT_MAX, &pid) < 0 || pid == getpid() || libvirt_daemon((pid_t)pid))
 			continue;
 		snprintf(fdpath, sizeof(fdpath), "/proc/%d/fd", (int)pid);
 		if (!(fds = opendir(fdpath)))
