@@ -134,17 +134,12 @@ static void vm_lab_of(struct cluster *c, struct vm_lab *l)
 	vm_lab_defaults(l);
 }
 
-/* Natural flush of the disks' powerfs, as the host kernel's writeback of
- * dirty pages (dirty_expire_centisecs) would do: the local backend's. */
-#define VM_POWERFS_FLUSH_DEFAULT_MS 30000
-
 /* Disks on powerfs: lab's own VM lab on this machine, unless --no-powerfs
  * or LAB_POWERFS=off. Domains the scenario names and remote hypervisors
  * keep their disks where they are. */
 static int powerfs_choose(struct cluster *c, const char *uri)
 {
-	const char *e = getenv("LAB_POWERFS");
-	bool off = c->spec.no_powerfs || (e && (!strcmp(e, "off") || !strcmp(e, "0") || !strcmp(e, "no")));
+	bool off = c->spec.no_powerfs || powerfs_env_off();
 	bool local = strncmp(uri, "qemu:///", 8) == 0;
 	bool want = !c->spec.domains && !off && local;
 	const char *why = c->spec.domains ? "the scenario's own domains" :
@@ -156,9 +151,10 @@ static int powerfs_choose(struct cluster *c, const char *uri)
 	}
 	cluster_state_set(c, "libvirt.powerfs", want ? "1" : "0");
 	if (want) {
-		int64_t ms = c->spec.powerfs_flush_interval_ms;
+		/* The host kernel's writeback of dirty pages, as for the
+		 * local backend's datadirs. */
 		cluster_state_setf(c, "libvirt.powerfs_flush_ms", "%" PRId64,
-				   ms == 0 ? (int64_t)VM_POWERFS_FLUSH_DEFAULT_MS : ms < 0 ? 0 : ms);
+				   powerfs_flush_interval(c->spec.powerfs_flush_interval_ms));
 		const char *f = cluster_state_get(c, "libvirt.powerfs_flush_ms");
 		lab_info("VM disks on powerfs (hard-reset = power cut), natural flush %s%s%s",
 			 strcmp(f, "0") ? "every " : "never", strcmp(f, "0") ? f : "", strcmp(f, "0") ? " ms" : "");

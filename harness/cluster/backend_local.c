@@ -62,7 +62,6 @@
 
 #define MARIADBD "mariadbd"
 #define SERVER_USER "mysql"
-#define POWERFS_FLUSH_DEFAULT_MS 30000
 #define DESTROY_GRACE_S 10
 
 /* Fixed arrays only: cluster_release frees backend_data with free(). */
@@ -155,11 +154,7 @@ static int pfs_start(struct cluster *c, int node);
 /* LAB_POWERFS=off|0|no turns the power-loss layer off (debugging). */
 static bool powerfs_wanted(const struct cluster *c)
 {
-	const char *e = getenv("LAB_POWERFS");
-
-	if (c->spec.no_powerfs)
-		return false;
-	return !(e && (!strcmp(e, "off") || !strcmp(e, "0") || !strcmp(e, "no")));
+	return !c->spec.no_powerfs && !powerfs_env_off();
 }
 
 static int local_create(struct cluster *c)
@@ -192,9 +187,8 @@ static int local_create(struct cluster *c)
 	}
 	cluster_state_set(c, "local.powerfs", pfs ? "1" : "0");
 	if (pfs) {
-		int64_t ms = c->spec.powerfs_flush_interval_ms;
 		cluster_state_setf(c, "local.powerfs_flush_ms", "%" PRId64,
-				   ms == 0 ? (int64_t)POWERFS_FLUSH_DEFAULT_MS : ms < 0 ? 0 : ms);
+				   powerfs_flush_interval(c->spec.powerfs_flush_interval_ms));
 		if (c->spec.powerloss_images || (img && !strcmp(img, "1")))
 			cluster_state_set(c, "local.powerloss_images", "1");
 		for (int i = 1; i <= c->spec.nodes; i++) {

@@ -208,6 +208,14 @@ int powerfs_hard_reset(struct powerfs *pfs, const pid_t *pids, size_t npids, dou
 		       uint64_t seed, const char *trace_path, struct strbuf *stats);
 /* "mode=none pending_bytes=N pending_files=N pending_meta=N ..." */
 int powerfs_stats(struct powerfs *pfs, struct strbuf *out);
+/* The natural flush (the kernel's writeback of dirty pages) the backends
+ * give their powerfs: every 30 s unless the cluster says otherwise. */
+#define POWERFS_FLUSH_DEFAULT_MS 30000
+/* A cluster's --powerfs-flush-interval (0 = default, < 0 = never) as the
+ * daemon's flush interval (0 = never). */
+int64_t powerfs_flush_interval(int64_t spec_ms);
+/* LAB_POWERFS=off|0|no in the environment: no power-loss layer. */
+bool powerfs_env_off(void);
 /* "key=NUMBER" in a daemon's reply (stats, cut), or -1. */
 int64_t powerfs_reply_field(const char *reply, const char *key);
 /* Pending bytes from stats, or -1. */

@@ -6,7 +6,6 @@
  * datadir image as evidence. See powerfs.h for the recipe.
  */
 #include "powerfs.h"
-#include "proc.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -102,6 +101,18 @@ int powerfs_ctl(const char *socket_path, const char *cmd, struct strbuf *reply)
 		sb_add(reply, r.buf ? r.buf : "", r.len);
 	sb_release(&r);
 	return rc;
+}
+
+int64_t powerfs_flush_interval(int64_t spec_ms)
+{
+	return spec_ms == 0 ? POWERFS_FLUSH_DEFAULT_MS : spec_ms < 0 ? 0 : spec_ms;
+}
+
+bool powerfs_env_off(void)
+{
+	const char *e = getenv("LAB_POWERFS");
+
+	return e && (!strcmp(e, "off") || !strcmp(e, "0") || !strcmp(e, "no"));
 }
 
 bool powerfs_answers(const char *socket_path)
@@ -344,9 +355,7 @@ int powerfs_stop(struct powerfs *pfs, bool flush)
 		int status;
 		pid_t w = waitpid(pfs->pid, &status, WNOHANG);
 
-		/* Not our child (another lab process started it): gone, or a
-		 * zombie that its parent has not reaped yet. */
-		if (w == pfs->pid || (w < 0 && errno == ECHILD && proc_exited(pfs->pid))) {
+		if (w == pfs->pid || (w < 0 && errno == ECHILD && !pid_alive(pfs->pid))) {
 			pfs->pid = 0;
 			return rc;
 		}

@@ -30,7 +30,8 @@ L() { fixture_cluster "$@"; }
 
 sql() { local n=$1; shift; mariadb --defaults-file="$CNF" -h "10.213.$SUBNET.$((10 + n))" --connect-timeout=5 bank -N -B -e "$*"; }
 daemon_of() { awk -v k="node.$1.powerfs_pid" '$1 == k {print $2}' "$STATE/state"; }
-stat_of() { "$LAB" _powerfs ctl "$STATE/n$1/powerfs.sock" stats | grep -o "$2=[0-9]*" | cut -d= -f2; }
+# -w: "writes" is not the end of "stale_writes".
+stat_of() { "$LAB" _powerfs ctl "$STATE/n$1/powerfs.sock" stats | grep -ow "$2=[0-9]*" | cut -d= -f2; }
 pending_of() { L status | awk -v n="$1" '$1 == n {print $9}'; }
 cache_of() { L status | awk -v n="$1" '$1 == n {print $8}'; }
 # insert_rows NODE TABLE FROM TO: autocommit inserts on NODE only; prints

@@ -97,6 +97,15 @@ static struct virt_dom *running_domain(struct virt_conn *vc, const char *name, c
 	return d;
 }
 
+/* Nothing of an earlier run left, node 1's daemon started. */
+static void fresh_start(struct vm_disk_paths *p)
+{
+	vm_disk_stop(STATE, 1);
+	remove_tree(STATE);
+	vm_disk_paths(STATE, 1, p);
+	assert_int_equal(vm_disk_start(STATE, 1, 0, lab_binary()), 0);
+}
+
 static void test_mount_visible_and_stopped(void **state)
 {
 	struct vm_disk_paths p;
@@ -104,11 +113,8 @@ static void test_mount_visible_and_stopped(void **state)
 	(void)state;
 	if (!can_run())
 		skip();
-	vm_disk_stop(STATE, 1);
-	remove_tree(STATE);
-	vm_disk_paths(STATE, 1, &p);
+	fresh_start(&p);
 	assert_string_equal(p.image, STATE "/pfs/node1/node1.qcow2");
-	assert_int_equal(vm_disk_start(STATE, 1, 0, lab_binary()), 0);
 	assert_true(vm_disk_running(STATE, 1));
 	/* In our own namespace: any process (QEMU) sees it. */
 	assert_true(mounted(p.mount));
@@ -171,10 +177,7 @@ static void test_power_cut_order(void **state)
 	(void)state;
 	if (!can_run())
 		skip();
-	vm_disk_stop(STATE, 1);
-	remove_tree(STATE);
-	vm_disk_paths(STATE, 1, &p);
-	assert_int_equal(vm_disk_start(STATE, 1, 0, lab_binary()), 0);
+	fresh_start(&p);
 	put(p.image, 'A', 8192, 0, true); /* durable */
 	vc = virt_open("test:///default");
 	assert_non_null(vc);
@@ -250,10 +253,7 @@ static void test_killed_daemon_leftover(void **state)
 	(void)state;
 	if (!can_run())
 		skip();
-	vm_disk_stop(STATE, 1);
-	remove_tree(STATE);
-	vm_disk_paths(STATE, 1, &p);
-	assert_int_equal(vm_disk_start(STATE, 1, 0, lab_binary()), 0);
+	fresh_start(&p);
 	kill_daemon(p.sock);
 	assert_true(mounted(p.mount)); /* dead, but there */
 	assert_false(vm_disk_running(STATE, 1));
