@@ -58,7 +58,8 @@ UNITBIN := $(UNITSRC:tests/unit/%.c=build/test/%)
 DEB_PKGS := build-essential pkg-config libjson-c-dev libcurl4-openssl-dev python3 mariadb-server mariadb-client galera-4 mariadb-backup \
 	default-libmysqlclient-dev libyaml-dev libsqlite3-dev sqlite3 libcmocka-dev \
 	iproute2 nftables rsync socat lsof procps e2fsprogs fuse3 libfuse3-dev libvirt-dev clang libclang-rt-14-dev \
-	ca-certificates chromium openssl libssl-dev
+	ca-certificates chromium openssl libssl-dev \
+	corosync pacemaker pacemaker-cli-utils resource-agents crmsh bc
 BENCH_PKGS := sysbench
 # Building and checking the Debian package: make deb, make nightly
 # (tests/nightly/package_deb.sh). Not make test's: lintian is 120 packages.

@@ -17,7 +17,7 @@
  * options: --name NAME --state-dir DIR --flavor F --nodes N
  *          --mysqld KEY=VALUE (repeatable, up only) --signal SIG (kill)
  *          up only: --cache-mode MODE --no-powerfs --powerfs-flush-interval DUR
- *                   --powerloss-images
+ *                   --powerloss-images --manager none|pacemaker --no-fencing
  *                   --proxmox KEY=VALUE (repeatable; url, node, nodes, vmids,
  *                   token_file, ca_file, fingerprint: as in a scenario's
  *                   cluster.proxmox, lists comma separated)
@@ -127,6 +127,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->spec.no_powerfs = true;
 			continue;
 		}
+		if (!strcmp(name, "--no-fencing")) {
+			a->spec.no_fencing = true;
+			continue;
+		}
 		if (!strcmp(name, "--powerloss-images")) {
 			a->spec.powerloss_images = true;
 			continue;
@@ -134,7 +138,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		static const char *const valued[] = {
 			"--name", "--state-dir", "--flavor", "--backend", "--nodes", "--timeout", "--seqno",
 			"--safe-to-bootstrap", "--cache-mode", "--powerfs-flush-interval", "--signal",
-			"--mysqld", "--proxmox", "--torn", "--version",
+			"--mysqld", "--proxmox", "--torn", "--version", "--manager",
 		};
 		bool known = false;
 		for (size_t k = 0; k < ARRAY_SIZE(valued); k++)
@@ -154,6 +158,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->spec.state_dir = val;
 		} else if (!strcmp(name, "--flavor")) {
 			a->spec.flavor = val;
+		} else if (!strcmp(name, "--manager")) {
+			if (strcmp(val, "none") && !manager_find(val))
+				return usage_error("--manager: want none or pacemaker, not '%s'", val);
+			a->spec.manager = val;
 		} else if (!strcmp(name, "--backend")) {
 			a->spec.backend = val;
 		} else if (!strcmp(name, "--nodes")) {
@@ -276,14 +284,21 @@ static void print_status(struct cluster *c)
 	bool repl = false;
 	for (int i = 0; i < c->spec.nodes; i++)
 		repl |= st[i].role[0] != '\0';
-	if (!repl)
-		return;
-	printf("%-4s %-9s %-18s %-18s %s\n", "node", "role", "gtid_binlog_pos", "gtid_slave_pos", "replication");
-	for (int i = 0; i < c->spec.nodes; i++)
-		printf("%-4d %-9s %-18s %-18s %s\n", st[i].node, st[i].role[0] ? st[i].role : "-",
-		       st[i].gtid_binlog_pos[0] ? st[i].gtid_binlog_pos : "-",
-		       st[i].gtid_slave_pos[0] ? st[i].gtid_slave_pos : "-",
-		       st[i].replication[0] ? st[i].replication : "-");
+	if (repl) {
+		printf("%-4s %-9s %-18s %-18s %s\n", "node", "role", "gtid_binlog_pos", "gtid_slave_pos", "replication");
+		for (int i = 0; i < c->spec.nodes; i++)
+			printf("%-4d %-9s %-18s %-18s %s\n", st[i].node, st[i].role[0] ? st[i].role : "-",
+			       st[i].gtid_binlog_pos[0] ? st[i].gtid_binlog_pos : "-",
+			       st[i].gtid_slave_pos[0] ? st[i].gtid_slave_pos : "-",
+			       st[i].replication[0] ? st[i].replication : "-");
+	}
+	/* The failover manager's own view, beside the database's. */
+	if (c->manager) {
+		struct strbuf m = { 0 };
+		cluster_manager_status(c, &m);
+		printf("\n%s", m.len ? m.buf : "");
+		sb_release(&m);
+	}
 }
 
 static int need_node(struct cluster *c, struct args *a, int npos, int *node)

@@ -27,6 +27,8 @@ int cmd_history(int argc, char **argv);
 int cmd_versions(int argc, char **argv);
 /* Internal: the power-loss filesystem daemon (started by the local backend). */
 int cmd_powerfs(int argc, char **argv);
+int cmd_pcmk_node(int argc, char **argv);
+int cmd_fence_lab(int argc, char **argv);
 
 enum verb_flags {
 	VERB_HIDDEN = 1 << 0, /* internal, not listed by `lab help` */

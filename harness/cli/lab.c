@@ -35,6 +35,13 @@ int main(int argc, char **argv)
 	const struct verb *v;
 	int rc;
 
+	/* Pacemaker's fenced runs lab as its fence agent (a link named
+	 * fence_lab, manager_pacemaker.c). */
+	{
+		const char *base = strrchr(argv[0], '/');
+		if (!strcmp(base ? base + 1 : argv[0], "fence_lab"))
+			return finish(cmd_fence_lab(argc, argv));
+	}
 	if (argc < 2) {
 		lab_general_usage(stderr);
 		return LAB_EXIT_BROKEN;

@@ -85,6 +85,8 @@ static const struct verb verbs[] = {
 	  "                          [--no-powerfs] [--powerfs-flush-interval 30s] [--powerloss-images]\n"
 	  "                          [--backend local|libvirt|proxmox] [--proxmox KEY=VALUE]...\n"
 	  "                          [--version V]   server build of every node (lab versions)\n"
+	  "                          [--manager none|pacemaker] [--no-fencing]   a failover manager runs the\n"
+	  "                          databases (async, semisync; local backend): Corosync + Pacemaker on every node\n"
 	  "       lab cluster down   [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster status [--name NAME] [--state-dir DIR]\n"
 	  "       lab cluster start|stop|kill|pause|resume|pid|datadir N\n"
@@ -202,6 +204,8 @@ static const struct verb verbs[] = {
 	  "cluster.versions and 'lab cluster up --version V' choose the build of the nodes.\n" },
 	{ "_powerfs", cmd_powerfs, VERB_HIDDEN, "internal: the power-loss filesystem daemon",
 	  "usage: lab _powerfs BACKING MOUNTPOINT [options]\n" },
+	{ "_pcmk-node", cmd_pcmk_node, VERB_HIDDEN, "internal: a node's Corosync and Pacemaker (cluster.manager: pacemaker)",
+	  "usage: lab _pcmk-node STATE_DIR NODE\n" },
 };
 
 const struct lab_exit_desc lab_exit_codes[] = {

@@ -247,12 +247,51 @@ static void reap(pid_t pid)
 		waitpid(pid, &status, WNOHANG);
 }
 
+static bool proc_dead(pid_t pid);
+
+/* The server a failover manager's agent started in the node (not lab):
+ * the pid in STATE/nI/mysqld.pid, if that process is a mariadbd inside
+ * the node's own network namespace; else 0. */
+static pid_t managed_server_pid(struct cluster *c, int node)
+{
+	struct local_data *d = ld(c);
+	char path[PATH_MAX + 16], procns[64], comm[64] = "", *text;
+	struct stat a, b;
+	int64_t pid;
+
+	snprintf(path, sizeof(path), "%s/mysqld.pid", d->node_dir[node - 1]);
+	if (!path_exists(path) || !(text = read_file(path, NULL)))
+		return 0;
+	text[strcspn(text, " \n")] = '\0';
+	if (parse_int64(text, 2, INT32_MAX, &pid) < 0) {
+		free(text);
+		return 0;
+	}
+	free(text);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (!path_exists(path) || !(text = read_file(path, NULL)))
+		return 0;
+	lab_strlcpy(comm, text, sizeof(comm));
+	free(text);
+	comm[strcspn(comm, "\n")] = '\0';
+	if (strcmp(comm, MARIADBD))
+		return 0;
+	/* /run/netns/NAME is the namespace's nsfs bind mount: same inode. */
+	snprintf(path, sizeof(path), "/run/netns/%s", d->ns[node - 1]);
+	snprintf(procns, sizeof(procns), "/proc/%d/ns/net", (int)pid);
+	if (stat(path, &a) < 0 || stat(procns, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+		return 0;
+	return proc_dead((pid_t)pid) ? 0 : (pid_t)pid;
+}
+
 static pid_t local_node_pid(struct cluster *c, int node)
 {
 	char key[32];
 	int64_t pid, start;
 
 	snprintf(key, sizeof(key), "node.%d.pid", node);
+	if (cluster_state_get(c, "manager") && !cluster_state_get(c, key))
+		return managed_server_pid(c, node);
 	if (cluster_state_get_int(c, key, &pid) < 0 || pid <= 1)
 		return 0;
 	snprintf(key, sizeof(key), "node.%d.start", node);
@@ -1256,6 +1295,30 @@ static int local_heal(struct cluster *c)
 	return cluster_state_save(c);
 }
 
+/* A failover manager's daemon on the node: in its network namespace and,
+ * with powerfs, in the daemon's mount namespace (where the datadir is). */
+static int local_node_spawn_daemon(struct cluster *c, int node, const char *const *argv, const char *log_path,
+				   pid_t *pid)
+{
+	const char **wrapped = NULL;
+
+	if (in_node_ns(c, node, (const char **)argv, &wrapped) < 0)
+		return -1;
+	*pid = spawn_argv(wrapped ? wrapped : (const char **)argv, ld(c)->ns[node - 1], log_path);
+	powerfs_free_argv(wrapped);
+	return *pid > 0 ? 0 : -1;
+}
+
+static const char *local_node_dir(struct cluster *c, int node)
+{
+	return ld(c)->node_dir[node - 1];
+}
+
+static const char *local_node_netns(struct cluster *c, int node)
+{
+	return ld(c)->ns[node - 1];
+}
+
 const struct backend_ops backend_local = {
 	.name = "local",
 	.description = "mariadbd processes on this machine, one network namespace per node",
@@ -1286,4 +1349,7 @@ const struct backend_ops backend_local = {
 	.partition = local_partition,
 	.heal = local_heal,
 	.server_user = SERVER_USER,
+	.node_spawn_daemon = local_node_spawn_daemon,
+	.node_dir = local_node_dir,
+	.node_netns = local_node_netns,
 };

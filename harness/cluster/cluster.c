@@ -40,11 +40,21 @@ extern const struct backend_ops backend_libvirt;
 extern const struct backend_ops backend_proxmox;
 extern const struct flavor_ops flavor_galera;
 extern const struct flavor_ops flavor_async, flavor_semisync;
+extern const struct manager_ops manager_pacemaker;
 
-/* Add a backend or flavor: one file, one row here. The scenario parser's
+/* Add a backend, flavor or failover manager: one file, one row here. The scenario parser's
  * allowed values and `lab validate --describe` come from these lists. */
 const struct backend_ops *const lab_backends[] = { &backend_local, &backend_libvirt, &backend_proxmox, NULL };
 const struct flavor_ops *const lab_flavors[] = { &flavor_galera, &flavor_async, &flavor_semisync, NULL };
+const struct manager_ops *const lab_managers[] = { &manager_pacemaker, NULL };
+
+const struct manager_ops *manager_find(const char *name)
+{
+	for (size_t i = 0; lab_managers[i]; i++)
+		if (!strcmp(lab_managers[i]->name, name))
+			return lab_managers[i];
+	return NULL;
+}
 
 const struct backend_ops *backend_find(const char *name)
 {
@@ -232,6 +242,8 @@ static int clean_after_dead_owner(struct cluster *c, const struct lock_holder *d
 	format_utc(dead->since, when, sizeof(when));
 	lab_info("cluster '%s' was left %s by lab pid %d ('%s', since %s), which is gone: undoing what it left",
 		 c->name, status ? status : "half built", (int)dead->pid, dead->cmd, when);
+	if (c->manager)
+		c->manager->down(c);
 	if (c->backend->destroy(c) < 0) {
 		lab_error("cluster '%s': cannot clean up after lab pid %d; the state stays in '%s/state' for 'lab cluster down --name %s'",
 			  c->name, (int)dead->pid, c->state_dir, c->name);
@@ -375,6 +387,23 @@ int cluster_open(struct cluster *c, const struct cluster_spec *spec)
 	}
 	c->spec.flavor = c->flavor->name;
 	c->spec.backend = c->backend->name;
+	{
+		const char *m = c->n_state ? cluster_state_get(c, "manager") : spec->manager;
+		if (m && strcmp(m, "none")) {
+			c->manager = manager_find(m);
+			if (!c->manager) {
+				lab_error("unknown failover manager '%s' (none, pacemaker)", m);
+				goto fail;
+			}
+			c->spec.manager = c->manager->name;
+		} else {
+			c->spec.manager = NULL;
+		}
+		if (c->n_state) {
+			const char *f = cluster_state_get(c, "manager.fencing");
+			c->spec.no_fencing = f && !strcmp(f, "0");
+		}
+	}
 	/* libvirt_uri and domains are borrowed from the caller's spec, for
 	 * cluster_up (the backend records them in the state file); an
 	 * existing cluster has them in its state. */
@@ -519,6 +548,10 @@ static void remove_state_files(struct cluster *c)
 		p = xasprintf("%s/n%d/backing", c->state_dir, i);
 		remove_tree(p);
 		free(p);
+		/* a failover manager's per-node state (Pacemaker's CIB) */
+		p = xasprintf("%s/n%d/manager", c->state_dir, i);
+		remove_tree(p);
+		free(p);
 	}
 	p = xasprintf("%s/snapshots", c->state_dir);
 	remove_tree(p);
@@ -636,6 +669,15 @@ int cluster_up(struct cluster *c)
 		return -1;
 	if (cluster_check_builds(c) < 0)   /* versions.h: every node's server build is here */
 		return -1;
+	if (c->manager) {
+		const char *no = c->manager->unavailable ? c->manager->unavailable() : NULL;
+		if (!no && c->manager->cannot)
+			no = c->manager->cannot(c);
+		if (no) {
+			lab_error("failover manager '%s' is unavailable: %s", c->manager->name, no);
+			return -1;
+		}
+	}
 	if (make_state_dir(c) < 0)
 		return -1;
 	if (take_lock(c, &dead) < 0)
@@ -654,6 +696,10 @@ int cluster_up(struct cluster *c)
 	chmod(c->state_dir, 0755);
 	cluster_state_describe(c, "creating");
 	cluster_record_builds(c);
+	if (c->manager) {
+		cluster_state_set(c, "manager", c->manager->name);
+		cluster_state_set(c, "manager.fencing", c->spec.no_fencing ? "0" : "1");
+	}
 	for (size_t i = 0; i < c->spec.n_mysqld; i++) {
 		char *k = xasprintf("mysqld.%s", c->spec.mysqld[i].key);
 		cluster_state_set(c, k, c->spec.mysqld[i].value);
@@ -663,11 +709,13 @@ int cluster_up(struct cluster *c)
 		return -1;
 	if (write_client_cnf(c) < 0 || c->backend->create(c) < 0 || cluster_choose_dialects(c) < 0 ||
 	    c->flavor->up(c) < 0 ||
-	    (c->backend->up_done && c->backend->up_done(c) < 0)) {
+	    (c->backend->up_done && c->backend->up_done(c) < 0) || (c->manager && c->manager->up(c) < 0)) {
 		char msg[1024];
 		lab_strlcpy(msg, lab_last_error(), sizeof(msg));
 		lab_info("cluster '%s' did not come up; removing what was made (logs stay in '%s')",
 			 c->name, c->state_dir);
+		if (c->manager)
+			c->manager->down(c);
 		c->backend->destroy(c);
 		remove_state_files(c);
 		kv_free(c->state, c->n_state);
@@ -693,6 +741,8 @@ int cluster_down(struct cluster *c)
 			lab_info("cluster '%s' is not up (no state in '%s'): nothing to do", c->name, c->state_dir);
 		return 0;
 	}
+	if (c->manager)
+		c->manager->down(c);
 	if (c->backend->destroy(c) < 0) {
 		lab_error("cluster '%s' was not fully removed; the state stays in '%s/state' for another 'down'",
 			  c->name, c->state_dir);
@@ -769,10 +819,35 @@ int cluster_status(struct cluster *c, struct node_status *st)
 		}                                                                            \
 	} while (0)
 
+/* With a failover manager lab does not make database decisions: -1 with
+ * the reason. */
+static int manager_refuses(struct cluster *c, const char *what)
+{
+	lab_error("refused: %s is the failover manager's job (cluster.manager: %s); lab does not do it behind the manager's back — make a fault (kill, hard-reset, partition) and let %s react, or boot a node with 'start'",
+		  what, c->manager->name, c->manager->name);
+	return -1;
+}
+
+int cluster_manager_status(struct cluster *c, struct strbuf *out)
+{
+	if (!c->manager || !c->n_state)
+		return 0;
+	return c->manager->status(c, out);
+}
+
 int node_start(struct cluster *c, int node)
 {
 	if (cluster_check_node(c, node) < 0)
 		return -1;
+	if (c->manager) {
+		/* A node boots: its manager's daemons start, and the manager
+		 * starts the database as it sees fit. */
+		if (c->manager->node_running(c, node)) {
+			lab_info("node %d: %s runs there already; the database is its business", node, c->manager->name);
+			return 0;
+		}
+		return c->manager->node_boot(c, node);
+	}
 	if (c->backend->node_pid(c, node) > 0) {
 		lab_info("node %d is already running", node);
 		return 0;
@@ -786,6 +861,13 @@ int node_start_all(struct cluster *c, struct strbuf *why)
 		lab_error("cluster '%s' is not up", c->name);
 		return -1;
 	}
+	if (c->manager) {
+		for (int i = 1; i <= c->spec.nodes; i++)
+			if (!c->manager->node_running(c, i) && c->manager->node_boot(c, i) < 0)
+				return -1;
+		sb_printf(why, "every node booted; %s decides what starts where", c->manager->name);
+		return 0;
+	}
 	NEED_F(node_start_all, "start all nodes");
 	return c->flavor->node_start_all(c, why);
 }
@@ -794,6 +876,8 @@ int node_stop(struct cluster *c, int node)
 {
 	if (cluster_check_node(c, node) < 0)
 		return -1;
+	if (c->manager)
+		return c->manager->node_shutdown(c, node);
 	return c->backend->node_stop(c, node, 300000);
 }
 
@@ -937,6 +1021,8 @@ void node_start_failure(struct cluster *c, int node, int64_t mark, struct strbuf
 
 int cluster_primary(struct cluster *c)
 {
+	if (c->manager && c->n_state)
+		return c->manager->primary(c);
 	return c->flavor && c->flavor->primary ? c->flavor->primary(c) : 0;
 }
 
@@ -1077,6 +1163,8 @@ int node_bootstrap(struct cluster *c, int node, bool force)
 {
 	if (cluster_check_node(c, node) < 0)
 		return -1;
+	if (c->manager)
+		return manager_refuses(c, "bootstrapping a node");
 	NEED_F(node_bootstrap, "bootstrap a node");
 	return c->flavor->node_bootstrap(c, node, force);
 }
@@ -1109,6 +1197,8 @@ int node_promote(struct cluster *c, int node)
 {
 	if (cluster_check_node(c, node) < 0)
 		return -1;
+	if (c->manager)
+		return manager_refuses(c, "promoting a node");
 	NEED_F(node_promote, "promote a node");
 	return c->flavor->node_promote(c, node);
 }
@@ -1117,6 +1207,8 @@ int node_rejoin(struct cluster *c, int node)
 {
 	if (cluster_check_node(c, node) < 0)
 		return -1;
+	if (c->manager)
+		return manager_refuses(c, "repointing a node's replication");
 	NEED_F(node_rejoin, "rejoin a node");
 	return c->flavor->node_rejoin(c, node);
 }

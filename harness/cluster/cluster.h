@@ -81,6 +81,10 @@ struct cluster_spec {
 	const char *version;
 	const char *versions[LAB_MAX_NODES];
 	enum cluster_lock_mode lock;
+	/* The failover manager that runs the databases (manager_ops: NULL or
+	 * "none" = lab itself), and whether it may fence (default on). */
+	const char *manager;
+	bool no_fencing;
 };
 
 /* One node as seen by `lab cluster status` and by wait/checkers. Fields a
@@ -109,6 +113,7 @@ struct node_status {
 
 struct backend_ops;
 struct flavor_ops;
+struct manager_ops;
 
 struct cluster {
 	struct cluster_spec spec;     /* strings owned by the cluster (copied) */
@@ -116,6 +121,7 @@ struct cluster {
 	char *state_dir;
 	const struct backend_ops *backend;
 	const struct flavor_ops *flavor;
+	const struct manager_ops *manager; /* NULL: lab runs the servers itself */
 	void *backend_data;           /* owned by the backend */
 	void *flavor_data;            /* owned by the flavor */
 	struct hostport hosts[LAB_MAX_NODES]; /* how this host reaches node i+1 */
@@ -237,6 +243,16 @@ struct backend_ops {
 	 * under the state directory (local: mysql), or NULL. cluster_up
 	 * refuses a state directory that user cannot reach. */
 	const char *server_user;
+	/* Optional: start a long-lived program (argv) in the node's network
+	 * namespace and the mount namespace its datadir is visible in, output
+	 * appended to log_path; *pid its pid. A failover manager's daemons. */
+	int (*node_spawn_daemon)(struct cluster *c, int node, const char *const *argv, const char *log_path,
+				 pid_t *pid);
+	/* Optional: the node's directory on this machine (local: STATE/nI),
+	 * which holds the datadir, socket, pid file and error log. */
+	const char *(*node_dir)(struct cluster *c, int node);
+	/* Optional: the node's network namespace name, or NULL. */
+	const char *(*node_netns)(struct cluster *c, int node);
 };
 
 /*
@@ -286,7 +302,55 @@ struct flavor_ops {
 	 * NULL-terminated: cluster_up refuses a node whose server is another
 	 * one, and the flavor speaks to each node in its own dialect. */
 	const char *const *dialects;
+	/* Optional: the node's server options as my.cnf lines ("key=value"),
+	 * role-neutral (read_only on), for a failover manager that starts the
+	 * server with its own agent. */
+	int (*node_config)(struct cluster *c, int node, struct strbuf *cnf);
 };
+
+/* A failover manager (harness/cluster/manager_NAME.c, one row in
+ * lab_managers[]): real cluster software that runs the databases as its
+ * resources, promotes, restarts and fences on its own. With one, lab's
+ * faults still hit the nodes, but lab does not promote or start servers:
+ * it boots a node (the manager's daemons) and lets the manager react. */
+struct manager_ops {
+	const char *name;
+	const char *description;
+	/* NULL when usable here, else why not ("no corosync: make deps"). */
+	const char *(*unavailable)(void);
+	/* NULL when the manager can run this flavor on this backend. */
+	const char *(*cannot)(const struct cluster *c);
+	/* The flavor is up (lab's own servers, users, replication): stop
+	 * them, start the manager on every node, hand it the databases and
+	 * return when it runs them (a primary promoted). */
+	int (*up)(struct cluster *c);
+	/* Stop the manager's daemons on every node (their resources with
+	 * them), bounded in time; safe when nothing runs. Before the backend
+	 * removes the nodes. */
+	int (*down)(struct cluster *c);
+	/* Boot a node: start its manager daemons, which start its database.
+	 * What `start` means with a manager. */
+	int (*node_boot)(struct cluster *c, int node);
+	/* Shut the node down cleanly: the manager moves its resources away
+	 * and stops its daemons. What `stop` means with a manager. */
+	int (*node_shutdown)(struct cluster *c, int node);
+	/* True when the node's manager daemons run. */
+	bool (*node_running)(struct cluster *c, int node);
+	/* The manager's view of the cluster (crm_mon) into out. */
+	int (*status)(struct cluster *c, struct strbuf *out);
+	/* The node the manager holds promoted, 0 when none. */
+	int (*primary)(struct cluster *c);
+};
+extern const struct manager_ops *const lab_managers[];
+const struct manager_ops *manager_find(const char *name);
+/* The pacemaker manager's own processes (manager_pacemaker.c): a node's
+ * anchor (`lab _pcmk-node STATE N`: namespaces, mounts, Corosync and
+ * Pacemaker under it) and the fence agent (lab run as fence_lab).
+ * Both return an exit status. */
+int pcmk_node_main(const char *state_dir, int node);
+int pcmk_fence_main(int argc, char **argv);
+/* The manager's view (lab cluster status); 0 with nothing when none. */
+int cluster_manager_status(struct cluster *c, struct strbuf *out);
 
 /* The state file. Values are strings; set(NULL) removes a key. save writes
  * STATE/state atomically. get returns a borrowed pointer or NULL. */

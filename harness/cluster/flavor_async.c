@@ -72,6 +72,13 @@ static bool is_semisync(const struct cluster *c)
 static int primary_of(const struct cluster *c)
 {
 	int64_t v;
+
+	/* With a failover manager, the primary is whichever it promoted. */
+	if (c->manager) {
+		int p = c->manager->primary((struct cluster *)c);
+		if (p > 0)
+			return p;
+	}
 	if (cluster_state_get_int(c, "async.primary", &v) == 0 && v >= 1 && v <= c->spec.nodes)
 		return (int)v;
 	return 1;
@@ -791,6 +798,8 @@ static void async_log_start_failure(const char *log, struct strbuf *why)
 
 /* What async and semisync share: every hook (semisync differs only in
  * the server options async_up and the starts give it). */
+static int async_node_config(struct cluster *c, int node, struct strbuf *cnf);
+
 #define ASYNC_HOOKS                                       \
 	.up = async_up,                                   \
 	.node_start = async_node_start,                   \
@@ -802,7 +811,20 @@ static void async_log_start_failure(const char *log, struct strbuf *why)
 	.server_version = async_server_version,           \
 	.log_caught_up = async_log_caught_up,             \
 	.log_start_failure = async_log_start_failure,     \
-	.primary = async_primary
+	.primary = async_primary,                         \
+	.node_config = async_node_config
+
+/* For a failover manager's agent (which starts every node read-only and
+ * makes one writable): the replica's options as my.cnf lines. */
+static int async_node_config(struct cluster *c, int node, struct strbuf *cnf)
+{
+	struct optlist o;
+
+	async_options(c, node, false, &o);
+	for (size_t i = 0; i < o.n; i++)
+		sb_printf(cnf, "%s%s%s\n", o.v[i].key, o.v[i].value ? "=" : "", o.v[i].value ? o.v[i].value : "");
+	return 0;
+}
 
 static const char *const async_dialects[] = { "mariadb", "mysql-8.0", "percona-server-8.0", NULL };
 

@@ -546,6 +546,8 @@ static void cluster_spec_from(struct runner *r, struct cluster_spec *spec, const
 	spec->domains = sc->cluster.libvirt.domains.n ? domains : NULL;
 	spec->cache_mode = sc->cluster.cache_mode;
 	spec->version = sc->cluster.version;
+	spec->manager = sc->cluster.manager;
+	spec->no_fencing = !sc->cluster.fencing;
 	for (size_t i = 0; i < sc->cluster.versions.n; i++) {
 		int64_t node;
 		if (parse_int64(sc->cluster.versions.v[i].key, 1, spec->nodes, &node) == 0)

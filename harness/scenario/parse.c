@@ -1264,6 +1264,7 @@ void scenario_free(struct scenario *sc)
 	strlist_release(&sc->cluster.proxmox.vmids);
 	free(sc->cluster.cache_mode);
 	free(sc->cluster.version);
+	free(sc->cluster.manager);
 	for (size_t i = 0; i < sc->cluster.versions.n; i++) {
 		free(sc->cluster.versions.v[i].key);
 		free(sc->cluster.versions.v[i].value);

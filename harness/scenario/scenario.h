@@ -204,6 +204,8 @@ struct sc_cluster {
 	bool allow_commands;      /* mysqld options that run programs (wsrep_notify_cmd, init_file, ...) */
 	char *version;            /* server build of every node, NULL: installed */
 	struct kvlist versions;   /* "NODE" -> version, overrides version */
+	char *manager;            /* none | pacemaker */
+	bool fencing;             /* with a manager: stonith-enabled */
 };
 
 struct sc_workload {

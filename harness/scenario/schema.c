@@ -24,6 +24,7 @@
  * lab_checkers[]) before the first parse: no second list of their names. */
 static const char *v_flavors[LAB_MAX_PLUGINS + 1];
 static const char *v_backends[LAB_MAX_PLUGINS + 1];
+static const char *v_managers[LAB_MAX_PLUGINS + 2];
 const char *sc_checker_names[LAB_MAX_CHECKERS + 1];
 const char *const sc_cache_modes[] = { "none", "writethrough", "writeback", "unsafe", "directsync", NULL };
 static const char *v_workloads[LAB_MAX_PLUGINS + 1];
@@ -74,6 +75,8 @@ static const struct sc_option t_cluster[] = {
 	{ "allow_commands", SC_BOOL, O(struct sc_cluster, allow_commands), "false", 0, 0, NULL, 0, NULL, 0, "allow mysqld options that make the server run programs or load code (wsrep_notify_cmd, init_file, plugin_load...)" },
 	{ "version", SC_STRING, O(struct sc_cluster, version), NULL, 0, 0, NULL, 0, NULL, 0, "server build of every node, e.g. 10.11.18 (default: the installed one; lab versions)" },
 	{ "versions", SC_KVMAP, O(struct sc_cluster, versions), NULL, 0, 0, NULL, 0, NULL, 0, "server build of single nodes, NODE: VERSION (overrides version)" },
+	{ "manager", SC_STRING, O(struct sc_cluster, manager), "none", 0, 0, v_managers, 0, NULL, 0, "failover manager that runs the databases (pacemaker: Corosync + Pacemaker on every node; lab then does not promote or start servers itself)" },
+	{ "fencing", SC_BOOL, O(struct sc_cluster, fencing), "true", 0, 0, NULL, 0, NULL, 0, "with a manager: fence (power-cut) nodes it lost (stonith-enabled); false shows what happens without" },
 };
 
 static const struct sc_option t_workload[] = {
@@ -156,6 +159,11 @@ static void fill_names(void)
 	for (size_t i = 0; lab_backends[i] && n < LAB_MAX_PLUGINS; i++)
 		v_backends[n++] = backend_name(lab_backends[i]);
 	v_backends[n] = NULL;
+	n = 0;
+	v_managers[n++] = "none";
+	for (size_t i = 0; lab_managers[i] && n < LAB_MAX_PLUGINS; i++)
+		v_managers[n++] = lab_managers[i]->name;
+	v_managers[n] = NULL;
 	n = 0;
 	for (const char *w; (w = workload_name_at(n)) && n < LAB_MAX_PLUGINS;)
 		v_workloads[n++] = w;
