@@ -13,13 +13,14 @@
 
 int cmd_pcmk_node(int argc, char **argv)
 {
-	int64_t node;
+	int64_t node, delay_ms = 0;
 
-	if (argc != 3 || parse_int64(argv[2], 1, LAB_MAX_NODES, &node) < 0) {
-		fprintf(stderr, "usage: lab _pcmk-node STATE_DIR NODE\n");
+	if (argc < 3 || argc > 4 || parse_int64(argv[2], 1, LAB_MAX_NODES, &node) < 0 ||
+	    (argc == 4 && parse_int64(argv[3], 0, 3600000, &delay_ms) < 0)) {
+		fprintf(stderr, "usage: lab _pcmk-node STATE_DIR NODE [BOOT_DELAY_MS]\n");
 		return LAB_EXIT_BROKEN;
 	}
-	return pcmk_node_main(argv[1], (int)node) == 0 ? LAB_EXIT_OK : LAB_EXIT_BROKEN;
+	return pcmk_node_main(argv[1], (int)node, delay_ms) == 0 ? LAB_EXIT_OK : LAB_EXIT_BROKEN;
 }
 
 int cmd_fence_lab(int argc, char **argv)

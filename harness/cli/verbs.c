@@ -205,7 +205,7 @@ static const struct verb verbs[] = {
 	{ "_powerfs", cmd_powerfs, VERB_HIDDEN, "internal: the power-loss filesystem daemon",
 	  "usage: lab _powerfs BACKING MOUNTPOINT [options]\n" },
 	{ "_pcmk-node", cmd_pcmk_node, VERB_HIDDEN, "internal: a node's Corosync and Pacemaker (cluster.manager: pacemaker)",
-	  "usage: lab _pcmk-node STATE_DIR NODE\n" },
+	  "usage: lab _pcmk-node STATE_DIR NODE [BOOT_DELAY_MS]\n" },
 };
 
 const struct lab_exit_desc lab_exit_codes[] = {

@@ -347,7 +347,7 @@ const struct manager_ops *manager_find(const char *name);
  * anchor (`lab _pcmk-node STATE N`: namespaces, mounts, Corosync and
  * Pacemaker under it) and the fence agent (lab run as fence_lab).
  * Both return an exit status. */
-int pcmk_node_main(const char *state_dir, int node);
+int pcmk_node_main(const char *state_dir, int node, int64_t delay_ms);
 int pcmk_fence_main(int argc, char **argv);
 /* The manager's view (lab cluster status); 0 with nothing when none. */
 int cluster_manager_status(struct cluster *c, struct strbuf *out);

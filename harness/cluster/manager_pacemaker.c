@@ -81,6 +81,7 @@
 #define NODE_STOP_MS 120000
 #define SERVER_STOP_MS 300000
 #define MOUNT_HOME "/var/lib/mysql"   /* where each node sees STATE/nI */
+#define FENCE_BOOT_MS 10000          /* a fenced node's boot time (reboot) */
 
 extern const struct manager_ops manager_pacemaker;
 
@@ -337,9 +338,11 @@ static int self_exe(char *buf, size_t size)
 
 /* ---- boot / shutdown of one node ---- */
 
-static int pcmk_node_boot(struct cluster *c, int node)
+/* Boot the node: its anchor, which starts Corosync and Pacemaker after
+ * delay_ms (a machine's boot time). With no delay, wait until they run. */
+static int node_boot_after(struct cluster *c, int node, int64_t delay_ms)
 {
-	char exe[PATH_MAX], num[16];
+	char exe[PATH_MAX], num[16], delay[32];
 	char *log;
 	pid_t pid;
 	int64_t deadline;
@@ -351,11 +354,18 @@ static int pcmk_node_boot(struct cluster *c, int node)
 	if (self_exe(exe, sizeof(exe)) < 0 || prepare_node(c, node, exe) < 0)
 		return -1;
 	snprintf(num, sizeof(num), "%d", node);
-	const char *argv[] = { exe, "_pcmk-node", c->state_dir, num, NULL };
+	snprintf(delay, sizeof(delay), "%" PRId64, delay_ms);
+	const char *argv[] = { exe, "_pcmk-node", c->state_dir, num, delay, NULL };
 	log = node_path(c, node, "manager-log/node.log");
 	if (c->backend->node_spawn_daemon(c, node, argv, log, &pid) < 0) {
 		free(log);
 		return -1;
+	}
+	if (delay_ms > 0) {
+		lab_info("node %d: booting (Corosync and Pacemaker start in %.1f s, anchor pid %d)", node,
+			 delay_ms / 1e3, (int)pid);
+		free(log);
+		return 0;
 	}
 	/* The anchor writes its pid file once corosync and pacemakerd run. */
 	deadline = mono_ns() + 30000 * 1000000LL;
@@ -372,6 +382,11 @@ static int pcmk_node_boot(struct cluster *c, int node)
 		 (int)anchor_pid(c, node));
 	free(log);
 	return 0;
+}
+
+static int pcmk_node_boot(struct cluster *c, int node)
+{
+	return node_boot_after(c, node, 0);
 }
 
 /* SIGTERM the anchors of the nodes marked (all when which is NULL) and wait
@@ -842,7 +857,7 @@ static bool wait_child(pid_t pid, int64_t ms)
 	return false;
 }
 
-int pcmk_node_main(const char *state_dir, int node)
+int pcmk_node_main(const char *state_dir, int node, int64_t delay_ms)
 {
 	char nd[PATH_MAX], m[PATH_MAX + 16], p[PATH_MAX + 64], q[PATH_MAX + 64], host[16];
 	pid_t coro, pcmkd;
@@ -895,6 +910,16 @@ int pcmk_node_main(const char *state_dir, int node)
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
+	/* A rebooted machine is back after its boot time, not at once: a
+	 * node that rejoins before the DC has processed its fencing is
+	 * refused ("can't go from none to integrated") and stays pending. */
+	if (delay_ms > 0) {
+		stamp("%s: booting, cluster stack in %d ms", host, (int)delay_ms);
+		struct timespec ts = { delay_ms / 1000, (delay_ms % 1000) * 1000000 };
+		int sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			return 0;
+	}
 	const char *cv[] = { "/usr/sbin/corosync", "-f", NULL };
 	coro = start_child(cv, environ);
 	if (coro < 0)
@@ -1090,8 +1115,9 @@ int pcmk_fence_main(int argc, char **argv)
 			fence_event(state_dir, what);
 			rc = 0;
 			if (!strcmp(action, "reboot")) {
-				rc = pcmk_node_boot(&c, node) == 0 ? 0 : 1;
-				snprintf(what, sizeof(what), "%s n%d: booted again%s", action, node, rc ? " FAILED" : "");
+				rc = node_boot_after(&c, node, FENCE_BOOT_MS) == 0 ? 0 : 1;
+				snprintf(what, sizeof(what), "%s n%d: booting again (cluster stack in %d s)%s", action, node,
+					 FENCE_BOOT_MS / 1000, rc ? " FAILED" : "");
 				fence_event(state_dir, what);
 			}
 		} else {
