@@ -299,6 +299,24 @@ static int prepare_node(struct cluster *c, int node, const char *lab_exe)
 		if (r < 0)
 			goto out;
 	}
+	/* The first boot's CIB: empty but for dc-deadtime, which would make
+	 * the nodes wait 20 s for a DC that does not exist yet. Pacemaker
+	 * reads a cib.xml without its .sig with a warning. */
+	p = xasprintf("%s/lib-pacemaker/cib/cib.xml", m);
+	if (!path_exists(p)) {
+		static const char seed[] =
+			"<cib crm_feature_set=\"3.16.1\" validate-with=\"pacemaker-3.9\" epoch=\"1\" num_updates=\"0\" "
+			"admin_epoch=\"0\">\n  <configuration>\n    <crm_config>\n"
+			"      <cluster_property_set id=\"cib-bootstrap-options\">\n"
+			"        <nvpair id=\"cib-bootstrap-options-dc-deadtime\" name=\"dc-deadtime\" value=\"5s\"/>\n"
+			"      </cluster_property_set>\n    </crm_config>\n    <nodes/>\n    <resources/>\n"
+			"    <constraints/>\n  </configuration>\n  <status/>\n</cib>\n";
+		if (write_file_atomic(p, seed, strlen(seed), 0600) < 0 || chown_to(p, "hacluster", "haclient") < 0) {
+			free(p);
+			goto out;
+		}
+	}
+	free(p);
 	p = xasprintf("%s/etc-corosync/corosync.conf", m);
 	{
 		char *conf = corosync_conf(c, "/var/log/pacemaker");
@@ -340,7 +358,7 @@ static int self_exe(char *buf, size_t size)
 
 /* Boot the node: its anchor, which starts Corosync and Pacemaker after
  * delay_ms (a machine's boot time). With no delay, wait until they run. */
-static int node_boot_after(struct cluster *c, int node, int64_t delay_ms)
+static int node_boot_after(struct cluster *c, int node, int64_t delay_ms, bool wait)
 {
 	char exe[PATH_MAX], num[16], delay[32];
 	char *log;
@@ -361,9 +379,12 @@ static int node_boot_after(struct cluster *c, int node, int64_t delay_ms)
 		free(log);
 		return -1;
 	}
-	if (delay_ms > 0) {
-		lab_info("node %d: booting (Corosync and Pacemaker start in %.1f s, anchor pid %d)", node,
-			 delay_ms / 1e3, (int)pid);
+	if (delay_ms > 0 || !wait) {
+		if (delay_ms > 0)
+			lab_info("node %d: booting (Corosync and Pacemaker start in %.1f s, anchor pid %d)", node,
+				 delay_ms / 1e3, (int)pid);
+		else
+			lab_info("node %d: booting (anchor pid %d)", node, (int)pid);
 		free(log);
 		return 0;
 	}
@@ -386,7 +407,7 @@ static int node_boot_after(struct cluster *c, int node, int64_t delay_ms)
 
 static int pcmk_node_boot(struct cluster *c, int node)
 {
-	return node_boot_after(c, node, 0);
+	return node_boot_after(c, node, 0, true);
 }
 
 /* SIGTERM the anchors of the nodes marked (all when which is NULL) and wait
@@ -738,9 +759,22 @@ static int pcmk_up(struct cluster *c)
 	}
 	if (c->backend->node_stop(c, primary, SERVER_STOP_MS) < 0)
 		goto out;
+	/* Every node boots at once, as after a power-on of the rack. */
 	for (int i = 1; i <= n; i++)
-		if (pcmk_node_boot(c, i) < 0)
+		if (node_boot_after(c, i, 0, false) < 0)
 			goto out;
+	{
+		int64_t deadline = mono_ns() + 60000 * 1000000LL;
+		for (int i = 1; i <= n; i++)
+			while (!pcmk_node_running(c, i)) {
+				if (mono_ns() > deadline) {
+					lab_error("node %d: Corosync / Pacemaker did not start; see '%s/n%d/manager-log/node.log'",
+						  i, c->state_dir, i);
+					goto out;
+				}
+				sleep_ms(100);
+			}
+	}
 	if (wait_for(c, 120000, "a DC with every node online and quorum", has_dc_and_members) < 0)
 		goto out;
 	lab_info("Pacemaker: %d nodes online with quorum (%.1f s)", n, (mono_ns() - t0) / 1e9);
@@ -1115,7 +1149,7 @@ int pcmk_fence_main(int argc, char **argv)
 			fence_event(state_dir, what);
 			rc = 0;
 			if (!strcmp(action, "reboot")) {
-				rc = node_boot_after(&c, node, FENCE_BOOT_MS) == 0 ? 0 : 1;
+				rc = node_boot_after(&c, node, FENCE_BOOT_MS, false) == 0 ? 0 : 1;
 				snprintf(what, sizeof(what), "%s n%d: booting again (cluster stack in %d s)%s", action, node,
 					 FENCE_BOOT_MS / 1000, rc ? " FAILED" : "");
 				fence_event(state_dir, what);

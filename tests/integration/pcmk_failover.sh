@@ -113,7 +113,14 @@ check "write on the new primary" sql "${host[$Q]}" bank -e "INSERT INTO t_pcmk V
 for i in 1 2 3; do
 	[ "$i" = "$Q" ] && continue
 	is "node $i is read-only" "$(sql "${host[$i]}" -e 'SELECT @@read_only')" 1
-	is "node $i replicates from node $Q" "$(slave_field "${host[$i]}" Master_Host)" "${host[$Q]}"
+	# (the agent's notifications reset and repoint replication: poll)
+	mh=""
+	for _ in $(seq 1 60); do
+		mh=$(slave_field "${host[$i]}" Master_Host 2>/dev/null)
+		[ "$mh" = "${host[$Q]}" ] && break
+		sleep 0.5
+	done
+	is "node $i replicates from node $Q" "$mh" "${host[$Q]}"
 	got=""
 	for _ in $(seq 1 50); do
 		got=$(sql "${host[$i]}" bank -e 'SELECT v FROM t_pcmk WHERE id = 2' 2>/dev/null)
