@@ -529,8 +529,13 @@ static int pcmk_primary(struct cluster *c)
 	return n == 1 ? nodes[0] : 0;
 }
 
+/* crm_mon's text view, from the first running node whose partition has
+ * quorum (else the first that answers). */
 static int pcmk_status(struct cluster *c, struct strbuf *out)
 {
+	struct strbuf fallback = { 0 };
+	int fallback_node = 0;
+
 	for (int i = 1; i <= c->spec.nodes; i++) {
 		const char *argv[] = { "crm_mon", "--one-shot", "--inactive", "--failcounts", "--fence-history=2",
 				       NULL };
@@ -538,13 +543,26 @@ static int pcmk_status(struct cluster *c, struct strbuf *out)
 		if (!pcmk_node_running(c, i))
 			continue;
 		if (in_node(c, i, argv, &o, 20000) >= 0 && o.len) {
-			sb_printf(out, "Pacemaker, as node %d sees it (crm_mon):\n%s", i, o.buf);
-			sb_release(&o);
-			return 0;
+			if (strstr(o.buf, "partition with quorum")) {
+				sb_printf(out, "Pacemaker, as node %d sees it (crm_mon, quorate partition):\n%s", i, o.buf);
+				sb_release(&o);
+				sb_release(&fallback);
+				return 0;
+			}
+			if (!fallback_node) {
+				fallback_node = i;
+				fallback = o;
+				continue;
+			}
 		}
 		sb_release(&o);
 	}
-	sb_puts(out, "Pacemaker: not running on any node\n");
+	if (fallback_node)
+		sb_printf(out, "Pacemaker, as node %d sees it (crm_mon; no running node has quorum):\n%s", fallback_node,
+			  fallback.buf);
+	else
+		sb_puts(out, "Pacemaker: not running on any node\n");
+	sb_release(&fallback);
 	return 0;
 }
 
