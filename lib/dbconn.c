@@ -218,3 +218,17 @@ char *db_variable(MYSQL *m, const char *name)
 {
 	return show_one(m, "VARIABLES", name);
 }
+
+char *sql_quote(const char *s)
+{
+	struct strbuf sb = { 0 };
+
+	sb_puts(&sb, "'");
+	for (; *s; s++) {
+		if (*s == '\'' || *s == '\\')
+			sb_add(&sb, "\\", 1);
+		sb_add(&sb, s, 1);
+	}
+	sb_puts(&sb, "'");
+	return sb_detach(&sb);
+}

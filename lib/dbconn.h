@@ -51,4 +51,8 @@ char *db_query_value(MYSQL *m, const char *sql, int *err);
 char *db_status(MYSQL *m, const char *name);
 char *db_variable(MYSQL *m, const char *name);
 
+/* 'text' quoted as an SQL string literal (quotes and backslashes escaped);
+ * malloc'd. */
+char *sql_quote(const char *s);
+
 #endif

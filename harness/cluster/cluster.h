@@ -349,6 +349,13 @@ const struct manager_ops *manager_find(const char *name);
  * Both return an exit status. */
 int pcmk_node_main(const char *state_dir, int node, int64_t delay_ms);
 int pcmk_fence_main(int argc, char **argv);
+/* Pure parts, on `crm_mon --output-as=xml` (unit-tested): the node numbers
+ * (nI -> I) of the active instances of the clone db with role (Promoted |
+ * Unpromoted) into nodes[0..max-1], returns the count; the number of
+ * online nodes when the XML names a DC and the partition has quorum, else
+ * 0. */
+int pcmk_mon_instances(const char *xml, const char *role, int *nodes, int max);
+int pcmk_mon_online(const char *xml);
 /* The manager's view (lab cluster status); 0 with nothing when none. */
 int cluster_manager_status(struct cluster *c, struct strbuf *out);
 

@@ -150,20 +150,6 @@ static void async_options(struct cluster *c, int node, bool primary, struct optl
 
 /* ---- SQL helpers ---- */
 
-/* 'text' quoted for SQL (quotes and backslashes escaped); malloc'd. */
-static char *sql_quote(const char *s)
-{
-	struct strbuf sb = { 0 };
-	sb_puts(&sb, "'");
-	for (; *s; s++) {
-		if (*s == '\'' || *s == '\\')
-			sb_add(&sb, "\\", 1);
-		sb_add(&sb, s, 1);
-	}
-	sb_puts(&sb, "'");
-	return sb_detach(&sb);
-}
-
 /* Administrator SQL that holds the lab password: wiped after use. */
 static int admin_sql_secret(struct cluster *c, int node, char *sql)
 {

@@ -495,10 +495,7 @@ static char *crm_mon_xml(struct cluster *c)
 	return any;
 }
 
-/* In crm_mon's XML: the node (1-based) of each instance of the clone with
- * role `role` (Promoted | Unpromoted) and active; fills nodes[], returns
- * the count. */
-static int instances(const char *xml, const char *role, int *nodes, int max)
+int pcmk_mon_instances(const char *xml, const char *role, int *nodes, int max)
 {
 	int n = 0;
 	char want[64];
@@ -524,7 +521,7 @@ static int pcmk_primary(struct cluster *c)
 
 	if (!xml)
 		return 0;
-	n = instances(xml, "Promoted", nodes, LAB_MAX_NODES);
+	n = pcmk_mon_instances(xml, "Promoted", nodes, LAB_MAX_NODES);
 	free(xml);
 	return n == 1 ? nodes[0] : 0;
 }
@@ -583,21 +580,6 @@ static char *xml_escape(const char *s)
 		default: sb_add(&sb, s, 1);
 		}
 	}
-	return sb.buf;
-}
-
-/* 'text' quoted for SQL; malloc'd. */
-static char *sql_quote(const char *s)
-{
-	struct strbuf sb = { 0 };
-
-	sb_puts(&sb, "'");
-	for (; *s; s++) {
-		if (*s == '\'' || *s == '\\')
-			sb_add(&sb, "\\", 1);
-		sb_add(&sb, s, 1);
-	}
-	sb_puts(&sb, "'");
 	return sb.buf;
 }
 
@@ -715,27 +697,34 @@ static int wait_for(struct cluster *c, int64_t timeout_ms, const char *what, boo
 	}
 }
 
-static bool has_dc_and_members(struct cluster *c, const char *xml)
+int pcmk_mon_online(const char *xml)
 {
 	int online = 0;
 
 	if (!strstr(xml, "<current_dc present=\"true\"") || !strstr(xml, "with_quorum=\"true\""))
-		return false;
+		return 0;
+	/* <nodes><node name="nI" ... online="true" .../> (the resources'
+	 * <node> elements have no online attribute) */
 	for (const char *p = xml; (p = strstr(p, "<node name=\"n")); p++) {
 		const char *end = strchr(p, '>');
 		const char *on = strstr(p, "online=\"true\"");
 		if (end && on && on < end)
 			online++;
 	}
-	return online >= c->spec.nodes;
+	return online;
+}
+
+static bool has_dc_and_members(struct cluster *c, const char *xml)
+{
+	return pcmk_mon_online(xml) >= c->spec.nodes;
 }
 
 static bool promoted_and_rest(struct cluster *c, const char *xml)
 {
 	int nodes[LAB_MAX_NODES];
 
-	return instances(xml, "Promoted", nodes, LAB_MAX_NODES) == 1 &&
-	       instances(xml, "Unpromoted", nodes, LAB_MAX_NODES) == c->spec.nodes - 1;
+	return pcmk_mon_instances(xml, "Promoted", nodes, LAB_MAX_NODES) == 1 &&
+	       pcmk_mon_instances(xml, "Unpromoted", nodes, LAB_MAX_NODES) == c->spec.nodes - 1;
 }
 
 static int pcmk_up(struct cluster *c)
