@@ -737,6 +737,16 @@ static int pcmk_up(struct cluster *c)
 
 	if (!pw)
 		return -1;
+	/* ocf:heartbeat:mariadb speaks MariaDB only (gtid_current_pos,
+	 * MASTER_USE_GTID, built-in semi-sync). */
+	for (int i = 1; i <= n; i++) {
+		const struct server_dialect *sd = cluster_node_dialect(c, i);
+		if (strcmp(sd->d->name, "mariadb")) {
+			lab_error("node %d runs %s (%s): Pacemaker's ocf:heartbeat:mariadb agent runs MariaDB only", i,
+				  sd->d->name, sd->version);
+			goto out;
+		}
+	}
 	/* The agent's user (on the primary; the replicas get it by
 	 * replication): the lab user's password, every privilege including
 	 * READ_ONLY ADMIN, which the agent needs on read-only nodes. */
