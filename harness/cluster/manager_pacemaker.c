@@ -70,6 +70,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -167,9 +168,29 @@ static pid_t anchor_pid(struct cluster *c, int node)
 	return anchor_pid_at(c->backend->node_dir(c, node));
 }
 
+/* True while an anchor holds STATE/nI/manager/anchor.lock: from the start
+ * of a boot (a fenced node's delayed one too) to the end of its stack. */
+static bool anchor_lock_held(const char *node_dir)
+{
+	char *path = xasprintf("%s/manager/anchor.lock", node_dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool held = false;
+
+	free(path);
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		held = errno == EWOULDBLOCK;
+	else
+		flock(fd, LOCK_UN);
+	close(fd);
+	return held;
+}
+
+/* The node's manager runs or is booting. */
 static bool pcmk_node_running(struct cluster *c, int node)
 {
-	return anchor_pid(c, node) > 0;
+	return anchor_pid(c, node) > 0 || anchor_lock_held(c->backend->node_dir(c, node));
 }
 
 /* Run argv in node's namespaces (through its anchor). Returns run_argv's
@@ -366,7 +387,7 @@ static int node_boot_after(struct cluster *c, int node, int64_t delay_ms, bool w
 	int64_t deadline;
 
 	if (pcmk_node_running(c, node)) {
-		lab_info("node %d: Pacemaker runs there already", node);
+		lab_info("node %d: Pacemaker runs (or is booting) there already", node);
 		return 0;
 	}
 	if (self_exe(exe, sizeof(exe)) < 0 || prepare_node(c, node, exe) < 0)
@@ -390,7 +411,7 @@ static int node_boot_after(struct cluster *c, int node, int64_t delay_ms, bool w
 	}
 	/* The anchor writes its pid file once corosync and pacemakerd run. */
 	deadline = mono_ns() + 30000 * 1000000LL;
-	while (!pcmk_node_running(c, node)) {
+	while (!(anchor_pid(c, node) > 0)) {
 		int st;
 		if (waitpid(pid, &st, WNOHANG) == pid || mono_ns() > deadline) {
 			lab_error("node %d: Corosync / Pacemaker did not start; see '%s'", node, log);
@@ -478,7 +499,7 @@ static char *crm_mon_xml(struct cluster *c)
 	for (int i = 1; i <= c->spec.nodes; i++) {
 		struct strbuf out = { 0 };
 		const char *argv[] = { "crm_mon", "--one-shot", "--output-as=xml", NULL };
-		if (!pcmk_node_running(c, i))
+		if (!(anchor_pid(c, i) > 0))
 			continue;
 		if (in_node(c, i, argv, &out, 20000) == 0 && out.buf) {
 			if (strstr(out.buf, "with_quorum=\"true\"")) {
@@ -537,7 +558,7 @@ static int pcmk_status(struct cluster *c, struct strbuf *out)
 		const char *argv[] = { "crm_mon", "--one-shot", "--inactive", "--failcounts", "--fence-history=2",
 				       NULL };
 		struct strbuf o = { 0 };
-		if (!pcmk_node_running(c, i))
+		if (!(anchor_pid(c, i) > 0))
 			continue;
 		if (in_node(c, i, argv, &o, 20000) >= 0 && o.len) {
 			if (strstr(o.buf, "partition with quorum")) {
@@ -783,7 +804,7 @@ static int pcmk_up(struct cluster *c)
 	{
 		int64_t deadline = mono_ns() + 60000 * 1000000LL;
 		for (int i = 1; i <= n; i++)
-			while (!pcmk_node_running(c, i)) {
+			while (!(anchor_pid(c, i) > 0)) {
 				if (mono_ns() > deadline) {
 					lab_error("node %d: Corosync / Pacemaker did not start; see '%s/n%d/manager-log/node.log'",
 						  i, c->state_dir, i);
@@ -918,6 +939,16 @@ int pcmk_node_main(const char *state_dir, int node, int64_t delay_ms)
 	snprintf(nd, sizeof(nd), "%s/n%d", state_dir, node);
 	snprintf(m, sizeof(m), "%s/manager", nd);
 	snprintf(host, sizeof(host), "n%d", node);
+	/* One anchor a node: the lock is ours until we exit (or die with the
+	 * node at a hard reset). */
+	{
+		snprintf(p, sizeof(p), "%s/anchor.lock", m);
+		int lock = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
+			lab_error("node %d: another anchor runs or boots it (%s): %s", node, p, strerror(errno));
+			return 1;
+		}
+	}
 	if (unshare(CLONE_NEWNS | CLONE_NEWUTS) < 0) {
 		lab_error("unshare: %s", strerror(errno));
 		return 1;
