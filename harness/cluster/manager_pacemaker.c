@@ -612,10 +612,9 @@ static void wipe_free(char *s)
 	}
 }
 
-static char *db_clone_xml(struct cluster *c, const char *password)
+static char *db_clone_xml(struct cluster *c)
 {
 	struct strbuf sb = { 0 }, nodes = { 0 };
-	char *pw = xml_escape(password);
 
 	for (int i = 1; i <= c->spec.nodes; i++)
 		sb_printf(&nodes, "%sn%d", i > 1 ? " " : "", i);
@@ -637,9 +636,9 @@ static char *db_clone_xml(struct cluster *c, const char *password)
 		  "<nvpair id=\"" RSC "-socket\" name=\"socket\" value=\"" MOUNT_HOME "/mysqld.sock\"/>"
 		  "<nvpair id=\"" RSC "-node-list\" name=\"node_list\" value=\"%s\"/>"
 		  "<nvpair id=\"" RSC "-repl-user\" name=\"replication_user\" value=\"pcmk\"/>"
-		  "<nvpair id=\"" RSC "-repl-passwd\" name=\"replication_passwd\" value=\"%s\"/>"
+		  "<nvpair id=\"" RSC "-repl-passwd\" name=\"replication_passwd\" value=\"lrm://\"/>"
 		  "<nvpair id=\"" RSC "-test-user\" name=\"test_user\" value=\"pcmk\"/>"
-		  "<nvpair id=\"" RSC "-test-passwd\" name=\"test_passwd\" value=\"%s\"/>"
+		  "<nvpair id=\"" RSC "-test-passwd\" name=\"test_passwd\" value=\"lrm://\"/>"
 		  "</instance_attributes>"
 		  "<operations>"
 		  "<op id=\"" RSC "-start\" name=\"start\" interval=\"0\" timeout=\"300s\"/>"
@@ -652,10 +651,41 @@ static char *db_clone_xml(struct cluster *c, const char *password)
 		  "</operations>"
 		  "</primitive>"
 		  "</clone>",
-		  c->spec.nodes, nodes.buf, pw, pw);
-	wipe_free(pw);
+		  c->spec.nodes, nodes.buf);
 	sb_release(&nodes);
 	return sb.buf;
+}
+
+/* Pacemaker's CIB secrets on one node: /var/lib/pacemaker/lrm/secrets/RSC/
+ * PARAM holds the value, PARAM.sign its MD5 (hex); pacemaker-execd puts
+ * it in place of lrm:// when it runs the agent. */
+static int write_secrets(struct cluster *c, int node, const char *pw)
+{
+	char *dir = node_path(c, node, "manager/lib-pacemaker/lrm/secrets/" RSC);
+	struct strbuf md5 = { 0 };
+	const char *argv[] = { "md5sum", NULL };
+	struct run_opts o = { .timeout_ms = 10000, .out = &md5, .stdin_data = pw };
+	int rc = -1;
+
+	if (mkdir_p(dir, 0700) < 0 || run_argv(argv, &o) != 0 || md5.len < 32) {
+		lab_error("node %d: cannot write the agent's CIB secrets in '%s'", node, dir);
+		goto out;
+	}
+	md5.buf[32] = '\0';
+	static const char *const params[] = { "replication_passwd", "test_passwd" };
+	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
+		char *f = xasprintf("%s/%s", dir, params[i]), *g = xasprintf("%s/%s.sign", dir, params[i]);
+		int r = write_file_atomic(f, pw, strlen(pw), 0600) < 0 || write_file_atomic(g, md5.buf, 32, 0600) < 0;
+		free(f);
+		free(g);
+		if (r)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(dir);
+	sb_release(&md5);
+	return rc;
 }
 
 static char *fence_xml(struct cluster *c)
@@ -838,7 +868,12 @@ static int pcmk_up(struct cluster *c)
 		if (r < 0)
 			goto out;
 	}
-	xml = db_clone_xml(c, pw);
+	/* The agent's password as a CIB secret (the CIB says lrm://): the
+	 * CIB, and the CIB diffs Pacemaker logs, never hold it. */
+	for (int i = 1; i <= n; i++)
+		if (write_secrets(c, i, pw) < 0)
+			goto out;
+	xml = db_clone_xml(c);
 	{
 		const char *argv[] = { "cibadmin", "--create", "--scope", "resources", "--xml-text", xml, NULL };
 		int r = crm(c, 1, argv, "cibadmin (the " RSC "-clone resource)");

@@ -105,6 +105,9 @@ check "Pacemaker's scheduler logged the promotion of n$Q (never promoted before 
 	grep -q "Promote *db:[0-9]* *( Unpromoted -> Promoted n$Q )" "${logs[@]}"
 check "Pacemaker saw n$P's monitor fail (not running)" \
 	grep -q "Result of monitor operation for db on n$P: not running" "${logs[@]}"
+pw=$(awk -F= '$1 == "password" {print $2}' "$CNF")
+check "the lab password is in no Pacemaker log (a CIB secret, lrm://)" \
+	bash -c '! grep -qF -- "$1" "${@:2}"' _ "$pw" "${logs[@]}"
 is "lab's own record of the primary is untouched (lab promoted nothing)" \
 	"$(awk '$1 == "async.primary" {print $2}' "$STATE/state")" "$lab_primary"
 is "node $Q is writable" "$(sql "${host[$Q]}" -e 'SELECT @@read_only')" 0
