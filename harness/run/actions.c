@@ -836,8 +836,64 @@ const struct sc_action_desc sc_actions[] = {
 };
 const size_t sc_n_actions = ARRAY_SIZE(sc_actions);
 
+/* node: primary | replicas, chosen now: the node the flavor (or the
+ * failover manager) holds to be the primary. None is a finding: the
+ * cluster has no primary at this point of the scenario. */
+static int resolve_role(struct runner *r, struct node_set *ns, struct strbuf *detail)
+{
+	int p = cluster_primary(&r->cluster), n = (int)r->sc->cluster.nodes;
+
+	if (p < 1) {
+		lab_error_finding("no node is the primary at this step (node: %s)",
+				  ns->role == NODE_ROLE_PRIMARY ? "primary" : "replicas");
+		return -1;
+	}
+	ns->mask = 0;
+	for (int i = 1; i <= n; i++)
+		if ((i == p) == (ns->role == NODE_ROLE_PRIMARY))
+			ns->mask |= 1u << i;
+	sb_printf(detail, "%s: node %d; ", ns->role == NODE_ROLE_PRIMARY ? "primary" : "replicas of primary", p);
+	return 0;
+}
+
+/* wait: {for: primary} on a replication flavor with every node (the
+ * default): until some node is the writable primary. */
+static int wait_any_primary(struct runner *r, const struct sc_step *st, struct strbuf *d)
+{
+	int64_t start = mono_ns(), deadline = start + st->timeout_ms * 1000000;
+
+	for (;;) {
+		int p = cluster_primary(&r->cluster);
+		if (p > 0 && node_pid(&r->cluster, p) > 0 && node_wait(&r->cluster, p, "primary", 2000) == 0) {
+			sb_printf(d, "node %d is the writable primary after %.1f s", p, (double)(mono_ns() - start) / 1e9);
+			return 0;
+		}
+		if (lab_interrupted) {
+			lab_error_quiet("interrupted");
+			return -1;
+		}
+		if (mono_ns() > deadline) {
+			lab_error_finding("no writable primary after %.1f s (the flavor's primary: %s)", st->timeout_ms / 1e3,
+					  p > 0 ? "down or read-only" : "none");
+			return -1;
+		}
+		sleep_ms(250);
+	}
+}
+
 int action_run(struct runner *r, const struct sc_step *st, size_t seq, struct strbuf *detail)
 {
+	struct sc_step resolved;
+
+	if (st->action->run == act_wait && !strcmp(st->for_state, "primary") && st->nodes.all &&
+	    strcmp(r->sc->cluster.flavor, "galera") != 0)
+		return wait_any_primary(r, st, detail);
+	if (st->nodes.role) {
+		resolved = *st;
+		if (resolve_role(r, &resolved.nodes, detail) < 0)
+			return -1;
+		st = &resolved;
+	}
 	return st->action->run(r, st, seq, detail);
 }
 

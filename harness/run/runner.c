@@ -436,7 +436,7 @@ static void run_steps(struct runner *r)
 
 		if (lab_interrupted || r->broken || r->outage)
 			break;
-		if (st->nodes.mask)
+		if (st->nodes.mask || st->nodes.role)
 			node_set_format(&st->nodes, nodes, sizeof(nodes));
 		pthread_mutex_lock(&r->lock);
 		r->step_no = seq;

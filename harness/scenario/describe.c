@@ -236,6 +236,10 @@ void node_set_format(const struct node_set *ns, char *buf, size_t size)
 		lab_strlcpy(buf, "all", size);
 		return;
 	}
+	if (ns->role && !ns->mask) {
+		lab_strlcpy(buf, ns->role == NODE_ROLE_PRIMARY ? "primary" : "replicas", size);
+		return;
+	}
 	for (int n = 1; n <= LAB_MAX_NODES; n++)
 		if (ns->mask & (1u << n)) {
 			int w = snprintf(buf + o, size - o, "%s%d", o ? "," : "", n);

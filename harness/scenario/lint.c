@@ -83,9 +83,12 @@ void sc_lint_steps(struct pctx *p, struct scenario *sc, const yaml_node_t *steps
 		/* A kill with STOP or CONT freezes or thaws: the node stays up. */
 		if ((st->action->effect == SC_EFFECT_DOWN && st->signal != SIGSTOP && st->signal != SIGCONT) ||
 		    st->action->effect == SC_EFFECT_UP)
-			for (int n = 1; n <= p->nodes; n++)
-				if (in_set(&st->nodes, n))
+			for (int n = 1; n <= p->nodes; n++) {
+				if (st->nodes.role)
+					state[n] = N_UNKNOWN; /* which node it hits is known when it runs */
+				else if (in_set(&st->nodes, n))
 					state[n] = !certain ? N_UNKNOWN : st->action->effect == SC_EFFECT_UP ? N_UP : N_DOWN;
+			}
 		if (st->promote && !strcmp(st->action->name, "nemesis") && !strcmp(p->flavor, "galera"))
 			sc_perr(p, item, "'promote' applies to async and semisync clusters: a Galera cluster has no primary to replace");
 		if (st->action->flags & SC_A_CHECK)

@@ -152,7 +152,7 @@ static void node_set_add(struct pctx *p, const yaml_node_t *at, const char *key,
 	int64_t v;
 
 	if (parse_int64(s, INT64_MIN / 2, INT64_MAX / 2, &v) < 0) {
-		sc_perr(p, at, "'%s' must be all, a node number or a list of them, not '%s'", key, s);
+		sc_perr(p, at, "'%s' must be all, primary, replicas, a node number or a list of them, not '%s'", key, s);
 		return;
 	}
 	if (v < 1 || v > p->nodes) {
@@ -179,7 +179,15 @@ static void parse_nodes(struct pctx *p, const struct sc_option *o, const yaml_no
 	const char *s = scalar(v);
 
 	memset(ns, 0, sizeof(*ns));
-	if (s && !strcmp(s, "all")) {
+	if (s && (!strcmp(s, "primary") || !strcmp(s, "replicas") || !strcmp(s, "replica"))) {
+		/* chosen when the step runs (action_run) */
+		if (p->flavor && !strcmp(p->flavor, "galera"))
+			sc_perr(p, v, "'%s: %s' needs a replication flavor (async or semisync): every Galera node takes writes",
+				o->name, s);
+		else if (s[0] == 'r' && (o->flags & SC_F_SINGLE) && p->nodes > 2)
+			sc_perr(p, v, "'%s' must be one node, not the replicas", o->name);
+		ns->role = s[0] == 'p' ? NODE_ROLE_PRIMARY : NODE_ROLE_REPLICAS;
+	} else if (s && !strcmp(s, "all")) {
 		if ((o->flags & SC_F_SINGLE) && p->nodes > 1) {
 			sc_perr(p, v, "'%s' must be one node, not all", o->name);
 			return;

@@ -50,9 +50,15 @@ struct sc_kvsets {
 
 /* A set of nodes: bit i set for node i (1-based). `all` remembers that the
  * scenario said "all" (mask then has every node). */
+/* A role chosen when the step runs (replication flavors): the node the
+ * flavor (or the failover manager) holds to be the primary, or every other
+ * node. mask is empty until then (action_run resolves it). */
+enum node_role { NODE_ROLE_NONE, NODE_ROLE_PRIMARY, NODE_ROLE_REPLICAS };
+
 struct node_set {
 	uint32_t mask;
 	bool all;
+	enum node_role role;
 };
 
 /* Value kinds a key can have. */

@@ -15,3 +15,7 @@ check "the old primary's errant GTIDs are named" bash -c "echo \"\$1\" | grep -E
 repl=$(q "SELECT detail FROM anomalies WHERE run_id = $run AND kind = 'replication-error'")
 note "$repl"
 check "the rejoined node's replication error is reported" bash -c "echo \"\$1\" | grep -q '^node 1 .*error 1236'" _ "$repl"
+# node: primary is chosen when the step runs, wait: {for: primary} finds the new one.
+is "the kill of 'primary' hit node 1" "$(q "SELECT node || ' ' || substr(detail, 1, 16) FROM steps WHERE run_id = $run AND action = 'kill'")" "primary primary: node 1;"
+check "wait for a primary: node 2 after the promotion" bash -c "echo \"\$1\" | grep -q '^node 2 is the writable primary after'" _ \
+	"$(q "SELECT detail FROM steps WHERE run_id = $run AND action = 'wait' AND detail LIKE 'node % is the writable primary%'")"

@@ -266,7 +266,7 @@ static void test_actions(void **state)
 	expect_error(HEAD "steps:\n  - kill: {node: 4}\n", "t.yaml:4:18: node 4 is out of range: the cluster has 3 nodes");
 	expect_error(HEAD "steps:\n  - kill: {node: [1, 1]}\n", "t.yaml:4:22: node 1 is listed twice");
 	expect_error(HEAD "steps:\n  - kill: {node: some}\n",
-		     "t.yaml:4:18: 'node' must be all, a node number or a list of them, not 'some'");
+		     "t.yaml:4:18: 'node' must be all, primary, replicas, a node number or a list of them, not 'some'");
 	expect_error(HEAD "steps:\n  - kill: {node: 1, signal: KILLL}\n",
 		     "t.yaml:4:29: 'signal' must be a signal name or number, not 'KILLL' (did you mean 'KILL'?)");
 	expect_error(HEAD "steps:\n  - kill: {signal: TERM}\n", "t.yaml:4:11: missing key 'node' in 'kill'");
@@ -313,6 +313,21 @@ static void test_actions(void **state)
 	expect_error(HEAD "steps:\n  - partition: {groups: [[1, 2]]}\n", "t.yaml:4:25: 'groups' needs at least two groups");
 	expect_error(HEAD "steps:\n  - partition: {groups: [[1], [2]]}\n", "t.yaml:4:25: node 3 is in no group of 'groups'");
 	expect_error(HEAD "steps:\n  - partition: {groups: [[1, 1], [2, 3]]}\n", "t.yaml:4:30: node 1 is twice in one group");
+	expect_error(HEAD "steps:\n  - kill: primary\n",
+		     "t.yaml:4:11: 'node: primary' needs a replication flavor (async or semisync): every Galera node takes writes");
+	expect_error("name: t\ncluster: {flavor: async, nodes: 3}\nsteps:\n  - promote: replicas\n",
+		     "t.yaml:4:14: 'node' must be one node, not the replicas");
+	{
+		/* roles are chosen when the step runs: nothing in the mask yet */
+		struct scenario *sc = must_parse("name: t\ncluster: {flavor: async, nodes: 3}\nsteps:\n"
+						 "  - kill: {node: primary, signal: KILL}\n  - start: replicas\n"
+						 "  - wait: {for: primary}\n");
+		assert_int_equal(sc->steps[0].nodes.role, NODE_ROLE_PRIMARY);
+		assert_int_equal(sc->steps[0].nodes.mask, 0);
+		assert_int_equal(sc->steps[1].nodes.role, NODE_ROLE_REPLICAS);
+		assert_true(sc->steps[2].nodes.all);
+		scenario_free(sc);
+	}
 	expect_error(HEAD "steps:\n  - nemesis: {faults: [kill], promote: true}\n",
 		     "t.yaml:4:5: 'promote' applies to async and semisync clusters: a Galera cluster has no primary to replace");
 	expect_error(HEAD "steps:\n  - partition: {groups: [[1, 2, 3], [2]]}\n",
