@@ -450,9 +450,14 @@ static bool other_primary(struct cluster *c, int node, struct strbuf *diag)
 
 /* Wait until the node answers SQL as the lab user, or its process exits.
  * A joiner (not a bootstrap) that cannot join because no Primary component
- * exists anywhere is given up on within seconds, SIGKILLed, and reported as
+ * exists anywhere (and another node is down, or about a minute passed with
+ * every node running) is given up on, SIGKILLed, and reported as
  * the cluster's doing (lab_error_finding) with a diagnosis; so is a start
  * the wsrep layer refused (its first [ERROR] says why). */
+/* Looks (2 s apart) at a cluster with no Primary component anywhere and
+ * every node running before a joiner is given up on. */
+#define PC_RESTORE_LOOKS 30
+
 static int wait_answering(struct cluster *c, int node, int64_t timeout_ms, bool joining)
 {
 	int64_t t0 = mono_ns(), deadline = t0 + timeout_ms * 1000000, next_look = t0 + 4000000000LL;
@@ -479,7 +484,16 @@ static int wait_answering(struct cluster *c, int node, int64_t timeout_ms, bool 
 			struct strbuf diag = { 0 };
 			next_look = mono_ns() + 2000000000LL;
 			no_primary = other_primary(c, node, &diag) ? 0 : no_primary + 1;
-			if (no_primary >= 3) {
+			/* With every node running, the joiner may be the member
+			 * the others wait for: Galera restores a Primary
+			 * component by itself (pc.recovery) once every member of
+			 * the last one is back. Give that time; with a node still
+			 * down nothing can change, so say so within seconds. */
+			bool others_down = false;
+			for (int i = 1; i <= c->spec.nodes; i++)
+				if (i != node && c->backend->node_pid(c, i) <= 0)
+					others_down = true;
+			if (no_primary >= (others_down ? 3 : PC_RESTORE_LOOKS)) {
 				pid_t pid = c->backend->node_pid(c, node);
 				if (pid > 0)
 					c->backend->node_signal(c, node, SIGKILL);
