@@ -50,7 +50,7 @@ static void test_run_argv_env(void **state)
 static void test_spawn_argv_environ(void **state)
 {
 	char dir[] = "/tmp/lab-child-env.XXXXXX", fifo[64], path[64], line[16], *env;
-	const char *argv[] = { "sh", "-c", "echo ready >\"$0\"; exec sleep 30", fifo, NULL };
+	const char *argv[] = { "sh", "-c", "echo ready >\"$0\"; while :; do sleep 1; done", fifo, NULL };
 	size_t len = 0;
 	pid_t pid;
 	FILE *f;
@@ -63,9 +63,10 @@ static void test_spawn_argv_environ(void **state)
 	setenv("LAB_TEST_KEEP", "1", 1);
 	pid = spawn_argv(argv, NULL, NULL);
 	assert_true(pid > 0);
-	/* The child writes only once it runs the program spawn_argv exec'd:
-	 * from then on /proc/PID/environ is what exec was given, not the
-	 * forked copy of our own environment (no polling, no time limit). */
+	/* The child writes only once it runs the program spawn_argv exec'd,
+	 * and execs nothing after: from then on /proc/PID/environ is what
+	 * exec was given, not the forked copy of our own environment (no
+	 * polling, no time limit; a later exec would race the read). */
 	f = fopen(fifo, "r");
 	assert_non_null(f);
 	assert_non_null(fgets(line, sizeof(line), f));
