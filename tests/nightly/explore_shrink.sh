@@ -18,28 +18,9 @@ need_root "lab explore / shrink"
 lab_fixture_init
 tmp=$(fixture_tmp explore)
 DB=$tmp/lab.db
-cat >"$tmp/explore-flush0.yaml" <<'YAML'
-name: explore-flush0
-description: Kills of one node, a majority or all of a Galera cluster whose redo is flushed once a second.
-timeout: 8m
-cluster:
-  flavor: galera
-  nodes: 3
-  mysqld: { innodb_flush_log_at_trx_commit: 0 }
-workload: { threads: 4, customers: 200, products: 20 }
-steps:
-  - workload: start
-  - sleep: 3s
-  - nemesis: { faults: [kill], targets: [one, majority, all], interval: 2s..5s, for: 20s, recover: 1s..3s }
-  - sleep: 2s
-  - workload: stop
-  - wait: { for: synced, node: all, timeout: 180s }
-  - check: [invariants, durability, convergence]
-expect: { invariants: pass, durability: pass, convergence: pass }
-YAML
 lab_() { LAB_NO_PROGRESS=1 "$LAB" "$@" --name "$FIX_NAME" --db "$DB"; }
 t0=$(date +%s)
-lab_ explore "$tmp/explore-flush0.yaml" --runs 6 >"$tmp/explore.out" 2>&1
+lab_ explore "$(dirname "$0")/explore-flush0.yaml" --runs 6 >"$tmp/explore.out" 2>&1
 rc=$?
 note "$(cat "$tmp/explore.out" | tail -12)"
 is "lab explore exits 1 (it found something)" "$rc" 1

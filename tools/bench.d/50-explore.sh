@@ -32,24 +32,8 @@ echo "explore: $runs runs of explore-crashes in $secs s: $(awk -v r="$runs" -v s
 echo "explore: $faults faults in $(printf '%.0f' "$nem_s") s of nemesis steps: $(awk -v f="$faults" -v s="$nem_s" 'BEGIN { printf "%.1f", s > 0 ? f * 60 / s : 0 }') faults/minute while the nemesis runs"
 echo "explore: verdicts $(q "SELECT group_concat(verdict, ' ') FROM runs")"
 
-cat >"$DIR/flush0.yaml" <<'YAML'
-name: bench-explore-flush0
-description: Kills of one node, a majority or all; redo flushed once a second.
-timeout: 8m
-cluster: { flavor: galera, nodes: 3, mysqld: { innodb_flush_log_at_trx_commit: 0 } }
-workload: { threads: 4, customers: 200, products: 20 }
-steps:
-  - workload: start
-  - sleep: 3s
-  - nemesis: { faults: [kill], targets: [one, majority, all], interval: 2s..5s, for: 20s, recover: 1s..3s }
-  - sleep: 2s
-  - workload: stop
-  - wait: { for: synced, node: all, timeout: 180s }
-  - check: [invariants, durability, convergence]
-expect: { invariants: pass, durability: pass, convergence: pass }
-YAML
-LAB_NO_PROGRESS=1 "$LAB_BIN" explore "$DIR/flush0.yaml" --runs 4 --name "$NAME" --db "$DB" >"$DIR/explore0.out" 2>&1
-run=$(q "SELECT max(id) FROM runs WHERE verdict = 'fail' AND scenario = 'bench-explore-flush0'")
+LAB_NO_PROGRESS=1 "$LAB_BIN" explore "$top/tests/nightly/explore-flush0.yaml" --runs 4 --name "$NAME" --db "$DB" >"$DIR/explore0.out" 2>&1
+run=$(q "SELECT max(id) FROM runs WHERE verdict = 'fail' AND scenario = 'explore-flush0'")
 if [ -z "$run" ]; then
 	echo "shrink: no finding in 4 runs of the flush=0 scenario; nothing to shrink"
 	exit 0
