@@ -200,6 +200,33 @@ static void show_states(const struct run_data *rd, const struct run_stats *st, F
 	}
 }
 
+/* What the failover manager did, and the failover times lab measured. */
+static void show_manager(const struct run_data *rd, const struct run_stats *st, FILE *out)
+{
+	size_t n_fo = 0;
+
+	if (!rd->n_manager)
+		return;
+	for (size_t i = 0; i < rd->n_manager; i++)
+		n_fo += !strcmp(rd->manager[i].kind, "failover");
+	fprintf(out, "\nfailover manager (%zu events):\n", rd->n_manager - n_fo);
+	for (size_t i = 0; i < rd->n_manager; i++) {
+		const struct manager_row *m = &rd->manager[i];
+		if (!strcmp(m->kind, "failover"))
+			continue;
+		fprintf(out, "  +%6.1fs  node %d  %-8s %s\n", m->t - st->t_begin, m->node, m->kind, s_or(m->result, ""));
+	}
+	for (size_t i = 0; i < rd->n_manager; i++) {
+		const struct manager_row *m = &rd->manager[i];
+		if (strcmp(m->kind, "failover"))
+			continue;
+		if (isnan(m->seconds))
+			fprintf(out, "failover time: none — %s\n", s_or(m->detail, ""));
+		else
+			fprintf(out, "failover time: %.1f s — %s\n", m->seconds, s_or(m->detail, ""));
+	}
+}
+
 static void show_artifacts(const struct run_data *rd, FILE *out)
 {
 	if (!rd->n_artifacts)
@@ -249,6 +276,7 @@ void run_show(const struct run_data *rd, FILE *out)
 	show_anomalies(rd, &st, out);
 	show_workload(rd, &st, out);
 	show_states(rd, &st, out);
+	show_manager(rd, &st, out);
 	show_artifacts(rd, out);
 	run_stats_release(&st);
 }

@@ -31,7 +31,8 @@
 
 /* The tables that hang off a run (run_id), in schema order. */
 static const char *const child_tables[] = {
-	"steps", "checks", "anomalies", "workload_seconds", "node_states", "node_versions", "artifacts", NULL,
+	"steps", "checks", "anomalies", "workload_seconds", "node_states", "node_versions", "manager_events",
+	"artifacts", NULL,
 };
 /* Columns renumbered in the result rather than copied. */
 static const char *const own_ids[] = { "steps", "checks", "anomalies", NULL };

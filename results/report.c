@@ -10,7 +10,9 @@
  * defined in rundata.h), labelled with its step on the throughput chart.
  * Elements carry classes for tests and styling: rect.fault-band (data-seq),
  * circle.point.ok|failed|unknown|p50|p95|p99, rect.state-seg, rect.unavail,
- * table#anomalies-table. Text from the database is HTML-escaped.
+ * table#anomalies-table; a failover manager's events are marks on the node
+ * lanes (path.mgr-event, data-kind) and rows of table#manager-table, with
+ * the failover times. Text from the database is HTML-escaped.
  *
  * report_history() turns a client journal into an EDN history, one map per
  * line: an :invoke at the transaction's start and its completion (:ok,
@@ -115,6 +117,9 @@ const char html_css[] =
 	"svg .state-seg{stroke:#fff;stroke-width:1;fill-opacity:.85}"
 	"svg .state-label{font-size:11px;fill:#10161c}"
 	".note{color:#5b6670;font-style:italic}"
+	"svg .mgr-event{stroke:#10161c;stroke-width:.8;fill:#fff}svg .mgr-event.promote{fill:#2a9d4b}"
+	"svg .mgr-event.demote,svg .mgr-event.stop{fill:#9aa5b1}svg .mgr-event.failed,svg .mgr-event.lost{fill:#ff9f1c}"
+	"svg .mgr-event.fence{fill:#d62728}svg .mgr-event.start{fill:#3b7dd8}"
 	"code{font-size:12px}";
 
 /* State colours: the wsrep states and the replication roles. */
@@ -510,6 +515,23 @@ static void node_chart(struct strbuf *sb, const struct run_data *rd, const struc
 			}
 		}
 	}
+	/* The failover manager's acts: a mark at the top of the node's lane. */
+	for (size_t i = 0; i < rd->n_manager; i++) {
+		const struct manager_row *m = &rd->manager[i];
+		if (!strcmp(m->kind, "failover") || m->node < 1 || m->node > max_node)
+			continue;
+		double mx = xpos(x, m->t), my = top + lane * (m->node - 1) + 1;
+		sb_puts(sb, "<path class=\"mgr-event ");
+		html_token(sb, m->kind);
+		sb_printf(sb, "\" data-kind=\"");
+		html_esc(sb, m->kind);
+		sb_printf(sb, "\" data-node=\"%d\" d=\"M%.1f %.1f l4 -7 h-8 z\"><title>+%.1fs node %d: ", m->node, mx, my + 7,
+			  m->t - x->origin, m->node);
+		html_esc(sb, m->kind);
+		sb_puts(sb, " ");
+		esc_or(sb, m->result, "");
+		sb_puts(sb, "</title></path>");
+	}
 	time_axis(sb, x, top, h, false);
 	if (!rd->n_states)
 		sb_printf(sb, "<text class=\"note\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">no node states were recorded</text>",
@@ -791,6 +813,39 @@ static void html_anomalies(struct strbuf *sb, const struct run_data *rd, const s
 	sb_puts(sb, "</section>\n");
 }
 
+/* The failover manager's events and the failover times lab measured. */
+static void html_manager(struct strbuf *sb, const struct run_data *rd, const struct xscale *x)
+{
+	if (!rd->n_manager)
+		return;
+	sb_puts(sb, "<section id=\"manager\"><h2>Failover manager</h2>\n");
+	for (size_t i = 0; i < rd->n_manager; i++) {
+		const struct manager_row *m = &rd->manager[i];
+		if (strcmp(m->kind, "failover"))
+			continue;
+		sb_puts(sb, "<p class=\"failover\"><b>failover time: ");
+		num_or_dash(sb, m->seconds, "%.1f s");
+		sb_puts(sb, "</b> — ");
+		esc_or(sb, m->detail, "");
+		sb_puts(sb, "</p>\n");
+	}
+	sb_puts(sb, "<table id=\"manager-table\"><tr><th>time</th><th>node</th><th>event</th><th>result</th>"
+		    "<th>the manager's words</th></tr>\n");
+	for (size_t i = 0; i < rd->n_manager; i++) {
+		const struct manager_row *m = &rd->manager[i];
+		if (!strcmp(m->kind, "failover"))
+			continue;
+		sb_printf(sb, "<tr><td class=\"num\">+%.1fs</td><td>%d</td><td>", m->t - x->origin, m->node);
+		html_esc(sb, m->kind);
+		sb_puts(sb, "</td><td>");
+		esc_or(sb, m->result, "");
+		sb_puts(sb, "</td><td><code>");
+		esc_or(sb, m->detail, "");
+		sb_puts(sb, "</code></td></tr>\n");
+	}
+	sb_puts(sb, "</table></section>\n");
+}
+
 static void html_artifacts(struct strbuf *sb, const struct run_data *rd)
 {
 	if (!rd->n_artifacts)
@@ -829,6 +884,7 @@ static char *html_page(const struct run_data *rd)
 	html_steps(&sb, rd, &st, &x);
 	html_checks(&sb, rd);
 	html_anomalies(&sb, rd, &st);
+	html_manager(&sb, rd, &x);
 	html_artifacts(&sb, rd);
 	html_footer(&sb);
 	run_stats_release(&st);

@@ -465,6 +465,27 @@ int resultsdb_node_state(struct resultsdb *db, int64_t run, double t, int node, 
 	return step_done(db, st, "cannot record the node state");
 }
 
+int resultsdb_manager_event(struct resultsdb *db, int64_t run, double t, int node, const char *kind,
+			    const char *result, double seconds, const char *detail)
+{
+	sqlite3_stmt *st = prepare(db,
+		"INSERT INTO manager_events (run_id, t, node, kind, result, seconds, detail) VALUES (?,?,?,?,?,?,?)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_double(st, 2, t);
+	sqlite3_bind_int(st, 3, node);
+	bind_text(st, 4, kind);
+	bind_text(st, 5, result);
+	if (seconds < 0)
+		sqlite3_bind_null(st, 6);
+	else
+		sqlite3_bind_double(st, 6, seconds);
+	bind_text(st, 7, detail);
+	return step_done(db, st, "cannot record the manager event");
+}
+
 int resultsdb_node_version(struct resultsdb *db, int64_t run, double t, int node, const char *version,
 			   int64_t step_seq)
 {

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define RESULTSDB_DEFAULT "results/lab.db"
-#define RESULTSDB_SCHEMA_VERSION 4
+#define RESULTSDB_SCHEMA_VERSION 5
 
 /* The identity of a run recorded before schema 4 (no uuid), as an SQL
  * expression over the runs columns of table alias T ("" or "s."): the same
@@ -71,6 +71,10 @@ int resultsdb_node_version(struct resultsdb *db, int64_t run, double t, int node
 int resultsdb_node_state(struct resultsdb *db, int64_t run, double t, int node, const char *state,
 			 const char *detail);
 int resultsdb_artifact(struct resultsdb *db, int64_t run, const char *name, const char *path);
+/* What a failover manager did to a node (manager_events); seconds < 0 is
+ * stored as NULL (only a failover has it). */
+int resultsdb_manager_event(struct resultsdb *db, int64_t run, double t, int node, const char *kind,
+			    const char *result, double seconds, const char *detail);
 /* Batches: many anomalies in one transaction. */
 int resultsdb_begin(struct resultsdb *db);
 int resultsdb_commit(struct resultsdb *db);

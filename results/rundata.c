@@ -236,6 +236,27 @@ static int load_versions(struct resultsdb *db, int64_t run, struct run_data *rd)
 	return finish(db, st, rc);
 }
 
+/* What the failover manager did (none without one). */
+static int load_manager(struct resultsdb *db, int64_t run, struct run_data *rd)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!(st = query(db, "SELECT t, node, kind, result, seconds, detail FROM manager_events WHERE run_id = ?"
+			     " ORDER BY t, node, rowid", run)))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct manager_row *m = push(&rd->manager, &rd->n_manager, sizeof(*m));
+		m->t = sqlite3_column_double(st, 0);
+		m->node = sqlite3_column_int(st, 1);
+		m->kind = col_text(st, 2);
+		m->result = col_text(st, 3);
+		m->seconds = col_real(st, 4);
+		m->detail = col_text(st, 5);
+	}
+	return finish(db, st, rc);
+}
+
 /* Files kept with the run. */
 static int load_artifacts(struct resultsdb *db, int64_t run, struct run_data *rd)
 {
@@ -259,7 +280,7 @@ struct run_data *run_data_load(struct resultsdb *db, int64_t run)
 
 	if (load_run(db, run, &rd->run) < 0 || load_steps(db, run, rd) < 0 || load_checks(db, run, rd) < 0 ||
 	    load_anomalies(db, run, rd) < 0 || load_seconds(db, run, rd) < 0 || load_states(db, run, rd) < 0 ||
-	    load_artifacts(db, run, rd) < 0 || load_versions(db, run, rd) < 0) {
+	    load_artifacts(db, run, rd) < 0 || load_versions(db, run, rd) < 0 || load_manager(db, run, rd) < 0) {
 		run_data_free(rd);
 		return NULL;
 	}
@@ -298,6 +319,10 @@ void run_data_free(struct run_data *rd)
 		free(rd->states[i].state); free(rd->states[i].detail);
 	}
 	free(rd->states);
+	for (size_t i = 0; i < rd->n_manager; i++) {
+		free(rd->manager[i].kind); free(rd->manager[i].result); free(rd->manager[i].detail);
+	}
+	free(rd->manager);
 	for (size_t i = 0; i < rd->n_artifacts; i++) {
 		free(rd->artifacts[i].name); free(rd->artifacts[i].path);
 	}

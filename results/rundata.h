@@ -93,6 +93,16 @@ struct artifact_row {
 	char *name, *path;
 };
 
+/* manager_events (schema 5): what the failover manager did; kind
+ * "failover" is lab's measure (seconds: fault to first ok write). */
+struct manager_row {
+	double t;
+	int node;
+	char *kind, *result;
+	double seconds;     /* NAN unless a failover with a first ok write */
+	char *detail;
+};
+
 struct run_data {
 	struct run_row run;
 	struct step_row *steps;
@@ -109,6 +119,8 @@ struct run_data {
 	size_t n_artifacts;
 	struct version_row *versions; /* ordered by t, node; none before schema 2 */
 	size_t n_versions;
+	struct manager_row *manager;  /* ordered by t; none without a manager */
+	size_t n_manager;
 };
 
 /* Read run `run` with everything that hangs off it. NULL with the error

@@ -1,7 +1,8 @@
--- lab results database, schema version 4 (PRAGMA user_version = 4).
+-- lab results database, schema version 5 (PRAGMA user_version = 5).
 -- Version 2 added node_versions; version 3 runs.replays; version 4
 -- runs.uuid and runs.label (ALTER TABLEs for older files; their runs get a
--- uuid made from host, pid and start time, the same in every copy).
+-- uuid made from host, pid and start time, the same in every copy);
+-- version 5 manager_events.
 -- One row per run; steps, checks, anomalies and per-second workload
 -- figures hang off it. Times are Unix seconds (REAL, UTC).
 -- A change of schema bumps user_version and adds a migration in resultsdb.c.
@@ -105,6 +106,25 @@ CREATE TABLE IF NOT EXISTS node_versions (
     step_seq    INTEGER NOT NULL DEFAULT 0  -- the upgrade step; 0 at cluster up
 );
 CREATE INDEX IF NOT EXISTS node_versions_run ON node_versions(run_id, t);
+
+-- Schema version 5: what a failover manager (cluster.manager: Pacemaker)
+-- did to each node during the run, read from its own records (each node's
+-- pacemaker.log, fence_lab's log) before the cluster is torn down, and the
+-- failover times lab measured from them. The migration from 4 is this
+-- CREATE.
+CREATE TABLE IF NOT EXISTS manager_events (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    t           REAL NOT NULL,              -- Unix seconds
+    node        INTEGER NOT NULL,
+    kind        TEXT NOT NULL,              -- start, stop, promote, demote, failed (its monitor found the
+                                            -- database down or failing), fence, lost (left the membership);
+                                            -- failover: lab's measure, at the first ok transaction
+    result      TEXT,                       -- ok, not running, error, power cut, ...
+    seconds     REAL,                       -- failover: from the fault step's start to the first ok
+                                            -- transaction on the node the manager promoted
+    detail      TEXT                        -- the manager's own words; failover: the fault, promote and first ok
+);
+CREATE INDEX IF NOT EXISTS manager_events_run ON manager_events(run_id, t);
 
 CREATE TABLE IF NOT EXISTS artifacts (
     run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,

@@ -835,6 +835,15 @@ int cluster_manager_status(struct cluster *c, struct strbuf *out)
 	return c->manager->status(c, out);
 }
 
+int cluster_manager_events(struct cluster *c, double since, struct manager_event **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!c->manager || !c->n_state || !c->manager->events)
+		return 0;
+	return c->manager->events(c, since, out, n);
+}
+
 int node_start(struct cluster *c, int node)
 {
 	if (cluster_check_node(c, node) < 0)

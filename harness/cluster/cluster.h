@@ -114,6 +114,7 @@ struct node_status {
 struct backend_ops;
 struct flavor_ops;
 struct manager_ops;
+struct manager_event;
 
 struct cluster {
 	struct cluster_spec spec;     /* strings owned by the cluster (copied) */
@@ -340,6 +341,21 @@ struct manager_ops {
 	int (*status)(struct cluster *c, struct strbuf *out);
 	/* The node the manager holds promoted, 0 when none. */
 	int (*primary)(struct cluster *c);
+	/* What the manager did since wall time `since` (Unix seconds), from
+	 * its own records (logs, fence history): *out (malloc'd, sorted by
+	 * time), *n. 0, or -1 when they cannot be read (reported). */
+	int (*events)(struct cluster *c, double since, struct manager_event **out, size_t *n);
+};
+/* One thing a failover manager did to a node. kind: start, stop, promote,
+ * demote (an operation it ran on the node's database; result "ok" or the
+ * error), failed (its monitor found the database not running or failing),
+ * fence (it power-cut the node), or lost (the node left its membership). */
+struct manager_event {
+	double t;              /* Unix seconds */
+	int node;              /* 1..nodes */
+	char kind[12];
+	char result[48];       /* ok, not running, error, ... */
+	char detail[256];      /* the manager's own words, one line */
 };
 extern const struct manager_ops *const lab_managers[];
 const struct manager_ops *manager_find(const char *name);
@@ -356,6 +372,14 @@ int pcmk_fence_main(int argc, char **argv);
  * 0. */
 int pcmk_mon_instances(const char *xml, const char *role, int *nodes, int max);
 int pcmk_mon_online(const char *xml);
+/* One line of a node's pacemaker.log into ev when it records an operation
+ * on the clone db ("Result of promote operation for db on n2: ok"): 1, else
+ * 0. The log's time has no year: ref (Unix seconds, near the line's time)
+ * supplies it. */
+int pcmk_log_event(const char *line, double ref, struct manager_event *ev);
+/* What the manager did since `since` (manager_ops.events); 0 with none
+ * when the cluster has no manager. */
+int cluster_manager_events(struct cluster *c, double since, struct manager_event **out, size_t *n);
 /* The manager's view (lab cluster status); 0 with nothing when none. */
 int cluster_manager_status(struct cluster *c, struct strbuf *out);
 

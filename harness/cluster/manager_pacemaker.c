@@ -64,6 +64,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -547,6 +548,167 @@ static int pcmk_primary(struct cluster *c)
 	return n == 1 ? nodes[0] : 0;
 }
 
+/* ---- what Pacemaker did: its logs and fence_lab's ---- */
+
+/* "Dec 05 03:33:12[.345]" at the start of line: Unix seconds (the log is
+ * in local time and has no year: the year that puts it nearest ref). */
+static int log_time(const char *line, double ref, double *t, const char **rest)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char mon[4];
+	int day, hh, mm, ss, used = 0;
+	const char *m;
+
+	if (sscanf(line, "%3s %d %d:%d:%d%n", mon, &day, &hh, &mm, &ss, &used) != 5 || used == 0 ||
+	    !(m = strstr(months, mon)) || (m - months) % 3 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60)
+		return -1;
+	double frac = 0;
+	const char *p = line + used;
+	if (*p == '.') {
+		double scale = 0.1;
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			frac += (*p - '0') * scale;
+	}
+	time_t rt = (time_t)ref;
+	struct tm ref_tm;
+	localtime_r(&rt, &ref_tm);
+	double best = 0;
+	for (int dy = -1; dy <= 1; dy++) {
+		struct tm tm = { .tm_year = ref_tm.tm_year + dy, .tm_mon = (int)((m - months) / 3), .tm_mday = day,
+				 .tm_hour = hh, .tm_min = mm, .tm_sec = ss, .tm_isdst = -1 };
+		double cand = (double)mktime(&tm) + frac;
+		if (dy == -1 || fabs(cand - ref) < fabs(best - ref))
+			best = cand;
+	}
+	*t = best;
+	*rest = p;
+	return 0;
+}
+
+static void copy_until(char *dst, size_t size, const char *src, const char *stops)
+{
+	size_t n = strcspn(src, stops);
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	while (n && dst[n - 1] == ' ')
+		dst[--n] = '\0';
+}
+
+int pcmk_log_event(const char *line, double ref, struct manager_event *ev)
+{
+	static const char *const ops[] = { "start", "stop", "promote", "demote", "monitor" };
+	const char *rest, *p;
+	char op[16];
+	int node = 0, used = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	if (log_time(line, ref, &ev->t, &rest) < 0)
+		return 0;
+	if ((p = strstr(rest, "Result of ")) &&
+	    sscanf(p, "Result of %15s operation for " RSC " on n%d: %n", op, &node, &used) == 2 && used > 0) {
+		size_t i;
+		for (i = 0; i < ARRAY_SIZE(ops) && strcmp(op, ops[i]); i++)
+			;
+		if (i == ARRAY_SIZE(ops))
+			return 0; /* probes, notifications */
+		copy_until(ev->result, sizeof(ev->result), p + used, "|\r\n");
+		if (!strcmp(op, "monitor")) {
+			/* a recurring monitor logs only a change: a failure, or
+			 * the database back as it should be */
+			if (!strcmp(ev->result, "ok") || !strncmp(ev->result, "promoted", 8))
+				return 0;
+			lab_strlcpy(ev->kind, "failed", sizeof(ev->kind));
+		} else {
+			lab_strlcpy(ev->kind, op, sizeof(ev->kind));
+		}
+	} else if ((p = strstr(rest, "Node n")) && sscanf(p, "Node n%d state is now lost%n", &node, &used) == 1 &&
+		   used > 0) {
+		lab_strlcpy(ev->kind, "lost", sizeof(ev->kind));
+		lab_strlcpy(ev->result, "left the membership", sizeof(ev->result));
+	} else {
+		return 0;
+	}
+	if (node < 1 || node > LAB_MAX_NODES)
+		return 0;
+	ev->node = node;
+	copy_until(ev->detail, sizeof(ev->detail), p, "|\r\n");
+	return 1;
+}
+
+/* fence_lab's record: "UNIX UTC fence ACTION nK: power cut (...) (run by
+ * fenced on nJ)"; the "booting again" lines are not fences. */
+static int fence_log_event(const char *line, struct manager_event *ev)
+{
+	const char *p = strstr(line, " fence ");
+	char action[16];
+	int node = 0, used = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!p || sscanf(line, "%lf", &ev->t) != 1 ||
+	    sscanf(p, " fence %15s n%d%n", action, &node, &used) != 2 || node < 1 || node > LAB_MAX_NODES)
+		return 0;
+	if (strstr(p, "booting again"))
+		return 0;
+	ev->node = node;
+	lab_strlcpy(ev->kind, "fence", sizeof(ev->kind));
+	lab_strlcpy(ev->result, strstr(p, "FAILED") ? "failed" : "power cut", sizeof(ev->result));
+	copy_until(ev->detail, sizeof(ev->detail), p + 7, "\r\n");
+	return 1;
+}
+
+static int event_cmp(const void *a, const void *b)
+{
+	const struct manager_event *x = a, *y = b;
+	return x->t < y->t ? -1 : x->t > y->t ? 1 : x->node - y->node;
+}
+
+static void add_event(struct manager_event **v, size_t *n, size_t *cap, const struct manager_event *ev)
+{
+	/* Every daemon of every node logs a lost peer; an operation's result
+	 * may be logged by its node and the DC: one event each. */
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i].node == ev->node && !strcmp((*v)[i].kind, ev->kind) &&
+		    !strcmp((*v)[i].result, ev->result) && fabs((*v)[i].t - ev->t) < 2.0)
+			return;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = *ev;
+}
+
+static int pcmk_events(struct cluster *c, double since, struct manager_event **out, size_t *n)
+{
+	struct manager_event *v = NULL, ev;
+	size_t nv = 0, cap = 0;
+	double now = wall_seconds();
+
+	for (int i = 0; i <= c->spec.nodes; i++) {
+		char *path = i ? node_path(c, i, "manager-log/pacemaker.log")
+			       : xasprintf("%s/manager-events.log", c->state_dir);
+		char *text = read_file(path, NULL);
+		free(path);
+		if (!text)
+			continue; /* a node that never booted has no log */
+		for (char *line = text, *eol; line && *line; line = eol ? eol + 1 : NULL) {
+			eol = strchr(line, '\n');
+			if (eol)
+				*eol = '\0';
+			int got = i ? pcmk_log_event(line, now, &ev) : fence_log_event(line, &ev);
+			if (got && ev.t >= since - 1.0 && ev.node <= c->spec.nodes)
+				add_event(&v, &nv, &cap, &ev);
+		}
+		free(text);
+	}
+	if (nv)
+		qsort(v, nv, sizeof(*v), event_cmp);
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
 /* crm_mon's text view, from the first running node whose partition has
  * quorum (else the first that answers). */
 static int pcmk_status(struct cluster *c, struct strbuf *out)
@@ -908,6 +1070,7 @@ const struct manager_ops manager_pacemaker = {
 	.node_running = pcmk_node_running,
 	.status = pcmk_status,
 	.primary = pcmk_primary,
+	.events = pcmk_events,
 };
 
 /* ==== the node's anchor: `lab _pcmk-node STATE N` ==== */

@@ -367,6 +367,62 @@ static void record_node_states(struct runner *r)
 }
 
 
+/* What the failover manager did during the run, from its own records
+ * (read before the teardown removes them), and the failover times they
+ * give with the journals: into manager_events, and a line each. */
+static void record_manager_events(struct runner *r)
+{
+	struct manager_event *ev = NULL;
+	struct failover *fo = NULL;
+	size_t n_ev = 0, n_fo = 0;
+	const char *hosts[LAB_MAX_NODES + 1] = { NULL };
+	char hostport[LAB_MAX_NODES + 1][80];
+	int nodes = r->cluster.spec.nodes;
+
+	if (!r->cluster.manager)
+		return;
+	lab_clear_error();
+	if (cluster_manager_events(&r->cluster, r->wall0, &ev, &n_ev) < 0) {
+		runner_say(r, "the failover manager's events could not be read: %s", lab_last_error());
+		return;
+	}
+	for (int i = 1; i <= nodes && i <= LAB_MAX_NODES; i++) {
+		snprintf(hostport[i], sizeof(hostport[i]), "%s:%u", r->cluster.hosts[i - 1].host,
+			 r->cluster.hosts[i - 1].port);
+		hosts[i] = hostport[i];
+	}
+	if (failover_measure(ev, n_ev, r->faults, r->n_faults, hosts, nodes, r->journals, (size_t)r->wl_segments,
+			     r->wall0 - (double)r->t0_ns / 1e9, &fo, &n_fo) < 0)
+		runner_say(r, "failover times: a journal could not be read: %s", lab_last_error());
+	resultsdb_begin(r->db);
+	for (size_t i = 0; i < n_ev; i++) {
+		char *d = scrubbed(r, ev[i].detail);
+		resultsdb_manager_event(r->db, r->run_id, ev[i].t, ev[i].node, ev[i].kind, ev[i].result, -1, d);
+		free(d);
+	}
+	for (size_t i = 0; i < n_fo; i++) {
+		char d[512];
+		if (fo[i].seconds >= 0)
+			snprintf(d, sizeof(d),
+				 "%s (step %d): node %d promoted after %.1f s, first ok write on node %d after %.1f s",
+				 fo[i].fault->what, fo[i].fault->seq, fo[i].node, fo[i].promoted - fo[i].fault->t,
+				 fo[i].node, fo[i].seconds);
+		else
+			snprintf(d, sizeof(d), "%s (step %d): node %d promoted after %.1f s, no ok write on it afterwards%s",
+				 fo[i].fault->what, fo[i].fault->seq, fo[i].node, fo[i].promoted - fo[i].fault->t,
+				 r->wl_segments ? "" : " (no workload ran)");
+		resultsdb_manager_event(r->db, r->run_id, fo[i].seconds >= 0 ? fo[i].first_ok : fo[i].promoted,
+					fo[i].node, "failover", fo[i].seconds >= 0 ? "ok" : "no write", fo[i].seconds, d);
+		runner_say(r, "failover: %s", d);
+	}
+	resultsdb_commit(r->db);
+	if (n_ev)
+		runner_say(r, "%s: %zu events recorded (start, stop, promote, demote, failures, fences)",
+			   r->cluster.manager->name, n_ev);
+	free(ev);
+	free(fo);
+}
+
 /* ------------------------------------------------------------------ */
 /* Undo with records */
 
@@ -444,6 +500,13 @@ static void run_steps(struct runner *r)
 		pthread_mutex_unlock(&r->lock);
 		runner_say(r, "step %zu/%zu (line %d): %s%s%s", seq, sc->n_steps, st->line, st->action->name,
 			   nodes[0] ? " node " : "", nodes);
+		if (st->action->flags & SC_A_FAULT) {
+			r->faults = xrealloc(r->faults, (r->n_faults + 1) * sizeof(*r->faults));
+			struct fault_mark *f = &r->faults[r->n_faults++];
+			f->t = wall_seconds();
+			f->seq = (int)seq;
+			snprintf(f->what, sizeof(f->what), "%s%s%s", st->action->name, nodes[0] ? " node " : "", nodes);
+		}
 		sid = resultsdb_step_begin(r->db, r->run_id, (int)seq, st->action->name, nodes[0] ? nodes : NULL, NULL);
 		lab_clear_error();
 		r->cluster.note[0] = '\0';
@@ -675,6 +738,8 @@ static void undo_and_teardown(struct runner *r, const char *name)
 			runner_broken(r, "a fault could not be undone and --keep leaves the cluster up");
 	}
 	flush_seconds(r);
+	if (r->cluster_opened && r->cluster_was_up)
+		record_manager_events(r);
 	if (r->cluster_made && (!r->o->keep || !r->cluster_was_up)) {
 		sid = resultsdb_step_begin(r->db, r->run_id, 0, "cluster-down", "all", NULL);
 		runner_say(r, "tearing down cluster '%s'", name);
@@ -716,6 +781,7 @@ static void runner_release(struct runner *r)
 		free(r->journals[i]);
 	free(r->journals);
 	free(r->seconds);
+	free(r->faults);
 	free(r->run_dir);
 	sb_release(&r->reason);
 	sb_release(&r->findings);
@@ -738,6 +804,7 @@ int runner_run(const struct scenario *sc, const struct runner_opts *o, struct re
 	r.db = db;
 	r.seed = o->have_seed ? o->seed : sc->has_seed ? (uint64_t)sc->seed : random_seed();
 	r.t0_ns = mono_ns();
+	r.wall0 = wall_seconds();
 
 	if (run_record_begin(&r, res, &backend) < 0) {
 		pthread_mutex_destroy(&r.lock);

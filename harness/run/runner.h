@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "cluster.h"
+#include "failover.h"
 #include "resultsdb.h"
 #include "scenario.h"
 #include "workload.h"
@@ -120,6 +121,11 @@ struct runner {
 	int wl_segments;               /* journal segments written so far */
 	char **journals;
 	struct workload_totals wl_totals;
+
+	/* the steps that took nodes away (SC_A_FAULT), for the failover times */
+	struct fault_mark *faults;
+	size_t n_faults;
+	double wall0;                  /* wall_seconds() when t0_ns was taken */
 
 	/* verdict so far */
 	bool broken, failed, aborted;

@@ -155,6 +155,7 @@ enum sc_action_flags {
 	SC_A_TAKES_SNAPSHOT = 1 << 2, /* makes a snapshot named name */
 	SC_A_NEEDS_SNAPSHOT = 1 << 3, /* needs an earlier snapshot named name */
 	SC_A_CHECK = 1 << 4,          /* runs the checkers named in checks */
+	SC_A_FAULT = 1 << 5,          /* takes nodes away: a failover manager's failover is timed from it */
 };
 
 struct runner;

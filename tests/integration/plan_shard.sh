@@ -163,7 +163,7 @@ is "the merged database has every run once" "$(sqlite3 "$all_db" 'SELECT count(*
 is "steps came along with their runs" "$(sqlite3 "$all_db" 'SELECT count(*) FROM steps')" \
 	"$(( $(sqlite3 "$tmp/shard1.db" 'SELECT count(*) FROM steps') + $(sqlite3 "$tmp/shard2.db" 'SELECT count(*) FROM steps') + $(sqlite3 "$old" 'SELECT count(*) FROM steps') ))"
 is "so did the per-second figures" "$(sqlite3 "$all_db" "SELECT count(*) FROM workload_seconds w JOIN runs r ON r.id = w.run_id WHERE r.scenario = 'galera-kill-partition'")" 120
-is "the result is a current lab database" "$(sqlite3 "$all_db" 'PRAGMA user_version'; sqlite3 "$all_db" 'PRAGMA integrity_check')" "$(printf '4\nok')"
+is "the result is a current lab database" "$(sqlite3 "$all_db" 'PRAGMA user_version'; sqlite3 "$all_db" 'PRAGMA integrity_check')" "$(printf '5\nok')"
 out=$("$LAB" results merge "$tmp/shard2.db" "$tmp/shard1.db" --into "$all_db"); rc=$?
 is "merging the same shards again adds nothing" "$rc $out" "0 merged 3 databases into $all_db: 0 runs added, 4 already there, 6 kept"
 is "still 6 runs" "$(sqlite3 "$all_db" 'SELECT count(*) FROM runs')" 6

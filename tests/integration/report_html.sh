@@ -133,3 +133,20 @@ is "missing journal exits 2" "$rc" 2
 is "missing journal is named" "$err" "lab: journal '$tmp/nojournal' does not exist"
 check "nothing written when the journal is missing" test ! -e "$tmp/no2.html" -a ! -e "$tmp/no.edn"
 "$LAB" report 2 --db "$db" >/dev/null 2>&1; is "no output option exits 2" "$?" 2
+
+# --- a failover manager's events (schema 5): results show and the page ---
+# Recorded as the runner records them: Pacemaker's acts on each node and
+# lab's failover measure (kill of node 2 at +11: n2's database failed at
+# +13, n1 promoted at +18, the first ok write on node 1 at +19.4).
+sqlite3 "$db" "INSERT INTO manager_events (run_id, t, node, kind, result, seconds, detail) VALUES
+	(2, 1795086413.0, 2, 'failed', 'not running', NULL, 'Result of monitor operation for db on n2: not running'),
+	(2, 1795086418.0, 1, 'promote', 'ok', NULL, 'Result of promote operation for db on n1: ok'),
+	(2, 1795086419.4, 1, 'failover', 'ok', 8.4, 'kill node 2 (step 3): node 1 promoted after 7.0 s, first ok write on node 1 after 8.4 s')"
+show=$("$LAB" results show 2 --db "$db")
+check "results show lists the manager's events" bash -c 'grep -Eq "^ +\+ *13\.0s +node 2 +failed +not running$" <<<"$1" && grep -Eq "^ +\+ *18\.0s +node 1 +promote +ok$" <<<"$1"' _ "$show"
+check "results show gives the failover time" grep -q "^failover time: 8.4 s — kill node 2 (step 3): node 1 promoted after 7.0 s" <<<"$show"
+"$LAB" report 2 --db "$db" --html "$tmp/mgr.html" >/dev/null
+check "the page marks each manager event on its node's lane" \
+	bash -c '[ "$(grep -o "<path class=\"mgr-event [a-z]*\" data-kind=\"[a-z]*\" data-node=\"[0-9]\"" "$1" | sort | tr "\n" " ")" = "<path class=\"mgr-event failed\" data-kind=\"failed\" data-node=\"2\" <path class=\"mgr-event promote\" data-kind=\"promote\" data-node=\"1\" " ]' _ "$tmp/mgr.html"
+check "the page has the manager's table and the failover time" \
+	bash -c 'grep -q "<table id=\"manager-table\">" "$1" && grep -q "failover time: 8.4 s</b>" "$1"' _ "$tmp/mgr.html"

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cluster.h"
 
@@ -96,11 +97,75 @@ static void test_online(void **state)
 	assert_int_equal(pcmk_mon_online(""), 0);
 }
 
+/* Pacemaker's detail log (2.1: milliseconds, host, daemon, [pid],
+ * (function)) and the older one ([pid] host daemon: level: function:). */
+static void test_log_events(void **state)
+{
+	struct manager_event ev;
+	struct tm tm = { .tm_year = 126, .tm_mon = 11, .tm_mday = 5, .tm_hour = 3, .tm_min = 40, .tm_isdst = -1 };
+	double ref = (double)mktime(&tm); /* Dec 05 2026 03:40 local */
+
+	(void)state;
+	assert_int_equal(pcmk_log_event("Dec 05 03:33:12.345 n2 pacemaker-controld  [4567] (log_executor_event@"
+					"execd_events.c:274)  notice: Result of promote operation for db on n2: ok | "
+					"graph action 23 rc=0", ref, &ev), 1);
+	assert_string_equal(ev.kind, "promote");
+	assert_string_equal(ev.result, "ok");
+	assert_int_equal(ev.node, 2);
+	tm.tm_min = 33;
+	tm.tm_sec = 12;
+	assert_true(ev.t > (double)mktime(&tm) + 0.3 && ev.t < (double)mktime(&tm) + 0.4);
+	assert_string_equal(ev.detail, "Result of promote operation for db on n2: ok");
+
+	/* a failed monitor: the database went away */
+	assert_int_equal(pcmk_log_event("Dec 05 03:33:05.010 n1 pacemaker-controld  [4500] (log_executor_event)"
+					"  notice: Result of monitor operation for db on n1: not running | rc=7",
+					ref, &ev), 1);
+	assert_string_equal(ev.kind, "failed");
+	assert_string_equal(ev.result, "not running");
+	assert_int_equal(ev.node, 1);
+
+	/* the older format, no milliseconds */
+	assert_int_equal(pcmk_log_event("Dec 05 03:33:20 [4500] n3 pacemaker-controld:   notice: "
+					"process_lrm_event: Result of demote operation for db on n3: ok", ref, &ev), 1);
+	assert_string_equal(ev.kind, "demote");
+	assert_int_equal(ev.node, 3);
+
+	/* a peer lost */
+	assert_int_equal(pcmk_log_event("Dec 05 03:33:06.001 n2 pacemaker-controld  [4567] (peer_update_callback)"
+					"  notice: Node n1 state is now lost | nodeid=1", ref, &ev), 1);
+	assert_string_equal(ev.kind, "lost");
+	assert_int_equal(ev.node, 1);
+
+	/* not events: probes, a monitor that is fine, notifications, other resources, junk */
+	assert_int_equal(pcmk_log_event("Dec 05 03:30:01.000 n1 pacemaker-controld  [1] (x)  notice: Result of "
+					"probe operation for db on n1: not running", ref, &ev), 0);
+	assert_int_equal(pcmk_log_event("Dec 05 03:30:01.000 n1 pacemaker-controld  [1] (x)  notice: Result of "
+					"monitor operation for db on n1: ok", ref, &ev), 0);
+	assert_int_equal(pcmk_log_event("Dec 05 03:30:01.000 n1 pacemaker-controld  [1] (x)  notice: Result of "
+					"notify operation for db on n1: ok", ref, &ev), 0);
+	assert_int_equal(pcmk_log_event("Dec 05 03:30:01.000 n1 pacemaker-controld  [1] (x)  notice: Result of "
+					"start operation for fence-lab on n1: ok", ref, &ev), 0);
+	assert_int_equal(pcmk_log_event("Result of start operation for db on n1: ok", ref, &ev), 0);
+	assert_int_equal(pcmk_log_event("Dec 45 03:30:01 x", ref, &ev), 0);
+	assert_int_equal(pcmk_log_event("", ref, &ev), 0);
+
+	/* no year in the log: a line of Dec 31 read on Jan 1 is last year's */
+	struct tm jan = { .tm_year = 127, .tm_mon = 0, .tm_mday = 1, .tm_hour = 0, .tm_min = 0, .tm_sec = 30,
+			  .tm_isdst = -1 };
+	struct tm dec = { .tm_year = 126, .tm_mon = 11, .tm_mday = 31, .tm_hour = 23, .tm_min = 59, .tm_sec = 50,
+			  .tm_isdst = -1 };
+	assert_int_equal(pcmk_log_event("Dec 31 23:59:50.000 n1 pacemaker-controld  [1] (x)  notice: Result of "
+					"stop operation for db on n1: ok", (double)mktime(&jan), &ev), 1);
+	assert_true(ev.t == (double)mktime(&dec));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_instances),
 		cmocka_unit_test(test_online),
+		cmocka_unit_test(test_log_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -108,6 +108,12 @@ static void test_migration_from_1(void **state)
 	assert_int_equal(scalar(db, "SELECT count(*) FROM runs WHERE scenario = 'old' AND verdict = 'pass'"), 1);
 	assert_int_equal(resultsdb_node_version(db, run, 1.0, 2, "10.11.18-MariaDB", 0), 0);
 	assert_int_equal(scalar(db, "SELECT count(*) FROM node_versions WHERE node = 2"), 1);
+	/* schema 5: manager_events; seconds NULL unless given */
+	assert_int_equal(resultsdb_manager_event(db, run, 2.0, 1, "promote", "ok", -1, "Result of promote"), 0);
+	assert_int_equal(resultsdb_manager_event(db, run, 3.0, 1, "failover", "ok", 7.25, "kill node 2"), 0);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM manager_events WHERE seconds IS NULL AND kind = 'promote'"), 1);
+	assert_int_equal(scalar(db, "SELECT CAST(seconds * 100 AS INTEGER) FROM manager_events WHERE kind = 'failover'"),
+			 725);
 	resultsdb_close(db);
 	free(path);
 }
