@@ -829,9 +829,24 @@ static int local_node_hard_reset(struct cluster *c, int node)
 		}
 		close(fd);
 	}
+	/* K: one more than the state says and than any trace on disk — the
+	 * fence agent cuts nodes from another process that does not write the
+	 * state (it does not hold the lock), and its traces must stay. */
 	node_key(key, sizeof(key), node, "powerloss");
 	if (cluster_state_get_int(c, key, &k) < 0)
 		k = 0;
+	{
+		DIR *dir = opendir(d->node_dir[node - 1]);
+		struct dirent *e;
+		while (dir && (e = readdir(dir))) {
+			long long n;
+			char tail[8];
+			if (sscanf(e->d_name, "powerloss-%lld.%7s", &n, tail) == 2 && !strcmp(tail, "trace") && n > k)
+				k = n;
+		}
+		if (dir)
+			closedir(dir);
+	}
 	k++;
 	trace = xasprintf("%s/powerloss-%" PRId64 ".trace", d->node_dir[node - 1], k);
 	seed = c->spec.seed * 1000003u + (uint64_t)node * 1009u + (uint64_t)k;

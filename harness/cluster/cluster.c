@@ -192,8 +192,15 @@ static char *state_path(const struct cluster *c)
 int cluster_state_save(struct cluster *c)
 {
 	struct strbuf sb = {0};
-	char *path = state_path(c);
+	char *path;
 	int rc;
+
+	/* Opened without the lock (status, wait, the fence agent while a run
+	 * owns the cluster): read only. Writing the whole file from this
+	 * copy would undo what the owner wrote since. */
+	if (c->spec.lock == CLUSTER_LOCK_NONE)
+		return 0;
+	path = state_path(c);
 
 	sb_puts(&sb, "# lab cluster state: written by lab, read by `lab cluster down|status`\n");
 	for (size_t i = 0; i < c->n_state; i++)
