@@ -349,6 +349,7 @@ struct manager_ops {
 /* One thing a failover manager did to a node. kind: start, stop, promote,
  * demote (an operation it ran on the node's database; result "ok" or the
  * error), failed (its monitor found the database not running or failing),
+ * bootstrap (its Galera agent started a new Primary component there),
  * fence (it power-cut the node), or lost (the node left its membership). */
 struct manager_event {
 	double t;              /* Unix seconds */

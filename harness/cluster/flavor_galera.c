@@ -864,6 +864,24 @@ static void galera_log_start_failure(const char *log, struct strbuf *why)
 	}
 }
 
+/* For a failover manager's agent (ocf:heartbeat:galera): the node's
+ * options as my.cnf lines. The agent gives the cluster address on the
+ * command line when it starts a member (gcomm:// to bootstrap, the member
+ * list to join), but not to its --wsrep-recover run, which the rsync SST
+ * method refuses without one ("requires wsrep_cluster_address to be
+ * configured on startup"): my.cnf has the member list. */
+static int galera_node_config(struct cluster *c, int node, struct strbuf *cnf)
+{
+	struct optlist o;
+
+	memset(&o, 0, sizeof(o));
+	galera_options(c, node, &o, false, NULL, false);
+	for (size_t i = 0; i < o.n; i++)
+		sb_printf(cnf, "%s%s%s\n", o.v[i].key, o.v[i].value ? "=" : "", o.v[i].value ? o.v[i].value : "");
+	optlist_release(&o);
+	return 0;
+}
+
 static const char *const galera_dialects[] = { "mariadb", "pxc-8.0", NULL };
 
 const struct flavor_ops flavor_galera = {
@@ -878,6 +896,7 @@ const struct flavor_ops flavor_galera = {
 	.node_wait = galera_node_wait,
 	.node_edit_state = galera_node_edit_state,
 	.node_promote = galera_node_promote,
+	.node_config = galera_node_config,
 	.node_rejoin = galera_node_rejoin,
 	.server_version = galera_server_version,
 	.log_caught_up = galera_log_caught_up,

@@ -89,11 +89,17 @@ extern const struct manager_ops manager_pacemaker;
 
 static const char *const needed_programs[] = {
 	"/usr/sbin/corosync", "/usr/sbin/pacemakerd", "/usr/sbin/crm_mon", "/usr/sbin/cibadmin",
-	"/usr/sbin/crm_attribute", "/usr/lib/ocf/resource.d/heartbeat/mariadb", NULL,
+	"/usr/sbin/crm_attribute", "/usr/lib/ocf/resource.d/heartbeat/mariadb",
+	"/usr/lib/ocf/resource.d/heartbeat/galera", "/usr/bin/mysqld_safe", NULL,
 };
 static const char *const needed_dirs[] = {
 	"/etc/corosync", "/var/lib/corosync", "/var/lib/pacemaker", "/var/log/pacemaker", MOUNT_HOME, NULL,
 };
+
+static bool is_galera(const struct cluster *c)
+{
+	return !strcmp(c->flavor->name, "galera");
+}
 
 static const char *pcmk_unavailable(void)
 {
@@ -123,7 +129,7 @@ static const char *pcmk_cannot(const struct cluster *c)
 	if (!c->backend->node_spawn_daemon || !c->backend->node_dir || !c->backend->node_netns)
 		return "it runs on the local backend only (its daemons live in the nodes' namespaces)";
 	if (!c->flavor->node_config)
-		return "the galera flavor under Pacemaker (ocf:heartbeat:galera) is not wired yet; async and semisync are";
+		return "its flavor has no server configuration for the resource agent";
 	if (c->spec.nodes < 2)
 		return "a failover manager needs at least 2 nodes";
 	if (c->spec.version)
@@ -275,7 +281,8 @@ static int write_server_config(struct cluster *c, int node)
 	char *path = node_path(c, node, "my.cnf"), *tmp = node_path(c, node, "tmp");
 	int rc = -1;
 
-	sb_printf(&cnf, "# written by lab for Pacemaker's ocf:heartbeat:mariadb agent (node %d)\n[mysqld]\n", node);
+	sb_printf(&cnf, "# written by lab for Pacemaker's ocf:heartbeat:%s agent (node %d)\n[mysqld]\n",
+		  is_galera(c) ? "galera" : "mariadb", node);
 	if (c->flavor->node_config(c, node, &cnf) < 0)
 		goto out;
 	sb_printf(&cnf, "port=%u\nbind-address=%s\ntmpdir=%s/tmp\n", c->hosts[node - 1].port, c->hosts[node - 1].host,
@@ -623,6 +630,12 @@ int pcmk_log_event(const char *line, double ref, struct manager_event *ev)
 		} else {
 			lab_strlcpy(ev->kind, op, sizeof(ev->kind));
 		}
+	} else if ((p = strstr(rest, "Node <n")) && sscanf(p, "Node <n%d> is bootstrapping the cluster%n", &node, &used) == 1 &&
+		   used > 0) {
+		/* ocf:heartbeat:galera chose this node to start a new
+		 * Primary component (the most advanced, or safe_to_bootstrap) */
+		lab_strlcpy(ev->kind, "bootstrap", sizeof(ev->kind));
+		lab_strlcpy(ev->result, "new Primary component", sizeof(ev->result));
 	} else if ((p = strstr(rest, "Node n")) && sscanf(p, "Node n%d state is now lost%n", &node, &used) == 1 &&
 		   used > 0) {
 		lab_strlcpy(ev->kind, "lost", sizeof(ev->kind));
@@ -774,9 +787,68 @@ static void wipe_free(char *s)
 	}
 }
 
+/* Galera: ocf:heartbeat:galera, a promotable clone with every instance
+ * promoted (promoted = a running member; unpromoted = stopped, its last
+ * seqno known). The agent bootstraps the node with safe_to_bootstrap, else
+ * the highest seqno, once every node reported; the others join it. Galera
+ * names are the nodes' addresses (cluster_host_map maps nI to them).
+ * binary is the agent's default, mysqld_safe: it recovers the position
+ * with --wsrep-recover and passes --wsrep-start-position. Started as
+ * mariadbd, a node whose grastate.dat says seqno -1 (after any crash)
+ * starts from position 00000000-...:-1: measured, after a power loss of
+ * every node the agent's bootstrap node began a new history (a new state
+ * UUID) and every other node took a full SST. mysqld_safe also restarts a
+ * killed server by itself, as it does on the DBA's machines. */
+static char *galera_clone_xml(struct cluster *c)
+{
+	struct strbuf sb = { 0 }, addr = { 0 }, map = { 0 };
+
+	for (int i = 1; i <= c->spec.nodes; i++) {
+		sb_printf(&addr, "%s%s", i > 1 ? "," : "", c->hosts[i - 1].host);
+		sb_printf(&map, "%sn%d:%s", i > 1 ? ";" : "", i, c->hosts[i - 1].host);
+	}
+	sb_printf(&sb,
+		  "<clone id=\"" RSC "-clone\">"
+		  "<meta_attributes id=\"" RSC "-clone-meta\">"
+		  "<nvpair id=\"" RSC "-clone-promotable\" name=\"promotable\" value=\"true\"/>"
+		  "<nvpair id=\"" RSC "-clone-max\" name=\"clone-max\" value=\"%d\"/>"
+		  "<nvpair id=\"" RSC "-clone-promoted-max\" name=\"promoted-max\" value=\"%d\"/>"
+		  "</meta_attributes>"
+		  "<primitive id=\"" RSC "\" class=\"ocf\" provider=\"heartbeat\" type=\"galera\">"
+		  "<instance_attributes id=\"" RSC "-ia\">"
+		  "<nvpair id=\"" RSC "-binary\" name=\"binary\" value=\"/usr/bin/mysqld_safe\"/>"
+		  "<nvpair id=\"" RSC "-config\" name=\"config\" value=\"" MOUNT_HOME "/my.cnf\"/>"
+		  "<nvpair id=\"" RSC "-datadir\" name=\"datadir\" value=\"" MOUNT_HOME "/data\"/>"
+		  "<nvpair id=\"" RSC "-log\" name=\"log\" value=\"" MOUNT_HOME "/error.log\"/>"
+		  "<nvpair id=\"" RSC "-pid\" name=\"pid\" value=\"" MOUNT_HOME "/mysqld.pid\"/>"
+		  "<nvpair id=\"" RSC "-socket\" name=\"socket\" value=\"" MOUNT_HOME "/mysqld.sock\"/>"
+		  "<nvpair id=\"" RSC "-address\" name=\"wsrep_cluster_address\" value=\"gcomm://%s\"/>"
+		  "<nvpair id=\"" RSC "-map\" name=\"cluster_host_map\" value=\"%s\"/>"
+		  "<nvpair id=\"" RSC "-check-user\" name=\"check_user\" value=\"pcmk\"/>"
+		  "<nvpair id=\"" RSC "-check-passwd\" name=\"check_passwd\" value=\"lrm://\"/>"
+		  "</instance_attributes>"
+		  "<operations>"
+		  "<op id=\"" RSC "-start\" name=\"start\" interval=\"0\" timeout=\"300s\"/>"
+		  "<op id=\"" RSC "-stop\" name=\"stop\" interval=\"0\" timeout=\"300s\"/>"
+		  "<op id=\"" RSC "-promote\" name=\"promote\" interval=\"0\" timeout=\"300s\"/>"
+		  "<op id=\"" RSC "-demote\" name=\"demote\" interval=\"0\" timeout=\"120s\"/>"
+		  "<op id=\"" RSC "-monitor-promoted\" name=\"monitor\" interval=\"3s\" role=\"Promoted\" timeout=\"30s\"/>"
+		  "<op id=\"" RSC "-monitor-unpromoted\" name=\"monitor\" interval=\"4s\" role=\"Unpromoted\" timeout=\"30s\"/>"
+		  "</operations>"
+		  "</primitive>"
+		  "</clone>",
+		  c->spec.nodes, c->spec.nodes, addr.buf, map.buf);
+	sb_release(&addr);
+	sb_release(&map);
+	return sb.buf;
+}
+
 static char *db_clone_xml(struct cluster *c)
 {
 	struct strbuf sb = { 0 }, nodes = { 0 };
+
+	if (is_galera(c))
+		return galera_clone_xml(c);
 
 	for (int i = 1; i <= c->spec.nodes; i++)
 		sb_printf(&nodes, "%sn%d", i > 1 ? " " : "", i);
@@ -834,8 +906,10 @@ static int write_secrets(struct cluster *c, int node, const char *pw)
 		goto out;
 	}
 	md5.buf[32] = '\0';
-	static const char *const params[] = { "replication_passwd", "test_passwd" };
-	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
+	static const char *const mariadb_params[] = { "replication_passwd", "test_passwd", NULL };
+	static const char *const galera_params[] = { "check_passwd", NULL };
+	const char *const *params = is_galera(c) ? galera_params : mariadb_params;
+	for (size_t i = 0; params[i]; i++) {
 		char *f = xasprintf("%s/%s", dir, params[i]), *g = xasprintf("%s/%s.sign", dir, params[i]);
 		int r = write_file_atomic(f, pw, strlen(pw), 0600) < 0 || write_file_atomic(g, md5.buf, 32, 0600) < 0;
 		free(f);
@@ -936,6 +1010,9 @@ static bool promoted_and_rest(struct cluster *c, const char *xml)
 {
 	int nodes[LAB_MAX_NODES];
 
+	if (is_galera(c))
+		return pcmk_mon_instances(xml, "Promoted", nodes, LAB_MAX_NODES) == c->spec.nodes;
+
 	return pcmk_mon_instances(xml, "Promoted", nodes, LAB_MAX_NODES) == 1 &&
 	       pcmk_mon_instances(xml, "Unpromoted", nodes, LAB_MAX_NODES) == c->spec.nodes - 1;
 }
@@ -951,12 +1028,13 @@ static int pcmk_up(struct cluster *c)
 	if (!pw)
 		return -1;
 	/* ocf:heartbeat:mariadb speaks MariaDB only (gtid_current_pos,
-	 * MASTER_USE_GTID, built-in semi-sync). */
+	 * MASTER_USE_GTID, built-in semi-sync); lab runs the galera agent
+	 * with MariaDB's server only (mariadbd). */
 	for (int i = 1; i <= n; i++) {
 		const struct server_dialect *sd = cluster_node_dialect(c, i);
 		if (strcmp(sd->d->name, "mariadb")) {
-			lab_error("node %d runs %s (%s): Pacemaker's ocf:heartbeat:mariadb agent runs MariaDB only", i,
-				  sd->d->name, sd->version);
+			lab_error("node %d runs %s (%s): lab runs Pacemaker's ocf:heartbeat:%s agent with MariaDB only",
+				  i, sd->d->name, sd->version, is_galera(c) ? "galera" : "mariadb");
 			goto out;
 		}
 	}
@@ -1014,7 +1092,7 @@ static int pcmk_up(struct cluster *c)
 		if (crm(c, 1, argv, "crm_attribute stonith-enabled") < 0)
 			goto out;
 	}
-	for (int i = 1; i <= n; i++) {
+	for (int i = 1; i <= n && !is_galera(c); i++) {
 		char node[16];
 		snprintf(node, sizeof(node), "n%d", i);
 		const char *argv[] = { "crm_attribute", "--node", node, "--lifetime", "forever", "--name",
@@ -1043,15 +1121,21 @@ static int pcmk_up(struct cluster *c)
 		if (r < 0)
 			goto out;
 	}
-	if (wait_for(c, UP_TIMEOUT_MS, "one promoted database and the rest unpromoted", promoted_and_rest) < 0)
+	if (wait_for(c, UP_TIMEOUT_MS,
+		     is_galera(c) ? "every Galera node promoted (a member)" : "one promoted database and the rest unpromoted",
+		     promoted_and_rest) < 0)
 		goto out;
 	/* Up means replicating: each replica runs both threads from the node
 	 * Pacemaker promoted (its post-promote notification repoints them). */
 	for (int i = 1; i <= n; i++)
 		if (c->flavor->node_wait && c->flavor->node_wait(c, i, "synced", 120000) < 0)
 			goto out;
-	lab_info("Pacemaker runs the databases: node %d promoted, fencing %s (%.1f s)", pcmk_primary(c),
-		 c->spec.no_fencing ? "off" : "on (fence_lab)", (mono_ns() - t0) / 1e9);
+	if (is_galera(c))
+		lab_info("Pacemaker runs the Galera nodes (ocf:heartbeat:galera, all promoted), fencing %s (%.1f s)",
+			 c->spec.no_fencing ? "off" : "on (fence_lab)", (mono_ns() - t0) / 1e9);
+	else
+		lab_info("Pacemaker runs the databases: node %d promoted, fencing %s (%.1f s)", pcmk_primary(c),
+			 c->spec.no_fencing ? "off" : "on (fence_lab)", (mono_ns() - t0) / 1e9);
 	rc = 0;
 out:
 	wipe_free(pw);
@@ -1060,7 +1144,7 @@ out:
 
 const struct manager_ops manager_pacemaker = {
 	.name = "pacemaker",
-	.description = "Corosync 3 + Pacemaker 2 on every node (ocf:heartbeat:mariadb promotable clone; fence_lab)",
+	.description = "Corosync 3 + Pacemaker 2 on every node (ocf:heartbeat:mariadb or galera promotable clone; fence_lab)",
 	.unavailable = pcmk_unavailable,
 	.cannot = pcmk_cannot,
 	.up = pcmk_up,
@@ -1167,6 +1251,12 @@ int pcmk_node_main(const char *state_dir, int node, int64_t delay_ms)
 		return 1;
 	if (mnt("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
 		return 1;
+	/* The client's default socket is the node's: the galera agent's
+	 * status queries name no socket. */
+	if (mkdir("/run/mysqld", 0755) < 0 || symlink(MOUNT_HOME "/mysqld.sock", "/run/mysqld/mysqld.sock") < 0) {
+		lab_error("/run/mysqld/mysqld.sock: %s", strerror(errno));
+		return 1;
+	}
 	static const struct { const char *rel; const char *dst; } binds[] = {
 		{ "manager/etc-corosync", "/etc/corosync" },
 		{ "manager/lib-corosync", "/var/lib/corosync" },

@@ -137,6 +137,14 @@ static void test_log_events(void **state)
 	assert_string_equal(ev.kind, "lost");
 	assert_int_equal(ev.node, 1);
 
+	/* the galera agent's choice of the node to bootstrap */
+	assert_int_equal(pcmk_log_event("Dec 05 03:34:01.500 n3 pacemaker-execd     [900] (log_op_output)  notice: "
+					"db_promote_0[1234] error output [ ocf-exit-reason:x ]", ref, &ev), 0);
+	assert_int_equal(pcmk_log_event("Dec 05 03:34:02 n3 galera(db)[1234]: INFO: Node <n3> is bootstrapping the "
+					"cluster", ref, &ev), 1);
+	assert_string_equal(ev.kind, "bootstrap");
+	assert_int_equal(ev.node, 3);
+
 	/* not events: probes, a monitor that is fine, notifications, other resources, junk */
 	assert_int_equal(pcmk_log_event("Dec 05 03:30:01.000 n1 pacemaker-controld  [1] (x)  notice: Result of "
 					"probe operation for db on n1: not running", ref, &ev), 0);
