@@ -27,7 +27,7 @@ if ! command -v "${FUZZ_CC:-clang}" >/dev/null || ! ls /usr/lib/llvm-*/lib/clang
 	exit 0
 fi
 FUZZ_SECONDS=${FUZZ_SECONDS:-12}
-out=$(make --no-print-directory fuzz-smoke FUZZ_SECONDS="$FUZZ_SECONDS" 2>&1)
+out=$(make --no-print-directory -j"$(nproc)" fuzz-smoke FUZZ_SECONDS="$FUZZ_SECONDS" 2>&1)
 rc=$?
 while IFS= read -r line; do note "$line"; done < <(grep -v '^  ' <<<"$out" | grep -v '^ *CC\|^ *LD' ; grep '^    ' <<<"$out")
 is "make fuzz-smoke: no crash in ${FUZZ_SECONDS} s per fuzzer" "$rc" 0

@@ -33,6 +33,8 @@ for i in 1 2; do
 	rc=$?
 	note "lab run #$i exited $rc: $(tail -1 "$tmp/run$i.log")"
 	check "lab run #$i recorded a verdict" grep -qE '^(pass|fail|broken) ' "$tmp/run$i.log"
+	# run_scenarios leaves this scenario to this test: it must meet its expect: each time
+	is "lab run #$i meets the scenario's expect: (exit 0)" "$rc" 0
 done
 check "lab run --html wrote the report" test -s "$tmp/run1.html"
 run=$(sqlite3 "$db" "SELECT min(id) FROM runs")
