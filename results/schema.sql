@@ -117,8 +117,10 @@ CREATE TABLE IF NOT EXISTS manager_events (
     t           REAL NOT NULL,              -- Unix seconds
     node        INTEGER NOT NULL,
     kind        TEXT NOT NULL,              -- start, stop, promote, demote, failed (its monitor found the
-                                            -- database down or failing), fence, lost (left the membership);
-                                            -- failover: lab's measure, at the first ok transaction
+                                            -- database down or failing), bootstrap (Galera: a new Primary
+                                            -- component), fence, lost (left a node's membership, one row per
+                                            -- node that saw it); failover: lab's measure, at the first ok
+                                            -- transaction
     result      TEXT,                       -- ok, not running, error, power cut, ...
     seconds     REAL,                       -- failover: from the fault step's start to the first ok
                                             -- transaction on the node the manager promoted

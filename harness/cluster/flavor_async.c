@@ -299,6 +299,18 @@ static int async_node_wait(struct cluster *c, int node, const char *for_state, i
 
 	for (;;) {
 		if (c->backend->node_pid(c, node) <= 0) {
+			/* with a manager, the manager starts the server when it
+			 * sees fit */
+			if (c->manager && mono_ns() <= deadline && !lab_interrupted) {
+				sleep_ms(500);
+				continue;
+			}
+			if (c->manager) {
+				lab_error_finding("node %d: %s did not start its database within %lld s (waiting for %s; "
+						  "lab cluster status shows its failed actions)",
+						  node, c->manager->name, (long long)(timeout_ms / 1000), for_state);
+				return -1;
+			}
 			lab_error("node %d is not running (waiting for %s)", node, for_state);
 			return -1;
 		}

@@ -304,6 +304,17 @@ static int galera_node_wait(struct cluster *c, int node, const char *for_state, 
 
 	for (;;) {
 		one_status(c, node, &st);
+		if (st.pid <= 0 && c->manager) {
+			/* the manager starts the server when it sees fit */
+			if (mono_ns() <= deadline && !lab_interrupted) {
+				sleep_ms(500);
+				continue;
+			}
+			lab_error_finding("node %d: %s did not start its database within %lld s (waiting for %s; lab "
+					  "cluster status shows its failed actions)",
+					  node, c->manager->name, (long long)(timeout_ms / 1000), for_state);
+			return -1;
+		}
 		if (st.pid <= 0) {
 			char err[512];
 			last_log_error(c, node, err, sizeof(err));

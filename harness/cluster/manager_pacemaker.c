@@ -623,8 +623,10 @@ int pcmk_log_event(const char *line, double ref, struct manager_event *ev)
 		copy_until(ev->result, sizeof(ev->result), p + used, "|\r\n");
 		if (!strcmp(op, "monitor")) {
 			/* a recurring monitor logs only a change: a failure, or
-			 * the database back as it should be */
-			if (!strcmp(ev->result, "ok") || !strncmp(ev->result, "promoted", 8))
+			 * the database back as it should be; a role change
+			 * cancels the old role's monitor */
+			if (!strcmp(ev->result, "ok") || !strncmp(ev->result, "promoted", 8) ||
+			    !strcmp(ev->result, "Cancelled"))
 				return 0;
 			lab_strlcpy(ev->kind, "failed", sizeof(ev->kind));
 		} else {
@@ -701,17 +703,26 @@ static int pcmk_events(struct cluster *c, double since, struct manager_event **o
 	for (int i = 0; i <= c->spec.nodes; i++) {
 		char *path = i ? node_path(c, i, "manager-log/pacemaker.log")
 			       : xasprintf("%s/manager-events.log", c->state_dir);
-		char *text = read_file(path, NULL);
+		/* no fence yet, or a node that never booted: no log */
+		char *text = path_exists(path) ? read_file(path, NULL) : NULL;
 		free(path);
 		if (!text)
-			continue; /* a node that never booted has no log */
+			continue;
 		for (char *line = text, *eol; line && *line; line = eol ? eol + 1 : NULL) {
 			eol = strchr(line, '\n');
 			if (eol)
 				*eol = '\0';
 			int got = i ? pcmk_log_event(line, now, &ev) : fence_log_event(line, &ev);
-			if (got && ev.t >= since - 1.0 && ev.node <= c->spec.nodes)
-				add_event(&v, &nv, &cap, &ev);
+			if (!got || ev.t < since - 1.0 || ev.node > c->spec.nodes)
+				continue;
+			/* a node lost is each observer's view: a node cut off
+			 * sees the others lost too */
+			if (!strcmp(ev.kind, "lost")) {
+				if (ev.node == i)
+					continue;
+				snprintf(ev.result, sizeof(ev.result), "left n%d's membership", i);
+			}
+			add_event(&v, &nv, &cap, &ev);
 		}
 		free(text);
 	}

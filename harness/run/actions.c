@@ -652,12 +652,38 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 		runner_say(r, "checking %s", names.buf ? names.buf : "");
 		sb_release(&names);
 	}
+	/* With a failover manager, a node whose server does not run at the
+	 * check is the manager's doing (it did not start it: a failed start,
+	 * a node it gave up on), not lab's: a checker that could not read it
+	 * judges the others, and the down node is a finding. (split-brain
+	 * reads a down node's binlog from its datadir.) */
+	char down[4 * LAB_MAX_NODES] = "";
+	bool down_said = false;
+	if (r->cluster.manager)
+		for (int i = 1; i <= r->sc->cluster.nodes; i++)
+			if (node_pid(&r->cluster, i) <= 0)
+				snprintf(down + strlen(down), sizeof(down) - strlen(down), "%s%d", down[0] ? "," : "", i);
 	if (checkers_run(&ctx, ops, n, res) < 0 && !n)
 		runner_broken(r, "the check could not run: %s", lab_last_error());
 	for (size_t c = 0; c < n; c++) {
 		const char *want = expected_for(r, st, seq, ops[c]);
 		if (!strcmp(res[c].actual, "broken") && !res[c].summary)
 			res[c].summary = xstrdup(lab_last_error());
+		if (!strcmp(res[c].actual, "broken") && down[0]) {
+			if (!down_said) {
+				runner_finding(r, "node %s down at the check: %s did not start its database (lab cluster "
+						  "status shows its failed actions); the checkers read the other nodes",
+					       down, r->cluster.manager->name);
+				resultsdb_anomaly(r->db, r->run_id, "cluster", "node-down", NULL, -1, -1, down,
+						  "down at the check: the failover manager did not start its database");
+				down_said = true;
+			}
+			char *why = xasprintf("node %s down, not read (see the finding); %s", down,
+					      res[c].summary ? res[c].summary : "");
+			free(res[c].summary);
+			res[c].summary = why;
+			lab_strlcpy(res[c].actual, "fail", sizeof(res[c].actual));
+		}
 		judge_check(r, ops[c], want, &res[c], d);
 		free(res[c].summary);
 	}

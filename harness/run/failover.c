@@ -52,7 +52,8 @@ int failover_measure(const struct manager_event *ev, size_t n_ev, const struct f
 				continue;
 			double end = (double)rec.end_ns / 1e9 + mono_to_wall;
 			for (size_t k = 0; k < n; k++)
-				if (end >= v[k].fault->t && !strcmp(rec.node, hosts[v[k].node]) &&
+				if (end > (v[k].fault->t_end > 0 ? v[k].fault->t_end : v[k].fault->t) &&
+				    !strcmp(rec.node, hosts[v[k].node]) &&
 				    (v[k].first_ok == 0 || end < v[k].first_ok))
 					v[k].first_ok = end;
 		}

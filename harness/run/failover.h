@@ -17,7 +17,8 @@ struct manager_event;
 /* A step that takes nodes away (kill, stop, hard-reset, pause, partition):
  * when it started (Unix seconds), its position and what it was. */
 struct fault_mark {
-	double t;
+	double t;               /* the step's start */
+	double t_end;           /* its end: the fault is in place (0: unknown, t) */
 	int seq;
 	char what[96];          /* "kill node 1" */
 };
@@ -32,6 +33,8 @@ struct failover {
 
 /* hosts[i] ("host:port", as in the journal) for node i = 1..nodes; mono_to_wall
  * turns a journal's CLOCK_MONOTONIC seconds into Unix seconds (add it).
+ * The first ok write counts from the fault step's end (a Galera node took
+ * writes until the cut), the time from its start.
  * For each fault, the first successful promote after it (and before the
  * next fault) is its failover. *out malloc'd; 0, or -1 when a journal
  * cannot be read (reported). */

@@ -504,6 +504,7 @@ static void run_steps(struct runner *r)
 			r->faults = xrealloc(r->faults, (r->n_faults + 1) * sizeof(*r->faults));
 			struct fault_mark *f = &r->faults[r->n_faults++];
 			f->t = wall_seconds();
+			f->t_end = 0;
 			f->seq = (int)seq;
 			snprintf(f->what, sizeof(f->what), "%s%s%s", st->action->name, nodes[0] ? " node " : "", nodes);
 		}
@@ -511,6 +512,8 @@ static void run_steps(struct runner *r)
 		lab_clear_error();
 		r->cluster.note[0] = '\0';
 		rc = action_run(r, st, seq, &detail);
+		if (st->action->flags & SC_A_FAULT)
+			r->faults[r->n_faults - 1].t_end = wall_seconds();
 		flush_seconds(r);
 		/* What the backend says it did (what a power cut dropped). */
 		if (cluster_last_note(&r->cluster)[0])

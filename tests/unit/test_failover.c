@@ -39,12 +39,35 @@ static struct manager_event event(double t, int node, const char *kind, const ch
 	return e;
 }
 
+/* Galera: every node's power cut, the step from 2000 to 2000.2; node 3 took
+ * a write that ended at 2000.1, before the cut reached it: not the
+ * service back. It bootstrapped at 2015; its first write after it, 2016. */
+static void test_galera_write_before_the_cut(void **state)
+{
+	struct fault_mark faults[] = { { 2000.0, 2000.2, 3, "hard-reset node all" } };
+	struct manager_event ev[] = { event(2015.0, 3, "promote", "ok"), event(2017.0, 1, "promote", "ok") };
+	char *j = journal("1\tcredit\tok\t10.213.1.13:3306\t1000000000000\t1000100000000\t0\t+credit:1\n"
+			  "2\tcredit\tok\t10.213.1.13:3306\t1015900000000\t1016000000000\t0\t+credit:2\n");
+	char *journals[] = { j };
+	struct failover *fo;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(failover_measure(ev, 2, faults, 1, hosts, 3, journals, 1, 1000.0, &fo, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(fo[0].node, 3);
+	assert_true(fo[0].seconds > 15.99 && fo[0].seconds < 16.01);
+	free(fo);
+	unlink(j);
+	free(j);
+}
+
 /* kill node 1 at 2000; n1 failed at 2003, n2 promoted at 2007; the client's
  * first ok write on node 2 ends at 2008.5 (an audit, a read, ended on node 2
  * at 2005 and does not count; node 3's writes fail, read-only). */
 static void test_promote_then_first_write(void **state)
 {
-	struct fault_mark faults[] = { { 2000.0, 3, "kill node 1" } };
+	struct fault_mark faults[] = { { 2000.0, 0, 3, "kill node 1" } };
 	struct manager_event ev[] = {
 		event(1990.0, 1, "promote", "ok"), /* at cluster up: before any fault */
 		event(2003.0, 1, "failed", "not running"),
@@ -78,7 +101,7 @@ static void test_promote_then_first_write(void **state)
  * afterwards: seconds -1. */
 static void test_two_faults_and_no_write(void **state)
 {
-	struct fault_mark faults[] = { { 2000.0, 3, "kill node 1" }, { 2100.0, 7, "partition" } };
+	struct fault_mark faults[] = { { 2000.0, 0, 3, "kill node 1" }, { 2100.0, 0, 7, "partition" } };
 	struct manager_event ev[] = {
 		event(2005.0, 3, "promote", "error"),
 		event(2006.0, 2, "promote", "ok"),
@@ -108,7 +131,7 @@ static void test_two_faults_and_no_write(void **state)
  * cannot be read is an error. */
 static void test_nothing_and_errors(void **state)
 {
-	struct fault_mark faults[] = { { 2000.0, 3, "kill node 3" } };
+	struct fault_mark faults[] = { { 2000.0, 0, 3, "kill node 3" } };
 	struct manager_event ev[] = { event(1990.0, 1, "promote", "ok"), event(2001.0, 3, "stop", "ok") };
 	char *missing[] = { "/nonexistent/journal" };
 	struct failover *fo;
@@ -132,6 +155,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_promote_then_first_write),
+		cmocka_unit_test(test_galera_write_before_the_cut),
 		cmocka_unit_test(test_two_faults_and_no_write),
 		cmocka_unit_test(test_nothing_and_errors),
 	};

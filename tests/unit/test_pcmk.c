@@ -152,6 +152,8 @@ static void test_log_events(void **state)
 					"monitor operation for db on n1: ok", ref, &ev), 0);
 	assert_int_equal(pcmk_log_event("Dec 05 03:30:01.000 n1 pacemaker-controld  [1] (x)  notice: Result of "
 					"notify operation for db on n1: ok", ref, &ev), 0);
+	assert_int_equal(pcmk_log_event("Dec 05 04:00:39.100 n2 pacemaker-controld  [1] (log_executor_event) "
+					"\tnotice: Result of monitor operation for db on n2: Cancelled | call=22", ref, &ev), 0);
 	assert_int_equal(pcmk_log_event("Dec 05 03:30:01.000 n1 pacemaker-controld  [1] (x)  notice: Result of "
 					"start operation for fence-lab on n1: ok", ref, &ev), 0);
 	assert_int_equal(pcmk_log_event("Result of start operation for db on n1: ok", ref, &ev), 0);
