@@ -55,8 +55,11 @@ is "a promote of every node after the cut is in the results" \
 	"$(sqlite3 "$db" "SELECT count(DISTINCT node) FROM manager_events WHERE run_id = $run AND kind = 'promote' AND result = 'ok' AND t >= $t_cut")" 3
 fo=$(sqlite3 "$db" "SELECT node || ' ' || printf('%.1f', seconds) FROM manager_events WHERE run_id = $run AND kind = 'failover'")
 note "failover: $fo"
-check "a failover time from the cut to the first ok write on the bootstrapped node" \
-	bash -c '[[ "$1" =~ ^$2\ [0-9]+\.[0-9]$ ]]' _ "$fo" "$boot"
+# the machines boot, the agent recovers every seqno, then bootstraps: not
+# under a second (a write that ended before the cut reached the node is
+# not the service back)
+check "a failover time from the cut to the first ok write on the bootstrapped node (over 1 s)" \
+	bash -c '[[ "$1" =~ ^$2\ ([0-9]+\.[0-9])$ ]] && awk -v s="${BASH_REMATCH[1]}" "BEGIN { exit !(s >= 1) }"' _ "$fo" "$boot"
 show=$("$LAB" results show "$run" --db "$db")
 check "results show gives it" grep -q "^failover time: [0-9.]* s — hard-reset node all (step 3): node $boot promoted" <<<"$show"
 "$LAB" cluster down --name "$FIX_NAME" >/dev/null 2>&1
