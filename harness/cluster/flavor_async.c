@@ -305,6 +305,11 @@ static int async_node_wait(struct cluster *c, int node, const char *for_state, i
 				sleep_ms(500);
 				continue;
 			}
+			if (c->manager && lab_interrupted) {
+				lab_error("interrupted while waiting for %s to start node %d's database", c->manager->name,
+					  node);
+				return -1;
+			}
 			if (c->manager) {
 				lab_error_finding("node %d: %s did not start its database within %lld s (waiting for %s; "
 						  "lab cluster status shows its failed actions)",
@@ -352,7 +357,11 @@ static int async_node_wait(struct cluster *c, int node, const char *for_state, i
 	 * the time given (a replica that does not catch up, a node that stays
 	 * read-only): a finding. A primary that is down is the scenario's to
 	 * undo, and a node that does not answer may be the machine's doing. */
-	if (ri.reachable && !lab_interrupted && c->backend->node_pid(c, primary_of(c)) > 0)
+	if (lab_interrupted) {
+		lab_error("interrupted while waiting for node %d to be %s", node, for_state);
+		return -1;
+	}
+	if (ri.reachable && c->backend->node_pid(c, primary_of(c)) > 0)
 		lab_error_finding("node %d is not %s after %lld ms: role '%s', at '%s', its primary node %d at '%s', "
 				  "io %s, sql %s", node, for_state, (long long)timeout_ms, role_of(&ri), ri.current_pos,
 				  primary_of(c), target, ri.io_running[0] ? ri.io_running : "-",

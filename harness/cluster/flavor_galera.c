@@ -310,6 +310,11 @@ static int galera_node_wait(struct cluster *c, int node, const char *for_state, 
 				sleep_ms(500);
 				continue;
 			}
+			if (lab_interrupted) {
+				lab_error("interrupted while waiting for %s to start node %d's database", c->manager->name,
+					  node);
+				return -1;
+			}
 			lab_error_finding("node %d: %s did not start its database within %lld s (waiting for %s; lab "
 					  "cluster status shows its failed actions)",
 					  node, c->manager->name, (long long)(timeout_ms / 1000), for_state);
@@ -331,7 +336,11 @@ static int galera_node_wait(struct cluster *c, int node, const char *for_state, 
 			break;
 		sleep_ms(250);
 	}
-	if (st.reachable && !lab_interrupted) {
+	if (lab_interrupted) {
+		lab_error("interrupted while waiting for node %d to be %s", node, for_state);
+		return -1;
+	}
+	if (st.reachable) {
 		struct strbuf diag = { 0 };
 		other_primary(c, node, &diag);
 		lab_error_finding("node %d is not %s after %lld ms: status '%s', state '%s', cluster size %d; %s", node,
