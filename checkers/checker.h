@@ -108,6 +108,10 @@ struct checker_ops {
 	 * could not run) or scan (a consumer of the shared table scan). */
 	int (*run)(const struct check_ctx *ctx, struct check_result *res);
 	const struct scan_hooks *scan;
+	/* A replica that has not applied everything yet fails it (its rows
+	 * are missing there): the runner's check step names such a replica
+	 * beside a failure (flavor node_behind). */
+	bool lag_sensitive;
 };
 
 /* Values for expect_values: what most checkers report. */

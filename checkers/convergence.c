@@ -292,4 +292,5 @@ const struct checker_ops checker_convergence = {
 	.expect_default = "pass",
 	.workloads = checker_bank_only,
 	.scan = &convergence_scan,
+	.lag_sensitive = true,
 };

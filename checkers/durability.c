@@ -241,4 +241,5 @@ const struct checker_ops checker_durability = {
 	.expect_default = "pass",
 	.workloads = checker_bank_only,
 	.scan = &durability_scan,
+	.lag_sensitive = true,
 };

@@ -272,6 +272,48 @@ bool dialect_position_within(const struct server_dialect *sd, const char *a, con
 	return ok;
 }
 
+int64_t dialect_position_behind(const struct server_dialect *sd, const char *ahead, const char *behind)
+{
+	int64_t n = -1;
+
+	if (sd && sd->d && sd->d->gtid == GTID_MYSQL) {
+		struct gtid_set sa, sb, d;
+		if (gtid_set_parse(&sa, GTID_MYSQL, ahead) < 0)
+			return -1;
+		gtid_set_init(&d, GTID_MYSQL);
+		if (gtid_set_parse(&sb, GTID_MYSQL, behind) == 0) {
+			if (gtid_set_is_subset(&sb, &sa) && gtid_set_subtract(&d, &sa, &sb) == 0) {
+				uint64_t k = gtid_set_count(&d);
+				n = k > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)k;
+			}
+			gtid_set_release(&d);
+			gtid_set_release(&sb);
+		}
+		gtid_set_release(&sa);
+		return n;
+	}
+	struct gtid_mpos pa, pb;
+	if (gtid_mpos_parse(&pa, ahead, false) < 0)
+		return -1;
+	if (gtid_mpos_parse(&pb, behind, false) == 0) {
+		struct gtid_mpos_diff *d;
+		size_t nd;
+		if (gtid_mpos_is_subset(&pb, &pa) && gtid_mpos_subtract(&pa, &pb, &d, &nd) == 0) {
+			uint64_t k = 0;
+			for (size_t i = 0; i < nd; i++) {
+				uint64_t w = d[i].to - d[i].from + 1;
+				k = k > UINT64_MAX - w ? UINT64_MAX : k + w;
+			}
+			/* behind within ahead: every difference is GTID_AHEAD */
+			n = k > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)k;
+			free(d);
+		}
+		gtid_mpos_release(&pb);
+	}
+	gtid_mpos_release(&pa);
+	return n;
+}
+
 const char *dialect_set_read_only_sql(const struct server_dialect *sd, bool on)
 {
 	if (sd && sd->d && !strcmp(sd->d->read_only_var, "super_read_only"))

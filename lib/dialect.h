@@ -152,6 +152,12 @@ const char *dialect_positions_sql(const struct server_dialect *sd, unsigned *n);
  * gtid_current_pos-style positions (domain-server-seq); MySQL: both
  * executed sets (uuid:intervals). false when either does not parse. */
 bool dialect_position_within(const struct server_dialect *sd, const char *a, const char *b);
+/* How many transactions of position `ahead` (a primary's) position
+ * `behind` (a replica's) lacks, when behind is within ahead: 0 when equal,
+ * N when it lags; -1 when they cannot be compared (unparsable, or behind
+ * has transactions ahead lacks: diverged, not lag). Same forms as
+ * dialect_position_within. */
+int64_t dialect_position_behind(const struct server_dialect *sd, const char *ahead, const char *behind);
 
 /* ---- changing the source ---- */
 

@@ -819,7 +819,36 @@ static int async_node_config(struct cluster *c, int node, struct strbuf *cnf);
 	.log_caught_up = async_log_caught_up,             \
 	.log_start_failure = async_log_start_failure,     \
 	.primary = async_primary,                         \
-	.node_config = async_node_config
+	.node_config = async_node_config,                 \
+	.node_behind = async_node_behind
+
+/* A replica's lag now: the transactions of its primary's binlog position
+ * it has not applied (the replica is read first, so a primary still
+ * taking writes makes it look a little further behind, never less). */
+static int64_t async_node_behind(struct cluster *c, int node, struct strbuf *how)
+{
+	int p = primary_of(c);
+	struct repl_state ri, pi;
+
+	if (node == p)
+		return -1;
+	repl_info_get(c, node, &ri);
+	if (!ri.reachable || !ri.has_master)
+		return -1;
+	repl_info_get(c, p, &pi);
+	if (!pi.reachable || !pi.binlog_pos[0])
+		return -1;
+	int64_t n = dialect_position_behind(cluster_node_dialect(c, node), pi.binlog_pos, ri.current_pos);
+	if (n > 0 && repl_broken(&ri)) {
+		char err[600];
+		repl_error_text(&ri, err, sizeof(err));
+		sb_printf(how, "replication stopped: %s", err);
+	} else if (n > 0) {
+		sb_printf(how, "io thread %s, sql thread %s", ri.io_running[0] ? ri.io_running : "-",
+			  ri.sql_running[0] ? ri.sql_running : "-");
+	}
+	return n;
+}
 
 /* For a failover manager's agent (which starts every node read-only and
  * makes one writable): the replica's options as my.cnf lines. */

@@ -673,10 +673,39 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 		for (int i = 1; i <= r->sc->cluster.nodes; i++)
 			if (node_pid(&r->cluster, i) <= 0)
 				snprintf(down + strlen(down), sizeof(down) - strlen(down), "%s%d", down[0] ? "," : "", i);
+	/* A replica still behind its primary misses rows that are not lost:
+	 * name it beside a failure it explains. */
+	struct strbuf lag = { 0 };
+	bool lag_matters = false;
+	for (size_t c = 0; c < n; c++)
+		lag_matters |= ops[c]->lag_sensitive;
+	if (lag_matters && r->cluster.flavor->node_behind) {
+		int p = r->cluster.flavor->primary ? r->cluster.flavor->primary(&r->cluster) : 0;
+		for (int i = 1; i <= r->sc->cluster.nodes; i++) {
+			struct strbuf how = { 0 };
+			int64_t behind = node_pid(&r->cluster, i) > 0
+						 ? r->cluster.flavor->node_behind(&r->cluster, i, &how)
+						 : -1;
+			if (behind > 0)
+				sb_printf(&lag, "%snode %d was %lld transaction%s behind node %d (%s)", lag.len ? ", " : "",
+					  i, (long long)behind, behind == 1 ? "" : "s", p, how.buf ? how.buf : "");
+			sb_release(&how);
+		}
+		if (lag.len)
+			runner_say(r, "at the check %s", lag.buf);
+	}
 	if (checkers_run(&ctx, ops, n, res) < 0 && !n)
 		runner_broken(r, "the check could not run: %s", lab_last_error());
 	for (size_t c = 0; c < n; c++) {
 		const char *want = expected_for(r, st, seq, ops[c]);
+		if (lag.len && ops[c]->lag_sensitive && !strcmp(res[c].actual, "fail")) {
+			char *why = xasprintf("%s%sat the check %s: rows missing on a lagging replica may be "
+					      "lag, not loss (a wait: {for: synced} before the check tells them apart)",
+					      res[c].summary ? res[c].summary : "", res[c].summary ? "; " : "",
+					      lag.buf);
+			free(res[c].summary);
+			res[c].summary = why;
+		}
 		if (!strcmp(res[c].actual, "broken") && !res[c].summary)
 			res[c].summary = xstrdup(lab_last_error());
 		if (!strcmp(res[c].actual, "broken") && down[0]) {
@@ -697,6 +726,7 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 		judge_check(r, ops[c], want, &res[c], d);
 		free(res[c].summary);
 	}
+	sb_release(&lag);
 	free(ops);
 	free(res);
 	free(journal);

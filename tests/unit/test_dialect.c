@@ -393,6 +393,39 @@ static void test_positions(void **state)
 	assert_false(dialect_position_within(&ps, "0-1-5", b));
 }
 
+/* How far a replica lags: transactions of the primary's position it lacks;
+ * a replica with something the primary has not is diverged, not lagging. */
+static void test_position_behind(void **state)
+{
+	(void)state;
+	struct server_dialect maria = detect("10.11.6-MariaDB-0+deb12u1", "Debian 12");
+	struct server_dialect ps = detect("8.0.35-27", "Percona Server (GPL), Release 27, Revision 2f8eeab2");
+	const char *u = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+	char a[160], b[160];
+
+	assert_int_equal(dialect_position_behind(&maria, "0-1-9", "0-1-9"), 0);
+	assert_int_equal(dialect_position_behind(&maria, "0-1-30000", "0-1-5000"), 25000);
+	/* after a failover the domain's seqs go on under the new server id */
+	assert_int_equal(dialect_position_behind(&maria, "0-2-120", "0-1-100"), 20);
+	/* two domains: the lags add up; a domain the replica lacks counts whole */
+	assert_int_equal(dialect_position_behind(&maria, "0-1-10,1-3-4", "0-1-7"), 7);
+	/* the replica is ahead, or has the same seq from another server */
+	assert_int_equal(dialect_position_behind(&maria, "0-1-5", "0-1-9"), -1);
+	assert_int_equal(dialect_position_behind(&maria, "0-1-9", "0-2-9"), -1);
+	assert_int_equal(dialect_position_behind(&maria, "garbage", "0-1-9"), -1);
+	assert_int_equal(dialect_position_behind(&maria, "0-1-9", "0-1-"), -1);
+	snprintf(a, sizeof(a), "%s:1-100", u);
+	snprintf(b, sizeof(b), "%s:1-40", u);
+	assert_int_equal(dialect_position_behind(&ps, a, b), 60);
+	assert_int_equal(dialect_position_behind(&ps, a, a), 0);
+	assert_int_equal(dialect_position_behind(&ps, b, a), -1);
+	assert_int_equal(dialect_position_behind(&ps, a, ""), 100);
+	/* an errant transaction on the replica: diverged */
+	snprintf(b, sizeof(b), "%s:1-40,00020192-1111-1111-1111-111111111111:1", u);
+	assert_int_equal(dialect_position_behind(&ps, a, b), -1);
+	assert_int_equal(dialect_position_behind(&ps, "0-1-5", a), -1);
+}
+
 static void expect_redo(struct server_dialect sd, const char *a, const char *b)
 {
 	const char *f[4];
@@ -436,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_statements),
 		cmocka_unit_test(test_semisync),
 		cmocka_unit_test(test_positions),
+		cmocka_unit_test(test_position_behind),
 		cmocka_unit_test(test_redo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
