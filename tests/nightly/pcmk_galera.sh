@@ -33,10 +33,18 @@ check "the power cut was one cut of the three nodes" \
 
 # What each node's agent found after the cut, and whom it bootstrapped.
 logs=("$STATE"/n*/manager-log/pacemaker.log)
+# The first recovery after the cut is the one the bootstrap choice was made
+# from; a later one (the agent restarting a node after the rejoin) is noted.
 found=$(for n in 1 2 3; do
-	awk -v t="$(date -d "@${t_cut%.*}" '+%H:%M:%S')" '$3 >= t && /Last commit version found:/ { v = $NF } END { print v }' \
+	awk -v t="$(date -d "@${t_cut%.*}" '+%H:%M:%S')" '$3 >= t && /Last commit version found:/ && v == "" { v = $NF } END { print v }' \
 		"$STATE/n$n/manager-log/pacemaker.log" | sed "s/^/$n /"
 done)
+for n in 1 2 3; do
+	later=$(awk -v t="$(date -d "@${t_cut%.*}" '+%H:%M:%S')" '$3 >= t && /Last commit version found:/ { k++; if (k > 1) printf "%s at %s; ", $NF, $3 }' \
+		"$STATE/n$n/manager-log/pacemaker.log")
+	if [ -n "$later" ]; then note "node $n recovered again after the bootstrap: $later"; fi
+done
+note "manager events after the cut: $(sqlite3 "$db" "SELECT printf('%.1f', t - $t_cut) || 's ' || kind || ' n' || node || ' ' || coalesce(result, '') FROM manager_events WHERE run_id = $run AND t >= $t_cut ORDER BY t" | tr '\n' ';')"
 note "recovered seqnos after the cut (node seqno): $(tr '\n' ' ' <<<"$found")"
 boot=$(sqlite3 "$db" "SELECT node FROM manager_events WHERE run_id = $run AND kind = 'bootstrap' AND t >= $t_cut ORDER BY t LIMIT 1")
 best=$(sort -k2,2n <<<"$found" | tail -1 | cut -d' ' -f2)
