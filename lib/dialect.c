@@ -248,28 +248,7 @@ const char *dialect_positions_sql(const struct server_dialect *sd, unsigned *n)
 
 bool dialect_position_within(const struct server_dialect *sd, const char *a, const char *b)
 {
-	bool ok = false;
-
-	if (sd && sd->d && sd->d->gtid == GTID_MYSQL) {
-		struct gtid_set sa, sb;
-		if (gtid_set_parse(&sa, GTID_MYSQL, a) == 0) {
-			if (gtid_set_parse(&sb, GTID_MYSQL, b) == 0) {
-				ok = gtid_set_is_subset(&sa, &sb);
-				gtid_set_release(&sb);
-			}
-			gtid_set_release(&sa);
-		}
-		return ok;
-	}
-	struct gtid_mpos pa, pb;
-	if (gtid_mpos_parse(&pa, a, false) == 0) {
-		if (gtid_mpos_parse(&pb, b, false) == 0) {
-			ok = gtid_mpos_is_subset(&pa, &pb);
-			gtid_mpos_release(&pb);
-		}
-		gtid_mpos_release(&pa);
-	}
-	return ok;
+	return dialect_position_behind(sd, b, a) >= 0;
 }
 
 int64_t dialect_position_behind(const struct server_dialect *sd, const char *ahead, const char *behind)

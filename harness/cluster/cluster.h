@@ -309,11 +309,11 @@ struct flavor_ops {
 	int (*node_config)(struct cluster *c, int node, struct strbuf *cnf);
 	/* Optional: how many transactions of its primary's position a
 	 * replica has not applied yet (0: none), -1 when the node is no
-	 * replica or it cannot be told (diverged, not answering); how gets
-	 * the replication threads' state or error. The runner's check step
-	 * names a lagging replica, so that rows missing there are not read
-	 * as lost. */
-	int64_t (*node_behind)(struct cluster *c, int node, struct strbuf *how);
+	 * replica or it cannot be told (diverged, not answering); *primary
+	 * gets the node it was compared with, how the replication threads'
+	 * state or error. The runner's check step names a lagging replica,
+	 * so that rows missing there are not read as lost. */
+	int64_t (*node_behind)(struct cluster *c, int node, int *primary, struct strbuf *how);
 };
 
 /* A failover manager (harness/cluster/manager_NAME.c, one row in

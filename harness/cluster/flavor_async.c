@@ -825,11 +825,12 @@ static int async_node_config(struct cluster *c, int node, struct strbuf *cnf);
 /* A replica's lag now: the transactions of its primary's binlog position
  * it has not applied (the replica is read first, so a primary still
  * taking writes makes it look a little further behind, never less). */
-static int64_t async_node_behind(struct cluster *c, int node, struct strbuf *how)
+static int64_t async_node_behind(struct cluster *c, int node, int *primary, struct strbuf *how)
 {
 	int p = primary_of(c);
 	struct repl_state ri, pi;
 
+	*primary = p;
 	if (node == p)
 		return -1;
 	repl_info_get(c, node, &ri);

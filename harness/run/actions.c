@@ -310,8 +310,13 @@ static int act_start(struct runner *r, const struct sc_step *st, size_t seq, str
 		 * (measured: 1 run in 3, "caught up by none" for a node that
 		 * missed 8 s of writes). How a node caught up is known once it
 		 * has caught up: when the scenario asks, wait for it first. */
-		if (kind && !strcmp(kind, "none") && strcmp(st->transfer, "any") &&
-		    node_wait(&r->cluster, n, "synced", 120000) == 0) {
+		if (kind && !strcmp(kind, "none") && strcmp(st->transfer, "any")) {
+			/* A node that does not get there is the wait's finding
+			 * (or lab's failure), as in a wait step. */
+			if (node_wait(&r->cluster, n, "synced", 120000) < 0) {
+				sb_release(&what);
+				return -1;
+			}
 			sb_reset(&what);
 			kind = node_caught_up(&r->cluster, n, logpos[n], &what);
 		}
@@ -680,11 +685,11 @@ static int act_check(struct runner *r, const struct sc_step *st, size_t seq, str
 	for (size_t c = 0; c < n; c++)
 		lag_matters |= ops[c]->lag_sensitive;
 	if (lag_matters && r->cluster.flavor->node_behind) {
-		int p = r->cluster.flavor->primary ? r->cluster.flavor->primary(&r->cluster) : 0;
 		for (int i = 1; i <= r->sc->cluster.nodes; i++) {
 			struct strbuf how = { 0 };
+			int p = 0;
 			int64_t behind = node_pid(&r->cluster, i) > 0
-						 ? r->cluster.flavor->node_behind(&r->cluster, i, &how)
+						 ? r->cluster.flavor->node_behind(&r->cluster, i, &p, &how)
 						 : -1;
 			if (behind > 0)
 				sb_printf(&lag, "%snode %d was %lld transaction%s behind node %d (%s)", lag.len ? ", " : "",
